@@ -1,0 +1,238 @@
+"""The backward pass, readable on one screen.
+
+1. Count, for every node reachable from the roots, how many edges lead into it.
+2. Seed the roots' input buffers with their gradients.
+3. Pop the ready node with the highest sequence number (latest created; AccumulateGrad first),
+   run its hooks and its backward, drop its saved tensors unless retain_graph, and add each
+   result into the buffer of the node it feeds. A node is ready once all its incoming edges
+   have delivered.
+
+With ``inputs`` given, only nodes on a path to an input run, and the gradients arriving at
+the inputs are captured (autograd.grad) or accumulated into ``.grad`` (backward(inputs=...)).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._accumulate import accumulate_retained
+from ._grad_mode import set_grad_enabled
+from ._node import AccumulateGrad, Edge, Node
+from ._size import shape_str
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
+
+
+def run_backward(
+    root_edges: Sequence[Edge],
+    root_grads: Sequence[Tensor],
+    *,
+    keep_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+    accumulate: bool = True,
+) -> list[Tensor | None]:
+    """Run the graph backwards. Returns the gradients arriving at ``inputs`` when not
+    accumulating (autograd.grad); otherwise fills ``.grad`` fields."""
+    from ._node import gradient_edge
+
+    dependencies = _count_dependencies(root_edges)
+    input_edges = [gradient_edge(t) for t in inputs] if inputs is not None else None
+    runnable = _nodes_to_run(root_edges, input_edges, accumulate) if input_edges else None
+    # id(node) -> [(output_nr, index into inputs)] for gradients captured on arrival.
+    captures: dict[int, list[tuple[int, int]]] = {}
+    for i, (node, nr) in enumerate(input_edges or ()):
+        if node is not None and not (accumulate and isinstance(node, AccumulateGrad)):
+            captures.setdefault(id(node), []).append((nr, i))
+    captured: list[Tensor | None] = [None] * len(input_edges or ())
+
+    def should_run(node: Node) -> bool:
+        return runnable is None or id(node) in runnable or id(node) in captures
+
+    buffers: dict[int, list[Tensor | None]] = {}
+    # Highest sequence number first; ties (several AccumulateGrad) in the order they got ready.
+    ready: list[tuple[float, int, Node]] = []
+    pushed = itertools.count()
+    with set_grad_enabled(create_graph):
+        for (node, nr), grad in zip(root_edges, root_grads, strict=True):
+            if node is None or not should_run(node):
+                continue
+            _add_to_buffer(buffers, node, nr, grad)
+            if dependencies.get(id(node), 0) == 0 and not any(n is node for *_, n in ready):
+                heapq.heappush(ready, (-node._sequence_nr, next(pushed), node))
+
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(id(node), [None] * max(node.num_outputs, 1))
+            grads = _call_pre_hooks(node, grads)
+            for nr, index in captures.get(id(node), ()):
+                if accumulate:
+                    if grads[nr] is not None:
+                        accumulate_retained(inputs[index], grads[nr])  # type: ignore[index]
+                else:
+                    captured[index] = grads[nr]
+            if runnable is not None and id(node) not in runnable:
+                continue
+            if isinstance(node, AccumulateGrad) and not accumulate:
+                continue
+            outputs = _validate_outputs(node, node.apply(grads))
+            for hook in list(node._post_hooks.values()):
+                new = hook(tuple(outputs), tuple(grads))
+                if new is not None:
+                    outputs = list(new)
+            if not keep_graph:
+                node.release_saved()
+            for (next_node, nr), grad in zip(node._next_edges, outputs, strict=False):
+                if next_node is None or not should_run(next_node):
+                    continue
+                if grad is not None:
+                    _add_to_buffer(buffers, next_node, nr, grad)
+                dependencies[id(next_node)] -= 1
+                if dependencies[id(next_node)] == 0:
+                    heapq.heappush(ready, (-next_node._sequence_nr, next(pushed), next_node))
+    return captured
+
+
+def _nodes_to_run(
+    root_edges: Sequence[Edge], input_edges: Sequence[Edge], accumulate: bool
+) -> set[int]:
+    """With ``inputs``: the nodes on a path to an input, plus leaf accumulators when
+    accumulating (backward(inputs=...) still fills leaf ``.grad``)."""
+    runnable = _needed_nodes(root_edges, input_edges)
+    if accumulate:
+        runnable.update(id(n) for n, _ in input_edges if isinstance(n, AccumulateGrad))
+    return runnable
+
+
+def _count_dependencies(root_edges: Sequence[Edge]) -> dict[int, int]:
+    """Number of edges into each reachable node (iterative: no recursion limit)."""
+    deps: dict[int, int] = {}
+    seen: set[int] = set()
+    stack = [node for node, _ in root_edges if node is not None]
+    for node in stack:
+        seen.add(id(node))
+    while stack:
+        node = stack.pop()
+        for child, _ in node._next_edges:
+            if child is None:
+                continue
+            deps[id(child)] = deps.get(id(child), 0) + 1
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return deps
+
+
+def _needed_nodes(root_edges: Sequence[Edge], input_edges: Sequence[Edge]) -> set[int]:
+    """Nodes that lie on a path from a root to an input node (they must run)."""
+    targets = {id(node) for node, _ in input_edges if node is not None}
+    needed: set[int] = set()
+    # Post-order walk without recursion: a node is needed if any child is a target or needed.
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(n, False) for n, _ in root_edges if n is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child, _ in node._next_edges if child is not None)
+    for node in order:
+        if any(
+            child is not None and (id(child) in targets or id(child) in needed)
+            for child, _ in node._next_edges
+        ):
+            needed.add(id(node))
+    return needed
+
+
+def _add_to_buffer(buffers: dict[int, list[Tensor | None]], node: Node, nr: int, grad: Tensor) -> None:
+    buf = buffers.get(id(node))
+    if buf is None:
+        buf = buffers[id(node)] = [None] * max(node.num_outputs, nr + 1)
+    old = buf[nr]
+    buf[nr] = grad if old is None else old + grad
+
+
+def _call_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | None]:
+    """Tensor hooks, then retain_grad captures, then grad_fn pre-hooks (torch's order)."""
+    if node._tensor_pre_hooks:
+        for nr, hooks in node._tensor_pre_hooks.items():
+            for hook in list(hooks.values()):
+                if grads[nr] is None:
+                    continue
+                new = hook(grads[nr])
+                if new is not None:
+                    _check_hook_result(hook, grads[nr], new)
+                    grads[nr] = new
+    if node._retains_grad:
+        for nr, ref in node._retains_grad.items():
+            tensor = ref()
+            if tensor is not None and grads[nr] is not None and tensor._grad_fn is node:
+                accumulate_retained(tensor, grads[nr])
+    if isinstance(node, AccumulateGrad) and node.variable._hooks and grads[0] is not None:
+        for hook in list(node.variable._hooks.values()):
+            new = hook(grads[0])
+            if new is not None:
+                _check_hook_result(hook, grads[0], new)
+                grads[0] = new
+    for hook in list(node._pre_hooks.values()):
+        new = hook(tuple(grads))
+        if new is not None:
+            grads = list(new)
+    return grads
+
+
+def _check_hook_result(hook: Any, old: Tensor, new: Any) -> None:
+    from ._tensor import Tensor
+
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Tensor or None (got {type(new).__name__})")
+    if tuple(new.shape) != tuple(old.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+
+
+def _validate_outputs(node: Node, outputs: list[Tensor | None]) -> list[Tensor | None]:
+    """Check each gradient against the input it is for: sum broadcast grads down, cast dtype."""
+    from ._ops.base import is_expandable_to, unbroadcast
+
+    edges = node._next_edges
+    if len(outputs) != len(edges):
+        raise RuntimeError(
+            f"invalid number of gradients - expected {len(edges)}, but got {len(outputs)}"
+        )
+    result: list[Tensor | None] = []
+    for i, ((next_node, nr), grad) in enumerate(zip(edges, outputs, strict=True)):
+        if grad is None or next_node is None:
+            result.append(None if next_node is None else grad)
+            continue
+        shape, dtype = next_node._output_meta[nr]
+        if tuple(grad.shape) != shape:
+            if not is_expandable_to(shape, tuple(grad.shape)):
+                raise RuntimeError(
+                    f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                    f"{shape_str(grad.shape)} but expected shape compatible with {shape_str(shape)}"
+                )
+            grad = unbroadcast(grad, shape)
+        if grad.dtype is not dtype:
+            grad = grad.to(dtype)
+        result.append(grad)
+    return result
+
+
+def zeros_for(meta: tuple[tuple[int, ...], Any]) -> Tensor:
+    from ._tensor import Tensor
+
+    shape, dtype = meta
+    return Tensor._from_array(np.zeros(shape, dtype=dtype.numpy))

@@ -1,0 +1,476 @@
+"""The ``torch.*`` functions: argument handling as torch's signatures, then one op class each.
+
+Scalars are wrapped as torch wraps them; the choice between node classes that torch makes
+(``sum()`` vs ``sum(dim)``, ``x ** 2`` vs ``x ** y`` vs ``2 ** x``) is made here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as dt
+from ._ops import indexing, joining, linalg, pointwise as pw, reductions as red, views as vw
+from ._ops.base import as_tensor_arg
+from ._tensor import Tensor, _wrap_dim
+
+
+def _t(x: Any) -> Tensor:
+    return as_tensor_arg(x)
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    return pw.AddBackward0.invoke(_t(input), _t(other), alpha=alpha)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    a = _t(input)
+    if a.dtype is dt.bool and _t(other).dtype is dt.bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    return pw.SubBackward0.invoke(a, _t(other), alpha=alpha)
+
+
+subtract = sub
+
+
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    return pw.RsubBackward1.invoke(input, other=other, alpha=alpha)
+
+
+def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return pw.MulBackward0.invoke(_t(input), _t(other))
+
+
+multiply = mul
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    if rounding_mode is not None:
+        out = pw.DivBackward0.invoke(_t(input), _t(other))
+        fn = np.floor if rounding_mode == "floor" else np.trunc
+        return Tensor._from_array(fn(out._data).astype(out._data.dtype))
+    return pw.DivBackward0.invoke(_t(input), _t(other))
+
+
+divide = true_divide = div
+
+
+def neg(input: Tensor) -> Tensor:  # noqa: A002
+    return pw.NegBackward0.invoke(input)
+
+
+negative = neg
+
+
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002
+    if isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        if exponent.ndim == 0 and exponent._wrapped_number:
+            return pw.PowBackward0.invoke(input, exponent=exponent.item())
+        return pw.PowBackward1.invoke(input, exponent)
+    if isinstance(input, Tensor):
+        return pw.PowBackward0.invoke(input, exponent=exponent)
+    return pw.PowBackward2.invoke(_t(exponent), base=input)
+
+
+def square(input: Tensor) -> Tensor:  # noqa: A002
+    return pow(input, 2)
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return pw.MaximumBackward0.invoke(input, other)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return pw.MinimumBackward0.invoke(input, other)
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+    if input is None and other is None:
+        return tuple(Tensor._from_array(i) for i in np.nonzero(condition._data))
+    cond = condition._data
+    if cond.dtype != np.bool_:
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{dt.from_numpy_dtype(cond.dtype).tensor_type.split('.')[1].replace('Tensor', '')}"
+        )
+    return pw.WhereBackward0.invoke(_t(input), _t(other), condition=cond)
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, _t(min).to(input.dtype) if isinstance(min, Tensor) else _t(min))
+        if max is not None:
+            out = minimum(out, _t(max).to(input.dtype) if isinstance(max, Tensor) else _t(max))
+        return out
+    return pw.ClampBackward1.invoke(input, min=min, max=max)
+
+
+clip = clamp
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    return pw.ClampMinBackward0.invoke(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    return pw.ClampMaxBackward0.invoke(input, max=max)
+
+
+def _unary(cls: Any) -> Any:
+    def fn(input: Tensor) -> Tensor:  # noqa: A002
+        return cls.invoke(input)  # type: ignore[no-any-return]
+
+    return fn
+
+
+exp = _unary(pw.ExpBackward0)
+log = _unary(pw.LogBackward0)
+sqrt = _unary(pw.SqrtBackward0)
+rsqrt = _unary(pw.RsqrtBackward0)
+reciprocal = _unary(pw.ReciprocalBackward0)
+abs = _unary(pw.AbsBackward0)  # noqa: A001
+sign = _unary(pw.SignBackward0)
+sin = _unary(pw.SinBackward0)
+cos = _unary(pw.CosBackward0)
+tanh = _unary(pw.TanhBackward0)
+sigmoid = _unary(pw.SigmoidBackward0)
+relu = _unary(pw.ReluBackward0)
+clone = _unary(pw.CloneBackward0)
+
+
+# -- reductions ------------------------------------------------------------------------------
+
+
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001, A002
+    if dim is None:
+        return red.SumBackward0.invoke(input, dtype=dtype)
+    return red.SumBackward1.invoke(input, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        return red.MeanBackward0.invoke(input, dtype=dtype)
+    return red.MeanBackward1.invoke(input, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def _extremum(full: Any, along: Any, pairwise: Any, input: Tensor, dim: Any,  # noqa: A002
+              keepdim: bool) -> Any:
+    if isinstance(dim, Tensor):
+        return pairwise(input, dim)
+    if dim is None:
+        return full.invoke(input)
+    values, indices = along.invoke(input, dim=dim, keepdim=keepdim)
+    return red.MaxResult(values, indices)
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    return _extremum(red.MaxBackward1, red.MaxBackward0, maximum, input, dim, keepdim)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    return _extremum(red.MinBackward1, red.MinBackward0, minimum, input, dim, keepdim)
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    return red.AmaxBackward0.invoke(input, dim=dim, keepdim=keepdim)
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    return red.AminBackward0.invoke(input, dim=dim, keepdim=keepdim)
+
+
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    if dim is None:
+        return Tensor._from_array(np.asarray(np.argmax(input._data), dtype=np.int64))
+    return max(input, dim, keepdim).indices
+
+
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    if dim is None:
+        return Tensor._from_array(np.asarray(np.argmin(input._data), dtype=np.int64))
+    return min(input, dim, keepdim).indices
+
+
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        return red.ProdBackward0.invoke(input, dtype=dtype)
+    return red.ProdBackward1.invoke(input, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
+         dtype: Any = None) -> Tensor:
+    ord_ = 2 if p in ("fro", None) else p
+    return red.LinalgVectorNormBackward0.invoke(input, ord=ord_, dim=dim, keepdim=keepdim)
+
+
+def _correction(unbiased: Any, correction: Any) -> float:
+    if correction is not None:
+        return float(correction)
+    if unbiased is None:
+        return 1.0
+    return 1.0 if unbiased else 0.0
+
+
+def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+        correction: Any = None) -> Tensor:
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return red.VarBackward0.invoke(
+        input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim
+    )
+
+
+def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+        correction: Any = None) -> Tensor:
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return red.StdBackward0.invoke(
+        input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim
+    )
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
+    return red.LogsumexpBackward0.invoke(input, dim=dim, keepdim=keepdim)
+
+
+# -- linear algebra ----------------------------------------------------------------------------
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+    return linalg.MmBackward0.invoke(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
+    return linalg.MvBackward0.invoke(input, vec)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return linalg.DotBackward0.invoke(input, other)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+    return linalg.BmmBackward0.invoke(input, mat2)
+
+
+matmul = linalg.matmul
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+# -- shape -----------------------------------------------------------------------------------
+
+
+def _shape_args(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
+    if len(shape) == 1 and isinstance(shape[0], dt.dtype):
+        raise NotImplementedError("Tensor.view(dtype)")
+    target = vw.infer_shape(_shape_args(shape), input.numel())
+    return vw.ViewBackward0.invoke(input, shape=target)
+
+
+def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
+    target = vw.infer_shape(_shape_args(shape), input.numel())
+    if vw.can_view(input._data, target):
+        return vw.ViewBackward0.invoke(input, shape=target)
+    return vw.UnsafeViewBackward0.invoke(clone(input), shape=target)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    if input.ndim == 0:
+        return reshape(input, 1)
+    s, e = _wrap_dim(start_dim, input.ndim), _wrap_dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shape = tuple(input.shape)
+    return reshape(input, shape[:s] + (-1,) + shape[e + 1 :])
+
+
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        return vw.SqueezeBackward0.invoke(input)
+    if isinstance(dim, (tuple, list)):
+        return vw.SqueezeBackward2.invoke(input, dim=vw.normalize_dims(dim, input.ndim))
+    return vw.SqueezeBackward1.invoke(input, dim=_wrap_dim(dim, input.ndim))
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    return vw.UnsqueezeBackward0.invoke(input, dim=_wrap_dim(dim, input.ndim + 1))
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    d0, d1 = _wrap_dim(dim0, input.ndim), _wrap_dim(dim1, input.ndim)
+    return vw.TransposeBackward0.invoke(input, dim0=d0, dim1=d1)
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return vw.TBackward0.invoke(input)
+
+
+def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
+    order = _shape_args(dims)
+    if len(order) != input.ndim:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            "length of the desired ordering of dimensions i.e. input.dim() = "
+            f"{input.ndim} is not equal to len(dims) = {len(order)}"
+        )
+    wrapped = tuple(_wrap_dim(d, input.ndim) for d in order)
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return vw.PermuteBackward0.invoke(input, dims=wrapped)
+
+
+def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
+    target = list(_shape_args(sizes))
+    if len(target) < input.ndim:
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={target}): the number of "
+            "sizes provided "
+            f"({len(target)}) must be greater or equal to the number of dimensions in the tensor "
+            f"({input.ndim})"
+        )
+    lead = len(target) - input.ndim
+    for i, n in enumerate(input.shape):
+        want = target[lead + i]
+        if want == -1:
+            target[lead + i] = n
+        elif n != want and n != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({n}) at "
+                f"non-singleton dimension {lead + i}.  Target sizes: {target}.  Tensor sizes: "
+                f"{list(input.shape)}"
+            )
+    return vw.ExpandBackward0.invoke(input, shape=tuple(target))
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+            f"dimension {d}"
+        )
+    return vw.SelectBackward0.invoke(input, dim=d, index=index % size)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, input.ndim)
+    return vw.SliceBackward0.invoke(input, dim=d, start=start, stop=start + length, step=1)
+
+
+cat = concat = concatenate = joining.cat
+stack = joining.stack
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return tuple(select(input, dim, i) for i in range(input.shape[_wrap_dim(dim, input.ndim)]))
+
+
+def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:  # noqa: A002
+    return indexing.index_put(input, indices, values, accumulate)
+
+
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
+    return pw.MaskedFillBackward0.invoke(input, mask=mask._data, value=_fill_value(value))
+
+
+def _fill_value(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
+        return value.item()
+    return value
+
+
+# -- comparisons (never differentiable) --------------------------------------------------------
+
+
+def _compare(fn: Any) -> Any:
+    def compare(input: Any, other: Any) -> Tensor:  # noqa: A002
+        a, b = _t(input), _t(other)
+        return Tensor._from_array(np.asarray(fn(a._data, b._data)))
+
+    return compare
+
+
+eq = _compare(np.equal)
+ne = _compare(np.not_equal)
+lt = _compare(np.less)
+le = _compare(np.less_equal)
+gt = _compare(np.greater)
+ge = _compare(np.greater_equal)
+
+
+def logical_not(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._from_array(np.logical_not(input._data))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8,  # noqa: A002
+             equal_nan: bool = False) -> bool:
+    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8,  # noqa: A002
+            equal_nan: bool = False) -> Tensor:
+    return Tensor._from_array(
+        np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    )
+
+
+def isnan(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._from_array(np.isnan(input._data))
+
+
+def isfinite(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._from_array(np.isfinite(input._data))
+
+
+def numel(input: Tensor) -> int:  # noqa: A002
+    return input.numel()
+
+
+def is_tensor(obj: Any) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+    return input.dtype.is_floating_point
+
+
+def copy_for_grad(grad: Tensor) -> Tensor:
+    """The first ``.grad`` under create_graph: a recorded copy (torch's CopyBackwards)."""
+    out = Tensor._from_array(np.zeros(tuple(grad.shape), dtype=grad.dtype.numpy))
+    return pw.CopyBackwards.invoke_inplace(out, grad)

@@ -1,0 +1,1 @@
+"""Op classes: each is a graph node type holding its forward and its vector-Jacobian product."""

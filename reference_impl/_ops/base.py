@@ -1,0 +1,209 @@
+"""The op protocol: each op is one class holding its forward and its vector-Jacobian product.
+
+An op class *is* the graph node class, named as torch names it (``ExpBackward0``), so a
+tensor's ``grad_fn`` is an instance of the class that computed it:
+
+    class ExpBackward0(Op):
+        def forward(self, x):                 # NumPy arrays in, NumPy array out
+            self.save_result("result")
+            return np.exp(x)
+
+        def backward(self, grad):             # Tensors in, one Tensor (or None) per input out
+            return (grad * self.saved("result"),)
+
+``Op.invoke(*tensors, **params)`` runs the forward and, when grad mode is on and an input
+requires grad, records the node. Backwards are written with Tensor ops, so they are themselves
+differentiable: that is what create_graph / higher-order gradients use. ``invoke_inplace`` is
+the in-place variant (version bump, leaf checks, CopySlices for views).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .. import _dtype as dt
+from .._grad_mode import is_grad_enabled
+from .._node import Node, gradient_edge
+from .._saved import SavedTensor
+from .._tensor import Tensor
+
+INFERENCE_SAVE = (
+    "Inference tensors cannot be saved for backward. To work around you can make a clone to get "
+    "a normal tensor and use it in autograd."
+)
+
+
+class Op(Node):
+    """A differentiable primitive. Subclasses define ``forward`` and ``backward``."""
+
+    #: Output indices that never carry gradient (e.g. argmax indices).
+    nondifferentiable_outputs: ClassVar[tuple[int, ...]] = ()
+
+    needs_input_grad: tuple[bool, ...]
+    _inputs: tuple[Tensor, ...] | None
+    _saved: dict[str, SavedTensor | None]
+    _save_results: list[tuple[str, int]]
+    _inplace: bool
+
+    def forward(self, *arrays: np.ndarray, **params: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, *grads: Tensor | None) -> tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    # -- saving, called from forward ------------------------------------------------------------
+    def save_input(self, name: str, index: int) -> None:
+        """Keep input ``index`` for backward (only call it when backward needs it)."""
+        assert self._inputs is not None
+        t = self._inputs[index]
+        if self._inplace and index == 0:
+            # The input is about to be overwritten: keep its old values.
+            t = Tensor._from_array(t._data.copy())
+        self._saved[name] = self._make_saved(t)
+
+    def save_result(self, name: str, index: int = 0) -> None:
+        """Keep output ``index`` for backward (saved once the output tensor exists)."""
+        self._save_results.append((name, index))
+
+    def _make_saved(self, t: Tensor, producer: str | None = None, nr: int = 0) -> SavedTensor:
+        if t._is_inference and self._recording:
+            raise RuntimeError(INFERENCE_SAVE)
+        return SavedTensor(t, producer, nr)
+
+    @property
+    def _recording(self) -> bool:
+        return any(self.needs_input_grad)
+
+    # -- reading, called from backward ----------------------------------------------------------
+    def saved(self, name: str) -> Tensor:
+        saved = self._saved[name]
+        assert saved is not None
+        return saved.unpack()
+
+    def release_saved(self) -> None:
+        for saved in self._saved.values():
+            if saved is not None:
+                saved.free()
+
+    # -- engine entry ---------------------------------------------------------------------------
+    def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
+        if all(g is None for g in grads):
+            return [None] * len(self._next_edges)
+        if len(grads) > 1 and any(g is None for g in grads):
+            grads = [
+                g if g is not None else _zeros(shape, dtype)
+                for g, (shape, dtype) in zip(grads, self._output_meta, strict=True)
+            ]
+        out = self.backward(*grads)
+        return [g if need else None for g, need in zip(out, self.needs_input_grad, strict=True)]
+
+    # -- invocation -----------------------------------------------------------------------------
+    @classmethod
+    def _prepare(cls, inputs: tuple[Tensor, ...], inplace: bool) -> Op:
+        node = cls.__new__(cls)
+        record = is_grad_enabled() and any(t.requires_grad for t in inputs)
+        node.needs_input_grad = tuple(record and t.requires_grad for t in inputs)
+        node._inputs = inputs
+        node._saved = {}
+        node._save_results = []
+        node._inplace = inplace
+        return node
+
+    def _record(self, inputs: tuple[Tensor, ...]) -> None:
+        Node.__init__(self)
+        self._next_edges = tuple(gradient_edge(t) for t in inputs)
+        self._inputs = None
+
+    def _attach_outputs(self, outputs: list[Tensor]) -> None:
+        for i, out in enumerate(outputs):
+            if i in self.nondifferentiable_outputs or not out.dtype.is_floating_point:
+                continue
+            out._grad_fn = self
+            out._output_nr = self.add_output(out)
+        for name, index in self._save_results:
+            self._saved[name] = self._make_saved(outputs[index], self.name(), index)
+
+    @classmethod
+    def invoke(cls, *inputs: Tensor, **params: Any) -> Any:
+        """Run the op out of place; returns a Tensor, or a tuple for multi-output ops."""
+        node = cls._prepare(inputs, inplace=False)
+        result = node.forward(*(t._data for t in inputs), **params)
+        multi = isinstance(result, tuple)
+        outputs = [node._wrap_output(r) for r in (result if multi else (result,))]
+        if any(node.needs_input_grad):
+            node._record(inputs)
+            node._attach_outputs(outputs)
+        else:
+            node._inputs = None
+        return tuple(outputs) if multi else outputs[0]
+
+    def _wrap_output(self, array: Any) -> Tensor:
+        return Tensor._from_array(np.asarray(array))
+
+    @classmethod
+    def invoke_inplace(cls, self_tensor: Tensor, *others: Tensor, **params: Any) -> Tensor:
+        """Run the op writing its result into ``self_tensor`` (torch's ``op_``)."""
+        from .inplace import check_inplace, commit_inplace
+
+        check_inplace(self_tensor, others)
+        inputs = (self_tensor, *others)
+        node = cls._prepare(inputs, inplace=True)
+        result = node.forward(*(t._data for t in inputs), **params)
+        commit_inplace(self_tensor, np.asarray(result))
+        if any(node.needs_input_grad):
+            from .inplace import set_history_inplace
+
+            node._record(inputs)
+            set_history_inplace(self_tensor, node)
+            for name, index in node._save_results:
+                node._saved[name] = node._make_saved(self_tensor, node.name(), index)
+        else:
+            node._inputs = None
+        return self_tensor
+
+
+def _zeros(shape: tuple[int, ...], dtype: dt.dtype) -> Tensor:
+    return Tensor._from_array(np.zeros(shape, dtype=dtype.numpy))
+
+
+def as_tensor_arg(value: Any, like: Tensor | None = None) -> Tensor:
+    """Python scalars become 0-d "wrapped numbers", as torch wraps them in binary ops.
+
+    They keep torch's scalar promotion rules (``float32_tensor * 2.5`` stays float32).
+    """
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        arr = np.asarray(value, dtype=np.bool_)
+    elif isinstance(value, (int, np.integer)):
+        arr = np.asarray(value, dtype=np.int64)
+    elif isinstance(value, (float, np.floating)):
+        arr = np.asarray(value, dtype=np.float64)
+    else:
+        raise TypeError(f"unsupported operand type: {type(value).__name__}")
+    t = Tensor._from_array(arr)
+    t._wrapped_number = True
+    return t
+
+
+def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum a broadcast gradient back to ``shape`` (the one helper every op uses)."""
+    shape = tuple(shape)
+    if tuple(grad.shape) == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    dims = list(range(lead)) + [
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    ]
+    out = grad.sum(dim=tuple(dims), keepdim=True) if dims else grad
+    if lead:
+        out = out.reshape(shape)
+    return out
+
+
+def is_expandable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target), strict=False))

@@ -1,0 +1,136 @@
+"""In-place writes: torch's leaf checks, dtype/shape rules, version bumps and view rebasing.
+
+Writing into a view changes its base, so the base's history becomes a ``CopySlices`` node that
+routes the gradient of the written region through the in-place op and the rest of it to the
+base's old history; the view itself gets an ``AsStridedBackward0`` into that node.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._grad_mode import is_grad_enabled, is_inference_mode_enabled
+from .._node import Node, gradient_edge
+from .._size import shape_str
+from .._tensor import Tensor, ViewInfo
+
+if TYPE_CHECKING:
+    from .base import Op
+
+LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+LEAF_DIRTY = "a leaf Variable that requires grad has been used in an in-place operation."
+VIEW_OF_LEAF_INPLACE = (
+    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+)
+INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+OVERLAPPING_WRITE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+
+_CAST_NAMES = {
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+
+
+def check_inplace(t: Tensor, others: tuple[Tensor, ...] = ()) -> None:
+    """Refuse in-place writes torch refuses: into grad leaves (or their views) under grad mode."""
+    if t._is_inference and not is_inference_mode_enabled():
+        raise RuntimeError(INFERENCE_INPLACE)
+    if not is_grad_enabled():
+        return
+    if t._view is None:
+        if t._grad_fn is None and t._requires_grad:
+            raise RuntimeError(LEAF_INPLACE)
+    else:
+        base = t._view.base
+        if base._grad_fn is None and base._requires_grad:
+            raise RuntimeError(VIEW_OF_LEAF_INPLACE)
+
+
+def commit_inplace(t: Tensor, result: np.ndarray) -> None:
+    """Write ``result`` into ``t``'s storage with torch's casting and shape rules."""
+    target = t._data
+    if result.shape != target.shape:
+        broadcast = np.broadcast_shapes(result.shape, target.shape)
+        if broadcast != target.shape:
+            raise RuntimeError(
+                f"output with shape {shape_str(target.shape)} doesn't match the broadcast shape "
+                f"{shape_str(broadcast)}"
+            )
+    if _category(result.dtype) > _category(target.dtype):
+        raise RuntimeError(
+            f"result type {_CAST_NAMES[result.dtype.name]} can't be cast to the desired output "
+            f"type {_CAST_NAMES[target.dtype.name]}"
+        )
+    if not target.flags.writeable or _has_overlap(target):
+        raise RuntimeError(OVERLAPPING_WRITE)
+    target[...] = result
+    t._version.bump()
+
+
+def _category(np_dtype: np.dtype) -> int:
+    return 2 if np_dtype.kind == "f" else (0 if np_dtype.kind == "b" else 1)
+
+
+def _has_overlap(a: np.ndarray) -> bool:
+    return any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape, strict=True))
+
+
+def set_history_inplace(t: Tensor, node: Op) -> None:
+    """Make ``node`` the producer of ``t`` after an in-place op (rebasing views)."""
+    view = t._view
+    if view is None:
+        t._grad_fn = node
+        t._output_nr = node.add_output(t)
+        return
+    base = view.base
+    copy_slices = CopySlices(base, view, node)
+    base._grad_fn = copy_slices
+    base._output_nr = copy_slices.add_output(base)
+    from .views import AsStridedBackward0
+
+    AsStridedBackward0.rebase_view(t, view)
+
+
+class CopySlices(Node):
+    """The base's history after an in-place write through one of its views."""
+
+    def __init__(self, base: Tensor, view: ViewInfo, fn: Op) -> None:
+        super().__init__()
+        self.fn = fn
+        self.steps = view.steps
+        self._next_edges = (gradient_edge(base), *fn._next_edges[1:])
+
+    def name(self) -> str:
+        return "torch::autograd::CopySlices"
+
+    def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
+        (grad,) = grads
+        if grad is None:
+            return [None] * len(self._next_edges)
+        result = grad.clone()
+        region = ViewInfo(result, self.steps).replay(result)
+        res = self.fn.apply([region.clone()])
+        if res[0] is not None:
+            region.copy_(res[0])
+        else:
+            region.zero_()
+        return [result, *res[1:]]
+
+    def release_saved(self) -> None:
+        self.fn.release_saved()

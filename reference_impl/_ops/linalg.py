@@ -1,0 +1,178 @@
+"""Matrix products: mm, mv, dot, bmm, and matmul's dispatch onto them (as torch does)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as dt
+from .._size import shape_str
+from .._tensor import Tensor
+from .base import Op
+from .views import SqueezeBackward4, UnsafeViewBackward0
+
+
+def _same_dtype(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    if a.dtype != b.dtype:
+        da, db = dt.from_numpy_dtype(a.dtype), dt.from_numpy_dtype(b.dtype)
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {da.name.replace('float32', 'float')}"
+            f" != {db.name.replace('float32', 'float')}"
+            if op == "mm"
+            else f"{op}: expected both vectors to have same dtype, but found {_cap(da)} and {_cap(db)}"
+            if op == "dot"
+            else f"expected scalar type {_cap(da)} but found {_cap(db)}"
+        )
+
+
+def _cap(d: dt.dtype) -> str:
+    return d.tensor_type.split(".")[1].replace("Tensor", "")
+
+
+class MmBackward0(Op):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim != 2:
+            raise RuntimeError(f"self must be a matrix")
+        if b.ndim != 2:
+            raise RuntimeError(f"mat2 must be a matrix")
+        if a.shape[1] != b.shape[0]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+                f"{b.shape[0]}x{b.shape[1]})"
+            )
+        _same_dtype("mm", a, b)
+        if self.needs_input_grad[0]:
+            self.save_input("mat2", 1)
+        if self.needs_input_grad[1]:
+            self.save_input("self", 0)
+        return a @ b
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        ga = grad.mm(self.saved("mat2").t()) if self.needs_input_grad[0] else None
+        gb = self.saved("self").t().mm(grad) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class MvBackward0(Op):
+    def forward(self, a: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if a.ndim != 2 or v.ndim != 1:
+            raise RuntimeError(
+                f"vector + matrix @ vector expected, got {1}, {a.ndim}, {v.ndim}"
+            )
+        if a.shape[1] != v.shape[0]:
+            raise RuntimeError(
+                f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
+                f"({v.shape[0]})"
+            )
+        _same_dtype("mv", a, v)
+        if self.needs_input_grad[0]:
+            self.save_input("vec", 1)
+        if self.needs_input_grad[1]:
+            self.save_input("self", 0)
+        return a @ v
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        ga = grad.unsqueeze(1) * self.saved("vec").unsqueeze(0) if self.needs_input_grad[0] else None
+        gb = self.saved("self").t().mv(grad) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class DotBackward0(Op):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim != 1 or b.ndim != 1:
+            raise RuntimeError(
+                f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors"
+            )
+        if a.shape[0] != b.shape[0]:
+            raise RuntimeError(
+                "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
+                "number of elements, but got {} and {} elements respectively".format(
+                    a.shape[0], b.shape[0], a.shape[0], b.shape[0]
+                )
+            )
+        _same_dtype("dot", a, b)
+        if self.needs_input_grad[0]:
+            self.save_input("tensor", 1)
+        if self.needs_input_grad[1]:
+            self.save_input("self", 0)
+        return np.asarray(a @ b)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        ga = grad * self.saved("tensor") if self.needs_input_grad[0] else None
+        gb = grad * self.saved("self") if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class BmmBackward0(Op):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if b.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+            raise RuntimeError(
+                f"Expected size for first two dimensions of batch2 tensor to be: "
+                f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]."
+            )
+        _same_dtype("bmm", a, b)
+        if self.needs_input_grad[0]:
+            self.save_input("mat2", 1)
+        if self.needs_input_grad[1]:
+            self.save_input("self", 0)
+        return a @ b
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        ga = grad.bmm(self.saved("mat2").transpose(1, 2)) if self.needs_input_grad[0] else None
+        gb = self.saved("self").transpose(1, 2).bmm(grad) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """torch.matmul's dispatch: dot, mv, mm, or a batched product via expand + reshape + bmm."""
+    da, db = a.ndim, b.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
+        )
+    if da == 1 and db == 1:
+        return a.dot(b)
+    if da == 2 and db == 1:
+        return a.mv(b)
+    if da == 1 and db == 2:
+        return SqueezeBackward4.invoke(a.unsqueeze(0).mm(b), dim=(0,))
+    if da == 2 and db == 2:
+        return a.mm(b)
+    if da >= 3 and db <= 2:
+        # Fold the batch into the rows: one mm, then view back.
+        rows = a.reshape(-1, a.shape[-1])
+        if db == 1:
+            return UnsafeViewBackward0.invoke(rows.mv(b), shape=tuple(a.shape[:-1]))
+        return UnsafeViewBackward0.invoke(rows.mm(b), shape=(*a.shape[:-1], b.shape[-1]))
+    # Both batched (or 1-D/2-D against a batch): broadcast batch dims, bmm, view back.
+    a2 = a.unsqueeze(0) if da == 1 else a
+    b2 = b.unsqueeze(-1) if db == 1 else b
+    if a2.shape[-1] != b2.shape[-2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{int(np.prod(a2.shape[:-2]))}, {a2.shape[-1]}] but got: "
+            f"[{int(np.prod(b2.shape[:-2]))}, {b2.shape[-2]}]."
+        )
+    try:
+        batch = np.broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]))
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({a2.shape[-3]}) must match the size of tensor b "
+            f"({b2.shape[-3]}) at non-singleton dimension {len(a2.shape) - 3}"
+        ) from None
+    n, m, p = a2.shape[-2], a2.shape[-1], b2.shape[-1]
+    nb = int(np.prod(batch))
+    a3 = a2.expand(*batch, n, m).reshape(nb, n, m)
+    b3 = b2.expand(*batch, m, p).reshape(nb, m, p)
+    out = UnsafeViewBackward0.invoke(a3.bmm(b3), shape=(*batch, n, p))
+    if da == 1:
+        out = out.squeeze(-2)
+    if db == 1:
+        out = out.squeeze(-1)
+    return out
+
+
+__all__ = ["BmmBackward0", "DotBackward0", "MmBackward0", "MvBackward0", "matmul", "shape_str"]

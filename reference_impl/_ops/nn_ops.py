@@ -1,0 +1,292 @@
+"""Neural-network ops with their own nodes in torch: softmax, log_softmax, addmm (linear),
+mse_loss, binary_cross_entropy_with_logits, nll_loss. Their backwards are primitives too
+(``SoftmaxBackwardDataBackward0``...), so double backward shows torch's node names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype as dt
+from .._tensor import Tensor, _wrap_dim
+from .base import Op, unbroadcast
+from .pointwise import _const, _errstate, _sigmoid, div_scalar, mul_scalar
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_floating(a: np.ndarray, kernel: str) -> None:
+    if a.dtype.kind != "f":
+        name = dt.from_numpy_dtype(a.dtype).tensor_type.split(".")[1].replace("Tensor", "")
+        raise NotImplementedError(f'"{kernel}_lastdim_kernel_impl" not implemented for \'{name}\'')
+
+
+class SoftmaxBackward0(Op):
+    def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
+        _check_floating(a, "softmax")
+        self.dim = _wrap_dim(dim, a.ndim)
+        with _errstate():
+            e = np.exp(a - np.max(a, axis=self.dim, keepdims=True)) if a.size else a
+            out = e / np.sum(e, axis=self.dim, keepdims=True) if a.size else a.copy()
+        self.save_result("result")
+        return np.asarray(out, dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (SoftmaxBackwardDataBackward0.invoke(grad, self.saved("result"), dim=self.dim),)
+
+
+class SoftmaxBackwardDataBackward0(Op):
+    """y * (g - sum(g * y)): softmax's vjp as one node."""
+
+    def forward(self, g: np.ndarray, y: np.ndarray, dim: int) -> np.ndarray:
+        self.dim = dim
+        self.save_input("grad", 0)
+        self.save_input("y", 1)
+        return y * (g - np.sum(g * y, axis=dim, keepdims=True))
+
+    def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g, y = self.saved("grad"), self.saved("y")
+        d = self.dim
+        ggy = (gg * y).sum(d, keepdim=True)
+        grad_g = y * (gg - ggy) if self.needs_input_grad[0] else None
+        grad_y = None
+        if self.needs_input_grad[1]:
+            grad_y = gg * (g - (g * y).sum(d, keepdim=True)) - g * ggy
+        return grad_g, grad_y
+
+
+class LogSoftmaxBackward0(Op):
+    def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
+        _check_floating(a, "log_softmax")
+        self.dim = _wrap_dim(dim, a.ndim)
+        with _errstate():
+            m = np.max(a, axis=self.dim, keepdims=True) if a.size else a
+            m = np.where(np.isfinite(m), m, 0)
+            out = a - m - np.log(np.sum(np.exp(a - m), axis=self.dim, keepdims=True))
+        self.save_result("result")
+        return np.asarray(out, dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (LogSoftmaxBackwardDataBackward0.invoke(grad, self.saved("result"), dim=self.dim),)
+
+
+class LogSoftmaxBackwardDataBackward0(Op):
+    """g - exp(y) * sum(g): log_softmax's vjp as one node."""
+
+    def forward(self, g: np.ndarray, y: np.ndarray, dim: int) -> np.ndarray:
+        self.dim = dim
+        self.save_input("grad", 0)
+        self.save_input("y", 1)
+        with _errstate():
+            return g - np.exp(y) * np.sum(g, axis=dim, keepdims=True)
+
+    def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g, y = self.saved("grad"), self.saved("y")
+        p = y.exp()
+        grad_g = gg - (gg * p).sum(self.dim, keepdim=True) if self.needs_input_grad[0] else None
+        grad_y = -gg * p * g.sum(self.dim, keepdim=True) if self.needs_input_grad[1] else None
+        return grad_g, grad_y
+
+
+class AddmmBackward0(Op):
+    """bias + mat1 @ mat2: what F.linear records for batched 2-D input with a bias."""
+
+    def forward(self, bias: np.ndarray, m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
+        if m1.shape[1] != m2.shape[0]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({m1.shape[0]}x{m1.shape[1]} and "
+                f"{m2.shape[0]}x{m2.shape[1]})"
+            )
+        self.bias_shape = bias.shape
+        if self.needs_input_grad[1]:
+            self.save_input("mat2", 2)
+        if self.needs_input_grad[2]:
+            self.save_input("mat1", 1)
+        return bias + m1 @ m2
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        gb = unbroadcast(grad, self.bias_shape) if self.needs_input_grad[0] else None
+        g1 = grad.mm(self.saved("mat2").t()) if self.needs_input_grad[1] else None
+        g2 = self.saved("mat1").t().mm(grad) if self.needs_input_grad[2] else None
+        return gb, g1, g2
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return np.asarray(loss.mean() if loss.size else np.nan, dtype=loss.dtype)
+    if reduction == "sum":
+        return np.asarray(loss.sum(), dtype=loss.dtype)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _scale(grad: Tensor, shape: tuple[int, ...], reduction: str) -> Tensor:
+    """The incoming loss gradient spread over the elements (and divided for 'mean')."""
+    if reduction == "none":
+        return grad
+    g = grad.expand(shape)
+    return div_scalar(g, int(np.prod(shape))) if reduction == "mean" else g
+
+
+class MseLossBackward0(Op):
+    def forward(self, x: np.ndarray, t: np.ndarray, reduction: str = "mean") -> np.ndarray:
+        self.reduction = reduction
+        self.save_input("self", 0)
+        self.save_input("target", 1)
+        d = x - t
+        return _reduce(d * d, reduction)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        out = MseLossBackwardBackward0.invoke(
+            grad, self.saved("self"), self.saved("target"), reduction=self.reduction
+        )
+        gx = unbroadcast(out, tuple(self.saved("self").shape)) if self.needs_input_grad[0] else None
+        gt = unbroadcast(-out, tuple(self.saved("target").shape)) if self.needs_input_grad[1] else None
+        return gx, gt
+
+
+class MseLossBackwardBackward0(Op):
+    """2 (x - t) g / n: mse_loss's vjp w.r.t. its input, as one node."""
+
+    def forward(self, g: np.ndarray, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+        self.reduction = reduction
+        shape = np.broadcast_shapes(x.shape, t.shape)
+        self.shape = shape
+        n = int(np.prod(shape)) if reduction == "mean" else 1
+        self.n = n
+        self.save_input("grad", 0)
+        self.save_input("self", 1)
+        self.save_input("target", 2)
+        return np.asarray(2 * (x - t) * g / n, dtype=np.result_type(x, t))
+
+    def backward(self, gg: Tensor) -> tuple[Tensor | None, ...]:
+        g, x, t = self.saved("grad"), self.saved("self"), self.saved("target")
+        g_full = g if self.reduction == "none" else g.expand(self.shape)
+        common = mul_scalar(gg * g_full, 2.0 / self.n)
+        grad_g = None
+        if self.needs_input_grad[0]:
+            prod = mul_scalar(gg * (x - t), 2.0 / self.n)
+            grad_g = prod if self.reduction == "none" else prod.sum()
+        gx = unbroadcast(common, tuple(x.shape)) if self.needs_input_grad[1] else None
+        gt = unbroadcast(-common, tuple(t.shape)) if self.needs_input_grad[2] else None
+        return grad_g, gx, gt
+
+
+class BinaryCrossEntropyWithLogitsBackward0(Op):
+    """Numerically stable BCE on logits, with optional weight and pos_weight."""
+
+    def forward(self, x: np.ndarray, t: np.ndarray, weight: Any = None, pos_weight: Any = None,
+                reduction: str = "mean") -> np.ndarray:
+        if x.shape != t.shape:
+            raise ValueError(
+                f"Target size (torch.Size([{', '.join(map(str, t.shape))}])) must be the same as "
+                f"input size (torch.Size([{', '.join(map(str, x.shape))}]))"
+            )
+        self.reduction = reduction
+        self.weight, self.pos_weight = weight, pos_weight
+        self.save_input("self", 0)
+        self.save_input("target", 1)
+        with _errstate():
+            log_sig_neg = np.minimum(-x, 0) - np.log1p(np.exp(-np.abs(x)))  # log(sigmoid(-x))
+            if pos_weight is None:
+                loss = (1 - t) * x - log_sig_neg - x
+                loss = (1 - t) * x + np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+            else:
+                lw = 1 + (pos_weight - 1) * t
+                loss = (1 - t) * x + lw * (np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0))
+            if weight is not None:
+                loss = loss * weight
+        return _reduce(np.asarray(loss, dtype=x.dtype), reduction)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, t = self.saved("self"), self.saved("target")
+        g = _scale(grad, tuple(x.shape), "none" if self.reduction == "none" else "sum")
+        if self.pos_weight is None:
+            dx = x.sigmoid() - t
+        else:
+            pw = _const(np.asarray(self.pos_weight), x)
+            dx = (pw * t + 1 - t) * x.sigmoid() - pw * t
+        dt_ = -x
+        if self.weight is not None:
+            w = _const(np.asarray(self.weight), x)
+            dx, dt_ = dx * w, dt_ * w
+        gx = dx * g if self.needs_input_grad[0] else None
+        gt = dt_ * g if self.needs_input_grad[1] else None
+        if self.reduction == "mean":
+            n = x.numel()
+            gx = None if gx is None else div_scalar(gx, n)
+            gt = None if gt is None else div_scalar(gt, n)
+        return gx, gt
+
+
+class NllLossBackward0(Op):
+    """Negative log-likelihood of class indices; ``target`` and ``weight`` are parameters."""
+
+    def forward(self, lp: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
+                ignore_index: int = -100, reduction: str = "mean") -> np.ndarray:
+        if target.dtype.kind not in "iu":
+            name = dt.from_numpy_dtype(target.dtype).tensor_type.split(".")[1].replace("Tensor", "")
+            raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
+        squeeze = lp.ndim == 1
+        lp2 = lp[None] if squeeze else np.moveaxis(lp, 1, -1).reshape(-1, lp.shape[1])
+        tg = target.reshape(-1)
+        if lp2.shape[0] != tg.shape[0]:
+            raise ValueError(
+                f"Expected input batch_size ({lp2.shape[0]}) to match target batch_size "
+                f"({tg.shape[0]})."
+            )
+        n_classes = lp2.shape[1]
+        valid = tg != ignore_index
+        bad = tg[valid & ((tg < 0) | (tg >= n_classes))]
+        if bad.size:
+            raise IndexError(f"Target {int(bad[0])} is out of bounds.")
+        safe = np.where(valid, tg, 0)
+        w = np.ones(n_classes, lp.dtype) if weight is None else weight.astype(lp.dtype)
+        wt = np.where(valid, w[safe], 0).astype(lp.dtype)
+        picked = lp2[np.arange(tg.size), safe]
+        losses = -picked * wt
+        self.meta = (lp.shape, target.shape, safe, wt, squeeze)
+        self.reduction = reduction
+        with _errstate():
+            if reduction == "none":
+                out = losses.reshape(target.shape)
+                self.denominator = 1.0
+            elif reduction == "sum":
+                out = losses.sum()
+                self.denominator = 1.0
+            else:
+                self.denominator = float(wt.sum())
+                out = losses.sum() / wt.sum()
+        return np.asarray(out, dtype=lp.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (NllLossBackwardBackward0.invoke(grad, meta=self.meta, reduction=self.reduction,
+                                                denominator=self.denominator),)
+
+
+class NllLossBackwardBackward0(Op):
+    """Scatter -weight * g / denominator at the target classes (linear in g)."""
+
+    def forward(self, g: np.ndarray, meta: Any, reduction: str, denominator: float) -> np.ndarray:
+        lp_shape, target_shape, safe, wt, squeeze = meta
+        self.args = (meta, reduction, denominator)
+        n_classes = lp_shape[0] if squeeze else lp_shape[1]
+        gflat = g.reshape(-1) if reduction == "none" else np.full(safe.size, g.reshape(()))
+        out2 = np.zeros((safe.size, n_classes), dtype=g.dtype)
+        with _errstate():
+            out2[np.arange(safe.size), safe] = -wt * gflat / denominator
+        if squeeze:
+            return out2[0]
+        moved = out2.reshape(*(s for i, s in enumerate(lp_shape) if i != 1), n_classes)
+        return np.moveaxis(moved, -1, 1)
+
+    def backward(self, gg: Tensor) -> tuple[Tensor]:
+        meta, reduction, denominator = self.args
+        lp_shape, target_shape, safe, wt, squeeze = meta
+        ggd = gg._data if squeeze else np.moveaxis(gg._data, 1, -1).reshape(-1, lp_shape[1])
+        ggd = ggd.reshape(-1, lp_shape[0] if squeeze else lp_shape[1])
+        picked = ggd[np.arange(safe.size), safe] * -wt / denominator
+        out = picked.reshape(target_shape) if reduction == "none" else picked.sum()
+        return (Tensor._from_array(np.asarray(out, dtype=gg._data.dtype)),)

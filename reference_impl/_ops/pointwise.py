@@ -1,0 +1,583 @@
+"""Elementwise ops: arithmetic, pow, transcendental functions, activations, clamp, where.
+
+Binary ops broadcast and promote like torch; their backward returns broadcast-shaped gradients
+that ``Binary.backward`` reduces with the shared ``unbroadcast`` helper.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype as dt
+from .._tensor import Tensor
+from .base import Op, unbroadcast
+
+def _errstate() -> Any:
+    """Silence NumPy: torch returns inf/nan without warnings."""
+    return np.errstate(all="ignore")
+
+
+def _cast(arrays: tuple[np.ndarray, ...], to: dt.dtype) -> tuple[np.ndarray, ...]:
+    return tuple(a.astype(to.numpy, copy=False) for a in arrays)
+
+
+def _check_broadcast(a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape == b.shape:
+        return
+    for i, (m, n) in enumerate(zip(reversed(a.shape), reversed(b.shape), strict=False)):
+        if m != n and m != 1 and n != 1:
+            dim = max(a.ndim, b.ndim) - 1 - i
+            raise RuntimeError(
+                f"The size of tensor a ({m}) must match the size of tensor b ({n}) at "
+                f"non-singleton dimension {dim}"
+            )
+
+
+class Binary(Op):
+    """Broadcasting binary op computed in torch's promoted dtype."""
+
+    #: Whether the result is always floating (true division) even for integer inputs.
+    floating_result = False
+
+    def forward(self, a: np.ndarray, b: np.ndarray, **params: Any) -> np.ndarray:
+        assert self._inputs is not None
+        _check_broadcast(a, b)
+        out_dtype = dt.result_type(*self._inputs)
+        if self.floating_result and not out_dtype.is_floating_point:
+            out_dtype = dt.get_default_dtype()
+        self.shapes = (a.shape, b.shape)
+        a, b = _cast((a, b), out_dtype)
+        with _errstate():
+            out = self.compute(a, b, **params)
+        return np.asarray(out, dtype=out_dtype.numpy)
+
+    def compute(self, a: np.ndarray, b: np.ndarray, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        grads = self.vjp(grad)
+        return tuple(
+            None if g is None else unbroadcast(g, shape)
+            for g, shape in zip(grads, self.shapes, strict=True)
+        )
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        raise NotImplementedError
+
+
+class AddBackward0(Binary):
+    def compute(self, a: np.ndarray, b: np.ndarray, alpha: Any = 1) -> np.ndarray:
+        self.alpha = alpha
+        return a + b * alpha if alpha != 1 else a + b
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        return grad, (grad * self.alpha if self.alpha != 1 else grad)
+
+
+class SubBackward0(Binary):
+    def compute(self, a: np.ndarray, b: np.ndarray, alpha: Any = 1) -> np.ndarray:
+        self.alpha = alpha
+        return a - b * alpha if alpha != 1 else a - b
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        return grad, (-grad * self.alpha if self.alpha != 1 else -grad)
+
+
+class MulBackward0(Binary):
+    def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # torch saves only what the requested gradients need.
+        if self.needs_input_grad[0]:
+            self.save_input("other", 1)
+        if self.needs_input_grad[1]:
+            self.save_input("self", 0)
+        return a * b
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        ga = grad * self.saved("other") if self.needs_input_grad[0] else None
+        gb = grad * self.saved("self") if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class MulBackward1(Op):
+    """tensor * Python scalar as torch's C++ formulas write it (one edge)."""
+
+    def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
+        self.other = other
+        return np.asarray(a * np.asarray(other, dtype=a.dtype), dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (mul_scalar(grad, self.other),)
+
+
+class DivBackward1(Op):
+    """tensor / Python scalar (torch's div.Scalar; one edge)."""
+
+    def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
+        self.other = other
+        with _errstate():
+            return np.asarray(a / np.asarray(other, dtype=a.dtype), dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (div_scalar(grad, self.other),)
+
+
+def mul_scalar(t: Tensor, s: Any) -> Tensor:
+    return MulBackward1.invoke(t, other=s)  # type: ignore[no-any-return]
+
+
+def div_scalar(t: Tensor, s: Any) -> Tensor:
+    return DivBackward1.invoke(t, other=s)  # type: ignore[no-any-return]
+
+
+class DivBackward0(Binary):
+    floating_result = True
+
+    def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if self.needs_input_grad[0] or self.needs_input_grad[1]:
+            self.save_input("other", 1)
+        if self.needs_input_grad[1]:
+            self.save_input("self", 0)
+        return a / b
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        other = self.saved("other")
+        ga = grad / other if self.needs_input_grad[0] else None
+        gb = -grad * self.saved("self") / (other * other) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class MaximumBackward0(Binary):
+    pick_first = staticmethod(np.greater)
+
+    def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        self.save_input("other", 1)
+        return np.maximum(a, b) if self.pick_first is np.greater else np.minimum(a, b)
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = self.saved("self")._data, self.saved("other")._data
+        first = self.pick_first(a, b)
+        tie = a == b
+        share_a = np.where(tie, 0.5, first.astype(np.float64))
+        share_b = np.where(tie, 0.5, (~first & ~tie).astype(np.float64))
+        return grad * _const(share_a, grad), grad * _const(share_b, grad)
+
+
+class MinimumBackward0(MaximumBackward0):
+    pick_first = staticmethod(np.less)
+
+
+def _const(values: np.ndarray, like: Tensor) -> Tensor:
+    """A constant (no-grad) tensor in ``like``'s dtype."""
+    return Tensor._from_array(np.asarray(values, dtype=like._data.dtype))
+
+
+class PowBackward0(Op):
+    """tensor ** scalar."""
+
+    def forward(self, a: np.ndarray, exponent: Any) -> np.ndarray:
+        self.exponent = exponent
+        if a.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if a.dtype.kind in "iub" and isinstance(exponent, float):
+            a = a.astype(dt.get_default_dtype().numpy)
+        self.save_input("self", 0)
+        with _errstate():
+            return np.power(a, np.asarray(exponent).astype(a.dtype) if a.dtype.kind == "f" else exponent)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        p = self.exponent
+        if p == 0:
+            return (grad * 0,)
+        return (grad * mul_scalar(x.pow(p - 1), p),)
+
+
+class PowBackward1(Binary):
+    """tensor ** tensor."""
+
+    def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        self.save_input("exponent", 1)
+        out = np.power(a, b)
+        if self.needs_input_grad[1]:
+            self.save_result("result")
+        return out
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, p = self.saved("self"), self.saved("exponent")
+        ga = grad * (p * x.pow(p - 1)) if self.needs_input_grad[0] else None
+        gb = None
+        if self.needs_input_grad[1]:
+            mask = (x._data == 0) & (p._data >= 0)
+            log_x = where_const(mask, 0.0, self.saved("result") * x.log())
+            gb = grad * log_x
+        return ga, gb
+
+
+class PowBackward2(Op):
+    """scalar ** tensor."""
+
+    def forward(self, a: np.ndarray, base: Any) -> np.ndarray:
+        self.base = base
+        if a.dtype.kind != "f":
+            a = a.astype(dt.get_default_dtype().numpy)
+        self.save_result("result")
+        with _errstate():
+            return np.power(np.asarray(base, dtype=a.dtype), a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        if self.base == 0:
+            result = self.saved("result")
+            return (grad * where_const(np.zeros(result.shape, bool), 0.0, result * 0),)
+        return (grad * (self.saved("result") * float(np.log(self.base))),)
+
+
+class RsubBackward1(Op):
+    """scalar - tensor."""
+
+    def forward(self, a: np.ndarray, other: Any, alpha: Any = 1) -> np.ndarray:
+        assert self._inputs is not None
+        out_dtype = dt.result_type(self._inputs[0], other)
+        self.alpha = alpha
+        return np.asarray(other - a * alpha, dtype=out_dtype.numpy)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (-grad * self.alpha if self.alpha != 1 else -grad,)
+
+
+# -- unary ---------------------------------------------------------------------------------------
+
+
+class Unary(Op):
+    """Elementwise function of one floating input (integers promote to the default dtype)."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        if a.dtype.kind != "f":
+            a = a.astype(dt.get_default_dtype().numpy)
+        with _errstate():
+            return np.asarray(self.compute(a), dtype=a.dtype)
+
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class NegBackward0(Op):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        if a.dtype == np.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                "to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return np.negative(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (-grad,)
+
+
+class ExpBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_result("result")
+        return np.exp(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad * self.saved("result"),)
+
+
+class LogBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        return np.log(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad / self.saved("self"),)
+
+
+class SqrtBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_result("result")
+        return np.sqrt(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad / mul_scalar(self.saved("result"), 2),)
+
+
+class RsqrtBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_result("result")
+        return 1 / np.sqrt(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        r = self.saved("result")
+        return (grad * (r.pow(3) * -0.5),)
+
+
+class ReciprocalBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_result("result")
+        return 1 / a
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        r = self.saved("result")
+        return (grad * -(r * r),)
+
+
+class AbsBackward0(Op):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        return np.abs(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad * SgnBackward0.invoke(self.saved("self")),)
+
+
+class SignBackward0(Op):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.shape_dtype = (a.shape, a.dtype)
+        return np.sign(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad * 0,)
+
+
+class SgnBackward0(SignBackward0):
+    """sgn(x): what abs's derivative is written with."""
+
+
+class SinBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        return np.sin(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad * self.saved("self").cos(),)
+
+
+class CosBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        return np.cos(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad * -self.saved("self").sin(),)
+
+
+class TanhBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_result("result")
+        return np.tanh(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (TanhBackwardBackward0.invoke(grad, self.saved("result")),)
+
+
+class TanhBackwardBackward0(Op):
+    """tanh_backward(grad, y) = grad * (1 - y^2), a primitive so double backward is exact."""
+
+    def forward(self, g: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.save_input("grad", 0)
+        self.save_input("y", 1)
+        return g * (1 - y * y)
+
+    def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        y = self.saved("y")
+        g_grad = gg * (1 - y * y) if self.needs_input_grad[0] else None
+        g_y = gg * self.saved("grad") * (y * -2) if self.needs_input_grad[1] else None
+        return g_grad, g_y
+
+
+class SigmoidBackward0(Unary):
+    def compute(self, a: np.ndarray) -> np.ndarray:
+        self.save_result("result")
+        return _sigmoid(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (SigmoidBackwardBackward0.invoke(grad, self.saved("result")),)
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """Overflow-free logistic function."""
+    out = np.empty_like(a)
+    pos = a >= 0
+    out[pos] = 1 / (1 + np.exp(-a[pos]))
+    e = np.exp(a[~pos])
+    out[~pos] = e / (1 + e)
+    return out
+
+
+class SigmoidBackwardBackward0(Op):
+    """sigmoid_backward(grad, y) = grad * y * (1 - y)."""
+
+    def forward(self, g: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.save_input("grad", 0)
+        self.save_input("y", 1)
+        return g * (1 - y) * y
+
+    def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        y = self.saved("y")
+        g_grad = gg * (1 - y) * y if self.needs_input_grad[0] else None
+        g_y = gg * self.saved("grad") * (1 - y * 2) if self.needs_input_grad[1] else None
+        return g_grad, g_y
+
+
+class ReluBackward0(Op):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.save_result("result")
+        return np.maximum(a, 0).astype(a.dtype, copy=False)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (ThresholdBackwardBackward0.invoke(grad, self.saved("result")),)
+
+
+class ThresholdBackwardBackward0(Op):
+    """threshold_backward(grad, y, 0): the gradient passes where y > 0."""
+
+    def forward(self, g: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.mask = y > 0
+        return np.where(self.mask, g, 0).astype(g.dtype, copy=False)
+
+    def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        return (gg * _const(self.mask, gg), None)
+
+
+class ClampBackward1(Op):
+    """clamp with scalar bounds; the bounds themselves get gradient (inclusive)."""
+
+    def forward(self, a: np.ndarray, min: Any = None, max: Any = None) -> np.ndarray:  # noqa: A002
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        self.save_input("self", 0)
+        self.bounds = (min, max)
+        out = a
+        if min is not None:
+            out = np.maximum(out, min)
+        if max is not None:
+            out = np.minimum(out, max)
+        return np.asarray(out, dtype=dt.result_type(self._inputs[0], *(b for b in self.bounds if b is not None)).numpy)  # type: ignore[index]
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")._data
+        lo, hi = self.bounds
+        mask = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        return (grad * _const(mask, grad),)
+
+
+class ClampMinBackward0(ClampBackward1):
+    def forward(self, a: np.ndarray, min: Any = None, max: Any = None) -> np.ndarray:  # noqa: A002
+        return super().forward(a, min=min)
+
+
+class ClampMaxBackward0(ClampBackward1):
+    def forward(self, a: np.ndarray, min: Any = None, max: Any = None) -> np.ndarray:  # noqa: A002
+        return super().forward(a, max=max)
+
+
+class WhereBackward0(Binary):
+    """where(condition, self, other); the condition is a parameter (it has no gradient)."""
+
+    def compute(self, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:
+        self.condition = condition
+        return np.where(condition, a, b)
+
+    def forward(self, a: np.ndarray, b: np.ndarray, **params: Any) -> np.ndarray:
+        out = super().forward(a, b, **params)
+        self.shapes = (a.shape, b.shape)
+        return out
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        zero = _const(np.zeros((), bool), grad)
+        ga = where_const(self.condition, grad, zero) if self.needs_input_grad[0] else None
+        gb = where_const(self.condition, zero, grad) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+def where_const(condition: np.ndarray, a: Any, b: Any) -> Tensor:
+    from .base import as_tensor_arg
+
+    ta, tb = as_tensor_arg(a), as_tensor_arg(b)
+    out: Tensor = WhereBackward0.invoke(ta, tb, condition=np.asarray(condition, dtype=bool))
+    return out
+
+
+# -- copies and conversions ------------------------------------------------------------------
+
+
+class CloneBackward0(Op):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.array(a, copy=True, order="C")
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad,)
+
+
+class ToCopyBackward0(Op):
+    def forward(self, a: np.ndarray, dtype: dt.dtype) -> np.ndarray:
+        self.source_dtype = dt.from_numpy_dtype(a.dtype)
+        return a.astype(dtype.numpy)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.to(self.source_dtype),)
+
+
+class CopyBackwards(Op):
+    """``self.copy_(src)``: self's old values get no gradient; src gets it, summed to shape."""
+
+    def forward(self, a: np.ndarray, src: np.ndarray) -> np.ndarray:
+        try:
+            np.broadcast_shapes(src.shape, a.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a ({a.shape[-1] if a.ndim else 1}) must match the size of "
+                f"tensor b ({src.shape[-1] if src.ndim else 1}) at non-singleton dimension "
+                f"{max(a.ndim - 1, 0)}"
+            ) from None
+        self.src_shape = src.shape
+        return np.broadcast_to(src, a.shape).astype(a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g_self = grad * 0 if self.needs_input_grad[0] else None
+        g_src = unbroadcast(grad, self.src_shape) if self.needs_input_grad[1] else None
+        return g_self, g_src
+
+
+class FillBackward0(Op):
+    def forward(self, a: np.ndarray, value: Any) -> np.ndarray:
+        if isinstance(value, float) and a.dtype.kind in "iub":
+            value = int(value)
+        return np.full(a.shape, value, dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad * 0,)
+
+
+class FillBackward1(Op):
+    """fill_ with a 0-d tensor value (differentiable in the value)."""
+
+    def forward(self, a: np.ndarray, value: np.ndarray) -> np.ndarray:
+        return np.full(a.shape, value, dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor, Tensor]:
+        return grad * 0, grad.sum()
+
+
+class ZeroBackward0(Op):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.zeros_like(a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad * 0,)
+
+
+class MaskedFillBackward0(Op):
+    def forward(self, a: np.ndarray, mask: np.ndarray, value: Any) -> np.ndarray:
+        self.mask = mask
+        return np.where(mask, np.asarray(value, dtype=a.dtype), a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (where_const(np.broadcast_to(self.mask, grad.shape), 0.0, grad).to(grad.dtype),)

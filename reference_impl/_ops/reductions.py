@@ -1,0 +1,375 @@
+"""Reductions: sum, mean, max/min (full and along a dim), amax/amin, prod, norm, var/std,
+logsumexp. Full reductions and dim reductions are distinct node classes, as in torch."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype as dt
+from .._tensor import Tensor
+from .base import Op
+from .pointwise import _const, _errstate, div_scalar, mul_scalar, where_const
+from .views import normalize_dims
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def _expand_back(grad: Tensor, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Tensor:
+    """Broadcast a reduced gradient back over the reduced dims."""
+    if not keepdim:
+        for d in sorted(dims):
+            grad = grad.unsqueeze(d)
+    return grad.expand(shape)
+
+
+def _dims_or_all(dim: Any, ndim: int) -> tuple[int, ...]:
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(ndim))
+    return normalize_dims(dim, ndim)
+
+
+def _sum_dtype(a: np.ndarray, dtype: dt.dtype | None) -> np.dtype:
+    if dtype is not None:
+        return dtype.numpy
+    return np.dtype(np.int64) if a.dtype.kind in "iub" else a.dtype
+
+
+class SumBackward0(Op):
+    def forward(self, a: np.ndarray, dtype: dt.dtype | None = None) -> np.ndarray:
+        self.shape = a.shape
+        return np.asarray(a.sum(dtype=_sum_dtype(a, dtype)))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.expand(self.shape),)
+
+
+class SumBackward1(Op):
+    def forward(self, a: np.ndarray, dim: Any, keepdim: bool = False,
+                dtype: dt.dtype | None = None) -> np.ndarray:
+        self.shape = a.shape
+        self.dims = _dims_or_all(dim, a.ndim)
+        self.keepdim = keepdim
+        return np.asarray(a.sum(axis=self.dims, keepdims=keepdim, dtype=_sum_dtype(a, dtype)))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (_expand_back(grad, self.shape, self.dims, self.keepdim),)
+
+
+def _mean_check(a: np.ndarray, dtype: dt.dtype | None) -> np.dtype:
+    if dtype is not None:
+        return dtype.numpy
+    if a.dtype.kind != "f":
+        name = dt.from_numpy_dtype(a.dtype).tensor_type.split(".")[1].replace("Tensor", "")
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {name}"
+        )
+    return a.dtype
+
+
+class MeanBackward0(Op):
+    def forward(self, a: np.ndarray, dtype: dt.dtype | None = None) -> np.ndarray:
+        out_dtype = _mean_check(a, dtype)
+        self.shape = a.shape
+        with _errstate():
+            return np.asarray(a.astype(out_dtype, copy=False).mean(dtype=out_dtype))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (div_scalar(grad.expand(self.shape), int(np.prod(self.shape))),)
+
+
+class MeanBackward1(Op):
+    def forward(self, a: np.ndarray, dim: Any, keepdim: bool = False,
+                dtype: dt.dtype | None = None) -> np.ndarray:
+        out_dtype = _mean_check(a, dtype)
+        self.shape = a.shape
+        self.dims = _dims_or_all(dim, a.ndim)
+        self.keepdim = keepdim
+        with _errstate():
+            return np.asarray(a.astype(out_dtype, copy=False).mean(axis=self.dims, keepdims=keepdim))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        n = int(np.prod([self.shape[d] for d in self.dims]))
+        return (div_scalar(_expand_back(grad, self.shape, self.dims, self.keepdim), n),)
+
+
+class _EvenlyDistributed(Op):
+    """Full max/min: the gradient is shared evenly by every element equal to the extremum."""
+
+    reduce = staticmethod(np.max)
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        if a.size == 0:
+            raise RuntimeError(
+                f"{self.reduce.__name__}(): Expected reduction dim to be specified for "
+                "input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+            )
+        self.save_input("self", 0)
+        self.save_result("result")
+        return np.asarray(self.reduce(a))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x, result = self.saved("self")._data, self.saved("result")._data
+        mask = (x == result) | (np.isnan(x) & np.isnan(result))
+        share = mask / max(int(mask.sum()), 1)
+        return (grad * _const(share, grad),)
+
+
+class MaxBackward1(_EvenlyDistributed):
+    reduce = staticmethod(np.max)
+
+
+class MinBackward1(_EvenlyDistributed):
+    reduce = staticmethod(np.min)
+
+
+class MaxBackward0(Op):
+    """max(dim) -> (values, indices); the gradient goes to the selected index only."""
+
+    nondifferentiable_outputs = (1,)
+    arg = staticmethod(np.argmax)
+
+    def forward(self, a: np.ndarray, dim: int, keepdim: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        (d,) = normalize_dims(dim, a.ndim)
+        if a.ndim == 0:
+            return a.copy(), np.asarray(0, dtype=np.int64)
+        if a.shape[d] == 0:
+            raise IndexError(
+                f"{'max' if self.arg is np.argmax else 'min'}(): Expected reduction dim {d} to "
+                "have non-zero size."
+            )
+        nan_first = np.where(np.isnan(a), -np.inf if self.arg is np.argmin else np.inf, a) \
+            if a.dtype.kind == "f" and np.isnan(a).any() else a
+        idx = np.expand_dims(self.arg(nan_first, axis=d), d)
+        values = np.take_along_axis(a, idx, axis=d)
+        self.shape, self.dim, self.keepdim = a.shape, d, keepdim
+        self.indices = idx
+        if not keepdim:
+            values, idx = np.squeeze(values, d), np.squeeze(idx, d)
+        return values, idx.astype(np.int64)
+
+    def backward(self, grad: Tensor, _indices_grad: Tensor | None = None) -> tuple[Tensor]:
+        from .indexing import embed
+
+        if self.keepdim:
+            grad = grad.squeeze(self.dim)
+        key = tuple(
+            self.indices.squeeze(self.dim) if i == self.dim else _arange_along(self.shape, i, self.dim)
+            for i in range(len(self.shape))
+        )
+        return (embed(grad, self.shape, key),)
+
+
+def _arange_along(shape: tuple[int, ...], axis: int, removed: int) -> np.ndarray:
+    """Open-grid index for ``axis`` in a tensor of ``shape`` with dim ``removed`` dropped."""
+    kept = [n for i, n in enumerate(shape) if i != removed]
+    pos = axis if axis < removed else axis - 1
+    view = [1] * len(kept)
+    view[pos] = shape[axis]
+    return np.arange(shape[axis]).reshape(view)
+
+
+class MinBackward0(MaxBackward0):
+    arg = staticmethod(np.argmin)
+
+
+class AmaxBackward0(Op):
+    reduce = staticmethod(np.max)
+
+    def forward(self, a: np.ndarray, dim: Any = (), keepdim: bool = False) -> np.ndarray:
+        self.dims = _dims_or_all(dim, a.ndim)
+        self.keepdim = keepdim
+        self.save_input("self", 0)
+        self.save_result("result")
+        return np.asarray(self.reduce(a, axis=self.dims, keepdims=keepdim))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")._data
+        result = self.saved("result")._data
+        if not self.keepdim:
+            result = np.expand_dims(result, self.dims)
+        mask = x == result
+        count = mask.sum(axis=self.dims, keepdims=True)
+        g = _expand_back(grad, x.shape, self.dims, self.keepdim)
+        return (g * _const(mask / count, g),)
+
+
+class AminBackward0(AmaxBackward0):
+    reduce = staticmethod(np.min)
+
+
+def _prod_others(x: np.ndarray, axis: int | None) -> np.ndarray:
+    """For each element, the product of the other elements (along ``axis`` or overall)."""
+    if axis is None:
+        flat = x.reshape(-1)
+        return _prod_others(flat, 0).reshape(x.shape)
+    moved = np.moveaxis(x, axis, -1)
+    ones = np.ones(moved.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.concatenate([ones, np.cumprod(moved, axis=-1)[..., :-1]], axis=-1)
+    right = np.flip(
+        np.concatenate([ones, np.cumprod(np.flip(moved, -1), axis=-1)[..., :-1]], axis=-1), -1
+    )
+    return np.moveaxis(left * right, -1, axis)
+
+
+class ProdBackward0(Op):
+    def forward(self, a: np.ndarray, dtype: dt.dtype | None = None) -> np.ndarray:
+        self.save_input("self", 0)
+        self.save_result("result")
+        return np.asarray(a.prod(dtype=_sum_dtype(a, dtype)))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        if not (x._data == 0).any():
+            return (grad * (self.saved("result") / x),)
+        return (grad * _const(_prod_others(x._data, None), grad),)
+
+
+class ProdBackward1(Op):
+    def forward(self, a: np.ndarray, dim: int, keepdim: bool = False,
+                dtype: dt.dtype | None = None) -> np.ndarray:
+        (self.dim,) = normalize_dims(dim, a.ndim)
+        self.keepdim = keepdim
+        self.save_input("self", 0)
+        self.save_result("result")
+        return np.asarray(a.prod(axis=self.dim, keepdims=keepdim, dtype=_sum_dtype(a, dtype)))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        g = _expand_back(grad, tuple(x.shape), (self.dim,), self.keepdim)
+        if not (x._data == 0).any():
+            r = _expand_back(self.saved("result"), tuple(x.shape), (self.dim,), self.keepdim)
+            return (g * (r / x),)
+        return (g * _const(_prod_others(x._data, self.dim), g),)
+
+
+class LinalgVectorNormBackward0(Op):
+    """Vector p-norm over all elements or over ``dim``."""
+
+    def forward(self, a: np.ndarray, ord: Any = 2, dim: Any = None,  # noqa: A002
+                keepdim: bool = False) -> np.ndarray:
+        if a.dtype.kind != "f":
+            raise RuntimeError(
+                "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                + dt.from_numpy_dtype(a.dtype).tensor_type.split(".")[1].replace("Tensor", "")
+            )
+        self.ord = float(ord)
+        self.dims = _dims_or_all(dim, a.ndim)
+        self.keepdim = keepdim
+        self.save_input("self", 0)
+        self.save_result("result")
+        x = np.abs(a)
+        with _errstate():
+            if self.ord == np.inf:
+                out = x.max(axis=self.dims, keepdims=keepdim)
+            elif self.ord == -np.inf:
+                out = x.min(axis=self.dims, keepdims=keepdim)
+            elif self.ord == 0:
+                out = (x != 0).sum(axis=self.dims, keepdims=keepdim).astype(a.dtype)
+            elif self.ord == 1:
+                out = x.sum(axis=self.dims, keepdims=keepdim)
+            elif self.ord == 2:
+                out = np.sqrt((x * x).sum(axis=self.dims, keepdims=keepdim))
+            else:
+                out = (x**self.ord).sum(axis=self.dims, keepdims=keepdim) ** (1 / self.ord)
+        return np.asarray(out, dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        norm = _expand_back(self.saved("result"), tuple(x.shape), self.dims, self.keepdim)
+        g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
+        p = self.ord
+        if p == 0:
+            return (g * 0,)
+        if p == 1:
+            return (g * x.sign(),)
+        if p in (np.inf, -np.inf):
+            mask = np.abs(x._data) == norm._data
+            count = mask.sum(axis=self.dims, keepdims=True)
+            return (g * x.sign() * _const(mask / count, g),)
+        if p == 2:
+            return (g * (x / norm).masked_fill(_const(norm._data == 0, norm), 0.0),)
+        scale = x * x.abs().pow(p - 2) / norm.pow(p - 1)
+        return (g * where_const(norm._data == 0, 0.0, scale),)
+
+
+class _Moments(Op):
+    """var and std along dims with a correction (Bessel's by default)."""
+
+    def forward(self, a: np.ndarray, dim: Any = None, correction: float = 1,
+                keepdim: bool = False) -> np.ndarray:
+        if a.dtype.kind != "f":
+            raise RuntimeError(
+                f"{self.fn_name}(): input dtype should be either floating point or complex "
+                f"dtypes. Got {dt.from_numpy_dtype(a.dtype).tensor_type.split('.')[1].replace('Tensor', '')} instead."
+            )
+        self.dims = _dims_or_all(dim, a.ndim)
+        self.correction = correction
+        self.keepdim = keepdim
+        self.n = int(np.prod([a.shape[d] for d in self.dims]))
+        self.save_input("self", 0)
+        with _errstate():
+            centered = a - a.mean(axis=self.dims, keepdims=True)
+            sq = (centered * centered).sum(axis=self.dims, keepdims=keepdim)
+            var = sq / np.asarray(max(self.n - correction, 0), dtype=a.dtype)
+        out = self.finish(np.asarray(var, dtype=a.dtype))
+        self.save_result("result")
+        return out
+
+    fn_name = "var"
+
+    def finish(self, var: np.ndarray) -> np.ndarray:
+        return var
+
+    def _centered(self) -> tuple[Tensor, Tensor]:
+        x = self.saved("self")
+        return x, x - x.mean(self.dims, keepdim=True)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x, centered = self._centered()
+        g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
+        return (mul_scalar(g, 2.0 / (self.n - self.correction)) * centered,)
+
+
+class VarBackward0(_Moments):
+    fn_name = "var"
+
+
+class StdBackward0(_Moments):
+    fn_name = "std"
+
+    def finish(self, var: np.ndarray) -> np.ndarray:
+        with _errstate():
+            return np.sqrt(var)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x, centered = self._centered()
+        std = _expand_back(self.saved("result"), tuple(x.shape), self.dims, self.keepdim)
+        g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
+        return (g * centered / (std * (self.n - self.correction)),)
+
+
+class LogsumexpBackward0(Op):
+    def forward(self, a: np.ndarray, dim: Any, keepdim: bool = False) -> np.ndarray:
+        if a.dtype.kind != "f":
+            a = a.astype(dt.get_default_dtype().numpy)
+        self.dims = _dims_or_all(dim, a.ndim)
+        self.keepdim = keepdim
+        self.save_input("self", 0)
+        with _errstate():
+            m = np.max(a, axis=self.dims, keepdims=True) if a.size else np.zeros(())
+            m = np.where(np.isfinite(m), m, 0)
+            out = np.log(np.sum(np.exp(a - m), axis=self.dims, keepdims=True)) + m
+        if not keepdim:
+            out = np.squeeze(out, self.dims)
+        self.save_result("result")
+        return np.asarray(out, dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        r = _expand_back(self.saved("result"), tuple(x.shape), self.dims, self.keepdim)
+        g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
+        return (g * (x - r).exp(),)

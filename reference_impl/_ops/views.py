@@ -1,0 +1,246 @@
+"""View ops: outputs share storage and version counter with their input.
+
+Each view remembers its base and the chain of view ops that made it (``ViewInfo``), which is
+what in-place writes through views need (see ``inplace.CopySlices``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._node import Node, gradient_edge
+from .._size import shape_str
+from .._tensor import Tensor, ViewInfo, _wrap_dim
+from .base import Op
+
+
+class ViewOp(Op):
+    """An op whose forward returns a NumPy view of its (single) input."""
+
+    @classmethod
+    def invoke(cls, t: Tensor, **params: Any) -> Tensor:  # type: ignore[override]
+        out: Tensor = super().invoke(t, **params)
+        if t._view is None:
+            out._view = ViewInfo(t, ((cls, params),))
+        else:
+            out._view = ViewInfo(t._view.base, (*t._view.steps, (cls, params)))
+        out._version = t._version
+        out._view_version = t._version.value
+        out._is_inference = t._is_inference
+        return out
+
+
+class AsStridedBackward0(Node):
+    """A view's history regenerated after its base was written in place."""
+
+    def __init__(self, view: ViewInfo) -> None:
+        super().__init__()
+        self.steps = view.steps
+        base = view.base
+        self.base_meta = (tuple(base.shape), base.dtype)
+        self._next_edges = (gradient_edge(base),)
+
+    @classmethod
+    def rebase_view(cls, t: Tensor, view: ViewInfo) -> None:
+        node = cls(view)
+        t._grad_fn = node
+        t._output_nr = node.add_output(t)
+        t._view_version = t._version.value
+
+    def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
+        (grad,) = grads
+        if grad is None:
+            return [None]
+        shape, dtype = self.base_meta
+        result = Tensor._from_array(np.zeros(shape, dtype=dtype.numpy))
+        ViewInfo(result, self.steps).replay(result).copy_(grad)
+        return [result]
+
+
+def _scatter_back(grad: Tensor, shape: tuple[int, ...], region: Any) -> Tensor:
+    """The adjoint of taking ``region`` of a tensor of ``shape``: zeros elsewhere."""
+    from .indexing import embed
+
+    return embed(grad, shape, region)
+
+
+class SelectBackward0(ViewOp):
+    def forward(self, a: np.ndarray, dim: int, index: int) -> np.ndarray:
+        self.shape = a.shape
+        self.region = (slice(None),) * dim + (index,)
+        return a[self.region]
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (_scatter_back(grad, self.shape, self.region),)
+
+
+class SliceBackward0(ViewOp):
+    def forward(self, a: np.ndarray, dim: int, start: int, stop: int, step: int) -> np.ndarray:
+        self.shape = a.shape
+        self.region = (slice(None),) * dim + (slice(start, stop, step),)
+        return a[self.region]
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (_scatter_back(grad, self.shape, self.region),)
+
+
+class UnsqueezeBackward0(ViewOp):
+    def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
+        self.dim = dim
+        return np.expand_dims(a, dim)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.squeeze(self.dim),)
+
+
+class SqueezeBackward0(ViewOp):
+    """squeeze() of every size-1 dim."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.shape = a.shape
+        return a.reshape(tuple(n for n in a.shape if n != 1))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.reshape(self.shape),)
+
+
+class SqueezeBackward1(ViewOp):
+    """squeeze(dim): a no-op when that dim is not 1."""
+
+    def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
+        self.shape = a.shape
+        return np.squeeze(a, dim) if a.shape[dim] == 1 else a[...]
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.reshape(self.shape),)
+
+
+class SqueezeBackward2(SqueezeBackward1):
+    """squeeze(dims) with a tuple of dims."""
+
+    def forward(self, a: np.ndarray, dim: Any) -> np.ndarray:  # type: ignore[override]
+        self.shape = a.shape
+        dims = tuple(d for d in dim if a.shape[d] == 1)
+        return np.squeeze(a, dims) if dims else a[...]
+
+
+class SqueezeBackward4(SqueezeBackward2):
+    """squeeze(dims) as matmul/linear use it for 1-D operands."""
+
+
+class ViewBackward0(ViewOp):
+    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        self.shape = a.shape
+        return view_array(a, shape)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.reshape(self.shape),)
+
+
+class UnsafeViewBackward0(Op):
+    """reshape that had to copy (a non-viewable layout): a copy, not a view."""
+
+    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        self.shape = a.shape
+        return np.reshape(a, shape).copy()
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.reshape(self.shape),)
+
+
+class ExpandBackward0(ViewOp):
+    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        self.shape = a.shape
+        return np.broadcast_to(a, shape)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        from .base import unbroadcast
+
+        return (unbroadcast(grad, self.shape),)
+
+
+class TransposeBackward0(ViewOp):
+    def forward(self, a: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
+        self.dims = (dim0, dim1)
+        return np.swapaxes(a, dim0, dim1)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.transpose(*self.dims),)
+
+
+class TBackward0(ViewOp):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return a.T
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.t(),)
+
+
+class PermuteBackward0(ViewOp):
+    def forward(self, a: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        self.inverse = tuple(int(i) for i in np.argsort(dims))
+        return np.transpose(a, dims)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad.permute(*self.inverse),)
+
+
+class AliasBackward0(ViewOp):
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return a[...]
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad,)
+
+
+# -- shape arithmetic shared by view/reshape/flatten ------------------------------------------
+
+
+def infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
+    """Resolve a single -1 like torch, with torch's error texts."""
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{shape_str(shape)}' is invalid for input of size {numel}")
+        return tuple(numel // known if s == -1 else s for s in shape)
+    if known != numel:
+        raise RuntimeError(f"shape '{shape_str(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+VIEW_STRIDE_ERROR = (
+    "view size is not compatible with input tensor's size and stride (at least one dimension "
+    "spans across two contiguous subspaces). Use .reshape(...) instead."
+)
+
+
+def view_array(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A NumPy view with the new shape, or torch's error when the strides do not allow one."""
+    try:
+        return np.reshape(a, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(VIEW_STRIDE_ERROR) from None
+
+
+def can_view(a: np.ndarray, shape: tuple[int, ...]) -> bool:
+    try:
+        np.reshape(a, shape, copy=False)
+    except ValueError:
+        return False
+    return True
+
+
+def normalize_dims(dims: Any, ndim: int) -> tuple[int, ...]:
+    if isinstance(dims, int):
+        dims = (dims,)
+    return tuple(_wrap_dim(int(d), ndim) for d in dims)

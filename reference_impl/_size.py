@@ -1,0 +1,30 @@
+"""torch.Size: a tuple that prints as ``torch.Size([2, 3])`` (error messages quote it)."""
+
+from __future__ import annotations
+
+import math
+
+
+class Size(tuple):
+    __slots__ = ()
+
+    def __new__(cls, dims=()):  # type: ignore[no-untyped-def]
+        return super().__new__(cls, (int(d) for d in dims))
+
+    def numel(self) -> int:
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(d) for d in self)}])"
+
+    def __getitem__(self, item):  # type: ignore[no-untyped-def]
+        out = super().__getitem__(item)
+        return Size(out) if isinstance(item, slice) else out
+
+    def __add__(self, other):  # type: ignore[no-untyped-def]
+        return Size(tuple(self) + tuple(other))
+
+
+def shape_str(shape: tuple[int, ...]) -> str:
+    """Shapes as torch prints them inside messages: ``[2, 3]``."""
+    return "[" + ", ".join(str(d) for d in shape) + "]"

@@ -1,0 +1,438 @@
+"""The Tensor: a NumPy array plus torch's autograd state.
+
+Storage is a NumPy array; views share it (NumPy views), and views and ``detach()`` share the
+version counter, so in-place writes are seen and counted everywhere torch would see them.
+Operators and methods are attached from the op table (``_methods.py``); this module holds only
+state and the autograd-facing properties.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as dt
+from ._grad_mode import is_grad_enabled, is_inference_mode_enabled
+from ._node import AccumulateGrad, Node, RemovableHandle, add_hook
+from ._size import Size, shape_str
+
+
+class VersionCounter:
+    """Shared by a tensor, its views and its detached aliases; bumped by every in-place write."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def bump(self) -> None:
+        self.value += 1
+
+
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
+    "/pytorch/build/aten/src/ATen/core/TensorBody.h:494.)"
+)
+
+
+class ViewInfo:
+    """How a view was made from its base: the view ops to replay on a base-shaped tensor.
+
+    CopySlices uses it to find the written region inside the base's gradient.
+    """
+
+    __slots__ = ("base", "steps")
+
+    def __init__(self, base: Tensor, steps: tuple[tuple[Any, dict[str, Any]], ...]) -> None:
+        self.base = base
+        self.steps = steps
+
+    def replay(self, t: Tensor) -> Tensor:
+        for op, params in self.steps:
+            t = op.invoke(t, **params)
+        return t
+
+
+class Tensor:
+    """A torch-like tensor. Construct with the factories (``tensor``, ``zeros``...)."""
+
+    __array_priority__ = 1000  # so ndarray * Tensor defers to Tensor.__rmul__
+
+    def __init__(self, data: np.ndarray, requires_grad: bool = False) -> None:
+        self._data: np.ndarray = data
+        self._version = VersionCounter()
+        self._requires_grad = False
+        self._grad_fn: Node | None = None
+        self._output_nr = 0
+        self._grad: Tensor | None = None
+        self._view: ViewInfo | None = None
+        self._view_version = 0
+        self._retains_grad = False
+        self._hooks: dict[int, Callable[..., Any]] = {}
+        self._post_accumulate_hooks: dict[int, Callable[..., Any]] = {}
+        self._accumulator: weakref.ref[AccumulateGrad] | None = None
+        self._is_inference = is_inference_mode_enabled()
+        self._wrapped_number = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- construction helpers -----------------------------------------------------------------
+    @classmethod
+    def _from_array(cls, data: np.ndarray) -> Tensor:
+        """A fresh tensor owning ``data`` (no copy); fast path used by every op."""
+        t = cls.__new__(cls)
+        Tensor.__init__(t, data)
+        return t
+
+    # -- basic properties -----------------------------------------------------------------------
+    @property
+    def dtype(self) -> dt.dtype:
+        return dt.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self.ndim)]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def is_inference(self) -> bool:
+        return self._is_inference
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return self.dtype.tensor_type
+        return self.to(dtype)
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim: int | None = None) -> Any:
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self.ndim)]
+
+    def data_ptr(self) -> int:
+        return int(self._data.__array_interface__["data"][0])
+
+    def _is_view(self) -> bool:
+        return self._view is not None
+
+    @property
+    def _base(self) -> Tensor | None:
+        return None if self._view is None else self._view.base
+
+    # -- autograd state -------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad or self.grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables."
+                + (
+                    " If you want to use a computed variable in a subgraph that doesn't require "
+                    "differentiation use var_no_grad = var.detach()."
+                    if not value
+                    else ""
+                )
+            )
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self) -> Node | None:
+        view = self._view
+        if view is not None and self._view_version != self._version.value:
+            self._refresh_view_grad_fn(view)
+        return self._grad_fn
+
+    def _refresh_view_grad_fn(self, view: ViewInfo) -> None:
+        """After an in-place write through the base or a sibling view, this view's history
+        must go through the base's new history (torch regenerates it as AsStridedBackward0)."""
+        from ._ops.views import AsStridedBackward0
+
+        self._view_version = self._version.value
+        base = view.base
+        if base.requires_grad and base._grad_fn is not None:
+            AsStridedBackward0.rebase_view(self, view)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def _version_value(self) -> int:
+        return self._version.value
+
+    def _grad_accumulator(self) -> AccumulateGrad:
+        acc = self._accumulator() if self._accumulator is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            self._accumulator = weakref.ref(acc)
+        return acc
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{shape_str(value.shape)}' to a "
+                    f"tensor of size '{shape_str(self.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size"
+                )
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    def retain_grad(self) -> None:
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:  # leaves retain their grad anyway
+            return
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        grad_fn = self.grad_fn
+        if grad_fn is None:
+            return add_hook(self._hooks, hook)
+        registry = grad_fn._tensor_pre_hooks.setdefault(self._output_nr, {})
+        return add_hook(registry, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        if not self.requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient"
+            )
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        return add_hook(self._post_accumulate_hooks, hook)
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
+        from .autograd import backward
+
+        backward(
+            self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
+        )
+
+    # -- detaching and copying ------------------------------------------------------------------
+    def detach(self) -> Tensor:
+        """Same storage and version counter, no history."""
+        out = Tensor._from_array(self._data)
+        out._version = self._version
+        out._is_inference = self._is_inference
+        return out
+
+    def detach_(self) -> Tensor:
+        if self._view is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP), this error may be raised by a module that "
+                "inherits from DDP."
+            )
+        self._grad_fn = None
+        self._output_nr = 0
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """Same storage, its own version counter: changes through .data go unnoticed."""
+        out = Tensor._from_array(self._data)
+        out._is_inference = self._is_inference
+        return out
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self._data
+
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return bool(self._data.reshape(()).item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self) -> str:
+        from ._formatting import format_tensor
+
+        grad_fn = self.grad_fn
+        return format_tensor(
+            self._data,
+            dtype_name=str(self.dtype),
+            default_dtype_name=str(dt.get_default_dtype()),
+            requires_grad=self.requires_grad,
+            grad_fn_name=None if grad_fn is None else grad_fn.name(),
+        )
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
+        out = type(self).__new__(type(self))
+        Tensor.__init__(out, self._data.copy(), requires_grad=self._requires_grad)
+        memo[id(self)] = out
+        if self._grad is not None:
+            out._grad = self._grad.__deepcopy__(memo)
+        return out
+
+    # -- in-place plumbing ----------------------------------------------------------------------
+    def _inplace_accumulate(self, other: Tensor) -> None:
+        """``self += other`` without autograd, for .grad accumulation."""
+        self._data += other._data.astype(self._data.dtype, copy=False)
+        self._version.bump()
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """Negative dims count from the end; out of range is torch's IndexError."""
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+            f"but got {dim})"
+        )
+    return dim % rank
+
+
+def is_grad_recording(*tensors: Tensor) -> bool:
+    """Whether an op on these inputs records a graph."""
+    return is_grad_enabled() and any(t.requires_grad for t in tensors)

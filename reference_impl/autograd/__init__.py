@@ -1,0 +1,29 @@
+"""torch.autograd's public names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from .._node import Node
+from .._tensor import Tensor
+from . import function, graph
+from ._api import backward, grad
+from .function import Function, FunctionCtx, once_differentiable
+from .gradcheck import gradcheck, gradgradcheck
+
+
+def Variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
+    """The pre-0.4 wrapper: now a tensor, as in torch."""
+    return data.requires_grad_(requires_grad) if requires_grad else data
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool = True) -> Any:
+    raise NotImplementedError("autograd.set_detect_anomaly")
+
+
+__all__ = [
+    "Function", "FunctionCtx", "Node", "Variable", "backward", "enable_grad", "function", "grad",
+    "gradcheck", "gradgradcheck", "graph", "inference_mode", "no_grad", "once_differentiable",
+    "set_grad_enabled",
+]

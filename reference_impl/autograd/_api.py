@@ -1,0 +1,165 @@
+"""``autograd.backward`` and ``autograd.grad``: argument checks as torch does them, then the
+engine. The checks and their order (and messages) are torch's ``_make_grads``."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._engine import run_backward
+from .._node import gradient_edge
+from .._tensor import Tensor
+
+CREATE_GRAPH_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using autograd.grad "
+    "when creating the graph to avoid this. If you have to use this function, make sure to reset "
+    "the .grad fields of your parameters to None after use to break the cycle and avoid the leak."
+)
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, Tensor):
+        return (value,)
+    return tuple(value)
+
+
+def _grads_tuple(grads: Any, n: int) -> tuple[Any, ...]:
+    if grads is None:
+        return (None,) * n
+    if isinstance(grads, Tensor):
+        return (grads,)
+    return tuple(grads)
+
+
+def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor | None]:
+    new: list[Tensor | None] = []
+    for i, (out, grad) in enumerate(zip(outputs, grads, strict=True)):
+        if isinstance(grad, Tensor):
+            if tuple(grad.shape) != tuple(out.shape):
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {grad.shape!r} and "
+                    f"output[{i}] has a shape of {out.shape!r}."
+                )
+            new.append(grad if grad.dtype is out.dtype else grad.to(out.dtype))
+        elif grad is None:
+            if out.requires_grad:
+                if out.numel() != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not out.dtype.is_floating_point:
+                    raise RuntimeError(
+                        "grad can be implicitly created only for real scalar outputs but got "
+                        f"{out.dtype}"
+                    )
+                new.append(Tensor._from_array(np.ones(tuple(out.shape), dtype=out.dtype.numpy)))
+            else:
+                new.append(None)
+        else:
+            raise TypeError(
+                f"gradients can be either Tensors or None, but got {type(grad).__name__}"
+            )
+    return new
+
+
+def _root_edges(outputs: Sequence[Tensor]) -> list[Any]:
+    edges = []
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        edges.append(gradient_edge(out))
+    return edges
+
+
+def _check_inputs(inputs: Sequence[Tensor]) -> None:
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element of inputs, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables: Any = None,
+    inputs: Any = None,
+) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs``)."""
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    outputs = _as_tuple(tensors)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if len(inputs) == 0:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    grads_in = _grads_tuple(grad_tensors, len(outputs))
+    if len(grads_in) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads_in)} gradients")
+    grads = _make_grads(outputs, grads_in)
+    if retain_graph is None:
+        retain_graph = create_graph
+    edges = _root_edges(outputs)
+    if inputs is not None:
+        _check_inputs(inputs)
+    if create_graph:
+        warnings.warn(CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=3)
+    run_backward(
+        edges, grads, keep_graph=retain_graph, create_graph=create_graph,  # type: ignore[arg-type]
+        inputs=inputs, accumulate=True,
+    )
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` w.r.t. ``inputs``; never touches ``.grad``."""
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad(is_grads_batched=True)")
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+            "allow_unused=False."
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    grads_in = _grads_tuple(grad_outputs, len(outs))
+    if len(grads_in) != len(outs):
+        raise RuntimeError(f"got {len(outs)} tensors and {len(grads_in)} gradients")
+    grads = _make_grads(outs, grads_in)
+    if retain_graph is None:
+        retain_graph = create_graph
+    edges = _root_edges(outs)
+    _check_inputs(ins)
+    result = run_backward(
+        edges, grads, keep_graph=retain_graph, create_graph=create_graph,  # type: ignore[arg-type]
+        inputs=ins, accumulate=False,
+    )
+    final: list[Tensor | None] = []
+    for i, (g, inp) in enumerate(zip(result, ins, strict=True)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
+                )
+            if materialize_grads:
+                g = Tensor._from_array(np.zeros(tuple(inp.shape), dtype=inp.dtype.numpy))
+        final.append(g)
+    return tuple(final)

@@ -1,0 +1,276 @@
+"""Custom ``autograd.Function``: user-written forward/backward as a graph node.
+
+As in torch, the ``ctx`` passed to forward *is* the node that becomes the outputs' grad_fn: an
+instance of a class named ``<Name>Backward`` made once per Function subclass.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._grad_mode import is_grad_enabled, no_grad
+from .._node import Node, gradient_edge
+from .._saved import SavedTensor
+from .._tensor import Tensor
+from .._ops.base import INFERENCE_SAVE
+from .._ops.inplace import LEAF_DIRTY
+
+NO_BACKWARD = (
+    "You must implement either the backward or vjp method for your custom autograd.Function to "
+    "use it with backward mode AD."
+)
+DIRTY_NOT_RETURNED = (
+    "Some elements marked as dirty during the forward method were not returned as output. The "
+    "inputs that are modified inplace must all be outputs of the Function."
+)
+ONCE_DIFFERENTIABLE = (
+    "trying to differentiate twice a function that was marked with @once_differentiable"
+)
+
+
+class FunctionCtx:
+    """What forward and setup_context may call on ``ctx``."""
+
+    _to_save: tuple[Any, ...] = ()
+    _saved: list[SavedTensor | None] | None = None
+    _dirty: tuple[Tensor, ...] = ()
+    _non_differentiable: tuple[Tensor, ...] = ()
+    materialize_grads: bool = True
+    needs_input_grad: tuple[bool, ...] = ()
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type "
+                    f"{type(t).__name__}"
+                )
+        self._to_save = tensors
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        if self._saved is None:
+            return tuple(self._to_save)
+        return tuple(None if s is None else s.unpack() for s in self._saved)
+
+
+class BackwardCFunction(FunctionCtx, Node):
+    """Base of the generated ``<Name>Backward`` node classes."""
+
+    _forward_cls: type[Function]
+    _is_tensor_input: tuple[bool, ...] = ()
+
+    def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
+        cls = self._forward_cls
+        backward_fn = _user_backward(cls)
+        if backward_fn is None:
+            raise NotImplementedError(NO_BACKWARD)
+        if self.materialize_grads:
+            grads = [
+                g if g is not None else Tensor._from_array(np.zeros(shape, dtype=dtype.numpy))
+                for g, (shape, dtype) in zip(grads, self._output_meta, strict=True)
+            ]
+        result = backward_fn(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        expected = len(self._is_tensor_input)
+        if len(result) != expected:
+            if len(result) > expected and all(r is None for r in result[expected:]):
+                result = result[:expected]
+            else:
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients "
+                    f"(expected {expected}, got {len(result)})"
+                )
+        out: list[Tensor | None] = []
+        for i, (g, is_tensor) in enumerate(zip(result, self._is_tensor_input, strict=True)):
+            if not is_tensor:
+                if g is not None:
+                    raise RuntimeError(
+                        f"function {self.name()} returned a gradient different than None at "
+                        f"position {i + 1}, but the corresponding forward input was not a Variable"
+                    )
+                continue
+            if g is not None and not isinstance(g, Tensor):
+                raise TypeError(f"expected Variable or None (got {type(g).__name__})")
+            out.append(g if self.needs_input_grad[i] else None)
+        return out
+
+    def release_saved(self) -> None:
+        for s in self._saved or ():
+            if s is not None:
+                s.free()
+
+
+def _user_backward(cls: type[Function]) -> Callable[..., Any] | None:
+    for name in ("backward", "vjp"):
+        fn = getattr(cls, name)
+        if fn is not _unimplemented:
+            return fn  # type: ignore[no-any-return]
+    return None
+
+
+def _unimplemented(ctx: Any, *args: Any) -> Any:
+    raise NotImplementedError(NO_BACKWARD)
+
+
+def _default_setup_context(ctx: Any, inputs: Any, output: Any) -> None:
+    raise NotImplementedError("setup_context is not overridden")
+
+
+class FunctionMeta(type):
+    """Gives every Function subclass its node class, ``<Name>Backward``."""
+
+    def __init__(cls, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> None:
+        cls._backward_cls = type(f"{name}Backward", (BackwardCFunction,), {"_forward_cls": cls})
+        super().__init__(name, bases, attrs)
+
+
+class Function(metaclass=FunctionMeta):
+    """Subclass with static ``forward`` and ``backward``; call with ``.apply(*args)``."""
+
+    _backward_cls: type[BackwardCFunction]
+    forward: Callable[..., Any] = staticmethod(_unimplemented)  # type: ignore[assignment]
+    backward: Callable[..., Any] = staticmethod(_unimplemented)  # type: ignore[assignment]
+    vjp: Callable[..., Any] = staticmethod(_unimplemented)  # type: ignore[assignment]
+    setup_context: Callable[..., Any] = staticmethod(_default_setup_context)  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            import inspect
+
+            params = list(inspect.signature(cls.forward).parameters)
+            offset = 0 if cls.setup_context is not _default_setup_context else 1
+            bound = dict(zip(params[offset:], args, strict=False)) | kwargs
+            args = tuple(bound[p] for p in params[offset:] if p in bound)
+        return _apply(cls, args)
+
+
+def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
+    node = cls._backward_cls.__new__(cls._backward_cls)
+    is_tensor = tuple(isinstance(a, Tensor) for a in args)
+    node.needs_input_grad = tuple(
+        isinstance(a, Tensor) and a.requires_grad for a in args
+    )
+    recording = is_grad_enabled() and any(node.needs_input_grad)
+    node._is_tensor_input = is_tensor
+    node.materialize_grads = True
+    with no_grad():
+        if cls.setup_context is not _default_setup_context:
+            outputs = cls.forward(*args)
+            cls.setup_context(node, args, outputs)
+        else:
+            outputs = cls.forward(node, *args)
+    tensor_inputs = [a for a in args if isinstance(a, Tensor)]
+    is_tuple = isinstance(outputs, tuple)
+    outs = list(outputs) if is_tuple else [outputs]
+
+    dirty_ids = {id(t) for t in node._dirty}
+    returned_ids = {id(o) for o in outs}
+    if not dirty_ids <= returned_ids:
+        raise RuntimeError(DIRTY_NOT_RETURNED)
+    if not recording:
+        node._saved = None
+        return outputs
+
+    Node.__init__(node)
+    node._next_edges = tuple(gradient_edge(t) for t in tensor_inputs)
+    input_ids = {id(t) for t in tensor_inputs}
+    non_diff = {id(t) for t in node._non_differentiable}
+    output_nr = {}
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            continue
+        if id(o) in dirty_ids:
+            if o._grad_fn is None and o._requires_grad and o._view is None:
+                raise RuntimeError(LEAF_DIRTY)
+        elif id(o) in input_ids:
+            o = outs[i] = _alias(o)  # a returned input gets its own history
+        nr = node.add_output(o)
+        output_nr[id(o)] = nr
+        if id(o) in non_diff or not o.dtype.is_floating_point:
+            o._requires_grad = False
+            continue
+        if id(o) in dirty_ids:
+            from .._ops.inplace import set_history_inplace
+
+            set_history_inplace(o, node)  # type: ignore[arg-type]
+        else:
+            o._grad_fn = node
+            o._output_nr = nr
+    node._saved = []
+    for t in node._to_save:
+        if t is None:
+            node._saved.append(None)
+            continue
+        if t._is_inference:
+            raise RuntimeError(INFERENCE_SAVE)
+        if id(t) in output_nr and t._grad_fn is node:
+            node._saved.append(SavedTensor(t, node.name(), output_nr[id(t)]))
+        else:
+            node._saved.append(SavedTensor(t))
+    return tuple(outs) if is_tuple else outs[0]
+
+
+def _alias(t: Tensor) -> Tensor:
+    out = Tensor._from_array(t._data)
+    out._version = t._version
+    return out
+
+
+class DelayedError(Node):
+    """Stands in the graph for a once_differentiable backward: running it is the error."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
+        raise RuntimeError(self.message)
+
+
+def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a backward without recording; differentiating its result raises torch's error."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *args: Any) -> Any:
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not is_grad_enabled():
+            return outputs
+        needs = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+        if not needs:
+            return outputs
+        is_tuple = isinstance(outputs, tuple)
+        outs = list(outputs) if is_tuple else [outputs]
+        err = DelayedError(ONCE_DIFFERENTIABLE)
+        err._next_edges = tuple(gradient_edge(a) for a in needs)
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor) and o.dtype.is_floating_point:
+                o = outs[i] = _alias(o)
+                o._grad_fn = err
+                o._output_nr = err.add_output(o)
+        return tuple(outs) if is_tuple else outs[0]
+
+    return wrapper
