@@ -107,12 +107,11 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, _t(min).to(input.dtype) if isinstance(min, Tensor) else _t(min))
-        if max is not None:
-            out = minimum(out, _t(max).to(input.dtype) if isinstance(max, Tensor) else _t(max))
-        return out
+        lo = _t(min) if min is not None else _t(0.0)
+        hi = _t(max) if max is not None else _t(0.0)
+        return pw.ClampBackward0.invoke(
+            input, lo, hi, has_min=min is not None, has_max=max is not None
+        )
     return pw.ClampBackward1.invoke(input, min=min, max=max)
 
 

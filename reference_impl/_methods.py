@@ -72,8 +72,8 @@ def _clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: 
 
 def _fill_(self: Tensor, value: Any) -> Tensor:
     if isinstance(value, Tensor):
-        return pw.FillBackward1.invoke_inplace(self, value)
-    return pw.FillBackward0.invoke_inplace(self, value=value)
+        return pw.FillBackward3.invoke_inplace(self, value)
+    return pw.FillBackward2.invoke_inplace(self, value=value)
 
 
 def _copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
@@ -154,7 +154,19 @@ def _type_as(self: Tensor, other: Tensor) -> Tensor:
     return _to(self, other.dtype)
 
 
+_T_WARNING = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+    "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+    "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+    "tensor. (Triggered internally at /pytorch/aten/src/ATen/native/TensorShape.cpp:4546.)"
+)
+
+
 def _T(self: Tensor) -> Tensor:  # noqa: N802
+    if self.ndim != 2:
+        import warnings
+
+        warnings.warn(_T_WARNING, UserWarning, stacklevel=2)
     return F.permute(self, *reversed(range(self.ndim)))
 
 

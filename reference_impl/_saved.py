@@ -40,7 +40,7 @@ class SavedTensor:
 
     def __init__(self, tensor: Tensor, producer: str | None = None, output_nr: int = 0) -> None:
         self.tensor = tensor
-        self.version = tensor._version.value
+        self.version = tensor._version_counter.value
         # For a saved *output*, the node that produced it (its name goes in the error message).
         self.producer = producer
         self.output_nr = output_nr
@@ -50,7 +50,7 @@ class SavedTensor:
         if self.freed:
             raise RuntimeError(FREED_GRAPH)
         t = self.tensor
-        if t._version.value != self.version:
+        if t._version_counter.value != self.version:
             raise RuntimeError(self._modified_message(t))
         return t
 
@@ -64,7 +64,7 @@ class SavedTensor:
         return (
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: [{t.dtype.tensor_type} {shape_str(t.shape)}]{origin} is at "
-            f"version {t._version.value}; expected version {self.version} instead. "
+            f"version {t._version_counter.value}; expected version {self.version} instead. "
             + _ANOMALY_HINT
         )
 

@@ -33,6 +33,11 @@ class VersionCounter:
         self.value += 1
 
 
+_DETACH_HINT = (
+    "If you want to use a computed variable in a subgraph that doesn't require differentiation "
+    "use var_no_grad = var.detach()."
+)
+
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
@@ -41,6 +46,17 @@ NON_LEAF_GRAD_WARNING = (
     "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
     "/pytorch/build/aten/src/ATen/core/TensorBody.h:494.)"
 )
+
+
+_C_TYPE_NAMES = {
+    "float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+    "bool": "bool",
+}
+_GRAD_DTYPE_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
 
 
 class ViewInfo:
@@ -68,7 +84,7 @@ class Tensor:
 
     def __init__(self, data: np.ndarray, requires_grad: bool = False) -> None:
         self._data: np.ndarray = data
-        self._version = VersionCounter()
+        self._version_counter = VersionCounter()
         self._requires_grad = False
         self._grad_fn: Node | None = None
         self._output_nr = 0
@@ -172,12 +188,11 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables."
-                + (
-                    " If you want to use a computed variable in a subgraph that doesn't require "
-                    "differentiation use var_no_grad = var.detach()."
-                    if not value
-                    else ""
-                )
+                + ("" if value else " " + _DETACH_HINT)
+            )
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients"
             )
         self.requires_grad_(value)
 
@@ -186,9 +201,12 @@ class Tensor:
             if requires_grad:
                 return self
             raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach()."
+                "you can only change requires_grad flags of leaf variables. " + _DETACH_HINT
+            )
+        if requires_grad and self._is_inference and not is_inference_mode_enabled():
+            raise RuntimeError(
+                "Setting requires_grad=True on inference tensor outside InferenceMode is not "
+                "allowed."
             )
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
@@ -198,7 +216,7 @@ class Tensor:
     @property
     def grad_fn(self) -> Node | None:
         view = self._view
-        if view is not None and self._view_version != self._version.value:
+        if view is not None and self._view_version != self._version_counter.value:
             self._refresh_view_grad_fn(view)
         return self._grad_fn
 
@@ -207,7 +225,7 @@ class Tensor:
         must go through the base's new history (torch regenerates it as AsStridedBackward0)."""
         from ._ops.views import AsStridedBackward0
 
-        self._view_version = self._version.value
+        self._view_version = self._version_counter.value
         base = view.base
         if base.requires_grad and base._grad_fn is not None:
             AsStridedBackward0.rebase_view(self, view)
@@ -221,8 +239,10 @@ class Tensor:
         return self._output_nr
 
     @property
-    def _version_value(self) -> int:
-        return self._version.value
+    def _version(self) -> int:
+        if self._is_inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return self._version_counter.value
 
     def _grad_accumulator(self) -> AccumulateGrad:
         acc = self._accumulator() if self._accumulator is not None else None
@@ -246,7 +266,14 @@ class Tensor:
                     f"{type(value).__name__}"
                 )
             if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_TYPE_NAMES[value.dtype.name]}'"
+                    f" to a tensor with grad_dtype '{_GRAD_DTYPE_NAMES[self.dtype.name]}'. The "
+                    "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
+                    "You can set the tensor's grad_dtype attribute with a specific dtype, or None "
+                    "to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a "
+                    "tensor and its gradient may break downstream systems that assume they match."
+                )
             if tuple(value.shape) != tuple(self.shape):
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{shape_str(value.shape)}' to a "
@@ -262,9 +289,11 @@ class Tensor:
     def retain_grad(self) -> None:
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None:  # leaves retain their grad anyway
+        grad_fn = self.grad_fn
+        if grad_fn is None:  # leaves retain their grad anyway
             return
         self._retains_grad = True
+        grad_fn._retains_grad[self._output_nr] = weakref.ref(self)
 
     @property
     def retains_grad(self) -> bool:
@@ -307,7 +336,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """Same storage and version counter, no history."""
         out = Tensor._from_array(self._data)
-        out._version = self._version
+        out._version_counter = self._version_counter
         out._is_inference = self._is_inference
         return out
 
@@ -315,8 +344,10 @@ class Tensor:
         if self._view is not None:
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
-                "DistributedDataParallel (DDP), this error may be raised by a module that "
-                "inherits from DDP."
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be called "
+                "on these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
+                "function in torch/optim/optimizer.py as the solution."
             )
         self._grad_fn = None
         self._output_nr = 0
@@ -355,11 +386,24 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self._data if dtype is None else self._data.astype(dtype)
 
+    def _scalar_for_python(self) -> Any:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if self.requires_grad:
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                "behavior.\nConsider using tensor.detach() first. (Triggered internally at "
+                "/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:836.)",
+                UserWarning,
+                stacklevel=3,
+            )
+        return self._data.reshape(()).item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar_for_python())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar_for_python())
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self.numel() != 1:
@@ -367,10 +411,10 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
-            )
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __hash__(self) -> int:
@@ -419,7 +463,7 @@ class Tensor:
     def _inplace_accumulate(self, other: Tensor) -> None:
         """``self += other`` without autograd, for .grad accumulation."""
         self._data += other._data.astype(self._data.dtype, copy=False)
-        self._version.bump()
+        self._version_counter.bump()
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -142,8 +142,13 @@ def _normalize_key(t: Tensor, key: Any) -> tuple[Any, ...]:
     return key
 
 
-def apply_basic(t: Tensor, key: tuple[Any, ...]) -> tuple[Tensor, list[tuple[int, np.ndarray]]]:
-    """Apply the basic part of ``key``; return the view and the pending advanced indices."""
+def apply_basic(
+    t: Tensor, key: tuple[Any, ...], skip_full_slices: bool = False
+) -> tuple[Tensor, list[tuple[int, np.ndarray]]]:
+    """Apply the basic part of ``key``; return the view and the pending advanced indices.
+
+    Assignment skips full slices (``t[:, 0] = v`` selects from ``t`` directly), as torch does.
+    """
     result = t
     dim = 0
     advanced: list[tuple[int, np.ndarray]] = []
@@ -164,6 +169,9 @@ def apply_basic(t: Tensor, key: tuple[Any, ...]) -> tuple[Tensor, list[tuple[int
                 raise ValueError("step must be greater than zero")
             start, stop, step = k.indices(result.shape[dim])
             stop = max(stop, start)
+            if skip_full_slices and (start, stop, step) == (0, result.shape[dim], 1):
+                dim += 1
+                continue
             result = SliceBackward0.invoke(result, dim=dim, start=start, stop=stop, step=step)
             dim += 1
         else:
@@ -210,13 +218,30 @@ def getitem(t: Tensor, key: Any) -> Tensor:
 
 
 def setitem(t: Tensor, key: Any, value: Any) -> None:
-    region, advanced = apply_basic(t, _normalize_key(t, key))
+    """torch's ``copy_to``: full slices are skipped, so ``t[:] = 1.`` fills ``t`` itself."""
+    region, advanced = apply_basic(t, _normalize_key(t, key), skip_full_slices=True)
     if advanced:
         region.index_put_(_advanced_key(region.ndim, advanced), value)
-    elif isinstance(value, Tensor):
+        return
+    from .pointwise import FillBackward3
+
+    value = value if isinstance(value, Tensor) else _value_tensor(value, t)
+    if tuple(value.shape) == tuple(region.shape):
         region.copy_(value)
+    elif value.ndim == 0:
+        FillBackward3.invoke_inplace(region, value)
     else:
-        region.fill_(value)
+        # torch views the value without its leading 1-dims, then expands it to the region.
+        shape = tuple(value.shape)
+        while shape and shape[0] == 1:
+            shape = shape[1:]
+        region.copy_(value.view(*shape).expand(*region.shape))
+
+
+def _value_tensor(value: Any, like: Tensor) -> Tensor:
+    """A Python scalar on the right of ``t[k] = v`` becomes a 0-d tensor of ``t``'s dtype."""
+    return Tensor._from_array(np.asarray(value, dtype=like._data.dtype))
+
 
 
 def index_put(t: Tensor, indices: Any, values: Any, accumulate: bool = False,

@@ -80,7 +80,7 @@ def commit_inplace(t: Tensor, result: np.ndarray) -> None:
     if not target.flags.writeable or _has_overlap(target):
         raise RuntimeError(OVERLAPPING_WRITE)
     target[...] = result
-    t._version.bump()
+    t._version_counter.bump()
 
 
 def _category(np_dtype: np.dtype) -> int:
@@ -97,6 +97,7 @@ def set_history_inplace(t: Tensor, node: Op) -> None:
     if view is None:
         t._grad_fn = node
         t._output_nr = node.add_output(t)
+        _move_retains_grad(t)
         return
     base = view.base
     copy_slices = CopySlices(base, view, node)
@@ -105,6 +106,15 @@ def set_history_inplace(t: Tensor, node: Op) -> None:
     from .views import AsStridedBackward0
 
     AsStridedBackward0.rebase_view(t, view)
+    _move_retains_grad(t)
+
+
+def _move_retains_grad(t: Tensor) -> None:
+    """retain_grad follows the tensor to its new history, as torch moves the hook."""
+    if t._retains_grad and t._grad_fn is not None:
+        import weakref
+
+        t._grad_fn._retains_grad[t._output_nr] = weakref.ref(t)
 
 
 class CopySlices(Node):

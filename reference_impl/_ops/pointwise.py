@@ -468,6 +468,42 @@ class ClampBackward1(Op):
         return (grad * _const(mask, grad),)
 
 
+class ClampBackward0(Op):
+    """clamp with tensor bounds: edges to (self, min, max); ties keep the gradient in self."""
+
+    def forward(self, a: np.ndarray, lo: np.ndarray, hi: np.ndarray, has_min: bool,
+                has_max: bool) -> np.ndarray:
+        assert self._inputs is not None
+        self.flags = (has_min, has_max)
+        self.shapes = (a.shape, lo.shape, hi.shape)
+        used = [self._inputs[0]] + [t for t, f in zip(self._inputs[1:], self.flags, strict=True) if f]
+        out_dtype = dt.result_type(*used).numpy
+        out = a
+        if has_min:
+            out = np.maximum(out, lo)
+        if has_max:
+            out = np.minimum(out, hi)
+        self.save_input("self", 0)
+        self.save_input("min", 1)
+        self.save_input("max", 2)
+        return np.asarray(out, dtype=out_dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x = self.saved("self")._data
+        lo, hi = self.saved("min")._data, self.saved("max")._data
+        has_min, has_max = self.flags
+        below = (x < lo) if has_min else np.zeros(x.shape, bool)
+        above = (x > hi) if has_max else np.zeros(x.shape, bool)
+        below, above = below & ~above, above
+        keep = ~(below | above)
+        out: list[Tensor | None] = [grad * _const(np.broadcast_to(keep, grad.shape), grad)]
+        out.append(grad * _const(np.broadcast_to(below, grad.shape), grad) if has_min else None)
+        out.append(grad * _const(np.broadcast_to(above, grad.shape), grad) if has_max else None)
+        return tuple(
+            None if g is None else unbroadcast(g, s) for g, s in zip(out, self.shapes, strict=True)
+        )
+
+
 class ClampMinBackward0(ClampBackward1):
     def forward(self, a: np.ndarray, min: Any = None, max: Any = None) -> np.ndarray:  # noqa: A002
         return super().forward(a, min=min)
@@ -546,7 +582,9 @@ class CopyBackwards(Op):
         return g_self, g_src
 
 
-class FillBackward0(Op):
+class FillBackward2(Op):
+    """fill_(scalar)."""
+
     def forward(self, a: np.ndarray, value: Any) -> np.ndarray:
         if isinstance(value, float) and a.dtype.kind in "iub":
             value = int(value)
@@ -556,14 +594,21 @@ class FillBackward0(Op):
         return (grad * 0,)
 
 
-class FillBackward1(Op):
-    """fill_ with a 0-d tensor value (differentiable in the value)."""
+class FillBackward3(Op):
+    """fill_ with a 0-d tensor value (what ``t[...] = scalar`` records); the value gets the
+    summed gradient."""
 
     def forward(self, a: np.ndarray, value: np.ndarray) -> np.ndarray:
+        if value.ndim != 0:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
         return np.full(a.shape, value, dtype=a.dtype)
 
-    def backward(self, grad: Tensor) -> tuple[Tensor, Tensor]:
-        return grad * 0, grad.sum()
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        return (grad * 0 if self.needs_input_grad[0] else None,
+                grad.sum() if self.needs_input_grad[1] else None)
 
 
 class ZeroBackward0(Op):

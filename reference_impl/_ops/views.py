@@ -26,8 +26,8 @@ class ViewOp(Op):
             out._view = ViewInfo(t, ((cls, params),))
         else:
             out._view = ViewInfo(t._view.base, (*t._view.steps, (cls, params)))
-        out._version = t._version
-        out._view_version = t._version.value
+        out._version_counter = t._version_counter
+        out._view_version = t._version_counter.value
         out._is_inference = t._is_inference
         return out
 
@@ -47,7 +47,7 @@ class AsStridedBackward0(Node):
         node = cls(view)
         t._grad_fn = node
         t._output_nr = node.add_output(t)
-        t._view_version = t._version.value
+        t._view_version = t._version_counter.value
 
     def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
         (grad,) = grads

@@ -235,7 +235,7 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
 
 def _alias(t: Tensor) -> Tensor:
     out = Tensor._from_array(t._data)
-    out._version = t._version
+    out._version_counter = t._version_counter
     return out
 
 
