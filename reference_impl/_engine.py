@@ -85,7 +85,7 @@ def run_backward(
             for hook in list(node._post_hooks.values()):
                 new = hook(tuple(outputs), tuple(grads))
                 if new is not None:
-                    outputs = list(new)
+                    outputs = _checked_hook_tuple(hook, outputs, new)
             if not keep_graph:
                 node.release_saved()
             for (next_node, nr), grad in zip(node._next_edges, outputs, strict=False):
@@ -189,8 +189,24 @@ def _call_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | Non
     for hook in list(node._pre_hooks.values()):
         new = hook(tuple(grads))
         if new is not None:
-            grads = list(new)
+            grads = _checked_hook_tuple(hook, grads, new)
     return grads
+
+
+def _checked_hook_tuple(hook: Any, old: Sequence[Any], new: Any) -> list[Any]:
+    """A node hook must return a tuple of the same length, with same-shaped tensors."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+    if len(new) != len(old):
+        raise RuntimeError(
+            f"hook '{name}' has returned an incorrect number of values (got {len(new)}, but "
+            f"expected {len(old)})"
+        )
+    for o, n in zip(old, new, strict=True):
+        if o is not None and n is not None and tuple(o.shape) != tuple(n.shape):
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return list(new)
 
 
 def _check_hook_result(hook: Any, old: Tensor, new: Any) -> None:

@@ -163,22 +163,24 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     return red.MeanBackward1.invoke(input, dim=dim, keepdim=keepdim, dtype=dtype)
 
 
-def _extremum(full: Any, along: Any, pairwise: Any, input: Tensor, dim: Any,  # noqa: A002
-              keepdim: bool) -> Any:
+def _extremum(full: Any, along: Any, pairwise: Any, result: Any, input: Tensor,  # noqa: A002
+              dim: Any, keepdim: bool) -> Any:
     if isinstance(dim, Tensor):
         return pairwise(input, dim)
     if dim is None:
         return full.invoke(input)
     values, indices = along.invoke(input, dim=dim, keepdim=keepdim)
-    return red.MaxResult(values, indices)
+    return result(values, indices)
 
 
 def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    return _extremum(red.MaxBackward1, red.MaxBackward0, maximum, input, dim, keepdim)
+    return _extremum(red.MaxBackward1, red.MaxBackward0, maximum, red.MaxResult, input, dim,
+                     keepdim)
 
 
 def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    return _extremum(red.MinBackward1, red.MinBackward0, minimum, input, dim, keepdim)
+    return _extremum(red.MinBackward1, red.MinBackward0, minimum, red.MinResult, input, dim,
+                     keepdim)
 
 
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002

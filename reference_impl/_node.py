@@ -124,7 +124,11 @@ class AccumulateGrad(Node):
         if grad is not None:
             accumulate_into_grad(self.variable, grad)
             for hook in list(self.variable._post_accumulate_hooks.values()):
-                hook(self.variable)
+                returned = hook(self.variable)
+                if returned is not None:
+                    raise TypeError(
+                        f"expected Variable, but hook returned '{type(returned).__name__}'"
+                    )
         return []
 
 

@@ -14,7 +14,27 @@ from .base import Op
 from .pointwise import _const, _errstate, div_scalar, mul_scalar, where_const
 from .views import normalize_dims
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
+class _ReturnType(namedtuple("_ReturnType", ["values", "indices"])):
+    """torch.return_types.max / min: a (values, indices) pair printed as torch prints it."""
+
+    __slots__ = ()
+    fn_name = "max"
+
+    def __repr__(self) -> str:
+        return (
+            f"torch.return_types.{self.fn_name}(\nvalues={self.values!r},\n"
+            f"indices={self.indices!r})"
+        )
+
+
+class MaxResult(_ReturnType):
+    __slots__ = ()
+    fn_name = "max"
+
+
+class MinResult(_ReturnType):
+    __slots__ = ()
+    fn_name = "min"
 
 
 def _expand_back(grad: Tensor, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Tensor:

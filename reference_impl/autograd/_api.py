@@ -35,6 +35,14 @@ def _grads_tuple(grads: Any, n: int) -> tuple[Any, ...]:
     return tuple(grads)
 
 
+def _matching_grads(grads: Any, n: int) -> tuple[Any, ...]:
+    """One gradient per output; torch rejects too few and silently ignores extras."""
+    given = _grads_tuple(grads, n)
+    if len(given) < n:
+        raise RuntimeError(f"got {n} tensors and {len(given)} gradients")
+    return given[:n]
+
+
 def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor | None]:
     new: list[Tensor | None] = []
     for i, (out, grad) in enumerate(zip(outputs, grads, strict=True)):
@@ -99,9 +107,7 @@ def backward(
         inputs = _as_tuple(inputs)
         if len(inputs) == 0:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    grads_in = _grads_tuple(grad_tensors, len(outputs))
-    if len(grads_in) != len(outputs):
-        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads_in)} gradients")
+    grads_in = _matching_grads(grad_tensors, len(outputs))
     grads = _make_grads(outputs, grads_in)
     if retain_graph is None:
         retain_graph = create_graph
@@ -139,9 +145,7 @@ def grad(
         allow_unused = materialize_grads
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
-    grads_in = _grads_tuple(grad_outputs, len(outs))
-    if len(grads_in) != len(outs):
-        raise RuntimeError(f"got {len(outs)} tensors and {len(grads_in)} gradients")
+    grads_in = _matching_grads(grad_outputs, len(outs))
     grads = _make_grads(outs, grads_in)
     if retain_graph is None:
         retain_graph = create_graph

@@ -190,6 +190,8 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     returned_ids = {id(o) for o in outs}
     if not dirty_ids <= returned_ids:
         raise RuntimeError(DIRTY_NOT_RETURNED)
+    for t in node._dirty:  # torch counts the marked in-place change as a version bump
+        t._version_counter.bump()
     if not recording:
         node._saved = None
         return outputs
@@ -212,13 +214,8 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
         if id(o) in non_diff or not o.dtype.is_floating_point:
             o._requires_grad = False
             continue
-        if id(o) in dirty_ids:
-            from .._ops.inplace import set_history_inplace
-
-            set_history_inplace(o, node)  # type: ignore[arg-type]
-        else:
-            o._grad_fn = node
-            o._output_nr = nr
+        o._grad_fn = node
+        o._output_nr = nr
     node._saved = []
     for t in node._to_save:
         if t is None:
