@@ -434,7 +434,7 @@ class Tensor:
             dtype_name=str(self.dtype),
             default_dtype_name=str(dt.get_default_dtype()),
             requires_grad=self.requires_grad,
-            grad_fn_name=None if grad_fn is None else grad_fn.name(),
+            grad_fn_name=None if grad_fn is None else type(grad_fn).__name__,
         )
 
     __str__ = __repr__

@@ -208,12 +208,13 @@ class PowBackward1(Binary):
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, p = self.saved("self"), self.saved("exponent")
-        ga = grad * (p * x.pow(p - 1)) if self.needs_input_grad[0] else None
+        ga = None
+        if self.needs_input_grad[0]:
+            ga = where_const(p._data == 0, 0.0, grad * (p * x.pow(p - 1)))
         gb = None
         if self.needs_input_grad[1]:
             mask = (x._data == 0) & (p._data >= 0)
-            log_x = where_const(mask, 0.0, self.saved("result") * x.log())
-            gb = grad * log_x
+            gb = where_const(mask, 0.0, grad * (self.saved("result") * x.log()))
         return ga, gb
 
 
@@ -321,7 +322,7 @@ class ReciprocalBackward0(Unary):
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         r = self.saved("result")
-        return (grad * -(r * r),)
+        return (-grad * (r * r),)
 
 
 class AbsBackward0(Op):

@@ -369,7 +369,7 @@ class StdBackward0(_Moments):
         x, centered = self._centered()
         std = _expand_back(self.saved("result"), tuple(x.shape), self.dims, self.keepdim)
         g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
-        return (g * centered / (std * (self.n - self.correction)),)
+        return (mul_scalar(g / std, 1.0 / (self.n - self.correction)) * centered,)
 
 
 class LogsumexpBackward0(Op):

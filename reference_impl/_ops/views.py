@@ -70,7 +70,7 @@ class SelectBackward0(ViewOp):
     def forward(self, a: np.ndarray, dim: int, index: int) -> np.ndarray:
         self.shape = a.shape
         self.region = (slice(None),) * dim + (index,)
-        return a[self.region]
+        return a[(*self.region, Ellipsis)]  # a view even when the result is 0-d
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (_scatter_back(grad, self.shape, self.region),)
