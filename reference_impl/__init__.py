@@ -151,7 +151,16 @@ from ._tensor import Tensor
 
 _methods.install()
 
-from . import autograd, linalg, nn, testing  # noqa: E402
+from . import autograd, linalg, nn, optim, testing  # noqa: E402
+from ._functions import chunk, split, var_mean  # noqa: E402
+from ._unsupported import UnsupportedOp  # noqa: E402
+
+
+def __getattr__(name: str) -> object:
+    """torch names this module lacks raise UnsupportedOp (NotImplementedError) naming them."""
+    if name.startswith("_"):
+        raise AttributeError(f"module 'reference_impl' has no attribute '{name}'")
+    raise UnsupportedOp(f"torch.{name}")
 
 __version__ = "2.13.0+reference"
 device = str

@@ -70,7 +70,7 @@ def run_backward(
         while ready:
             _, _, node = heapq.heappop(ready)
             grads = buffers.pop(id(node), [None] * max(node.num_outputs, 1))
-            grads = _call_pre_hooks(node, grads)
+            grads = _call_pre_hooks(node, grads, accumulate)
             for nr, index in captures.get(id(node), ()):
                 if accumulate:
                     if grads[nr] is not None:
@@ -164,8 +164,11 @@ def _add_to_buffer(buffers: dict[int, list[Tensor | None]], node: Node, nr: int,
     buf[nr] = grad if old is None else old + grad
 
 
-def _call_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | None]:
-    """Tensor hooks, then retain_grad captures, then grad_fn pre-hooks (torch's order)."""
+def _call_pre_hooks(
+    node: Node, grads: list[Tensor | None], accumulate: bool
+) -> list[Tensor | None]:
+    """Tensor hooks, then retain_grad captures (a hook: autograd.grad fills them too), then
+    grad_fn pre-hooks: torch's order."""
     if node._tensor_pre_hooks:
         for nr, hooks in node._tensor_pre_hooks.items():
             for hook in list(hooks.values()):

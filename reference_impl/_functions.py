@@ -6,6 +6,7 @@ Scalars are wrapped as torch wraps them; the choice between node classes that to
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -20,13 +21,44 @@ def _t(x: Any) -> Tensor:
     return as_tensor_arg(x)
 
 
+# -- out= ------------------------------------------------------------------------------------
+
+
+def _with_out(fn: Any) -> Any:
+    """torch's ``out=`` contract: refused under autograd, else one write (one version bump)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        if out is None:
+            return fn(*args, **kwargs)
+        from ._grad_mode import is_grad_enabled, no_grad
+
+        if is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            raise RuntimeError(
+                f"{fn.__name__}(): functions with out=... arguments don't support automatic "
+                "differentiation, but one of the arguments requires grad."
+            )
+        with no_grad():
+            result = fn(*args, **kwargs)
+        if tuple(out.shape) != tuple(result.shape):
+            out._data = np.empty(result._data.shape, dtype=out._data.dtype)
+        out._data[...] = result._data
+        out._version_counter.bump()
+        return out
+
+    return wrapper
+
+
 # -- arithmetic ------------------------------------------------------------------------------
 
 
+@_with_out
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     return pw.AddBackward0.invoke(_t(input), _t(other), alpha=alpha)
 
 
+@_with_out
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     a = _t(input)
     if a.dtype is dt.bool and _t(other).dtype is dt.bool:
@@ -46,6 +78,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     return pw.RsubBackward1.invoke(input, other=other, alpha=alpha)
 
 
+@_with_out
 def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
     return pw.MulBackward0.invoke(_t(input), _t(other))
 
@@ -53,6 +86,7 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
 multiply = mul
 
 
+@_with_out
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
     if rounding_mode is not None:
         out = pw.DivBackward0.invoke(_t(input), _t(other))
@@ -241,6 +275,15 @@ def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
     )
 
 
+def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
+             correction: Any = None) -> tuple[Tensor, Tensor]:
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return red.VarMeanBackward0.invoke(  # type: ignore[no-any-return]
+        input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim
+    )
+
+
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
     return red.LogsumexpBackward0.invoke(input, dim=dim, keepdim=keepdim)
 
@@ -390,7 +433,28 @@ stack = joining.stack
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    return tuple(select(input, dim, i) for i in range(input.shape[_wrap_dim(dim, input.ndim)]))
+    return vw.UnbindBackward0.invoke(input, dim=_wrap_dim(dim, input.ndim))  # type: ignore[no-any-return]
+
+
+def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    d = _wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        sizes = tuple(builtins.min(step, n - s) for s in range(0, n, step)) if n else (0,)
+    else:
+        sizes = tuple(int(s) for s in split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {d}), but got split_sizes={list(sizes)}"
+            )
+    return vw.SplitBackward0.invoke(input, dim=d, sizes=sizes)  # type: ignore[no-any-return]
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    n = input.shape[_wrap_dim(dim, input.ndim)]
+    return split(input, builtins.max(-(-n // chunks), 1), dim)
 
 
 def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:  # noqa: A002

@@ -15,6 +15,7 @@ from . import _functions as F
 from ._ops import indexing, pointwise as pw
 from ._ops.base import as_tensor_arg
 from ._tensor import Tensor
+from ._unsupported import UnsupportedOp
 
 
 def _swap(fn: Any) -> Any:
@@ -187,6 +188,19 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
     return indexing.getitem(self, key)
 
 
+def _nn_functional() -> Any:
+    from .nn import functional
+
+    return functional
+
+
+def _missing_method(self: Tensor, name: str) -> Any:
+    """Unknown public methods are a named gap (UnsupportedOp), never a silent difference."""
+    if name.startswith("_"):
+        raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+    raise UnsupportedOp(f"Tensor.{name}")
+
+
 def _iop(method_name: str) -> Any:
     def iop(self: Tensor, other: Any) -> Tensor:
         return getattr(self, method_name)(other)  # type: ignore[no-any-return]
@@ -197,11 +211,12 @@ def _iop(method_name: str) -> Any:
 METHODS: dict[str, Any] = {
     # operators
     "__add__": _binary_operand(F.add),
-    "__radd__": _binary_operand(_swap(F.add)),
+    # torch computes 2 + x and 2 * x as x.add(2) / x.mul(2): the tensor stays input 0.
+    "__radd__": _binary_operand(F.add),
     "__sub__": _binary_operand(F.sub),
     "__rsub__": _binary_operand(lambda self, other: F.rsub(self, other)),
     "__mul__": _binary_operand(F.mul),
-    "__rmul__": _binary_operand(_swap(F.mul)),
+    "__rmul__": _binary_operand(F.mul),
     "__truediv__": _binary_operand(F.div),
     "__rtruediv__": _binary_operand(_rtruediv),
     "__pow__": _binary_operand(F.pow),
@@ -221,6 +236,7 @@ METHODS: dict[str, Any] = {
     "__and__": lambda self, other: Tensor._from_array(self._data & as_tensor_arg(other)._data),
     "__or__": lambda self, other: Tensor._from_array(self._data | as_tensor_arg(other)._data),
     "__getitem__": _getitem,
+    "__getattr__": _missing_method,
     "__setitem__": indexing.setitem,
     "__iadd__": _iop("add_"),
     "__isub__": _iop("sub_"),
@@ -243,7 +259,9 @@ METHODS: dict[str, Any] = {
     "view": F.view, "reshape": F.reshape, "flatten": F.flatten, "squeeze": F.squeeze,
     "unsqueeze": F.unsqueeze, "transpose": F.transpose, "swapaxes": F.transpose, "t": F.t,
     "permute": F.permute, "expand": F.expand, "select": F.select, "narrow": F.narrow,
-    "unbind": F.unbind, "index_put": F.index_put, "masked_fill": F.masked_fill,
+    "unbind": F.unbind, "split": F.split, "chunk": F.chunk,
+    "softmax": lambda self, dim, dtype=None: _nn_functional().softmax(self, dim, dtype=dtype),
+    "log_softmax": lambda self, dim, dtype=None: _nn_functional().log_softmax(self, dim, dtype=dtype), "index_put": F.index_put, "masked_fill": F.masked_fill,
     "view_as": _view_as, "expand_as": _expand_as, "reshape_as": lambda s, o: F.reshape(s, *o.shape),
     "contiguous": _contiguous, "to": _to, "type_as": _type_as,
     "float": _convert(dt.float32), "double": _convert(dt.float64), "half": _convert(dt.float16),

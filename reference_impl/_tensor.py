@@ -97,6 +97,7 @@ class Tensor:
         self._accumulator: weakref.ref[AccumulateGrad] | None = None
         self._is_inference = is_inference_mode_enabled()
         self._wrapped_number = False
+        self._multi_view_output: tuple[str, int] | None = None
         if requires_grad:
             self.requires_grad_(True)
 

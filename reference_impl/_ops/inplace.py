@@ -53,6 +53,18 @@ def check_inplace(t: Tensor, others: tuple[Tensor, ...] = ()) -> None:
         raise RuntimeError(INFERENCE_INPLACE)
     if not is_grad_enabled():
         return
+    if t._multi_view_output is not None and (
+        t.requires_grad or any(o.requires_grad for o in others)
+    ):
+        from .._saved import node_short_name
+
+        name, index = t._multi_view_output
+        raise RuntimeError(
+            f"Output {index} of {node_short_name(name)} is a view and is being modified inplace. "
+            "This view is the output of a function that returns multiple views. Such functions "
+            "do not allow the output views to be modified inplace. You should replace the "
+            "inplace operation by an out-of-place one."
+        )
     if t._view is None:
         if t._grad_fn is None and t._requires_grad:
             raise RuntimeError(LEAF_INPLACE)

@@ -493,10 +493,17 @@ class ClampBackward0(Op):
         x = self.saved("self")._data
         lo, hi = self.saved("min")._data, self.saved("max")._data
         has_min, has_max = self.flags
-        below = (x < lo) if has_min else np.zeros(x.shape, bool)
-        above = (x > hi) if has_max else np.zeros(x.shape, bool)
-        below, above = below & ~above, above
-        keep = ~(below | above)
+        # torch's clamp_backward / clamp_backward_min_max (min > max: the output is max).
+        keep = np.ones(np.broadcast_shapes(x.shape, lo.shape, hi.shape), bool)
+        if has_min:
+            keep &= x >= lo
+        if has_max:
+            keep &= x <= hi
+        if has_min and has_max:
+            below = (x < lo) & (lo < hi)
+            above = (x > hi) | (hi < lo)
+        else:
+            below, above = (x < lo), (x > hi)
         out: list[Tensor | None] = [grad * _const(np.broadcast_to(keep, grad.shape), grad)]
         out.append(grad * _const(np.broadcast_to(below, grad.shape), grad) if has_min else None)
         out.append(grad * _const(np.broadcast_to(above, grad.shape), grad) if has_max else None)

@@ -358,6 +358,25 @@ class VarBackward0(_Moments):
     fn_name = "var"
 
 
+class VarMeanBackward0(_Moments):
+    """var_mean: one node, two outputs (var, mean)."""
+
+    fn_name = "var"
+
+    def forward(self, a: np.ndarray, dim: Any = None, correction: float = 1,  # type: ignore[override]
+                keepdim: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        var = super().forward(a, dim, correction, keepdim)
+        self._save_results.clear()
+        mean = np.asarray(a.mean(axis=self.dims, keepdims=keepdim), dtype=a.dtype)
+        return var, mean
+
+    def backward(self, grad_var: Tensor, grad_mean: Tensor) -> tuple[Tensor]:  # type: ignore[override]
+        (from_var,) = super().backward(grad_var)
+        shape = tuple(self.saved("self").shape)
+        from_mean = div_scalar(_expand_back(grad_mean, shape, self.dims, self.keepdim), max(self.n, 1))
+        return (from_var + from_mean,)
+
+
 class StdBackward0(_Moments):
     fn_name = "std"
 

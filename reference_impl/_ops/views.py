@@ -244,3 +244,65 @@ def normalize_dims(dims: Any, ndim: int) -> tuple[int, ...]:
     if isinstance(dims, int):
         dims = (dims,)
     return tuple(_wrap_dim(int(d), ndim) for d in dims)
+
+
+class _MultiViewOp(Op):
+    """split/chunk/unbind: several views of one input from one node.
+
+    torch forbids in-place writes to these outputs when autograd records; each output
+    remembers its position for that error (see ``inplace.check_inplace``).
+    """
+
+    @classmethod
+    def invoke(cls, t: Tensor, **params: Any) -> tuple[Tensor, ...]:  # type: ignore[override]
+        outs: tuple[Tensor, ...] = super().invoke(t, **params)
+        base = t if t._view is None else t._view.base
+        prefix = () if t._view is None else t._view.steps
+        for i, (out, step) in enumerate(zip(outs, cls.view_steps(t, **params), strict=True)):
+            out._view = ViewInfo(base, (*prefix, step))
+            out._version_counter = t._version_counter
+            out._view_version = t._version_counter.value
+            out._multi_view_output = (cls.__name__, i)
+        return outs
+
+    @classmethod
+    def view_steps(cls, t: Tensor, **params: Any) -> list[tuple[Any, dict[str, Any]]]:
+        raise NotImplementedError
+
+
+class SplitBackward0(_MultiViewOp):
+    def forward(self, a: np.ndarray, dim: int, sizes: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        self.dim = dim
+        bounds = np.cumsum((0, *sizes))
+        return tuple(
+            a[(slice(None),) * dim + (slice(int(s), int(e)),)]
+            for s, e in zip(bounds[:-1], bounds[1:], strict=True)
+        )
+
+    @classmethod
+    def view_steps(cls, t: Tensor, dim: int, sizes: tuple[int, ...]) -> list[Any]:  # type: ignore[override]
+        bounds = np.cumsum((0, *sizes))
+        return [
+            (SliceBackward0, {"dim": dim, "start": int(s), "stop": int(e), "step": 1})
+            for s, e in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+
+    def backward(self, *grads: Tensor | None) -> tuple[Tensor]:  # type: ignore[override]
+        from .joining import cat
+
+        return (cat(list(grads), self.dim),)
+
+
+class UnbindBackward0(_MultiViewOp):
+    def forward(self, a: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+        self.dim = dim
+        return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
+
+    @classmethod
+    def view_steps(cls, t: Tensor, dim: int) -> list[Any]:  # type: ignore[override]
+        return [(SelectBackward0, {"dim": dim, "index": i}) for i in range(t.shape[dim])]
+
+    def backward(self, *grads: Tensor | None) -> tuple[Tensor]:  # type: ignore[override]
+        from .joining import stack
+
+        return (stack(list(grads), self.dim),)

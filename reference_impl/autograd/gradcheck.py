@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._grad_mode import no_grad
+from .._grad_mode import enable_grad, no_grad
 from .._tensor import Tensor
 from ._api import grad
 
@@ -26,17 +26,16 @@ def numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], eps: float
     for inp in inputs:
         if not (isinstance(inp, Tensor) and inp.requires_grad):
             continue
-        data = inp._data
-        flat = data.reshape(-1)
+        data = inp._data  # perturbed in place, element by element (works for any layout)
         cols = []
-        for i in range(flat.size):
-            orig = flat[i].copy()
-            with no_grad():
-                flat[i] = orig + eps
-                plus = _flat_outputs(fn(*inputs))
-                flat[i] = orig - eps
-                minus = _flat_outputs(fn(*inputs))
-                flat[i] = orig
+        for idx in np.ndindex(data.shape):
+            orig = data[idx].copy()
+            # Grad mode stays on: gradgradcheck's function itself calls autograd.grad.
+            data[idx] = orig + eps
+            plus = _flat_outputs(fn(*inputs))
+            data[idx] = orig - eps
+            minus = _flat_outputs(fn(*inputs))
+            data[idx] = orig
             cols.append((plus - minus) / (2 * eps))
         jacobians.append(np.stack(cols, axis=1) if cols else np.zeros((0, 0)))
     return jacobians
@@ -102,8 +101,10 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
 
     def first_order(*args: Any) -> tuple[Tensor, ...]:
         diff = [t for t in args if isinstance(t, Tensor) and t.requires_grad]
-        out = _as_tuple(fn(*args))
-        gs = grad(out, diff, grad_outputs, create_graph=True, allow_unused=True)
+        # numerical_jacobian evaluates this under no_grad: the inner graph must still be built.
+        with enable_grad():
+            out = _as_tuple(fn(*args))
+            gs = grad(out, diff, grad_outputs, create_graph=True, allow_unused=True)
         return tuple(
             g if g is not None else Tensor._from_array(np.zeros(t._data.shape, t._data.dtype))
             for g, t in zip(gs, diff, strict=True)
