@@ -12,7 +12,10 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as dt
-from ._ops import indexing, joining, linalg, pointwise as pw, reductions as red, views as vw
+from ._ops import indexing, joining, linalg
+from ._ops import pointwise as pw
+from ._ops import reductions as red
+from ._ops import views as vw
 from ._ops.base import as_tensor_arg
 from ._tensor import Tensor, _wrap_dim
 

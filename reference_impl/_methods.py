@@ -12,7 +12,8 @@ import numpy as np
 
 from . import _dtype as dt
 from . import _functions as F
-from ._ops import indexing, pointwise as pw
+from ._ops import indexing
+from ._ops import pointwise as pw
 from ._ops.base import as_tensor_arg
 from ._tensor import Tensor
 from ._unsupported import UnsupportedOp

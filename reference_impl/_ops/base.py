@@ -61,8 +61,11 @@ class Op(Node):
         assert self._inputs is not None
         t = self._inputs[index]
         if self._inplace and index == 0:
-            # The input is about to be overwritten: keep its old values.
-            t = Tensor._from_array(t._data.copy())
+            # The input is about to be overwritten: keep its old values, as a recorded clone
+            # (torch's ``original_self``) so double backward still reaches self's history.
+            from .pointwise import CloneBackward0
+
+            t = CloneBackward0.invoke(t)
         self._saved[name] = self._make_saved(t)
 
     def save_result(self, name: str, index: int = 0) -> None:

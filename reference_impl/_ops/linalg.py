@@ -31,9 +31,9 @@ def _cap(d: dt.dtype) -> str:
 class MmBackward0(Op):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim != 2:
-            raise RuntimeError(f"self must be a matrix")
+            raise RuntimeError("self must be a matrix")
         if b.ndim != 2:
-            raise RuntimeError(f"mat2 must be a matrix")
+            raise RuntimeError("mat2 must be a matrix")
         if a.shape[1] != b.shape[0]:
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
@@ -84,10 +84,8 @@ class DotBackward0(Op):
             )
         if a.shape[0] != b.shape[0]:
             raise RuntimeError(
-                "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
-                "number of elements, but got {} and {} elements respectively".format(
-                    a.shape[0], b.shape[0], a.shape[0], b.shape[0]
-                )
+                f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the same "
+                f"number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
             )
         _same_dtype("dot", a, b)
         if self.needs_input_grad[0]:

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from .base import Op, unbroadcast
-from .pointwise import _const, _errstate, _sigmoid, div_scalar, mul_scalar
+from .pointwise import _const, _errstate, div_scalar, mul_scalar
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -208,7 +208,8 @@ class BinaryCrossEntropyWithLogitsBackward0(Op):
         else:
             pw = _const(np.asarray(self.pos_weight), x)
             dx = (pw * t + 1 - t) * x.sigmoid() - pw * t
-        dt_ = -x
+        # torch: -x, or log_sigmoid(-x) - pos_weight * log_sigmoid(x) with a pos_weight.
+        dt_ = -x if self.pos_weight is None else _log_sigmoid(-x) - pw * _log_sigmoid(x)
         if self.weight is not None:
             w = _const(np.asarray(self.weight), x)
             dx, dt_ = dx * w, dt_ * w
@@ -219,6 +220,19 @@ class BinaryCrossEntropyWithLogitsBackward0(Op):
             gx = None if gx is None else div_scalar(gx, n)
             gt = None if gt is None else div_scalar(gt, n)
         return gx, gt
+
+
+def _log_sigmoid(x: Tensor) -> Tensor:
+    """log(sigmoid(x)) with Tensor ops, stable and differentiable everywhere (also at 0).
+
+    Each branch only sees the non-positive part of x, so no exp overflows (no NaN through where).
+    """
+    from .pointwise import where_const
+
+    pos = x._data >= 0
+    xp, xn = where_const(pos, x, 0.0), where_const(pos, 0.0, x)
+    one = _const(np.ones(()), x)
+    return xn - ((-xp).exp() + one).log() - (xn.exp() + one).log() + float(np.log(2.0))
 
 
 class NllLossBackward0(Op):

@@ -14,6 +14,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor
 from .base import Op, unbroadcast
 
+
 def _errstate() -> Any:
     """Silence NumPy: torch returns inf/nan without warnings."""
     return np.errstate(all="ignore")

@@ -14,6 +14,7 @@ from .base import Op
 from .pointwise import _const, _errstate, div_scalar, mul_scalar, where_const
 from .views import normalize_dims
 
+
 class _ReturnType(namedtuple("_ReturnType", ["values", "indices"])):
     """torch.return_types.max / min: a (values, indices) pair printed as torch prints it."""
 
@@ -235,6 +236,27 @@ def _prod_others(x: np.ndarray, axis: int | None) -> np.ndarray:
     return np.moveaxis(left * right, -1, axis)
 
 
+def _prod_others_tensor(x: Tensor, dim: int | None, like: Tensor) -> Tensor:
+    """``_prod_others`` of x as a Tensor: a constant, unless create_graph needs it differentiable.
+
+    Under grad mode (create_graph, like torch's prod_safe_zeros_backward) it is built from Tensor
+    ops: per element, a row of the other elements (the n x n copy with its diagonal set to 1),
+    multiplied out, so second derivatives through zeros are right.
+    """
+    from .._grad_mode import is_grad_enabled
+
+    if not (is_grad_enabled() and x.requires_grad):
+        return _const(_prod_others(x._data, dim), like)
+    if dim is None:
+        return _prod_others_tensor(x.reshape(-1), 0, like).reshape(tuple(x.shape))
+    n = x.shape[dim]
+    order = [i for i in range(x.ndim) if i != dim] + [dim]
+    moved = x.permute(*order)
+    rows = moved.unsqueeze(-2).expand(*moved.shape[:-1], n, n)
+    others = where_const(np.broadcast_to(np.eye(n, dtype=bool), rows.shape), 1.0, rows).prod(-1)
+    return others.permute(*(int(i) for i in np.argsort(order)))
+
+
 class ProdBackward0(Op):
     def forward(self, a: np.ndarray, dtype: dt.dtype | None = None) -> np.ndarray:
         self.save_input("self", 0)
@@ -245,7 +267,7 @@ class ProdBackward0(Op):
         x = self.saved("self")
         if not (x._data == 0).any():
             return (grad * (self.saved("result") / x),)
-        return (grad * _const(_prod_others(x._data, None), grad),)
+        return (grad * _prod_others_tensor(x, None, grad),)
 
 
 class ProdBackward1(Op):
@@ -263,7 +285,7 @@ class ProdBackward1(Op):
         if not (x._data == 0).any():
             r = _expand_back(self.saved("result"), tuple(x.shape), (self.dim,), self.keepdim)
             return (g * (r / x),)
-        return (g * _const(_prod_others(x._data, self.dim), g),)
+        return (g * _prod_others_tensor(x, self.dim, g),)
 
 
 class LinalgVectorNormBackward0(Op):
@@ -351,7 +373,13 @@ class _Moments(Op):
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         x, centered = self._centered()
         g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
-        return (mul_scalar(g, 2.0 / (self.n - self.correction)) * centered,)
+        return (mul_scalar(g, _dof_ratio(2.0, self.n - self.correction)) * centered,)
+
+
+def _dof_ratio(num: float, dof: float) -> float:
+    """num / dof with IEEE semantics: no degrees of freedom gives inf (so nan grads, as torch)."""
+    with _errstate():
+        return float(np.divide(num, np.float64(dof)))
 
 
 class VarBackward0(_Moments):
@@ -388,7 +416,9 @@ class StdBackward0(_Moments):
         x, centered = self._centered()
         std = _expand_back(self.saved("result"), tuple(x.shape), self.dims, self.keepdim)
         g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
-        return (mul_scalar(g / std, 1.0 / (self.n - self.correction)) * centered,)
+        # torch's std_backward: a zero std (a constant slice) gets gradient 0, not 0/0.
+        g_std = (g / std).masked_fill(Tensor._from_array(std._data == 0), 0.0)
+        return (mul_scalar(g_std, _dof_ratio(1.0, self.n - self.correction)) * centered,)
 
 
 class LogsumexpBackward0(Op):

@@ -14,10 +14,10 @@ import numpy as np
 
 from .._grad_mode import is_grad_enabled, no_grad
 from .._node import Node, gradient_edge
-from .._saved import SavedTensor
-from .._tensor import Tensor
 from .._ops.base import INFERENCE_SAVE
 from .._ops.inplace import LEAF_DIRTY
+from .._saved import SavedTensor
+from .._tensor import Tensor
 
 NO_BACKWARD = (
     "You must implement either the backward or vjp method for your custom autograd.Function to "

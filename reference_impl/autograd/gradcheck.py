@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._grad_mode import enable_grad, no_grad
+from .._grad_mode import enable_grad
 from .._tensor import Tensor
 from ._api import grad
 
@@ -88,29 +88,37 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: f
 def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
                   eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
                   raise_exception: bool = True, **_: Any) -> bool:
-    """gradcheck of the function ``inputs -> grad(fn(inputs), inputs, grad_outputs)``."""
+    """gradcheck of ``(inputs, grad_outputs) -> grad(fn(inputs), inputs, grad_outputs)``.
+
+    As torch's: the default grad_outputs are random leaves that require grad, so the check also
+    covers the derivative w.r.t. the incoming gradient (backward nodes linear in it included).
+    """
     inputs = _as_tuple(inputs)
-    outs = _as_tuple(fn(*inputs))
+    outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
-            Tensor._from_array(rng.standard_normal(o._data.shape).astype(o._data.dtype))
+            Tensor._from_array(
+                rng.standard_normal(o._data.shape).astype(o._data.dtype)
+            ).requires_grad_()
             for o in outs
         )
     grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(inputs)
 
     def first_order(*args: Any) -> tuple[Tensor, ...]:
-        diff = [t for t in args if isinstance(t, Tensor) and t.requires_grad]
+        fn_args, gos = args[:n_in], args[n_in:]
+        diff = [t for t in fn_args if isinstance(t, Tensor) and t.requires_grad]
         # numerical_jacobian evaluates this under no_grad: the inner graph must still be built.
         with enable_grad():
-            out = _as_tuple(fn(*args))
-            gs = grad(out, diff, grad_outputs, create_graph=True, allow_unused=True)
+            out = [o for o in _as_tuple(fn(*fn_args)) if isinstance(o, Tensor) and o.requires_grad]
+            gs = grad(out, diff, gos, create_graph=True, allow_unused=True)
         return tuple(
             g if g is not None else Tensor._from_array(np.zeros(t._data.shape, t._data.dtype))
             for g, t in zip(gs, diff, strict=True)
         )
 
-    return gradcheck(first_order, inputs, eps=eps, atol=atol, rtol=rtol,
+    return gradcheck(first_order, (*inputs, *grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
 
 

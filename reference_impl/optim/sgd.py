@@ -21,11 +21,11 @@ class SGD(Optimizer):
                  fused: bool | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        if lr < 0.0:
+        if lr < 0.0:  # type: ignore[operator]
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
+        if weight_decay < 0.0:  # type: ignore[operator]
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {
             "lr": lr,
@@ -100,15 +100,15 @@ def sgd(params: list[Tensor], d_p_list: list[Tensor],
     lr = _to_scalar(lr)
     weight_decay = _to_scalar(weight_decay)
     for i, param in enumerate(params):
-        grad = d_p_list[i] if not maximize else -d_p_list[i]
+        grad: Any = d_p_list[i] if not maximize else -d_p_list[i]  # type: ignore[operator]
         if weight_decay != 0:
-            grad = grad.add(param, alpha=weight_decay)  # type: ignore[attr-defined]
+            grad = grad.add(param, alpha=weight_decay)
         if momentum != 0:
             buf = momentum_buffer_list[i]
             if buf is None:
-                buf = grad.detach().clone()  # type: ignore[attr-defined]
+                buf = grad.detach().clone()
                 momentum_buffer_list[i] = buf
             else:
                 buf.mul_(momentum).add_(grad, alpha=1 - dampening)  # type: ignore[attr-defined]
-            grad = grad.add(buf, alpha=momentum) if nesterov else buf  # type: ignore[attr-defined]
+            grad = grad.add(buf, alpha=momentum) if nesterov else buf
         param.add_(grad, alpha=-lr)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from ..parameter import Parameter
 def typename(obj: Any) -> str:
     """torch.typename: ``torch.FloatTensor`` for tensors, the qualified name otherwise."""
     if isinstance(obj, Tensor):
-        return obj.type()  # type: ignore[no-any-return]
+        return str(obj.type())
     module = getattr(obj, "__module__", "") or ""
     if hasattr(obj, "__qualname__"):
         qualname = obj.__qualname__
@@ -52,8 +52,6 @@ class _IncompatibleKeys(NamedTuple):
             f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, "
             f"unexpected_keys={self.unexpected_keys!r})"
         )
-
-    __str__ = __repr__
 
 
 def _forward_unimplemented(self: Module, *args: Any) -> Any:

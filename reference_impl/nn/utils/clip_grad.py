@@ -14,8 +14,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from ... import _functions
-from ... import linalg
+from ... import _functions, linalg
 from ..._factories import tensor as _tensor
 from ..._grad_mode import no_grad
 from ..._tensor import Tensor
@@ -67,8 +66,9 @@ def clip_grads_with_norm_(parameters: TensorOrTensors, max_norm: float, total_no
     max_norm = float(max_norm)
     if not grads:
         return
+    total: Any = total_norm  # Tensor operators are installed at import time
     with no_grad():
-        clip_coef = max_norm / (total_norm + 1e-6)
+        clip_coef = max_norm / (total + 1e-6)
         clip_coef_clamped = _functions.clamp(clip_coef, max=1.0)
         for group in _group_by_dtype(grads).values():
             for g in group:

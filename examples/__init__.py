@@ -1,0 +1,1 @@
+"""Runnable autograd programs (seed documents, tutorial) that run on torch or reference_impl."""

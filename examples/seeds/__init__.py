@@ -1,0 +1,1 @@
+"""The seed documents' worked examples, one program per document (see ``_module``)."""
