@@ -152,7 +152,8 @@ from ._tensor import Tensor
 _methods.install()
 
 from . import autograd, linalg, nn, optim, testing  # noqa: E402
-from ._functions import chunk, split, var_mean  # noqa: E402
+from ._functions import chunk, cumsum, floor_divide, split, var_mean  # noqa: E402
+from . import utils  # noqa: E402
 from ._unsupported import UnsupportedOp  # noqa: E402
 
 

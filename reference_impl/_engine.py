@@ -57,7 +57,7 @@ def run_backward(
 
     buffers: dict[int, list[Tensor | None]] = {}
     # Highest sequence number first; ties (several AccumulateGrad) in the order they got ready.
-    ready: list[tuple[float, int, Node]] = []
+    ready: list[tuple[int, int, Node]] = []
     pushed = itertools.count()
     with set_grad_enabled(create_graph):
         for (node, nr), grad in zip(root_edges, root_grads, strict=True):
@@ -65,7 +65,7 @@ def run_backward(
                 continue
             _add_to_buffer(buffers, node, nr, grad)
             if dependencies.get(id(node), 0) == 0 and not any(n is node for *_, n in ready):
-                heapq.heappush(ready, (-node._sequence_nr, next(pushed), node))
+                heapq.heappush(ready, (-node._seq, next(pushed), node))
 
         while ready:
             _, _, node = heapq.heappop(ready)
@@ -95,7 +95,7 @@ def run_backward(
                     _add_to_buffer(buffers, next_node, nr, grad)
                 dependencies[id(next_node)] -= 1
                 if dependencies[id(next_node)] == 0:
-                    heapq.heappush(ready, (-next_node._sequence_nr, next(pushed), next_node))
+                    heapq.heappush(ready, (-next_node._seq, next(pushed), next_node))
     return captured
 
 
@@ -114,9 +114,11 @@ def _count_dependencies(root_edges: Sequence[Edge]) -> dict[int, int]:
     """Number of edges into each reachable node (iterative: no recursion limit)."""
     deps: dict[int, int] = {}
     seen: set[int] = set()
-    stack = [node for node, _ in root_edges if node is not None]
-    for node in stack:
-        seen.add(id(node))
+    stack: list[Node] = []
+    for node, _ in root_edges:  # the same root may be given twice: count its edges once
+        if node is not None and id(node) not in seen:
+            seen.add(id(node))
+            stack.append(node)
     while stack:
         node = stack.pop()
         for child, _ in node._next_edges:

@@ -92,13 +92,26 @@ multiply = mul
 @_with_out
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
     if rounding_mode is not None:
-        out = pw.DivBackward0.invoke(_t(input), _t(other))
-        fn = np.floor if rounding_mode == "floor" else np.trunc
-        return Tensor._from_array(fn(out._data).astype(out._data.dtype))
+        if rounding_mode not in ("floor", "trunc"):
+            raise RuntimeError(
+                "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                f"'{rounding_mode}'"
+            )
+        return pw.DivBackward2.invoke(_t(input), _t(other), rounding_mode=rounding_mode)
     return pw.DivBackward0.invoke(_t(input), _t(other))
 
 
 divide = true_divide = div
+
+
+def floor_divide(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    if isinstance(other, Tensor):
+        return pw.NotImplemented.invoke(input, other)  # type: ignore[no-any-return]
+    return pw.NotImplemented.invoke(input, other=other)  # type: ignore[no-any-return]
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    return red.CumsumBackward0.invoke(input, dim=_wrap_dim(dim, input.ndim), dtype=dtype)
 
 
 def neg(input: Tensor) -> Tensor:  # noqa: A002

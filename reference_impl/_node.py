@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 Edge = tuple["Node | None", int]
 _sequence = itertools.count()
+#: AccumulateGrad's sequence number in torch: it outranks every other ready node.
+UINT64_MAX = 2**64 - 1
 
 
 class RemovableHandle:
@@ -49,7 +51,7 @@ class Node:
     """Base of every grad_fn. Subclasses implement ``apply(grads) -> grads``."""
 
     def __init__(self) -> None:
-        self._sequence_nr = next(_sequence)
+        self._seq = next(_sequence)
         self._next_edges: tuple[Edge, ...] = ()
         # Shape and dtype of each forward output, to check and cast incoming gradients.
         self._output_meta: list[tuple[tuple[int, ...], Any]] = []
@@ -62,6 +64,9 @@ class Node:
     # -- torch's public surface -------------------------------------------------------------
     def name(self) -> str:
         return type(self).__name__
+
+    def _sequence_nr(self) -> int:
+        return self._seq
 
     @property
     def next_functions(self) -> tuple[Edge, ...]:
@@ -110,7 +115,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable: Tensor) -> None:
         super().__init__()
-        self._sequence_nr = float("inf")  # type: ignore[assignment]
+        self._seq = UINT64_MAX
         self.variable = variable
         self._output_meta = [(tuple(variable.shape), variable.dtype)]
 

@@ -61,9 +61,12 @@ class LogSoftmaxBackward0(Op):
         _check_floating(a, "log_softmax")
         self.dim = _wrap_dim(dim, a.ndim)
         with _errstate():
+            # As torch's kernel: shift by the max in the input dtype, take the log-sum-exp
+            # accurately (float64 here) rounded to that dtype, then subtract in that dtype.
             m = np.max(a, axis=self.dim, keepdims=True) if a.size else a
-            m = np.where(np.isfinite(m), m, 0)
-            out = a - m - np.log(np.sum(np.exp(a - m), axis=self.dim, keepdims=True))
+            shifted = a - np.where(np.isfinite(m), m, 0)
+            lse = np.log(np.sum(np.exp(shifted.astype(np.float64)), axis=self.dim, keepdims=True))
+            out = shifted - lse.astype(a.dtype)
         self.save_result("result")
         return np.asarray(out, dtype=a.dtype)
 

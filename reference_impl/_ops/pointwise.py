@@ -68,10 +68,18 @@ class Binary(Op):
         raise NotImplementedError
 
 
+def _fused_multiply_add(a: np.ndarray, b: np.ndarray, alpha: Any) -> np.ndarray:
+    """a + alpha * b rounded once, as torch's CPU kernels (an FMA) do for reduced precision."""
+    if a.dtype.kind == "f" and a.dtype.itemsize < 8:
+        alpha = np.asarray(alpha, dtype=a.dtype).astype(np.float64)
+        return (a.astype(np.float64) + b.astype(np.float64) * alpha).astype(a.dtype)
+    return a + b * alpha
+
+
 class AddBackward0(Binary):
     def compute(self, a: np.ndarray, b: np.ndarray, alpha: Any = 1) -> np.ndarray:
         self.alpha = alpha
-        return a + b * alpha if alpha != 1 else a + b
+        return _fused_multiply_add(a, b, alpha) if alpha != 1 else a + b
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         return grad, (grad * self.alpha if self.alpha != 1 else grad)
@@ -80,7 +88,7 @@ class AddBackward0(Binary):
 class SubBackward0(Binary):
     def compute(self, a: np.ndarray, b: np.ndarray, alpha: Any = 1) -> np.ndarray:
         self.alpha = alpha
-        return a - b * alpha if alpha != 1 else a - b
+        return _fused_multiply_add(a, b, -alpha) if alpha != 1 else a - b
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         return grad, (-grad * self.alpha if self.alpha != 1 else -grad)
@@ -147,6 +155,34 @@ class DivBackward0(Binary):
         ga = grad / other if self.needs_input_grad[0] else None
         gb = -grad * self.saved("self") / (other * other) if self.needs_input_grad[1] else None
         return ga, gb
+
+
+class DivBackward2(Binary):
+    """div with rounding_mode: piecewise constant, so its gradient is zero everywhere."""
+
+    def compute(self, a: np.ndarray, b: np.ndarray, rounding_mode: str = "floor") -> np.ndarray:
+        if a.dtype.kind in "iub":
+            if rounding_mode == "floor":
+                return np.floor_divide(a, b)
+            return (np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))).astype(a.dtype)
+        return (np.floor if rounding_mode == "floor" else np.trunc)(a / b)
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        return grad * 0, grad * 0
+
+
+class NotImplemented(Op):  # noqa: A001 - torch's node name for floor_divide
+    """``a // b``: torch records the op but has no derivative for it."""
+
+    def forward(self, a: np.ndarray, *rest: np.ndarray, other: Any = None) -> np.ndarray:
+        assert self._inputs is not None
+        b = rest[0] if rest else np.asarray(other)
+        out_dtype = dt.result_type(*self._inputs, *(() if rest else (other,)))
+        with _errstate():
+            return np.asarray(np.floor_divide(a, b), dtype=out_dtype.numpy)
+
+    def backward(self, *grads: Tensor | None) -> tuple[Tensor | None, ...]:
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
 class MaximumBackward0(Binary):
@@ -223,12 +259,12 @@ class PowBackward2(Op):
     """scalar ** tensor."""
 
     def forward(self, a: np.ndarray, base: Any) -> np.ndarray:
+        assert self._inputs is not None
         self.base = base
-        if a.dtype.kind != "f":
-            a = a.astype(dt.get_default_dtype().numpy)
+        out_dtype = dt.result_type(self._inputs[0], base).numpy
         self.save_result("result")
         with _errstate():
-            return np.power(np.asarray(base, dtype=a.dtype), a)
+            return np.asarray(np.power(np.asarray(base, dtype=out_dtype), a.astype(out_dtype)))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         if self.base == 0:

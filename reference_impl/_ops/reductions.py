@@ -91,6 +91,19 @@ def _mean_check(a: np.ndarray, dtype: dt.dtype | None) -> np.dtype:
     return a.dtype
 
 
+class CumsumBackward0(Op):
+    def forward(self, a: np.ndarray, dim: int, dtype: dt.dtype | None = None) -> np.ndarray:
+        self.dim = dim
+        return np.asarray(np.cumsum(a, axis=dim, dtype=_sum_dtype(a, dtype)))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        from .indexing import IndexBackward0
+
+        flip = (slice(None),) * self.dim + (slice(None, None, -1),)
+        reversed_grad = IndexBackward0.invoke(grad, key=flip)
+        return (IndexBackward0.invoke(CumsumBackward0.invoke(reversed_grad, dim=self.dim), key=flip),)
+
+
 class MeanBackward0(Op):
     def forward(self, a: np.ndarray, dtype: dt.dtype | None = None) -> np.ndarray:
         out_dtype = _mean_check(a, dtype)
@@ -344,10 +357,7 @@ class _Moments(Op):
     def forward(self, a: np.ndarray, dim: Any = None, correction: float = 1,
                 keepdim: bool = False) -> np.ndarray:
         if a.dtype.kind != "f":
-            raise RuntimeError(
-                f"{self.fn_name}(): input dtype should be either floating point or complex "
-                f"dtypes. Got {dt.from_numpy_dtype(a.dtype).tensor_type.split('.')[1].replace('Tensor', '')} instead."
-            )
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         self.dims = _dims_or_all(dim, a.ndim)
         self.correction = correction
         self.keepdim = keepdim

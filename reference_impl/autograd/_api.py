@@ -20,6 +20,8 @@ CREATE_GRAPH_CYCLE_WARNING = (
     "the .grad fields of your parameters to None after use to break the cycle and avoid the leak."
 )
 
+_warned_cycle = False
+
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     if isinstance(value, Tensor):
@@ -45,12 +47,15 @@ def _matching_grads(grads: Any, n: int) -> tuple[Any, ...]:
 
 def _make_grads(outputs: Sequence[Tensor], grads: Sequence[Any]) -> list[Tensor | None]:
     new: list[Tensor | None] = []
-    for i, (out, grad) in enumerate(zip(outputs, grads, strict=True)):
+    for out, grad in zip(outputs, grads, strict=True):
         if isinstance(grad, Tensor):
             if tuple(grad.shape) != tuple(out.shape):
+                # torch finds the positions with list.index, i.e. with tensor ==: an earlier
+                # tensor of another shape makes that comparison raise first. Same here.
                 raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {grad.shape!r} and "
-                    f"output[{i}] has a shape of {out.shape!r}."
+                    f"Mismatch in shape: grad_output[{list(grads).index(grad)}] has a shape of "
+                    f"{grad.shape!r} and output[{list(outputs).index(out)}] has a shape of "
+                    f"{out.shape!r}."
                 )
             new.append(grad if grad.dtype is out.dtype else grad.to(out.dtype))
         elif grad is None:
@@ -114,7 +119,9 @@ def backward(
     edges = _root_edges(outputs)
     if inputs is not None:
         _check_inputs(inputs)
-    if create_graph:
+    global _warned_cycle
+    if create_graph and not _warned_cycle:  # torch's TORCH_WARN_ONCE: once per process
+        _warned_cycle = True
         warnings.warn(CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=3)
     run_backward(
         edges, grads, keep_graph=retain_graph, create_graph=create_graph,  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ instance of a class named ``<Name>Backward`` made once per Function subclass.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,14 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
     @property
+    def saved_variables(self) -> tuple[Tensor | None, ...]:
+        """The pre-1.0 name, still answered by torch with a DeprecationWarning."""
+        warnings.warn(
+            "'saved_variables' is deprecated; use 'saved_tensors'", DeprecationWarning, stacklevel=2
+        )
+        return self.saved_tensors
+
+    @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
         if self._saved is None:
             return tuple(self._to_save)
@@ -105,7 +114,7 @@ class BackwardCFunction(FunctionCtx, Node):
                     )
                 continue
             if g is not None and not isinstance(g, Tensor):
-                raise TypeError(f"expected Variable or None (got {type(g).__name__})")
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
             out.append(g if self.needs_input_grad[i] else None)
         return out
 

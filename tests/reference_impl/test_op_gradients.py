@@ -234,6 +234,9 @@ CASES: list[OpCase] = [
     C("div[x/y]", lambda x, y: x / y, In((2, 3), "real"), In((2, 3), "away0")),
     C("div[(2,3)/(3,)]", lambda x, y: x / y, In((2, 3), "real"), In((3,), "away0")),
     C("div[x/2]", lambda x: x / 2, (3, 4)),
+    # piecewise constant: the gradient is zero (values kept off the steps)
+    C("div[rounding_mode=floor] + x", lambda x: torch.div(x, 2.5, rounding_mode="floor") + x,
+      (3, 4)),
     C("rdiv[2/x]", lambda x: 2 / x, (3, 4), domain="away0"),
     C("neg", lambda x: -x, (3, 4)),
     C("pow[x**3]", lambda x: x**3, (3, 4)),
@@ -361,6 +364,8 @@ CASES: list[OpCase] = [
     C("logsumexp[dim]", lambda x: x.logsumexp(1), (3, 4)),
     C("logsumexp[dim,keepdim]", lambda x: torch.logsumexp(x, 0, keepdim=True), (3, 4)),
     C("logsumexp[dims]", lambda x: x.logsumexp((0, 2)), (2, 3, 2)),
+    C("cumsum[dim 1]", lambda x: x.cumsum(1), (3, 4)),
+    C("cumsum[dim 0, scaled]", lambda x: torch.cumsum(x * x, 0), (3, 2)),
     # -- matrix products -------------------------------------------------------------------
     C("mm", torch.mm, (2, 3), (3, 4)),
     C("mv", torch.mv, (2, 3), (3,)),

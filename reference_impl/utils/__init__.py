@@ -1,0 +1,3 @@
+"""torch.utils: the hook handle type."""
+
+from . import hooks
