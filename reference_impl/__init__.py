@@ -154,6 +154,7 @@ _methods.install()
 from . import autograd, linalg, nn, optim, testing  # noqa: E402
 from ._functions import chunk, cumsum, floor_divide, split, var_mean  # noqa: E402
 from . import utils  # noqa: E402
+from ._warn import is_warn_always_enabled, set_warn_always  # noqa: E402
 from ._unsupported import UnsupportedOp  # noqa: E402
 
 

@@ -219,7 +219,7 @@ def _check_hook_result(hook: Any, old: Tensor, new: Any) -> None:
 
     name = getattr(hook, "__name__", type(hook).__name__)
     if not isinstance(new, Tensor):
-        raise TypeError(f"expected Tensor or None (got {type(new).__name__})")
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
     if tuple(new.shape) != tuple(old.shape):
         raise RuntimeError(f"hook '{name}' has changed the size of value")
 

@@ -465,7 +465,8 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Ten
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                 f"at dimension {d}), but got split_sizes={list(sizes)}"
             )
-    return vw.SplitBackward0.invoke(input, dim=d, sizes=sizes)  # type: ignore[no-any-return]
+    cls = vw.SplitBackward0 if isinstance(split_size_or_sections, int) else vw.SplitWithSizesBackward0
+    return cls.invoke(input, dim=d, sizes=sizes)  # type: ignore[no-any-return]
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
@@ -498,6 +499,7 @@ def _fill_value(value: Any) -> Any:
 def _compare(fn: Any) -> Any:
     def compare(input: Any, other: Any) -> Tensor:  # noqa: A002
         a, b = _t(input), _t(other)
+        pw._check_broadcast(a._data, b._data)
         return Tensor._from_array(np.asarray(fn(a._data, b._data)))
 
     return compare

@@ -84,9 +84,10 @@ class inference_mode(_GradModeContext):  # noqa: N801
     def __enter__(self) -> None:
         self._prev = _state.enabled
         self._prev_inf = _state.inference
-        if self.mode:
-            _state.enabled = False
-            _state.inference = True
+        # Like torch's InferenceMode guard: grad mode is the opposite of the inference flag,
+        # so inference_mode(False) nested in inference_mode() turns grad back on.
+        _state.enabled = not self.mode
+        _state.inference = self.mode
 
     def __exit__(self, *exc: object) -> None:
         _state.enabled = self._prev

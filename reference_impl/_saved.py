@@ -57,8 +57,8 @@ class SavedTensor:
     def _modified_message(self, t: Tensor) -> str:
         if self.producer is not None:
             origin = f", which is output {self.output_nr} of {node_short_name(self.producer)},"
-        elif t._grad_fn is not None:
-            origin = f", which is output {t._output_nr} of {node_short_name(t._grad_fn.name())},"
+        elif t.grad_fn is not None:  # the property: a view's history may be regenerated
+            origin = f", which is output {t._output_nr} of {node_short_name(t.grad_fn.name())},"
         else:
             origin = ""
         return (

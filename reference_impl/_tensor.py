@@ -19,6 +19,7 @@ from . import _dtype as dt
 from ._grad_mode import is_grad_enabled, is_inference_mode_enabled
 from ._node import AccumulateGrad, Node, RemovableHandle, add_hook
 from ._size import Size, shape_str
+from ._view_guard import ViewGuard
 
 
 class VersionCounter:
@@ -97,7 +98,7 @@ class Tensor:
         self._accumulator: weakref.ref[AccumulateGrad] | None = None
         self._is_inference = is_inference_mode_enabled()
         self._wrapped_number = False
-        self._multi_view_output: tuple[str, int] | None = None
+        self._view_guard: ViewGuard | None = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -226,8 +227,10 @@ class Tensor:
         must go through the base's new history (torch regenerates it as AsStridedBackward0)."""
         from ._ops.views import AsStridedBackward0
 
-        self._view_version = self._version_counter.value
         base = view.base
+        if self._view_guard is not None and base.requires_grad:
+            raise self._view_guard.base_modified()
+        self._view_version = self._version_counter.value
         if base.requires_grad and base._grad_fn is not None:
             AsStridedBackward0.rebase_view(self, view)
 

@@ -150,13 +150,16 @@ class Op(Node):
     @classmethod
     def invoke_inplace(cls, self_tensor: Tensor, *others: Tensor, **params: Any) -> Tensor:
         """Run the op writing its result into ``self_tensor`` (torch's ``op_``)."""
-        from .inplace import check_inplace, commit_inplace
+        from .inplace import check_inplace, commit_inplace, inference_refusal
 
+        refusal = inference_refusal(self_tensor)
         check_inplace(self_tensor, others)
         inputs = (self_tensor, *others)
         node = cls._prepare(inputs, inplace=True)
         result = node.forward(*(t._data for t in inputs), **params)
         commit_inplace(self_tensor, np.asarray(result))
+        if refusal is not None:
+            raise refusal
         if any(node.needs_input_grad):
             from .inplace import set_history_inplace
 

@@ -49,22 +49,10 @@ _CAST_NAMES = {
 
 def check_inplace(t: Tensor, others: tuple[Tensor, ...] = ()) -> None:
     """Refuse in-place writes torch refuses: into grad leaves (or their views) under grad mode."""
-    if t._is_inference and not is_inference_mode_enabled():
-        raise RuntimeError(INFERENCE_INPLACE)
     if not is_grad_enabled():
         return
-    if t._multi_view_output is not None and (
-        t.requires_grad or any(o.requires_grad for o in others)
-    ):
-        from .._saved import node_short_name
-
-        name, index = t._multi_view_output
-        raise RuntimeError(
-            f"Output {index} of {node_short_name(name)} is a view and is being modified inplace. "
-            "This view is the output of a function that returns multiple views. Such functions "
-            "do not allow the output views to be modified inplace. You should replace the "
-            "inplace operation by an out-of-place one."
-        )
+    if t._view_guard is not None and (t.requires_grad or any(o.requires_grad for o in others)):
+        raise t._view_guard.modified_inplace()
     if t._view is None:
         if t._grad_fn is None and t._requires_grad:
             raise RuntimeError(LEAF_INPLACE)
@@ -72,6 +60,16 @@ def check_inplace(t: Tensor, others: tuple[Tensor, ...] = ()) -> None:
         base = t._view.base
         if base._grad_fn is None and base._requires_grad:
             raise RuntimeError(VIEW_OF_LEAF_INPLACE)
+
+
+def inference_refusal(t: Tensor) -> RuntimeError | None:
+    """The error for writing an inference tensor outside inference_mode.
+
+    torch raises it only *after* the kernel wrote the values, so callers write, then raise.
+    """
+    if t._is_inference and not is_inference_mode_enabled():
+        return RuntimeError(INFERENCE_INPLACE)
+    return None
 
 
 def commit_inplace(t: Tensor, result: np.ndarray) -> None:

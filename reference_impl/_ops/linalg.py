@@ -145,7 +145,11 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         if db == 1:
             return UnsafeViewBackward0.invoke(rows.mv(b), shape=tuple(a.shape[:-1]))
         return UnsafeViewBackward0.invoke(rows.mm(b), shape=(*a.shape[:-1], b.shape[-1]))
-    # Both batched (or 1-D/2-D against a batch): broadcast batch dims, bmm, view back.
+    if db >= 3 and da in (1, 2):
+        # torch transposes and folds: (b^T @ a^T)^T, so the batch again goes into mm/mv rows.
+        folded = matmul(b.transpose(-1, -2), a.t() if da == 2 else a)
+        return folded.transpose(-1, -2).contiguous() if da == 2 else folded
+    # Both batched: broadcast batch dims, bmm, view back.
     a2 = a.unsqueeze(0) if da == 1 else a
     b2 = b.unsqueeze(-1) if db == 1 else b
     if a2.shape[-1] != b2.shape[-2]:

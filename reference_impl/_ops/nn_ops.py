@@ -142,11 +142,14 @@ class MseLossBackward0(Op):
         return _reduce(d * d, reduction)
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        out = MseLossBackwardBackward0.invoke(
-            grad, self.saved("self"), self.saved("target"), reduction=self.reduction
-        )
-        gx = unbroadcast(out, tuple(self.saved("self").shape)) if self.needs_input_grad[0] else None
-        gt = unbroadcast(-out, tuple(self.saved("target").shape)) if self.needs_input_grad[1] else None
+        x, t = self.saved("self"), self.saved("target")
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            gx = MseLossBackwardBackward0.invoke(grad, x, t, reduction=self.reduction)
+            gx = unbroadcast(gx, tuple(x.shape))
+        if self.needs_input_grad[1]:  # torch: mse_loss_backward(grad, target, self)
+            gt = MseLossBackwardBackward0.invoke(grad, t, x, reduction=self.reduction)
+            gt = unbroadcast(gt, tuple(t.shape))
         return gx, gt
 
 
@@ -264,8 +267,9 @@ class NllLossBackward0(Op):
         wt = np.where(valid, w[safe], 0).astype(lp.dtype)
         picked = lp2[np.arange(tg.size), safe]
         losses = -picked * wt
-        self.meta = (lp.shape, target.shape, safe, wt, squeeze)
+        self.meta = (lp.shape, target.shape, safe, wt, squeeze, valid)
         self.reduction = reduction
+        self.save_input("self", 0)
         with _errstate():
             if reduction == "none":
                 out = losses.reshape(target.shape)
@@ -279,31 +283,37 @@ class NllLossBackward0(Op):
         return np.asarray(out, dtype=lp.dtype)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (NllLossBackwardBackward0.invoke(grad, meta=self.meta, reduction=self.reduction,
+        # torch's nll_loss_backward takes self too: the result is connected to it (zero
+        # derivative), which is what create_graph shows.
+        return (NllLossBackwardBackward0.invoke(grad, self.saved("self"), meta=self.meta,
+                                                reduction=self.reduction,
                                                 denominator=self.denominator),)
 
 
 class NllLossBackwardBackward0(Op):
     """Scatter -weight * g / denominator at the target classes (linear in g)."""
 
-    def forward(self, g: np.ndarray, meta: Any, reduction: str, denominator: float) -> np.ndarray:
-        lp_shape, target_shape, safe, wt, squeeze = meta
+    def forward(self, g: np.ndarray, lp: np.ndarray, meta: Any, reduction: str,
+                denominator: float) -> np.ndarray:
+        lp_shape, target_shape, safe, wt, squeeze, valid = meta
         self.args = (meta, reduction, denominator)
         n_classes = lp_shape[0] if squeeze else lp_shape[1]
         gflat = g.reshape(-1) if reduction == "none" else np.full(safe.size, g.reshape(()))
         out2 = np.zeros((safe.size, n_classes), dtype=g.dtype)
-        with _errstate():
-            out2[np.arange(safe.size), safe] = -wt * gflat / denominator
+        with _errstate():  # ignored targets stay exactly 0 (even when the mean is 0/0)
+            out2[np.arange(safe.size), safe] = np.where(valid, -wt * (gflat / denominator), 0)
         if squeeze:
             return out2[0]
         moved = out2.reshape(*(s for i, s in enumerate(lp_shape) if i != 1), n_classes)
         return np.moveaxis(moved, -1, 1)
 
-    def backward(self, gg: Tensor) -> tuple[Tensor]:
+    def backward(self, gg: Tensor) -> tuple[Tensor, Tensor | None]:  # type: ignore[override]
         meta, reduction, denominator = self.args
-        lp_shape, target_shape, safe, wt, squeeze = meta
+        lp_shape, target_shape, safe, wt, squeeze, valid = meta
         ggd = gg._data if squeeze else np.moveaxis(gg._data, 1, -1).reshape(-1, lp_shape[1])
         ggd = ggd.reshape(-1, lp_shape[0] if squeeze else lp_shape[1])
-        picked = ggd[np.arange(safe.size), safe] * -wt / denominator
+        with _errstate():
+            picked = np.where(valid, ggd[np.arange(safe.size), safe] * -wt / denominator, 0)
         out = picked.reshape(target_shape) if reduction == "none" else picked.sum()
-        return (Tensor._from_array(np.asarray(out, dtype=gg._data.dtype)),)
+        grad_g = Tensor._from_array(np.asarray(out, dtype=gg._data.dtype))
+        return grad_g, (gg * 0 if self.needs_input_grad[1] else None)

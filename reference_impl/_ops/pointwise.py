@@ -153,7 +153,7 @@ class DivBackward0(Binary):
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         other = self.saved("other")
         ga = grad / other if self.needs_input_grad[0] else None
-        gb = -grad * self.saved("self") / (other * other) if self.needs_input_grad[1] else None
+        gb = -grad * ((self.saved("self") / other) / other) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -477,7 +477,7 @@ class ThresholdBackwardBackward0(Op):
         return np.where(self.mask, g, 0).astype(g.dtype, copy=False)
 
     def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        return (gg * _const(self.mask, gg), None)
+        return (gg * _const(self.mask, gg), gg * 0)
 
 
 class ClampBackward1(Op):

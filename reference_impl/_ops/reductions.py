@@ -340,7 +340,9 @@ class LinalgVectorNormBackward0(Op):
         if p == 0:
             return (g * 0,)
         if p == 1:
-            return (g * x.sign(),)
+            from .pointwise import SgnBackward0
+
+            return (SgnBackward0.invoke(x) * g,)
         if p in (np.inf, -np.inf):
             mask = np.abs(x._data) == norm._data
             count = mask.sum(axis=self.dims, keepdims=True)

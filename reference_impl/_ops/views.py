@@ -13,6 +13,7 @@ import numpy as np
 from .._node import Node, gradient_edge
 from .._size import shape_str
 from .._tensor import Tensor, ViewInfo, _wrap_dim
+from .._view_guard import ViewGuard
 from .base import Op
 
 
@@ -262,7 +263,7 @@ class _MultiViewOp(Op):
             out._view = ViewInfo(base, (*prefix, step))
             out._version_counter = t._version_counter
             out._view_version = t._version_counter.value
-            out._multi_view_output = (cls.__name__, i)
+            out._view_guard = ViewGuard(cls.__name__, i, custom_function=False)
         return outs
 
     @classmethod
@@ -291,6 +292,10 @@ class SplitBackward0(_MultiViewOp):
         from .joining import cat
 
         return (cat(list(grads), self.dim),)
+
+
+class SplitWithSizesBackward0(SplitBackward0):
+    """split with a list of sizes: a separate node class in torch."""
 
 
 class UnbindBackward0(_MultiViewOp):

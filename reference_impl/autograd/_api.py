@@ -12,6 +12,7 @@ import numpy as np
 from .._engine import run_backward
 from .._node import gradient_edge
 from .._tensor import Tensor
+from .._warn import warn_once
 
 CREATE_GRAPH_CYCLE_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the "
@@ -19,8 +20,6 @@ CREATE_GRAPH_CYCLE_WARNING = (
     "when creating the graph to avoid this. If you have to use this function, make sure to reset "
     "the .grad fields of your parameters to None after use to break the cycle and avoid the leak."
 )
-
-_warned_cycle = False
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -119,10 +118,8 @@ def backward(
     edges = _root_edges(outputs)
     if inputs is not None:
         _check_inputs(inputs)
-    global _warned_cycle
-    if create_graph and not _warned_cycle:  # torch's TORCH_WARN_ONCE: once per process
-        _warned_cycle = True
-        warnings.warn(CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=3)
+    if create_graph:  # torch's TORCH_WARN_ONCE: once per process unless warn-always
+        warn_once(CREATE_GRAPH_CYCLE_WARNING, stacklevel=3)
     run_backward(
         edges, grads, keep_graph=retain_graph, create_graph=create_graph,  # type: ignore[arg-type]
         inputs=inputs, accumulate=True,

@@ -217,7 +217,8 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
             if o._grad_fn is None and o._requires_grad and o._view is None:
                 raise RuntimeError(LEAF_DIRTY)
         elif id(o) in input_ids:
-            o = outs[i] = _alias(o)  # a returned input gets its own history
+            # torch returns input.view_as(input): a view the custom backward owns.
+            o = outs[i] = _custom_view(o, node.name(), i)
         nr = node.add_output(o)
         output_nr[id(o)] = nr
         if id(o) in non_diff or not o.dtype.is_floating_point:
@@ -239,13 +240,28 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     return tuple(outs) if is_tuple else outs[0]
 
 
+def _custom_view(t: Tensor, producer: str, output_nr: int) -> Tensor:
+    from .._ops.views import AliasBackward0
+    from .._tensor import ViewInfo
+    from .._view_guard import ViewGuard
+
+    out = _alias(t)
+    if t._view is None:
+        out._view = ViewInfo(t, ((AliasBackward0, {}),))
+    else:
+        out._view = ViewInfo(t._view.base, (*t._view.steps, (AliasBackward0, {})))
+    out._view_version = t._version_counter.value
+    out._view_guard = ViewGuard(producer, output_nr, custom_function=True)
+    return out
+
+
 def _alias(t: Tensor) -> Tensor:
     out = Tensor._from_array(t._data)
     out._version_counter = t._version_counter
     return out
 
 
-class DelayedError(Node):
+class Error(Node):
     """Stands in the graph for a once_differentiable backward: running it is the error."""
 
     def __init__(self, message: str) -> None:
@@ -270,7 +286,7 @@ def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
             return outputs
         is_tuple = isinstance(outputs, tuple)
         outs = list(outputs) if is_tuple else [outputs]
-        err = DelayedError(ONCE_DIFFERENTIABLE)
+        err = Error(ONCE_DIFFERENTIABLE)
         err._next_edges = tuple(gradient_edge(a) for a in needs)
         for i, o in enumerate(outs):
             if isinstance(o, Tensor) and o.dtype.is_floating_point:
