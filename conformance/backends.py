@@ -1,0 +1,204 @@
+"""Backends: a torch-like module plus how to read its tensors as NumPy.
+
+Built in: ``torch`` (CPU), ``torch-cuda`` (when CUDA is available) and ``reference``
+(``reference_impl``). Any other torch-like library becomes a backend through the entry-point
+group ``autograd_conformance.backends`` (an entry point naming a module, a ``Backend``, or a
+callable returning one) or ad hoc as ``module:<dotted.module.name>``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from conformance.errors import ConformanceInputError
+from conformance.inputs import dtype_name
+
+ENTRY_POINT_GROUP = "autograd_conformance.backends"
+BUILTIN = ("torch", "torch-cuda", "reference")
+
+
+def _generic_to_numpy(tensor: Any) -> np.ndarray:
+    value = tensor.detach() if hasattr(tensor, "detach") else tensor
+    if hasattr(value, "cpu"):
+        value = value.cpu()
+    if hasattr(value, "numpy"):
+        return np.asarray(value.numpy())
+    return np.asarray(value)
+
+
+@dataclass
+class Backend:
+    """A torch-like module under a name, with the two hooks the harness needs.
+
+    ``to_numpy`` turns one of its tensors into a NumPy array (values only); ``is_tensor`` says
+    whether an observed value is one of its tensors. ``device`` is passed to tensor factories
+    for inputs and made the default device while a case runs.
+    """
+
+    name: str
+    module: Any
+    to_numpy: Callable[[Any], np.ndarray] = field(default=_generic_to_numpy)
+    is_tensor: Callable[[Any], bool] | None = None
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.is_tensor is None:
+            tensor_type = getattr(self.module, "Tensor", None)
+            if not isinstance(tensor_type, type):
+                raise ConformanceInputError(
+                    f"backend {self.name!r}: module has no Tensor class; pass is_tensor="
+                )
+            self.is_tensor = lambda x: isinstance(x, tensor_type)
+
+    @property
+    def version(self) -> str | None:
+        version = getattr(self.module, "__version__", None)
+        return None if version is None else str(version)
+
+    def tensor_check(self, value: Any) -> bool:
+        assert self.is_tensor is not None
+        return bool(self.is_tensor(value))
+
+    def dtype_of(self, tensor: Any) -> str:
+        """Canonical dtype name of one of this backend's tensors ('float32', ...)."""
+        try:
+            return dtype_name(tensor.dtype)
+        except Exception:  # noqa: BLE001 - an unknown dtype is still reported, by its text
+            return str(tensor.dtype).rsplit(".", 1)[-1]
+
+    def is_dtype(self, value: Any) -> bool:
+        """Whether ``value`` is one of the module's dtype objects (``torch.float32``)."""
+        dtype_type = getattr(self.module, "dtype", None)
+        return isinstance(dtype_type, type) and isinstance(value, dtype_type)
+
+    @contextlib.contextmanager
+    def isolated(self) -> Iterator[None]:
+        """Restore the module's global state a case may change: grad mode, default dtype."""
+        module = self.module
+        saved: list[tuple[Callable[[Any], Any], Any]] = []
+        for getter, setter in (
+            ("is_grad_enabled", "set_grad_enabled"),
+            ("get_default_dtype", "set_default_dtype"),
+            ("is_anomaly_enabled", "set_anomaly_enabled"),
+        ):
+            get, put = getattr(module, getter, None), getattr(module, setter, None)
+            if callable(get) and callable(put):
+                with contextlib.suppress(Exception):
+                    saved.append((put, get()))
+        previous_device = None
+        if self.device is not None and hasattr(module, "set_default_device"):
+            previous_device = module.get_default_device()
+            module.set_default_device(self.device)
+        try:
+            yield
+        finally:
+            if self.device is not None and hasattr(module, "set_default_device"):
+                module.set_default_device(previous_device)
+            for put, value in saved:
+                with contextlib.suppress(Exception):
+                    put(value)
+
+    @classmethod
+    def from_module(cls, name: str, module: Any) -> Backend:
+        """A backend for any module with ``tensor``, ``Tensor`` and torch-like tensors."""
+        return cls(name=name, module=module)
+
+
+def _torch_to_numpy(tensor: Any) -> np.ndarray:
+    import torch
+
+    value = tensor.detach().cpu()
+    if value.is_conj():
+        value = value.resolve_conj()
+    if value.is_neg():
+        value = value.resolve_neg()
+    if value.dtype == torch.bfloat16:
+        value = value.float()
+    return np.asarray(value.numpy())
+
+
+def torch_backend() -> Backend:
+    """PyTorch on the CPU."""
+    import torch
+
+    return Backend("torch", torch, _torch_to_numpy, lambda x: isinstance(x, torch.Tensor))
+
+
+def torch_cuda_backend() -> Backend:
+    """PyTorch on the first CUDA device (inputs and factories default to it)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ConformanceInputError("backend 'torch-cuda': CUDA is not available here")
+    is_tensor: Callable[[Any], bool] = lambda x: isinstance(x, torch.Tensor)  # noqa: E731
+    return Backend("torch-cuda", torch, _torch_to_numpy, is_tensor, device="cuda")
+
+
+def reference_backend() -> Backend:
+    """The project's NumPy autograd engine, ``reference_impl``."""
+    import reference_impl
+
+    def to_numpy(tensor: Any) -> np.ndarray:
+        return np.asarray(tensor.detach().numpy())
+
+    return Backend("reference", reference_impl, to_numpy)
+
+
+_BUILTIN_FACTORIES: dict[str, Callable[[], Backend]] = {
+    "torch": torch_backend,
+    "torch-cuda": torch_cuda_backend,
+    "reference": reference_backend,
+}
+
+
+def available_backends() -> list[str]:
+    """Names usable in ``--backends``: built-ins, then installed entry points."""
+    names = list(BUILTIN)
+    names += [
+        ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name not in names
+    ]
+    return names
+
+
+def _from_loaded(name: str, loaded: Any) -> Backend:
+    if isinstance(loaded, Backend):
+        return loaded
+    if isinstance(loaded, ModuleType):
+        return Backend.from_module(name, loaded)
+    if callable(loaded):
+        made = loaded()
+        if isinstance(made, Backend):
+            return made
+        if isinstance(made, ModuleType):
+            return Backend.from_module(name, made)
+    raise ConformanceInputError(
+        f"backend {name!r}: entry point gave {type(loaded).__name__}, not a module or Backend"
+    )
+
+
+def load_backend(name: str) -> Backend:
+    """The backend called ``name``; one clear ``ConformanceInputError`` when it cannot load."""
+    try:
+        if name.startswith("module:"):
+            module_name = name.removeprefix("module:")
+            return Backend.from_module(name, importlib.import_module(module_name))
+        if name in _BUILTIN_FACTORIES:
+            return _BUILTIN_FACTORIES[name]()
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name == name:
+                return _from_loaded(name, ep.load())
+    except ConformanceInputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any import failure is reported in one line
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        raise ConformanceInputError(f"backend {name!r} could not be loaded: {detail}") from exc
+    known = ", ".join(available_backends())
+    raise ConformanceInputError(f"unknown backend {name!r} (known: {known}, or module:NAME)")

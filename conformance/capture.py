@@ -1,0 +1,70 @@
+"""Capturing raised errors and warnings as plain values.
+
+A difference in what a backend raises or warns is data to compare, so cases turn exceptions and
+warnings into values (``Raised`` records, ``(category, message)`` pairs) instead of letting them
+propagate and end the case.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+_TRIGGERED = re.compile(r"\s*\(?Triggered internally at .*$", re.DOTALL)
+_CPP_TRACE = re.compile(r"\s*Exception raised from .*$", re.DOTALL)
+
+
+def normalise_message(message: str) -> str:
+    """Remove what one build of a library changes but another does not.
+
+    Object addresses become ``0x?``; a trailing ``Triggered internally at <file>:<line>`` part and a
+    C++ ``Exception raised from ...`` trace are cut; surrounding whitespace is stripped.
+    """
+    text = _TRIGGERED.sub("", message)
+    text = _CPP_TRACE.sub("", text)
+    text = _ADDRESS.sub("0x?", text)
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An exception turned into a value: its class name and its message (``str(exc)``)."""
+
+    type_name: str
+    message: str
+    #: Whether the exception is a ``NotImplementedError`` (whatever its class name).
+    not_implemented: bool = False
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> Raised:
+        return cls(type(exc).__name__, str(exc), isinstance(exc, NotImplementedError))
+
+    def __str__(self) -> str:
+        return f"{self.type_name}: {self.message}"
+
+
+def capture(fn: Callable[[], T]) -> T | Raised:
+    """Run ``fn`` and return its value, or a ``Raised`` record of the exception it raised."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - every exception is an observation here
+        return Raised.from_exception(exc)
+
+
+def capture_warnings(fn: Callable[[], T]) -> tuple[T | Raised, list[tuple[str, str]]]:
+    """Run ``fn`` recording every warning it emits.
+
+    Returns ``(value, [(category name, normalised message), ...])``; the value is a ``Raised``
+    record when ``fn`` raised. Warnings are always recorded, even ones already shown once.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value: Any = capture(fn)
+    found = [(w.category.__name__, normalise_message(str(w.message))) for w in caught]
+    return value, found

@@ -1,0 +1,85 @@
+"""Finding cases: importing the catalogue package and selecting cases from the registry.
+
+The catalogue is a package (``cases`` by default) whose import registers every case; selection by
+area, tag and name pattern always yields cases sorted by id, so runs are deterministic.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import sys
+from collections.abc import Iterable, Sequence
+
+from conformance.case import REGISTRY, Case
+from conformance.errors import ConformanceInputError
+
+DEFAULT_PACKAGE = "cases"
+
+
+def load_catalogue(package: str = DEFAULT_PACKAGE) -> list[Case]:
+    """Import ``package`` (registering its cases) and return every registered case by id.
+
+    Any failure while importing (a syntax error, a malformed case) becomes one
+    ``ConformanceInputError`` naming the module.
+    """
+    if "" not in sys.path and "." not in sys.path:
+        sys.path.insert(0, "")  # `conformance run` finds a catalogue in the working directory
+    try:
+        importlib.import_module(package)
+    except ConformanceInputError as exc:
+        raise ConformanceInputError(f"catalogue {package}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - report any import failure in one line
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith(".py"):
+                where = f" ({tb.tb_frame.f_code.co_filename}:{tb.tb_lineno})"
+            tb = tb.tb_next
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise ConformanceInputError(
+            f"catalogue {package} failed to import: {type(exc).__name__}: {detail}{where}"
+        ) from exc
+    return sorted(REGISTRY.values(), key=lambda c: c.id)
+
+
+def matches(case: Case, pattern: str) -> bool:
+    """``-k`` matching: a glob when the pattern has wildcards, else a substring of the id."""
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatchcase(case.id, pattern)
+    return pattern in case.id
+
+
+def select(
+    cases: Iterable[Case],
+    areas: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    patterns: Sequence[str] = (),
+) -> list[Case]:
+    """Cases in any of ``areas``, having any of ``tags``, matching any of ``patterns``.
+
+    An empty criterion selects everything; the result is sorted by case id.
+    """
+    chosen = [
+        c
+        for c in cases
+        if (not areas or c.area in areas)
+        and (not tags or any(t in c.tags for t in tags))
+        and (not patterns or any(matches(c, p) for p in patterns))
+    ]
+    return sorted(chosen, key=lambda c: c.id)
+
+
+def get_case(case_id: str, package: str = DEFAULT_PACKAGE) -> Case:
+    """One case by id (or by unique name); ``ConformanceInputError`` when there is none."""
+    cases = load_catalogue(package)
+    by_id = {c.id: c for c in cases}
+    if case_id in by_id:
+        return by_id[case_id]
+    named = [c for c in cases if c.name == case_id]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        ids = ", ".join(c.id for c in named)
+        raise ConformanceInputError(f"case name {case_id!r} is ambiguous: {ids}")
+    raise ConformanceInputError(f"no case {case_id!r} (see `conformance list`)")

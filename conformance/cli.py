@@ -1,0 +1,233 @@
+"""The ``conformance`` command: run, list and show cases.
+
+Exit status: 0 when no case failed or errored, 1 when some did, 2 on bad input (one error line
+on stderr), 130 when interrupted (the results file still holds every finished case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from conformance.catalogue import DEFAULT_PACKAGE, get_case, load_catalogue, select
+from conformance.config import Config, load_config
+from conformance.errors import ConformanceInputError
+from conformance.progress import Progress
+from conformance.results import (
+    CaseResult,
+    ResultWriter,
+    RunHeader,
+    finished_case_ids,
+    read_case_results,
+    read_headers,
+)
+from conformance.runner import RunOptions, load_pair, run_cases
+from conformance.summary import failures, format_summary
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_OUT = "results/run.jsonl"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"conformance: error: {message}\n")
+
+
+def _selection_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--area", action="append", default=[], help="only this area (repeatable)")
+    parser.add_argument("--tag", action="append", default=[], help="only cases with this tag")
+    parser.add_argument(
+        "-k",
+        dest="patterns",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only case ids containing PATTERN (or matching it, with * ? [])",
+    )
+    parser.add_argument(
+        "--cases", default=None, help=f"catalogue package (default {DEFAULT_PACKAGE})"
+    )
+    parser.add_argument("--config", default=None, help="TOML settings (default: ./pyproject.toml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="conformance", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run cases on two backends and compare them")
+    _selection_args(run)
+    run.add_argument(
+        "--backends", default=None, help="baseline,candidate (default torch,reference)"
+    )
+    run.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
+    run.add_argument("--jobs", type=int, default=None, help="worker processes; 0 = in process")
+    run.add_argument("--timeout", type=float, default=None, help="seconds per case (default 60)")
+    run.add_argument(
+        "--out", default=DEFAULT_OUT, help=f"JSON Lines results (default {DEFAULT_OUT})"
+    )
+    run.add_argument("--resume", action="store_true", help="keep --out and skip its finished cases")
+    run.add_argument("-q", "--quiet", action="store_true", help="no failure list, no progress")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="print each failure's full comparison"
+    )
+
+    listing = commands.add_parser("list", help="list case ids, areas and tags")
+    _selection_args(listing)
+
+    show = commands.add_parser("show", help="print a standalone torch reproducer of a case")
+    show.add_argument("case", help="case id (area/name) or a unique name")
+    show.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
+    show.add_argument(
+        "--cases", default=None, help=f"catalogue package (default {DEFAULT_PACKAGE})"
+    )
+    show.add_argument("--config", default=None, help="TOML settings (default: ./pyproject.toml)")
+    return parser
+
+
+def _package(args: argparse.Namespace, config: Config) -> str:
+    return args.cases or config.cases or DEFAULT_PACKAGE
+
+
+def _options(args: argparse.Namespace, config: Config) -> RunOptions:
+    names = (
+        tuple(n.strip() for n in args.backends.split(",") if n.strip())
+        if args.backends
+        else config.backends or ("torch", "reference")
+    )
+    if len(names) != 2:
+        raise ConformanceInputError(f"--backends needs two names, got {','.join(names) or 'none'}")
+    jobs = args.jobs if args.jobs is not None else (config.jobs if config.jobs is not None else 1)
+    timeout = args.timeout if args.timeout is not None else (config.timeout or 60.0)
+    if jobs < 0 or timeout <= 0:
+        raise ConformanceInputError("--jobs must be >= 0 and --timeout > 0")
+    seed = args.seed if args.seed is not None else (config.seed or 0)
+    return RunOptions(
+        backends=(names[0], names[1]),
+        seed=seed,
+        jobs=jobs,
+        timeout=timeout,
+        cases_package=_package(args, config),
+        tolerances=config.tolerances,
+    )
+
+
+def _check_resume(path: str, options: RunOptions) -> None:
+    headers = read_headers(path)
+    if not headers:
+        return
+    last = headers[-1]
+    if list(last.get("backends", [])) != list(options.backends) or last.get("seed") != options.seed:
+        raise ConformanceInputError(
+            f"--resume: {path} was run with backends {','.join(last.get('backends', []))} and "
+            f"seed {last.get('seed')}, not {','.join(options.backends)} and seed {options.seed}"
+        )
+
+
+def command_run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    options = _options(args, config)
+    cases = select(load_catalogue(options.cases_package), args.area, args.tag, args.patterns)
+    if not cases:
+        raise ConformanceInputError("no case matches the selection (see `conformance list`)")
+    pair = load_pair(options.backends)
+    done: set[str] = set()
+    if args.resume:
+        _check_resume(args.out, options)
+        done = finished_case_ids(args.out)
+    todo = [c for c in cases if c.id not in done]
+    header = RunHeader(
+        seed=options.seed,
+        backends=list(options.backends),
+        versions={b.name: b.version for b in pair},
+        selection={
+            "areas": args.area,
+            "tags": args.tag,
+            "patterns": args.patterns,
+            "cases": options.cases_package,
+            "count": len(cases),
+            "skipped": len(done),
+        },
+        started=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        argv=list(sys.argv),
+        python=platform.python_version(),
+        platform=platform.platform(),
+        harness_version=_version(),
+    )
+    progress = Progress(len(todo), enabled=None if not args.quiet else False)
+    with ResultWriter(args.out, append=args.resume) as writer:
+        writer.write(header)
+
+        def finished(result: CaseResult) -> None:
+            writer.write(result)
+            progress.finish(result.outcome)
+
+        report = run_cases(todo, options, finished, lambda case: progress.start(case.id))
+    progress.close()
+    selected = {c.id for c in cases}
+    results = [r for r in read_case_results(args.out) if r.case_id in selected]
+    print(format_summary(results))
+    bad = failures(results)
+    if bad and not args.quiet:
+        print()
+        for result in bad:
+            print(f"{result.outcome.upper():5} {result.case_id}: {result.reason}")
+            if args.verbose and result.message and result.message != result.reason:
+                print("      " + result.message.replace("\n", "\n      "))
+    print(f"\nresults: {args.out}")
+    if report.interrupted:
+        print(f"interrupted: {len(report.results)} of {len(todo)} cases finished", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("autograd-conformance")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def command_list(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    cases = select(load_catalogue(_package(args, config)), args.area, args.tag, args.patterns)
+    width = max((len(c.id) for c in cases), default=0)
+    for case in cases:
+        print(f"{case.id.ljust(width)}  {case.area}  {','.join(case.tags)}")
+    return EXIT_OK
+
+
+def command_show(args: argparse.Namespace) -> int:
+    from conformance.reproducer import build_reproducer
+
+    config = load_config(args.config)
+    case = get_case(args.case, _package(args, config))
+    seed = args.seed if args.seed is not None else (config.seed or 0)
+    sys.stdout.write(build_reproducer(case, seed))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``conformance`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    handlers = {"run": command_run, "list": command_list, "show": command_show}
+    try:
+        return handlers[args.command](args)
+    except ConformanceInputError as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("conformance: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `conformance list | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,376 @@
+"""Comparing one observation of the baseline backend with the same one of the candidate.
+
+Every pair becomes a plain ``ObservationComparison``: tensors are compared on shape, dtype and
+autograd flags exactly and on values within tolerance, with the numeric differences always kept
+(``ValueDiff``: greatest absolute/relative difference and where, mismatched count, ULP distance
+in the baseline's dtype, NaN/inf placement); exceptions on type and, separately, on normalised
+message. The baseline plays ``expected`` and the candidate ``actual``, as in
+``torch.testing.assert_close(actual, expected)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from conformance.capture import normalise_message
+from conformance.observe import (
+    Observation,
+    RaisedObservation,
+    TensorObservation,
+    UnobservableObservation,
+    ValueObservation,
+    _plain,
+)
+
+MATCH = "match"
+MISMATCH = "mismatch"
+MISSING = "missing"  # the candidate lacks an observation the baseline has
+EXTRA = "extra"  # the candidate has an observation the baseline lacks
+
+FLOAT_BITS: dict[str, tuple[type[np.floating[Any]], type[np.signedinteger[Any]]]] = {
+    "float16": (np.float16, np.int16),
+    "float32": (np.float32, np.int32),
+    "float64": (np.float64, np.int64),
+}
+
+
+@dataclass
+class ValueDiff:
+    """Element-wise differences of two same-shaped value arrays (candidate vs baseline)."""
+
+    numel: int
+    mismatched: int
+    mismatched_fraction: float
+    rtol: float
+    atol: float
+    max_abs_diff: float | None = None
+    max_abs_index: list[int] | None = None
+    max_rel_diff: float | None = None
+    max_rel_index: list[int] | None = None
+    max_ulp: int | None = None
+    max_ulp_index: list[int] | None = None
+    nan_mismatched: int = 0
+    first_nan_mismatch_index: list[int] | None = None
+    inf_mismatched: int = 0
+    first_inf_mismatch_index: list[int] | None = None
+
+
+@dataclass
+class ObservationComparison:
+    """The verdict on one observation name: status, short reasons, assert_close-style text."""
+
+    name: str
+    status: str
+    kind: str
+    reasons: list[str] = field(default_factory=list)
+    message: str = ""
+    diff: ValueDiff | None = None
+    baseline: dict[str, Any] | None = None
+    candidate: dict[str, Any] | None = None
+
+
+# -- numbers -----------------------------------------------------------------------------
+
+
+def _ordered(values: np.ndarray, dtype: str) -> np.ndarray:
+    """Map floats to integers whose difference counts representable values between them."""
+    if dtype == "bfloat16":
+        bits = values.astype(np.float32).view(np.int32).astype(np.int64)
+        bits = np.where(bits < 0, np.int64(-(2**31)) - bits, bits)
+        return bits // 65536
+    float_type, int_type = FLOAT_BITS[dtype]
+    bits = values.astype(float_type).view(int_type).astype(np.int64)
+    lowest = np.int64(np.iinfo(int_type).min)
+    return np.where(bits < 0, lowest - bits, bits)
+
+
+def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype: str) -> np.ndarray | None:
+    """Per-element distance in units in the last place of ``dtype`` (None when not a float).
+
+    Both arrays are first rounded to ``dtype``; NaN positions are left at 0, as NaN placement is
+    reported apart.
+    """
+    if dtype not in FLOAT_BITS and dtype != "bfloat16":
+        return None
+    a, b = _ordered(expected, dtype), _ordered(actual, dtype)
+    same_sign = (a >= 0) == (b >= 0)
+    near = np.abs(np.where(same_sign, a - b, 0)).astype(np.uint64)
+    far = np.abs(a).astype(np.uint64) + np.abs(b).astype(np.uint64)
+    distance = np.where(same_sign, near, far)
+    nan = np.isnan(expected.astype(np.float64)) | np.isnan(actual.astype(np.float64))
+    return np.where(nan, np.uint64(0), distance)
+
+
+def _index(flat: int, shape: tuple[int, ...]) -> list[int]:
+    return [int(i) for i in np.unravel_index(flat, shape)] if shape else []
+
+
+def value_diff(
+    expected: np.ndarray, actual: np.ndarray, dtype: str, rtol: float, atol: float
+) -> ValueDiff:
+    """Differences of ``actual`` from ``expected`` (same shape), judged with rtol/atol.
+
+    An element matches when both are NaN, both the same infinity, or
+    ``|actual - expected| <= atol + rtol * |expected|``.
+    """
+    shape = tuple(expected.shape)
+    numel = int(expected.size)
+    diff = ValueDiff(numel=numel, mismatched=0, mismatched_fraction=0.0, rtol=rtol, atol=atol)
+    if numel == 0:
+        return diff
+    complex_values = np.iscomplexobj(expected) or np.iscomplexobj(actual)
+    work = np.complex128 if complex_values else np.float64
+    if expected.dtype == np.bool_ or actual.dtype == np.bool_:
+        e = expected.astype(np.int64).astype(work)
+        a = actual.astype(np.int64).astype(work)
+    else:
+        e, a = expected.astype(work), actual.astype(work)
+    e_nan, a_nan = np.isnan(e), np.isnan(a)
+    e_inf, a_inf = np.isinf(e), np.isinf(a)
+    finite = ~(e_nan | a_nan | e_inf | a_inf)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        abs_diff = np.where(finite, np.abs(a - e), 0.0).astype(np.float64)
+        scale = np.abs(e).astype(np.float64)
+        rel_diff = np.where(
+            scale > 0, abs_diff / np.where(scale > 0, scale, 1.0), np.where(abs_diff > 0, np.inf, 0)
+        )
+        close = finite & (abs_diff <= atol + rtol * scale)
+    nan_mismatch = e_nan != a_nan
+    inf_mismatch = (e_inf | a_inf) & ~(e_nan | a_nan) & (e != a)
+    ok = close | (e_nan & a_nan) | ((e_inf | a_inf) & ~(e_nan | a_nan) & (e == a))
+    diff.mismatched = int(numel - np.count_nonzero(ok))
+    diff.mismatched_fraction = diff.mismatched / numel
+    if finite.any():
+        flat_abs = int(np.argmax(np.where(finite, abs_diff, -1.0)))
+        flat_rel = int(np.argmax(np.where(finite, rel_diff, -1.0)))
+        diff.max_abs_diff = float(abs_diff.flat[flat_abs])
+        diff.max_abs_index = _index(flat_abs, shape)
+        diff.max_rel_diff = float(rel_diff.flat[flat_rel])
+        diff.max_rel_index = _index(flat_rel, shape)
+    if not complex_values:
+        ulps = ulp_distance(expected, actual, dtype)
+        if ulps is not None:
+            flat_ulp = int(np.argmax(ulps))
+            diff.max_ulp = int(ulps.flat[flat_ulp])
+            diff.max_ulp_index = _index(flat_ulp, shape)
+    if nan_mismatch.any():
+        diff.nan_mismatched = int(np.count_nonzero(nan_mismatch))
+        diff.first_nan_mismatch_index = _index(int(np.argmax(nan_mismatch)), shape)
+    if inf_mismatch.any():
+        diff.inf_mismatched = int(np.count_nonzero(inf_mismatch))
+        diff.first_inf_mismatch_index = _index(int(np.argmax(inf_mismatch)), shape)
+    return diff
+
+
+def _fmt_index(index: list[int] | None) -> str:
+    if index is None:
+        return "?"
+    return "(" + ", ".join(str(i) for i in index) + ("," if len(index) == 1 else "") + ")"
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "nan"
+    return repr(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def describe_values(diff: ValueDiff, expected: np.ndarray, actual: np.ndarray) -> str:
+    """The body of an assert_close failure for ``diff`` (plus ULP and NaN/inf lines)."""
+    exact = diff.rtol == 0 and diff.atol == 0
+    allowed_abs = "" if exact else f" (up to {diff.atol!r} allowed)"
+    allowed_rel = "" if exact else f" (up to {diff.rtol!r} allowed)"
+    lines: list[str]
+    if expected.ndim == 0:
+        lines = [
+            f"Scalars are not {'equal' if exact else 'close'}!",
+            "",
+            f"Expected {expected.item()!r} but got {actual.item()!r}.",
+            f"Absolute difference: {_number(diff.max_abs_diff)}{allowed_abs}",
+            f"Relative difference: {_number(diff.max_rel_diff)}{allowed_rel}",
+        ]
+    else:
+        lines = [
+            f"Tensor-likes are not {'equal' if exact else 'close'}!",
+            "",
+            f"Mismatched elements: {diff.mismatched} / {diff.numel} "
+            f"({100 * diff.mismatched_fraction:.1f}%)",
+            f"Greatest absolute difference: {_number(diff.max_abs_diff)} at index "
+            f"{_fmt_index(diff.max_abs_index)}{allowed_abs}",
+            f"Greatest relative difference: {_number(diff.max_rel_diff)} at index "
+            f"{_fmt_index(diff.max_rel_index)}{allowed_rel}",
+        ]
+    if diff.max_ulp is not None:
+        where = "" if expected.ndim == 0 else f" at index {_fmt_index(diff.max_ulp_index)}"
+        lines.append(f"Greatest ULP distance: {diff.max_ulp}{where}")
+    if diff.nan_mismatched:
+        lines.append(
+            f"NaN placement differs at {diff.nan_mismatched} position(s), first at index "
+            f"{_fmt_index(diff.first_nan_mismatch_index)}"
+        )
+    if diff.inf_mismatched:
+        lines.append(
+            f"Infinity placement differs at {diff.inf_mismatched} position(s), first at index "
+            f"{_fmt_index(diff.first_inf_mismatch_index)}"
+        )
+    return "\n".join(lines)
+
+
+# -- observations ------------------------------------------------------------------------
+
+
+def _attribute(name: str, expected: Any, actual: Any) -> str:
+    return f"The values for attribute '{name}' do not match: {expected} != {actual}."
+
+
+def compare_tensors(
+    baseline: TensorObservation, candidate: TensorObservation, rtol: float, atol: float
+) -> ObservationComparison:
+    """Shape, dtype, container and flags exactly; values within (rtol, atol)."""
+    result = ObservationComparison(
+        baseline.name, MATCH, "tensor", baseline=baseline.summary(), candidate=candidate.summary()
+    )
+    lines: list[str] = []
+    for attribute in ("container", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn"):
+        want, got = getattr(baseline, attribute), getattr(candidate, attribute)
+        if want != got:
+            result.reasons.append(attribute)
+            lines.append(_attribute(attribute, want, got))
+    if baseline.shape == candidate.shape:
+        expected = baseline.values
+        actual = candidate.values
+        result.diff = value_diff(expected, actual, baseline.dtype, rtol, atol)
+        if result.diff.mismatched:
+            result.reasons.append("values")
+            lines.append(describe_values(result.diff, expected, actual))
+    if result.reasons:
+        result.status = MISMATCH
+        result.message = "\n".join(lines)
+    return result
+
+
+def _compare_floats(
+    baseline: ValueObservation, candidate: ValueObservation, rtol: float, atol: float
+) -> ObservationComparison:
+    result = ObservationComparison(
+        baseline.name, MATCH, "value", baseline=baseline.summary(), candidate=candidate.summary()
+    )
+    expected = np.asarray(baseline.value, dtype=np.float64)
+    actual = np.asarray(candidate.value, dtype=np.float64)
+    result.diff = value_diff(expected, actual, "float64", rtol, atol)
+    if result.diff.mismatched:
+        result.status = MISMATCH
+        result.reasons.append("values")
+        result.message = describe_values(result.diff, expected, actual)
+    return result
+
+
+def compare_raised(
+    baseline: RaisedObservation, candidate: RaisedObservation
+) -> ObservationComparison:
+    """Same exception type, and (reported apart) the same normalised message."""
+    result = ObservationComparison(
+        baseline.name, MATCH, "raised", baseline=baseline.summary(), candidate=candidate.summary()
+    )
+    lines = []
+    if baseline.type_name != candidate.type_name:
+        result.reasons.append("type")
+        lines.append(f"Exception types differ: {baseline.type_name} != {candidate.type_name}.")
+    want, got = normalise_message(baseline.message), normalise_message(candidate.message)
+    if want != got:
+        result.reasons.append("message")
+        lines.append(f"Exception messages differ:\n  expected: {want!r}\n  actual:   {got!r}")
+    if result.reasons:
+        result.status = MISMATCH
+        result.message = "\n".join(lines)
+    return result
+
+
+def _describe(observation: Observation) -> str:
+    if isinstance(observation, TensorObservation):
+        return f"{observation.container} {observation.dtype}{list(observation.shape)}"
+    if isinstance(observation, RaisedObservation):
+        return f"raised {observation.type_name}: {observation.message}"
+    if isinstance(observation, ValueObservation):
+        return f"{observation.type_name} {_plain(observation.value)!r}"
+    return f"unreadable {observation.type_name} ({observation.error})"
+
+
+def compare_observations(
+    name: str,
+    baseline: Observation | None,
+    candidate: Observation | None,
+    rtol: float = 0.0,
+    atol: float = 0.0,
+) -> ObservationComparison:
+    """Compare one observation pair; ``None`` on a side means that side lacks it.
+
+    ``rtol``/``atol`` are the tolerances already resolved for this observation's dtype.
+    """
+    if baseline is None and candidate is None:
+        raise ValueError(f"{name}: nothing to compare")
+    if candidate is None:
+        assert baseline is not None
+        return ObservationComparison(
+            name,
+            MISSING,
+            baseline.kind,
+            ["missing"],
+            f"Observation missing on the candidate (baseline: {_describe(baseline)}).",
+            baseline=baseline.summary(),
+        )
+    if baseline is None:
+        return ObservationComparison(
+            name,
+            EXTRA,
+            candidate.kind,
+            ["extra"],
+            f"Observation only on the candidate ({_describe(candidate)}).",
+            candidate=candidate.summary(),
+        )
+    if isinstance(baseline, TensorObservation) and isinstance(candidate, TensorObservation):
+        return compare_tensors(baseline, candidate, rtol, atol)
+    if isinstance(baseline, RaisedObservation) and isinstance(candidate, RaisedObservation):
+        return compare_raised(baseline, candidate)
+    if (
+        isinstance(baseline, ValueObservation)
+        and isinstance(candidate, ValueObservation)
+        and baseline.type_name == candidate.type_name
+    ):
+        if baseline.type_name in ("float", "complex"):
+            return _compare_floats(baseline, candidate, rtol, atol)
+        same = baseline.value == candidate.value
+        return ObservationComparison(
+            name,
+            MATCH if same else MISMATCH,
+            "value",
+            [] if same else ["value"],
+            "" if same else f"Values differ: {baseline.value!r} != {candidate.value!r}.",
+            baseline=baseline.summary(),
+            candidate=candidate.summary(),
+        )
+    if isinstance(baseline, UnobservableObservation) and isinstance(
+        candidate, UnobservableObservation
+    ):
+        same = (baseline.type_name, baseline.error) == (candidate.type_name, candidate.error)
+        return ObservationComparison(
+            name,
+            MATCH if same else MISMATCH,
+            "unobservable",
+            [] if same else ["unobservable"],
+            "" if same else f"Both unreadable, differently: {baseline.error} != {candidate.error}",
+            baseline=baseline.summary(),
+            candidate=candidate.summary(),
+        )
+    return ObservationComparison(
+        name,
+        MISMATCH,
+        baseline.kind,
+        ["kind"],
+        f"Different kinds of observation: expected {_describe(baseline)}, "
+        f"got {_describe(candidate)}.",
+        baseline=baseline.summary(),
+        candidate=candidate.summary(),
+    )

@@ -1,0 +1,199 @@
+"""Turning what a case returned into typed observation records, using its backend.
+
+A case returns nested dicts, lists and tuples of tensors, Python values and ``Raised`` records;
+this flattens them into dotted names (``"grads.0"``) and reads every tensor through the backend
+into NumPy with its dtype, shape and autograd flags, so the two sides can be compared as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from conformance.backends import Backend
+from conformance.capture import Raised
+
+#: Name of the observation recording that the case function itself raised.
+RAISED_NAME = "<raised>"
+#: Tensor values up to this many elements are kept in result records.
+VALUES_KEPT = 64
+
+
+@dataclass(frozen=True)
+class TensorObservation:
+    """A tensor (or NumPy array): its values and everything autograd says about it.
+
+    For a NumPy array, ``requires_grad``, ``is_leaf`` and ``grad_fn`` are None and
+    ``container`` is ``"ndarray"``.
+    """
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    requires_grad: bool | None
+    is_leaf: bool | None
+    grad_fn: str | None
+    values: np.ndarray = field(repr=False, compare=False)
+    container: str = "tensor"
+    kind: str = "tensor"
+
+    def summary(self) -> dict[str, Any]:
+        kept = self.values.size <= VALUES_KEPT
+        return {
+            "kind": self.kind,
+            "container": self.container,
+            "dtype": self.dtype,
+            "shape": list(self.shape),
+            "requires_grad": self.requires_grad,
+            "is_leaf": self.is_leaf,
+            "grad_fn": self.grad_fn,
+            "values": _plain(self.values.tolist()) if kept else None,
+        }
+
+
+@dataclass(frozen=True)
+class ValueObservation:
+    """A plain value: ``type_name`` is none/bool/int/float/complex/str/dtype/empty/object.
+
+    ``dtype`` values hold the dtype's name; ``empty`` values an empty container's type name;
+    ``object`` values the class name of something the harness cannot look inside.
+    """
+
+    name: str
+    type_name: str
+    value: Any
+    kind: str = "value"
+
+    def summary(self) -> dict[str, Any]:
+        value = [self.value.real, self.value.imag] if self.type_name == "complex" else self.value
+        return {"kind": self.kind, "type": self.type_name, "value": _plain(value)}
+
+
+@dataclass(frozen=True)
+class RaisedObservation:
+    """An exception: raised by the case (name ``<raised>``) or captured with ``capture``."""
+
+    name: str
+    type_name: str
+    message: str
+    not_implemented: bool = False
+    kind: str = "raised"
+
+    def summary(self) -> dict[str, Any]:
+        summary = {"kind": self.kind, "type": self.type_name, "message": self.message}
+        return summary | ({"not_implemented": True} if self.not_implemented else {})
+
+
+@dataclass(frozen=True)
+class UnobservableObservation:
+    """A value the harness failed to read (the backend raised while it was being read)."""
+
+    name: str
+    type_name: str
+    error: str
+    kind: str = "unobservable"
+
+    def summary(self) -> dict[str, Any]:
+        return {"kind": self.kind, "type": self.type_name, "error": self.error}
+
+
+Observation = TensorObservation | ValueObservation | RaisedObservation | UnobservableObservation
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy: non-finite floats become the strings 'nan', 'inf', '-inf'."""
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, complex):
+        return [_plain(value.real), _plain(value.imag)]
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def observe_tensor(name: str, tensor: Any, backend: Backend) -> TensorObservation:
+    """Read one backend tensor: values through ``backend.to_numpy``, flags from attributes."""
+    grad_fn = tensor.grad_fn
+    return TensorObservation(
+        name=name,
+        dtype=backend.dtype_of(tensor),
+        shape=tuple(int(s) for s in tensor.shape),
+        requires_grad=bool(tensor.requires_grad),
+        is_leaf=bool(tensor.is_leaf),
+        grad_fn=None if grad_fn is None else type(grad_fn).__name__,
+        values=np.array(backend.to_numpy(tensor), copy=True),
+    )
+
+
+def _observe_one(name: str, value: Any, backend: Backend) -> Observation:
+    if isinstance(value, Raised):
+        return RaisedObservation(name, value.type_name, value.message, value.not_implemented)
+    if backend.tensor_check(value):
+        return observe_tensor(name, value, backend)
+    if isinstance(value, np.ndarray):
+        return TensorObservation(
+            name, value.dtype.name, tuple(value.shape), None, None, None, value.copy(), "ndarray"
+        )
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None:
+        return ValueObservation(name, "none", None)
+    if isinstance(value, bool | int | float | complex | str):
+        return ValueObservation(name, type(value).__name__, value)
+    if backend.is_dtype(value):
+        return ValueObservation(name, "dtype", backend.dtype_of(_Dtyped(value)))
+    if isinstance(value, Mapping | list | tuple) and len(value) == 0:
+        return ValueObservation(name, "empty", type(value).__name__)
+    return ValueObservation(name, "object", type(value).__name__)
+
+
+@dataclass(frozen=True)
+class _Dtyped:
+    dtype: Any
+
+
+def observe(returned: Any, backend: Backend) -> list[Observation]:
+    """Flatten a case's return value into observations named by dotted paths.
+
+    A value that fails to be read becomes an ``UnobservableObservation`` instead of an error.
+    """
+    if not isinstance(returned, Mapping):
+        raise TypeError(f"a case must return a dict of observations, got {type(returned).__name__}")
+    found: list[Observation] = []
+
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, Mapping) and value:
+            for key, item in value.items():
+                walk(f"{name}.{key}" if name else str(key), item)
+            return
+        if isinstance(value, list | tuple) and value and not _is_leaf_value(value, backend):
+            for index, item in enumerate(value):
+                walk(f"{name}.{index}", item)
+            return
+        try:
+            found.append(_observe_one(name, value, backend))
+        except Exception as exc:  # noqa: BLE001 - reading a value may fail; that is data
+            found.append(UnobservableObservation(name, type(value).__name__, f"{exc!r}"))
+
+    for key, value in returned.items():
+        walk(str(key), value)
+    return found
+
+
+def _is_leaf_value(value: Any, backend: Backend) -> bool:
+    """A tuple that is really one value (a backend tensor subclassing tuple, a Raised)."""
+    return isinstance(value, Raised) or backend.tensor_check(value)
+
+
+def raised_observation(exc: BaseException) -> RaisedObservation:
+    """The observation recording that the case function itself raised ``exc``."""
+    return RaisedObservation(
+        RAISED_NAME, type(exc).__name__, str(exc), isinstance(exc, NotImplementedError)
+    )

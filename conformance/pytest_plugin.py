@@ -1,0 +1,186 @@
+"""pytest plugin: ``pytest --conformance`` makes every catalogue case a test item.
+
+Inert unless ``--conformance`` is given, so a plain ``pytest`` never runs the catalogue twice.
+Items are ``conformance::<area>::<name>``, carry their area and tags as keywords (``-k``), fail
+with the assert_close-style message of the comparison, and are skipped when a backend lacks a
+feature. Settings: ``--conformance-backends``, ``--conformance-seed``, ``--conformance-cases``,
+``--conformance-timeout``, ``--conformance-out`` (also stream a JSON Lines results file), or the
+ini keys ``conformance_backends``, ``conformance_seed``, ``conformance_cases``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+_STATE = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "autograd conformance catalogue")
+    group.addoption("--conformance", action="store_true", help="collect the case catalogue")
+    group.addoption("--conformance-backends", default=None, help="baseline,candidate")
+    group.addoption("--conformance-seed", type=int, default=None, help="run seed")
+    group.addoption("--conformance-cases", default=None, help="catalogue package")
+    group.addoption("--conformance-timeout", type=float, default=60.0, help="seconds per case")
+    group.addoption("--conformance-out", default=None, help="also write JSON Lines results here")
+    parser.addini("conformance_backends", "baseline,candidate backends", default="torch,reference")
+    parser.addini("conformance_seed", "run seed", default="0")
+    parser.addini("conformance_cases", "catalogue package", default="cases")
+
+
+def _enabled(config: pytest.Config) -> bool:
+    return bool(config.getoption("conformance"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance: a conformance catalogue case")
+    if not _enabled(config):
+        return
+    from conformance.errors import ConformanceInputError
+    from conformance.runner import load_pair
+
+    backends = config.getoption("conformance_backends") or config.getini("conformance_backends")
+    names = [n.strip() for n in str(backends).split(",") if n.strip()]
+    seed = config.getoption("conformance_seed")
+    try:
+        pair = load_pair(names)
+        seed = int(config.getini("conformance_seed")) if seed is None else seed
+    except (ConformanceInputError, ValueError) as exc:
+        raise pytest.UsageError(f"conformance: {exc}") from None
+    writer = None
+    out = config.getoption("conformance_out")
+    if out:
+        from conformance.results import ResultWriter
+
+        try:
+            writer = ResultWriter(out)
+        except ConformanceInputError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
+    config.stash[_STATE] = {
+        "pair": pair,
+        "seed": seed,
+        "package": config.getoption("conformance_cases") or config.getini("conformance_cases"),
+        "timeout": config.getoption("conformance_timeout"),
+        "writer": writer,
+        "header_written": False,
+    }
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state and state["writer"] is not None:
+        state["writer"].close()
+
+
+class ConformanceFailure(Exception):
+    """A case whose outcome was fail or error; carries its result record."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(result.reason)
+        self.result = result
+
+
+class CaseItem(pytest.Item):
+    """One catalogue case run on the configured backend pair."""
+
+    def __init__(self, *, case: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.extra_keyword_matches.update({case.area, *case.tags})
+        self.add_marker("conformance")
+
+    def runtest(self) -> None:
+        from conformance.runner import alarm, execute_case
+
+        state = self.config.stash[_STATE]
+        with alarm(state["timeout"]):
+            result = execute_case(self.case, state["pair"], state["seed"])
+        _write(state, result)
+        self.user_properties.append(("outcome", result.outcome))
+        if result.outcome == "unsupported":
+            pytest.skip(f"unsupported: {result.reason}")
+        if result.outcome in ("fail", "error"):
+            raise ConformanceFailure(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, ConformanceFailure):
+            result = excinfo.value.result
+            lines = [
+                f"{result.case_id} [{result.outcome}]: {self.case.doc.splitlines()[0]}"
+                if self.case.doc
+                else f"{result.case_id} [{result.outcome}]"
+            ]
+            lines.append(result.message or result.reason)
+            seed = self.config.stash[_STATE]["seed"]
+            lines.append(f"reproduce: conformance show {result.case_id} --seed {seed}")
+            return "\n".join(lines)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return (self.case.filename or "", (self.case.lineno or 1) - 1, self.case.id)
+
+
+def _write(state: dict[str, Any], result: Any) -> None:
+    writer = state["writer"]
+    if writer is None:
+        return
+    if not state["header_written"]:
+        import datetime
+
+        from conformance.results import RunHeader
+
+        writer.write(
+            RunHeader(
+                seed=state["seed"],
+                backends=[b.name for b in state["pair"]],
+                versions={b.name: b.version for b in state["pair"]},
+                selection={"cases": state["package"], "via": "pytest"},
+                started=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            )
+        )
+        state["header_written"] = True
+    writer.write(result)
+
+
+class AreaCollector(pytest.Collector):
+    """The cases of one area."""
+
+    def __init__(self, *, cases: list[Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cases = cases
+
+    def collect(self) -> list[pytest.Item]:
+        return [CaseItem.from_parent(self, name=c.name, case=c) for c in self.cases]
+
+
+class CatalogueCollector(pytest.Collector):
+    """The whole catalogue, one child per area."""
+
+    def collect(self) -> list[pytest.Collector]:
+        from conformance.catalogue import load_catalogue
+        from conformance.errors import ConformanceInputError
+
+        state = self.config.stash[_STATE]
+        try:
+            cases = load_catalogue(state["package"])
+        except ConformanceInputError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
+        areas: dict[str, list[Any]] = {}
+        for case in cases:
+            areas.setdefault(case.area, []).append(case)
+        return [
+            AreaCollector.from_parent(self, name=area, cases=found)
+            for area, found in sorted(areas.items())
+        ]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not _enabled(config):
+        return
+    root = CatalogueCollector.from_parent(session, name="conformance", nodeid="conformance")
+    items.extend(session.genitems(root))

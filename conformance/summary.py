@@ -1,0 +1,45 @@
+"""Counting outcomes per area and printing them as a table at the end of a run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from conformance.results import CaseResult
+
+OUTCOMES = ("pass", "fail", "unsupported", "error")
+
+
+def count_by_area(results: Iterable[CaseResult]) -> dict[str, Counter[str]]:
+    """``{area: Counter(outcome -> cases)}``, areas sorted by name."""
+    counts: dict[str, Counter[str]] = {}
+    for result in results:
+        counts.setdefault(result.area, Counter())[result.outcome] += 1
+    return dict(sorted(counts.items()))
+
+
+def format_summary(results: Iterable[CaseResult]) -> str:
+    """A plain-text table: one row per area, a total row, columns per outcome."""
+    counts = count_by_area(results)
+    total: Counter[str] = Counter()
+    for counter in counts.values():
+        total.update(counter)
+    header = ("area", *OUTCOMES, "total")
+    rows = [
+        (area, *(str(c[o]) for o in OUTCOMES), str(sum(c.values()))) for area, c in counts.items()
+    ]
+    rows.append(("TOTAL", *(str(total[o]) for o in OUTCOMES), str(sum(total.values()))))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        first = row[0].ljust(widths[0])
+        rest = "  ".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))
+        return f"{first}  {rest}"
+
+    rule = "-" * len(line(header))
+    return "\n".join([line(header), rule, *map(line, rows[:-1]), rule, line(rows[-1])])
+
+
+def failures(results: Iterable[CaseResult]) -> list[CaseResult]:
+    """Failed and errored cases, by id."""
+    return sorted((r for r in results if r.outcome in ("fail", "error")), key=lambda r: r.case_id)

@@ -1,0 +1,302 @@
+"""A case's outcome from its two runs: pass, fail (with the reason), unsupported or error.
+
+``error`` means the harness itself failed (or the case is malformed); ``unsupported`` that one
+backend lacks what the case needs (it raised ``NotImplementedError``, or the case hit a missing
+module attribute, where the other backend did not); ``fail`` that some observation or expectation
+differs. The failure message lists each differing observation in assert_close style.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from conformance.case import Case
+from conformance.compare import (
+    EXTRA,
+    MATCH,
+    MISMATCH,
+    MISSING,
+    ObservationComparison,
+    compare_observations,
+)
+from conformance.observe import (
+    RAISED_NAME,
+    Observation,
+    RaisedObservation,
+    TensorObservation,
+    ValueObservation,
+)
+from conformance.tolerances import ToleranceTable, resolve
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNSUPPORTED = "unsupported"
+    ERROR = "error"
+
+
+@dataclass
+class ExpectationCheck:
+    """One ``expect`` entry checked against one backend's observation."""
+
+    backend: str
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class BackendRun:
+    """What one backend produced for a case (observations are not serialised)."""
+
+    backend: str
+    observations: list[Observation] = field(default_factory=list)
+    duration: float = 0.0
+
+
+@dataclass
+class Verdict:
+    outcome: Outcome
+    reason: str
+    message: str
+    comparisons: list[ObservationComparison]
+    expectations: list[ExpectationCheck]
+
+
+_MISSING_ATTRIBUTE = re.compile(r"^module '[\w.]+' has no attribute '\w+'$")
+
+
+def lacks_feature(observation: Observation | None) -> bool:
+    """Whether an observation says its backend lacks an op rather than behaving differently."""
+    if not isinstance(observation, RaisedObservation):
+        return False
+    if observation.not_implemented or observation.type_name == "NotImplementedError":
+        return True
+    return observation.type_name == "AttributeError" and bool(
+        _MISSING_ATTRIBUTE.match(observation.message)
+    )
+
+
+def _same_raise(a: Observation | None, b: Observation | None) -> bool:
+    return (
+        isinstance(a, RaisedObservation)
+        and isinstance(b, RaisedObservation)
+        and a.type_name == b.type_name
+    )
+
+
+def _unsupported(
+    baseline: Mapping[str, Observation], candidate: Mapping[str, Observation]
+) -> str | None:
+    for runs, other, side in (
+        (candidate, baseline, "candidate"),
+        (baseline, candidate, "baseline"),
+    ):
+        for name, observation in runs.items():
+            if lacks_feature(observation) and not _same_raise(observation, other.get(name)):
+                assert isinstance(observation, RaisedObservation)
+                first = observation.message.splitlines()[0] if observation.message else ""
+                return f"{side} lacks a feature ({name}): {observation.type_name}: {first}"
+    return None
+
+
+def _tolerances(case: Case, observation: Observation, table: ToleranceTable) -> tuple[float, float]:
+    if isinstance(observation, TensorObservation):
+        dtype = observation.dtype
+    elif isinstance(observation, ValueObservation) and observation.type_name in (
+        "float",
+        "complex",
+    ):
+        dtype = "python_float"
+    else:
+        return (0.0, 0.0)
+    return resolve(observation.name, dtype, table, case.rtol, case.atol)
+
+
+def check_expectation(
+    backend: str, name: str, expected: Any, observation: Observation | None, atol: float
+) -> ExpectationCheck:
+    """Check one plain expected value (numbers, nested lists, str, bool, None) on one backend.
+
+    Tensors and floats match within ``atol``; a string expected for a raised exception matches
+    its type name or a part of its message.
+    """
+    if observation is None:
+        return ExpectationCheck(backend, name, False, "no such observation")
+    if isinstance(observation, RaisedObservation):
+        if isinstance(expected, str) and (
+            expected == observation.type_name or expected in observation.message
+        ):
+            return ExpectationCheck(backend, name, True)
+        return ExpectationCheck(
+            backend,
+            name,
+            False,
+            f"expected {expected!r}, raised {observation.type_name}: {observation.message}",
+        )
+    if isinstance(observation, TensorObservation):
+        actual: Any = observation.values
+    elif isinstance(observation, ValueObservation):
+        actual = observation.value
+    else:
+        return ExpectationCheck(backend, name, False, f"unreadable: {observation.error}")
+    ok = _matches(expected, actual, atol)
+    detail = "" if ok else f"expected {expected!r}, got {_show(actual)}"
+    return ExpectationCheck(backend, name, ok, detail)
+
+
+def _show(value: Any) -> str:
+    return repr(value.tolist()) if isinstance(value, np.ndarray) else repr(value)
+
+
+def _matches(expected: Any, actual: Any, atol: float) -> bool:
+    if expected is None or isinstance(expected, str) or isinstance(actual, str):
+        return bool(expected == actual)
+    if isinstance(expected, bool) and not isinstance(actual, np.ndarray):
+        return isinstance(actual, bool) and actual == expected
+    try:
+        want = np.asarray(expected, dtype=np.float64)
+        got = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return bool(expected == actual)
+    if want.shape != got.shape and want.size != 1:
+        return False
+    both_nan = np.isnan(want) & np.isnan(got)
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.abs(got - want) <= atol
+    same_inf = np.isinf(want) & (want == got)
+    return bool(np.all(both_nan | close | same_inf))
+
+
+def judge(
+    case: Case,
+    baseline: BackendRun,
+    candidate: BackendRun,
+    table: ToleranceTable | None = None,
+) -> Verdict:
+    """Compare two runs of ``case`` and decide its outcome."""
+    table = table or ToleranceTable()
+    left = {o.name: o for o in baseline.observations}
+    right = {o.name: o for o in candidate.observations}
+    names = list(left) + [n for n in right if n not in left]
+    comparisons = []
+    for name in names:
+        reference = left.get(name) or right[name]
+        rtol, atol = _tolerances(case, reference, table)
+        comparisons.append(compare_observations(name, left.get(name), right.get(name), rtol, atol))
+    expectations = [
+        check_expectation(run.backend, name, expected, obs.get(name), case.expect_atol)
+        for run, obs in ((baseline, left), (candidate, right))
+        for name, expected in (case.expect or {}).items()
+    ]
+    comparisons = merge_containers(comparisons)
+    differing = [c for c in comparisons if c.status != MATCH]
+    unmet = [e for e in expectations if not e.ok]
+    unsupported = _unsupported(left, right)
+    if unsupported is not None:
+        return Verdict(Outcome.UNSUPPORTED, unsupported, "", comparisons, expectations)
+    if not differing and not unmet:
+        return Verdict(Outcome.PASS, "", "", comparisons, expectations)
+    reasons = [f"{c.name}: {c.status} ({', '.join(c.reasons)})" for c in differing]
+    raised = next(
+        (c for c in differing if c.name == RAISED_NAME and c.status in (MISSING, EXTRA)), None
+    )
+    if raised is not None:
+        side, summary = (
+            (candidate.backend, raised.candidate)
+            if raised.status == EXTRA
+            else (baseline.backend, raised.baseline)
+        )
+        assert summary is not None
+        first = (summary.get("message") or "").splitlines()[:1]
+        reasons = [f"only {side} raised {summary.get('type')}: {''.join(first)}"]
+        if len(differing) > 1:
+            reasons.append(f"{len(differing) - 1} other observation(s) differ as a result")
+    reasons += [f"expect {e.name} on {e.backend}" for e in unmet]
+    message = failure_message(differing, unmet, baseline.backend, candidate.backend)
+    return Verdict(Outcome.FAIL, "; ".join(reasons), message, comparisons, expectations)
+
+
+def merge_containers(comparisons: list[ObservationComparison]) -> list[ObservationComparison]:
+    """Report an empty container on one side against items on the other as one mismatch.
+
+    Without this, ``warnings: []`` against ``[("UserWarning", "...")]`` would read as one
+    missing and two extra observations.
+    """
+    merged: list[ObservationComparison] = []
+    absorbed: set[str] = set()
+    for comparison in comparisons:
+        side = comparison.baseline if comparison.status == MISSING else comparison.candidate
+        if comparison.status not in (MISSING, EXTRA) or not side or side.get("type") != "empty":
+            continue
+        opposite = EXTRA if comparison.status == MISSING else MISSING
+        prefix = comparison.name + "."
+        items = [c for c in comparisons if c.status == opposite and c.name.startswith(prefix)]
+        if not items:
+            continue
+        absorbed.update(c.name for c in items)
+        absorbed.add(comparison.name)
+        where = "candidate" if opposite == EXTRA else "baseline"
+        names = ", ".join(c.name for c in items)
+        combined = ObservationComparison(
+            comparison.name,
+            MISMATCH,
+            "container",
+            ["length"],
+            f"The {'baseline' if where == 'candidate' else 'candidate'} has an empty "
+            f"{side.get('value')}, the {where} has {len(items)} observation(s) there: {names}.\n"
+            + "\n".join(f"{c.name}: {c.message}" for c in items),
+        )
+        side_items = {c.name: (c.candidate if where == "candidate" else c.baseline) for c in items}
+        if where == "candidate":
+            combined.baseline, combined.candidate = side, {"kind": "container", "items": side_items}
+        else:
+            combined.baseline, combined.candidate = {"kind": "container", "items": side_items}, side
+        merged.append(combined)
+    by_name = {c.name: c for c in merged}
+    result = []
+    for comparison in comparisons:
+        if comparison.name in by_name:
+            result.append(by_name[comparison.name])
+        elif comparison.name not in absorbed:
+            result.append(comparison)
+    return result
+
+
+def failure_message(
+    differing: Sequence[ObservationComparison],
+    unmet: Sequence[ExpectationCheck],
+    baseline: str,
+    candidate: str,
+) -> str:
+    """Readable text for a failed case: each differing observation, then unmet expectations."""
+    blocks = [f"{candidate} differs from {baseline}:"] if differing else []
+    for comparison in differing:
+        body = comparison.message.replace("\n", "\n    ")
+        blocks.append(f"  {comparison.name}: {body}")
+    for check in unmet:
+        blocks.append(f"  expectation {check.name!r} not met on {check.backend}: {check.detail}")
+    return "\n".join(blocks)
+
+
+def harness_error(reason: str) -> Verdict:
+    """The verdict when the harness could not run or compare the case."""
+    return Verdict(Outcome.ERROR, reason, reason, [], [])
+
+
+__all__ = [
+    "RAISED_NAME",
+    "BackendRun",
+    "ExpectationCheck",
+    "Outcome",
+    "Verdict",
+    "check_expectation",
+    "judge",
+]

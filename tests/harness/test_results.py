@@ -1,0 +1,139 @@
+"""Results files: one JSON line per finished case, flushed at once; resumable; loadable as a
+pandas DataFrame."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance import case, load_results
+from conformance.errors import ConformanceInputError
+from conformance.results import (
+    ResultWriter,
+    RunHeader,
+    finished_case_ids,
+    read_case_results,
+    read_records,
+)
+from conformance.runner import execute_case
+
+
+@pytest.fixture
+def two_results(registry, torch_pair, broken_tanh_backend):
+    @case(area="r", tags=("x",))
+    def passes(torch, make):
+        return {"y": make.randn(2) * 2}
+
+    @case(area="r")
+    def fails(torch, make):
+        x = make.randn(2, requires_grad=True)
+        torch.tanh(x).sum().backward()
+        return {"y": x.grad}
+
+    good = execute_case(registry["r/passes"], torch_pair, 0)
+    bad = execute_case(registry["r/fails"], (torch_pair[0], broken_tanh_backend), 0)
+    return good, bad
+
+
+def header() -> RunHeader:
+    return RunHeader(
+        seed=0,
+        backends=["torch", "reference"],
+        versions={},
+        selection={},
+        started="2025-01-01T00:00:00+00:00",
+    )
+
+
+def test_each_record_is_on_disk_as_soon_as_it_is_written(tmp_path, two_results):
+    path = tmp_path / "run.jsonl"
+    writer = ResultWriter(path)
+    writer.write(header())
+    writer.write(two_results[0])
+    lines = path.read_text().splitlines()  # read while the writer is still open
+    assert [json.loads(line)["record"] for line in lines] == ["run", "case"]
+    writer.close()
+
+
+def test_records_are_strict_json_with_non_finite_numbers_as_strings(tmp_path, registry, torch_pair):
+    @case(area="r")
+    def nan_values(torch, make):
+        return {"y": torch.tensor([float("nan"), float("inf")])}
+
+    result = execute_case(registry["r/nan_values"], torch_pair, 0)
+    path = tmp_path / "run.jsonl"
+    with ResultWriter(path) as writer:
+        writer.write(result)
+    text = path.read_text()
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
+    assert '"values": ["nan", "inf"]' in text
+
+
+def test_a_line_cut_short_by_a_crash_is_skipped_and_the_rest_is_kept(tmp_path, two_results):
+    path = tmp_path / "run.jsonl"
+    with ResultWriter(path) as writer:
+        writer.write(header())
+        writer.write(two_results[0])
+    with open(path, "a") as handle:
+        handle.write('{"record": "case", "case_id": "r/fai')  # the crash
+    assert finished_case_ids(path) == {"r/passes"}
+    with ResultWriter(path, append=True) as writer:  # a resumed run starts on a fresh line
+        writer.write(two_results[1])
+    assert [r["case_id"] for r in read_records(path) if r["record"] == "case"] == [
+        "r/passes",
+        "r/fails",
+    ]
+
+
+def test_results_round_trip_into_dataclasses(tmp_path, two_results):
+    path = tmp_path / "run.jsonl"
+    with ResultWriter(path) as writer:
+        for result in two_results:
+            writer.write(result)
+    loaded = read_case_results(path)
+    assert [r.case_id for r in loaded] == ["r/fails", "r/passes"]
+    assert (
+        loaded[0].comparisons[0].diff.max_abs_diff
+        == two_results[1].comparisons[0].diff.max_abs_diff
+    )
+    assert loaded[0].message == two_results[1].message
+
+
+def test_load_results_gives_one_row_per_case_sorted_by_id(tmp_path, two_results):
+    path = tmp_path / "run.jsonl"
+    with ResultWriter(path) as writer:
+        writer.write(header())
+        for result in two_results:
+            writer.write(result)
+    frame = load_results(path)
+    assert list(frame["case_id"]) == ["r/fails", "r/passes"]
+    assert list(frame["outcome"]) == ["fail", "pass"]
+    assert frame.loc[0, "max_abs_diff"] > 0 and frame.loc[1, "max_abs_diff"] == 0
+    assert frame.loc[1, "tags"] == ("x",)
+    assert frame.attrs["runs"][0]["backends"] == ["torch", "reference"]
+
+
+def test_load_results_by_observation_keeps_every_numeric_diff(tmp_path, two_results):
+    path = tmp_path / "run.jsonl"
+    with ResultWriter(path) as writer:
+        for result in two_results:
+            writer.write(result)
+    frame = load_results(path, level="observation")
+    row = frame[frame["case_id"] == "r/fails"].iloc[0]
+    assert (row["observation"], row["status"], row["reasons"]) == ("y", "mismatch", ("values",))
+    assert row["max_ulp"] > 0 and row["numel"] == 2
+
+
+def test_load_results_of_an_empty_file_is_an_empty_frame_with_columns(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("")
+    frame = load_results(path)
+    assert frame.empty and "outcome" in frame.columns
+
+
+def test_an_unwritable_results_path_is_bad_input(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConformanceInputError, match="cannot write results"):
+        ResultWriter(blocker / "run.jsonl")

@@ -1,0 +1,182 @@
+"""Running: worker processes, per-case timeouts, crashed workers, deterministic results, and
+an interrupted run that keeps every finished case and can resume."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conformance.catalogue import load_catalogue
+from conformance.runner import RunOptions, run_cases
+
+from .conftest import cli_env, write_package
+
+HANGS = """
+    import os
+    import time
+
+    from conformance import case
+
+
+    @case(area="w")
+    def a_quick(torch, make):
+        return {"x": make.randn(3)}
+
+
+    @case(area="w")
+    def b_hangs(torch, make):
+        if torch.__name__ != "torch":
+            while True:
+                time.sleep(0.05)
+        return {"x": 1}
+
+
+    @case(area="w")
+    def c_crashes(torch, make):
+        os._exit(7)
+
+
+    @case(area="w")
+    def d_after(torch, make):
+        return {"x": make.rand(2, 2)}
+"""
+
+FAKE_TORCH = """
+    import torch
+    from torch import *  # noqa: F403
+
+    Tensor, tensor = torch.Tensor, torch.tensor
+"""
+
+SLOW = """
+    import time
+
+    from conformance import case
+
+    for index in range(12):
+        def slow(torch, make):
+            time.sleep(0.4)
+            return {"x": make.randn(2)}
+
+        case(area="slow", name=f"case_{index:02d}")(slow)
+"""
+
+
+@pytest.fixture
+def hanging_catalogue(tmp_path, monkeypatch, registry):
+    write_package(tmp_path, "hangcases", {"cases": HANGS, "faketorch": FAKE_TORCH})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return load_catalogue("hangcases")
+
+
+def test_a_hung_case_times_out_as_an_error_and_the_run_goes_on(hanging_catalogue):
+    options = RunOptions(
+        backends=("torch", "module:hangcases.faketorch"),
+        jobs=1,
+        timeout=3,
+        cases_package="hangcases",
+    )
+    hung = [c for c in hanging_catalogue if c.name == "b_hangs"]
+    after = [c for c in hanging_catalogue if c.name == "d_after"]
+    report = run_cases(hung + after, options)
+    outcomes = {r.case_id: (r.outcome, r.reason) for r in report.results}
+    assert outcomes["w/b_hangs"] == (
+        "error",
+        "timed out after 3s while running on module:hangcases.faketorch",
+    )
+    assert outcomes["w/d_after"] == ("pass", "")
+    assert not report.interrupted
+
+
+def test_a_crashed_worker_is_recorded_and_replaced(hanging_catalogue):
+    options = RunOptions(backends=("torch", "torch"), jobs=1, timeout=30, cases_package="hangcases")
+    report = run_cases(hanging_catalogue, options)
+    outcomes = {r.case_id: (r.outcome, r.reason) for r in report.results}
+    assert outcomes["w/c_crashes"] == ("error", "worker died (exit code 7) while running on torch")
+    assert outcomes["w/a_quick"][0] == outcomes["w/d_after"][0] == "pass"
+    assert outcomes["w/b_hangs"][0] == "pass"  # it only hangs off torch
+
+
+def test_in_process_runs_time_out_with_an_alarm(hanging_catalogue):
+    options = RunOptions(
+        backends=("torch", "module:hangcases.faketorch"),
+        jobs=0,
+        timeout=1,
+        cases_package="hangcases",
+    )
+    (result,) = run_cases([c for c in hanging_catalogue if c.name == "b_hangs"], options).results
+    assert (result.outcome, result.reason) == ("error", "timed out after 1s")
+
+
+def test_results_do_not_depend_on_the_number_of_workers(hanging_catalogue):
+    chosen = [c for c in hanging_catalogue if c.name in ("a_quick", "d_after")]
+
+    def values(jobs: int) -> dict[str, object]:
+        options = RunOptions(backends=("torch", "torch"), jobs=jobs, cases_package="hangcases")
+        report = run_cases(chosen, options)
+        return {r.case_id: (r.comparisons[0].baseline or {})["values"] for r in report.results}
+
+    assert values(0) == values(1) == values(2)
+
+
+def test_sigint_midway_leaves_a_valid_file_with_the_finished_cases_and_resume_completes(tmp_path):
+    write_package(tmp_path, "slowcases", {"cases": SLOW})
+    out = tmp_path / "run.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "conformance",
+        "run",
+        "--cases",
+        "slowcases",
+        "--backends",
+        "torch,torch",
+        "--jobs",
+        "1",
+        "--out",
+        str(out),
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if out.exists() and out.read_text().count('"record": "case"') >= 3:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+
+    records = [json.loads(line) for line in out.read_text().splitlines()]  # every line parses
+    finished = [r["case_id"] for r in records if r["record"] == "case"]
+    assert records[0]["record"] == "run"
+    assert 3 <= len(finished) < 12
+    assert all(r["outcome"] == "pass" for r in records[1:])
+    assert "interrupted" in stderr
+
+    resumed = subprocess.run(
+        command + ["--resume"],
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    case_ids = [
+        json.loads(line)["case_id"]
+        for line in out.read_text().splitlines()
+        if '"record": "case"' in line
+    ]
+    assert sorted(case_ids) == [f"slow/case_{i:02d}" for i in range(12)]  # none run twice
