@@ -151,11 +151,17 @@ from ._tensor import Tensor
 
 _methods.install()
 
-from . import autograd, linalg, nn, optim, testing  # noqa: E402
+from . import (  # noqa: E402
+    autograd,
+    linalg,
+    nn,
+    optim,
+    testing,
+    utils,  # noqa: E402
+)
 from ._functions import chunk, cumsum, floor_divide, split, var_mean  # noqa: E402
-from . import utils  # noqa: E402
-from ._warn import is_warn_always_enabled, set_warn_always  # noqa: E402
 from ._unsupported import UnsupportedOp  # noqa: E402
+from ._warn import is_warn_always_enabled, set_warn_always  # noqa: E402
 
 
 def __getattr__(name: str) -> object:
@@ -164,6 +170,6 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module 'reference_impl' has no attribute '{name}'")
     raise UnsupportedOp(f"torch.{name}")
 
+
 __version__ = "2.13.0+reference"
 device = str
-

@@ -6,6 +6,8 @@ scalars): a lower tier only matters when it is of a higher *category* (bool < in
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 
@@ -26,6 +28,11 @@ class dtype:  # noqa: N801 - mirrors torch.dtype
     def category(self) -> int:
         """0 bool, 1 integer, 2 floating: the order torch promotes across."""
         return 2 if self.is_floating_point else (0 if self.numpy.kind == "b" else 1)
+
+    @property
+    def scalar_name(self) -> str:
+        """torch's ScalarType name, as error messages print it: Float, Double, Long..."""
+        return self.tensor_type.removeprefix("torch.").removesuffix("Tensor")
 
     @property
     def is_complex(self) -> bool:
@@ -88,7 +95,7 @@ def scalar_dtype(value: object) -> dtype:
     """The dtype a Python scalar takes as a wrapped number (floats take the default dtype)."""
     if isinstance(value, (np.bool_,)) or value is True or value is False:
         return bool
-    if isinstance(value, (np.integer, type(1))):
+    if isinstance(value, (np.integer, builtins.int)):  # `int` here is the dtype
         return int64
     return _default_dtype
 

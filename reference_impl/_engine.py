@@ -158,7 +158,9 @@ def _needed_nodes(root_edges: Sequence[Edge], input_edges: Sequence[Edge]) -> se
     return needed
 
 
-def _add_to_buffer(buffers: dict[int, list[Tensor | None]], node: Node, nr: int, grad: Tensor) -> None:
+def _add_to_buffer(
+    buffers: dict[int, list[Tensor | None]], node: Node, nr: int, grad: Tensor
+) -> None:
     buf = buffers.get(id(node))
     if buf is None:
         buf = buffers[id(node)] = [None] * max(node.num_outputs, nr + 1)

@@ -78,8 +78,13 @@ def _check_nested(data: Any, dim: int = 0) -> None:
             _check_nested(item, dim + 1)
 
 
-def tensor(data: Any, dtype: dt.dtype | None = None, device: Any = None,
-           requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+def tensor(
+    data: Any,
+    dtype: dt.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
     """A new leaf tensor holding a copy of ``data``."""
     if isinstance(data, Tensor):
         data = data._data
@@ -102,8 +107,13 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _filled(fill: Any) -> Any:
-    def factory(*size: Any, dtype: dt.dtype | None = None, device: Any = None,
-                requires_grad: bool = False, **_: Any) -> Tensor:
+    def factory(
+        *size: Any,
+        dtype: dt.dtype | None = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        **_: Any,
+    ) -> Tensor:
         target = dtype or dt.get_default_dtype()
         return _finish(fill(_shape(size), dtype=target.numpy), requires_grad)
 
@@ -115,21 +125,41 @@ ones = _filled(np.ones)
 empty = _filled(np.zeros)
 
 
-def full(size: Any, fill_value: Any, *, dtype: dt.dtype | None = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
-    target = dtype or (dt.scalar_dtype(fill_value) if not isinstance(fill_value, float)
-                       else dt.get_default_dtype())
+def full(
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: dt.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    target = dtype or (
+        dt.scalar_dtype(fill_value) if not isinstance(fill_value, float) else dt.get_default_dtype()
+    )
     return _finish(np.full(_shape((size,)), fill_value, dtype=target.numpy), requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype: dt.dtype | None = None, device: Any = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: dt.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     target = dtype or dt.get_default_dtype()
     return _finish(np.eye(n, m, dtype=target.numpy), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: dt.dtype | None = None,
-           device: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: dt.dtype | None = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -140,15 +170,27 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: dt.dtype | None
     return _finish(data, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: dt.dtype | None = None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: dt.dtype | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
     target = dtype or dt.get_default_dtype()
     return _finish(np.linspace(start, end, steps).astype(target.numpy), requires_grad)
 
 
 def _like(factory: Any) -> Any:
-    def like(input: Tensor, *, dtype: dt.dtype | None = None, device: Any = None,  # noqa: A002
-             requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    def like(
+        input: Tensor,
+        *,
+        dtype: dt.dtype | None = None,
+        device: Any = None,  # noqa: A002
+        requires_grad: bool = False,
+        memory_format: Any = None,
+    ) -> Tensor:
         return factory(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)  # type: ignore[no-any-return]
 
     return like
@@ -159,34 +201,57 @@ ones_like = _like(ones)
 empty_like = _like(empty)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: dt.dtype | None = None,  # noqa: A002
-              requires_grad: bool = False) -> Tensor:
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
-                requires_grad=requires_grad)
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: dt.dtype | None = None,  # noqa: A002
+    requires_grad: bool = False,
+) -> Tensor:
+    return full(
+        tuple(input.shape), fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad
+    )
 
 
-def rand(*size: Any, dtype: dt.dtype | None = None, requires_grad: bool = False,
-         generator: Any = None, **_: Any) -> Tensor:
+def rand(
+    *size: Any,
+    dtype: dt.dtype | None = None,
+    requires_grad: bool = False,
+    generator: Any = None,
+    **_: Any,
+) -> Tensor:
     target = dtype or dt.get_default_dtype()
     return _finish(_rng.random(_shape(size)).astype(target.numpy), requires_grad)
 
 
-def randn(*size: Any, dtype: dt.dtype | None = None, requires_grad: bool = False,
-          generator: Any = None, **_: Any) -> Tensor:
+def randn(
+    *size: Any,
+    dtype: dt.dtype | None = None,
+    requires_grad: bool = False,
+    generator: Any = None,
+    **_: Any,
+) -> Tensor:
     target = dtype or dt.get_default_dtype()
     return _finish(_rng.standard_normal(_shape(size)).astype(target.numpy), requires_grad)
 
 
-def randint(low: int, high: Any = None, size: Any = None, *, dtype: dt.dtype | None = None,
-            **_: Any) -> Tensor:
+def randint(
+    low: int, high: Any = None, size: Any = None, *, dtype: dt.dtype | None = None, **_: Any
+) -> Tensor:
     if size is None:
         low, high, size = 0, low, high
-    return Tensor._from_array(_rng.integers(low, high, _shape((size,))).astype((dtype or dt.int64).numpy))
+    return Tensor._from_array(
+        _rng.integers(low, high, _shape((size,))).astype((dtype or dt.int64).numpy)
+    )
 
 
-def rand_like(input: Tensor, *, dtype: dt.dtype | None = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def rand_like(
+    input: Tensor, *, dtype: dt.dtype | None = None, requires_grad: bool = False
+) -> Tensor:  # noqa: A002
     return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: dt.dtype | None = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def randn_like(
+    input: Tensor, *, dtype: dt.dtype | None = None, requires_grad: bool = False
+) -> Tensor:  # noqa: A002
     return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

@@ -150,7 +150,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
     if cond.dtype != np.bool_:
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-            f"{dt.from_numpy_dtype(cond.dtype).tensor_type.split('.')[1].replace('Tensor', '')}"
+            f"{dt.from_numpy_dtype(cond.dtype).scalar_name}"
         )
     return pw.WhereBackward0.invoke(_t(input), _t(other), condition=cond)
 
@@ -213,8 +213,15 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     return red.MeanBackward1.invoke(input, dim=dim, keepdim=keepdim, dtype=dtype)
 
 
-def _extremum(full: Any, along: Any, pairwise: Any, result: Any, input: Tensor,  # noqa: A002
-              dim: Any, keepdim: bool) -> Any:
+def _extremum(
+    full: Any,
+    along: Any,
+    pairwise: Any,
+    result: Any,
+    input: Tensor,  # noqa: A002
+    dim: Any,
+    keepdim: bool,
+) -> Any:
     if isinstance(dim, Tensor):
         return pairwise(input, dim)
     if dim is None:
@@ -224,13 +231,15 @@ def _extremum(full: Any, along: Any, pairwise: Any, result: Any, input: Tensor, 
 
 
 def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    return _extremum(red.MaxBackward1, red.MaxBackward0, maximum, red.MaxResult, input, dim,
-                     keepdim)
+    return _extremum(
+        red.MaxBackward1, red.MaxBackward0, maximum, red.MaxResult, input, dim, keepdim
+    )
 
 
 def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    return _extremum(red.MinBackward1, red.MinBackward0, minimum, red.MinResult, input, dim,
-                     keepdim)
+    return _extremum(
+        red.MinBackward1, red.MinBackward0, minimum, red.MinResult, input, dim, keepdim
+    )
 
 
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
@@ -259,8 +268,13 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     return red.ProdBackward1.invoke(input, dim=dim, keepdim=keepdim, dtype=dtype)
 
 
-def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
-         dtype: Any = None) -> Tensor:
+def norm(
+    input: Tensor,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: bool = False,  # noqa: A002
+    dtype: Any = None,
+) -> Tensor:
     ord_ = 2 if p in ("fro", None) else p
     return red.LinalgVectorNormBackward0.invoke(input, ord=ord_, dim=dim, keepdim=keepdim)
 
@@ -273,8 +287,14 @@ def _correction(unbiased: Any, correction: Any) -> float:
     return 1.0 if unbiased else 0.0
 
 
-def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
-        correction: Any = None) -> Tensor:
+def var(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,  # noqa: A002
+    correction: Any = None,
+) -> Tensor:
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return red.VarBackward0.invoke(
@@ -282,8 +302,14 @@ def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
     )
 
 
-def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
-        correction: Any = None) -> Tensor:
+def std(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,  # noqa: A002
+    correction: Any = None,
+) -> Tensor:
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return red.StdBackward0.invoke(
@@ -291,8 +317,14 @@ def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
     )
 
 
-def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
-             correction: Any = None) -> tuple[Tensor, Tensor]:
+def var_mean(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,  # noqa: A002
+    correction: Any = None,
+) -> tuple[Tensor, Tensor]:
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return red.VarMeanBackward0.invoke(  # type: ignore[no-any-return]
@@ -465,7 +497,9 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Ten
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                 f"at dimension {d}), but got split_sizes={list(sizes)}"
             )
-    cls = vw.SplitBackward0 if isinstance(split_size_or_sections, int) else vw.SplitWithSizesBackward0
+    cls = (
+        vw.SplitBackward0 if isinstance(split_size_or_sections, int) else vw.SplitWithSizesBackward0
+    )
     return cls.invoke(input, dim=d, sizes=sizes)  # type: ignore[no-any-return]
 
 
@@ -521,13 +555,23 @@ def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
     return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
 
 
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8,  # noqa: A002
-             equal_nan: bool = False) -> bool:
+def allclose(
+    input: Tensor,
+    other: Tensor,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,  # noqa: A002
+    equal_nan: bool = False,
+) -> bool:
     return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8,  # noqa: A002
-            equal_nan: bool = False) -> Tensor:
+def isclose(
+    input: Tensor,
+    other: Tensor,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,  # noqa: A002
+    equal_nan: bool = False,
+) -> Tensor:
     return Tensor._from_array(
         np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
     )

@@ -50,13 +50,15 @@ NON_LEAF_GRAD_WARNING = (
 
 
 _C_TYPE_NAMES = {
-    "float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
-    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
     "bool": "bool",
-}
-_GRAD_DTYPE_NAMES = {
-    "float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
 }
 
 
@@ -271,8 +273,9 @@ class Tensor:
                 )
             if value.dtype is not self.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_C_TYPE_NAMES[value.dtype.name]}'"
-                    f" to a tensor with grad_dtype '{_GRAD_DTYPE_NAMES[self.dtype.name]}'. The "
+                    "attempting to assign a gradient with dtype "
+                    f"'{_C_TYPE_NAMES[value.dtype.name]}' to a tensor with grad_dtype "
+                    f"'{self.dtype.scalar_name}'. The "
                     "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
                     "You can set the tensor's grad_dtype attribute with a specific dtype, or None "
                     "to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a "
@@ -314,9 +317,7 @@ class Tensor:
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
         if not self.requires_grad:
-            raise RuntimeError(
-                "cannot register a hook on a tensor that doesn't require gradient"
-            )
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors"

@@ -8,8 +8,14 @@ from ._ops.reductions import LinalgVectorNormBackward0
 from ._tensor import Tensor
 
 
-def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,  # noqa: A002
-                *, dtype: Any = None) -> Tensor:
+def vector_norm(
+    x: Tensor,
+    ord: Any = 2,
+    dim: Any = None,
+    keepdim: bool = False,  # noqa: A002
+    *,
+    dtype: Any = None,
+) -> Tensor:
     return LinalgVectorNormBackward0.invoke(x, ord=ord, dim=dim, keepdim=keepdim)  # type: ignore[no-any-return]
 
 

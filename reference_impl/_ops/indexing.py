@@ -104,9 +104,7 @@ def _as_index_array(k: Any) -> np.ndarray:
     if arr.dtype.kind not in "biu":
         if arr.size == 0:
             return arr.astype(np.int64)
-        raise IndexError(
-            "tensors used as indices must be long, int, byte or bool tensors"
-        )
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return arr
 
 
@@ -133,9 +131,7 @@ def _normalize_key(t: Tensor, key: Any) -> tuple[Any, ...]:
         key = (key,)
     used = sum(_consumed(k) for k in key)
     if used > t.ndim:
-        raise IndexError(
-            f"too many indices for tensor of dimension {t.ndim}"
-        )
+        raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
     if Ellipsis in [k for k in key if k is Ellipsis]:
         i = next(i for i, k in enumerate(key) if k is Ellipsis)
         key = key[:i] + (slice(None),) * (t.ndim - used) + key[i + 1 :]
@@ -160,9 +156,7 @@ def apply_basic(
             size = result.shape[dim]
             i = int(k)
             if not -size <= i < size:
-                raise IndexError(
-                    f"index {i} is out of bounds for dimension {dim} with size {size}"
-                )
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
             result = SelectBackward0.invoke(result, dim=dim, index=i % size)
         elif isinstance(k, slice):
             if k.step is not None and k.step <= 0:
@@ -243,9 +237,9 @@ def _value_tensor(value: Any, like: Tensor) -> Tensor:
     return Tensor._from_array(np.asarray(value, dtype=like._data.dtype))
 
 
-
-def index_put(t: Tensor, indices: Any, values: Any, accumulate: bool = False,
-              inplace: bool = False) -> Tensor:
+def index_put(
+    t: Tensor, indices: Any, values: Any, accumulate: bool = False, inplace: bool = False
+) -> Tensor:
     key = tuple(i._data if isinstance(i, Tensor) else i for i in indices)
     if len(key) == 1 and isinstance(key[0], tuple):
         key = key[0]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import _dtype as dt
 from .._grad_mode import is_grad_enabled, is_inference_mode_enabled
 from .._node import Node, gradient_edge
 from .._size import shape_str
@@ -33,18 +34,6 @@ OVERLAPPING_WRITE = (
     "unsupported operation: more than one element of the written-to tensor refers to a single "
     "memory location. Please clone() the tensor before performing the operation."
 )
-
-_CAST_NAMES = {
-    "float16": "Half",
-    "float32": "Float",
-    "float64": "Double",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 
 
 def check_inplace(t: Tensor, others: tuple[Tensor, ...] = ()) -> None:
@@ -84,8 +73,8 @@ def commit_inplace(t: Tensor, result: np.ndarray) -> None:
             )
     if _category(result.dtype) > _category(target.dtype):
         raise RuntimeError(
-            f"result type {_CAST_NAMES[result.dtype.name]} can't be cast to the desired output "
-            f"type {_CAST_NAMES[target.dtype.name]}"
+            f"result type {dt.from_numpy_dtype(result.dtype).scalar_name} can't be cast to the "
+            f"desired output type {dt.from_numpy_dtype(target.dtype).scalar_name}"
         )
     if not target.flags.writeable or _has_overlap(target):
         raise RuntimeError(OVERLAPPING_WRITE)

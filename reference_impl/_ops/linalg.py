@@ -12,20 +12,24 @@ from .views import SqueezeBackward4, UnsafeViewBackward0
 
 
 def _same_dtype(op: str, a: np.ndarray, b: np.ndarray) -> None:
-    if a.dtype != b.dtype:
-        da, db = dt.from_numpy_dtype(a.dtype), dt.from_numpy_dtype(b.dtype)
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {da.name.replace('float32', 'float')}"
-            f" != {db.name.replace('float32', 'float')}"
-            if op == "mm"
-            else f"{op}: expected both vectors to have same dtype, but found {_cap(da)} and {_cap(db)}"
-            if op == "dot"
-            else f"expected scalar type {_cap(da)} but found {_cap(db)}"
+    """torch's per-op texts for operands of different dtypes."""
+    if a.dtype == b.dtype:
+        return
+    da, db = dt.from_numpy_dtype(a.dtype), dt.from_numpy_dtype(b.dtype)
+    if op == "mm":
+        c_names = {"float32": "float", "float64": "double", "float16": "c10::Half"}
+        message = (
+            "expected m1 and m2 to have the same dtype, but got: "
+            f"{c_names.get(da.name, da.name)} != {c_names.get(db.name, db.name)}"
         )
-
-
-def _cap(d: dt.dtype) -> str:
-    return d.tensor_type.split(".")[1].replace("Tensor", "")
+    elif op == "dot":
+        message = (
+            f"dot : expected both vectors to have same dtype, but found {da.scalar_name} and "
+            f"{db.scalar_name}"
+        )
+    else:
+        message = f"expected scalar type {da.scalar_name} but found {db.scalar_name}"
+    raise RuntimeError(message)
 
 
 class MmBackward0(Op):
@@ -55,9 +59,7 @@ class MmBackward0(Op):
 class MvBackward0(Op):
     def forward(self, a: np.ndarray, v: np.ndarray) -> np.ndarray:
         if a.ndim != 2 or v.ndim != 1:
-            raise RuntimeError(
-                f"vector + matrix @ vector expected, got {1}, {a.ndim}, {v.ndim}"
-            )
+            raise RuntimeError(f"vector + matrix @ vector expected, got {1}, {a.ndim}, {v.ndim}")
         if a.shape[1] != v.shape[0]:
             raise RuntimeError(
                 f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
@@ -71,7 +73,9 @@ class MvBackward0(Op):
         return a @ v
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        ga = grad.unsqueeze(1) * self.saved("vec").unsqueeze(0) if self.needs_input_grad[0] else None
+        ga = (
+            grad.unsqueeze(1) * self.saved("vec").unsqueeze(0) if self.needs_input_grad[0] else None
+        )
         gb = self.saved("self").t().mv(grad) if self.needs_input_grad[1] else None
         return ga, gb
 
@@ -79,13 +83,12 @@ class MvBackward0(Op):
 class DotBackward0(Op):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim != 1 or b.ndim != 1:
-            raise RuntimeError(
-                f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors"
-            )
+            raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
         if a.shape[0] != b.shape[0]:
             raise RuntimeError(
-                f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the same "
-                f"number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
+                f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] "
+                "to have the same number of elements, but got "
+                f"{a.shape[0]} and {b.shape[0]} elements respectively"
             )
         _same_dtype("dot", a, b)
         if self.needs_input_grad[0]:

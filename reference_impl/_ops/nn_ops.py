@@ -18,8 +18,8 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 def _check_floating(a: np.ndarray, kernel: str) -> None:
     if a.dtype.kind != "f":
-        name = dt.from_numpy_dtype(a.dtype).tensor_type.split(".")[1].replace("Tensor", "")
-        raise NotImplementedError(f'"{kernel}_lastdim_kernel_impl" not implemented for \'{name}\'')
+        name = dt.from_numpy_dtype(a.dtype).scalar_name
+        raise NotImplementedError(f"\"{kernel}_lastdim_kernel_impl\" not implemented for '{name}'")
 
 
 class SoftmaxBackward0(Op):
@@ -183,8 +183,14 @@ class MseLossBackwardBackward0(Op):
 class BinaryCrossEntropyWithLogitsBackward0(Op):
     """Numerically stable BCE on logits, with optional weight and pos_weight."""
 
-    def forward(self, x: np.ndarray, t: np.ndarray, weight: Any = None, pos_weight: Any = None,
-                reduction: str = "mean") -> np.ndarray:
+    def forward(
+        self,
+        x: np.ndarray,
+        t: np.ndarray,
+        weight: Any = None,
+        pos_weight: Any = None,
+        reduction: str = "mean",
+    ) -> np.ndarray:
         if x.shape != t.shape:
             raise ValueError(
                 f"Target size (torch.Size([{', '.join(map(str, t.shape))}])) must be the same as "
@@ -244,10 +250,16 @@ def _log_sigmoid(x: Tensor) -> Tensor:
 class NllLossBackward0(Op):
     """Negative log-likelihood of class indices; ``target`` and ``weight`` are parameters."""
 
-    def forward(self, lp: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
-                ignore_index: int = -100, reduction: str = "mean") -> np.ndarray:
+    def forward(
+        self,
+        lp: np.ndarray,
+        target: np.ndarray,
+        weight: np.ndarray | None = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+    ) -> np.ndarray:
         if target.dtype.kind not in "iu":
-            name = dt.from_numpy_dtype(target.dtype).tensor_type.split(".")[1].replace("Tensor", "")
+            name = dt.from_numpy_dtype(target.dtype).scalar_name
             raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
         squeeze = lp.ndim == 1
         lp2 = lp[None] if squeeze else np.moveaxis(lp, 1, -1).reshape(-1, lp.shape[1])
@@ -285,16 +297,23 @@ class NllLossBackward0(Op):
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         # torch's nll_loss_backward takes self too: the result is connected to it (zero
         # derivative), which is what create_graph shows.
-        return (NllLossBackwardBackward0.invoke(grad, self.saved("self"), meta=self.meta,
-                                                reduction=self.reduction,
-                                                denominator=self.denominator),)
+        return (
+            NllLossBackwardBackward0.invoke(
+                grad,
+                self.saved("self"),
+                meta=self.meta,
+                reduction=self.reduction,
+                denominator=self.denominator,
+            ),
+        )
 
 
 class NllLossBackwardBackward0(Op):
     """Scatter -weight * g / denominator at the target classes (linear in g)."""
 
-    def forward(self, g: np.ndarray, lp: np.ndarray, meta: Any, reduction: str,
-                denominator: float) -> np.ndarray:
+    def forward(
+        self, g: np.ndarray, lp: np.ndarray, meta: Any, reduction: str, denominator: float
+    ) -> np.ndarray:
         lp_shape, target_shape, safe, wt, squeeze, valid = meta
         self.args = (meta, reduction, denominator)
         n_classes = lp_shape[0] if squeeze else lp_shape[1]

@@ -222,7 +222,9 @@ class PowBackward0(Op):
             a = a.astype(dt.get_default_dtype().numpy)
         self.save_input("self", 0)
         with _errstate():
-            return np.power(a, np.asarray(exponent).astype(a.dtype) if a.dtype.kind == "f" else exponent)
+            return np.power(
+                a, np.asarray(exponent).astype(a.dtype) if a.dtype.kind == "f" else exponent
+            )
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         x = self.saved("self")
@@ -493,7 +495,10 @@ class ClampBackward1(Op):
             out = np.maximum(out, min)
         if max is not None:
             out = np.minimum(out, max)
-        return np.asarray(out, dtype=dt.result_type(self._inputs[0], *(b for b in self.bounds if b is not None)).numpy)  # type: ignore[index]
+        return np.asarray(
+            out,
+            dtype=dt.result_type(self._inputs[0], *(b for b in self.bounds if b is not None)).numpy,
+        )  # type: ignore[index]
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         x = self.saved("self")._data
@@ -509,12 +514,15 @@ class ClampBackward1(Op):
 class ClampBackward0(Op):
     """clamp with tensor bounds: edges to (self, min, max); ties keep the gradient in self."""
 
-    def forward(self, a: np.ndarray, lo: np.ndarray, hi: np.ndarray, has_min: bool,
-                has_max: bool) -> np.ndarray:
+    def forward(
+        self, a: np.ndarray, lo: np.ndarray, hi: np.ndarray, has_min: bool, has_max: bool
+    ) -> np.ndarray:
         assert self._inputs is not None
         self.flags = (has_min, has_max)
         self.shapes = (a.shape, lo.shape, hi.shape)
-        used = [self._inputs[0]] + [t for t, f in zip(self._inputs[1:], self.flags, strict=True) if f]
+        used = [self._inputs[0]] + [
+            t for t, f in zip(self._inputs[1:], self.flags, strict=True) if f
+        ]
         out_dtype = dt.result_type(*used).numpy
         out = a
         if has_min:
@@ -652,8 +660,10 @@ class FillBackward3(Op):
         return np.full(a.shape, value, dtype=a.dtype)
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        return (grad * 0 if self.needs_input_grad[0] else None,
-                grad.sum() if self.needs_input_grad[1] else None)
+        return (
+            grad * 0 if self.needs_input_grad[0] else None,
+            grad.sum() if self.needs_input_grad[1] else None,
+        )
 
 
 class ZeroBackward0(Op):

@@ -38,7 +38,9 @@ class MinResult(_ReturnType):
     fn_name = "min"
 
 
-def _expand_back(grad: Tensor, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Tensor:
+def _expand_back(
+    grad: Tensor, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool
+) -> Tensor:
     """Broadcast a reduced gradient back over the reduced dims."""
     if not keepdim:
         for d in sorted(dims):
@@ -68,8 +70,9 @@ class SumBackward0(Op):
 
 
 class SumBackward1(Op):
-    def forward(self, a: np.ndarray, dim: Any, keepdim: bool = False,
-                dtype: dt.dtype | None = None) -> np.ndarray:
+    def forward(
+        self, a: np.ndarray, dim: Any, keepdim: bool = False, dtype: dt.dtype | None = None
+    ) -> np.ndarray:
         self.shape = a.shape
         self.dims = _dims_or_all(dim, a.ndim)
         self.keepdim = keepdim
@@ -83,7 +86,7 @@ def _mean_check(a: np.ndarray, dtype: dt.dtype | None) -> np.dtype:
     if dtype is not None:
         return dtype.numpy
     if a.dtype.kind != "f":
-        name = dt.from_numpy_dtype(a.dtype).tensor_type.split(".")[1].replace("Tensor", "")
+        name = dt.from_numpy_dtype(a.dtype).scalar_name
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {name}"
@@ -101,7 +104,9 @@ class CumsumBackward0(Op):
 
         flip = (slice(None),) * self.dim + (slice(None, None, -1),)
         reversed_grad = IndexBackward0.invoke(grad, key=flip)
-        return (IndexBackward0.invoke(CumsumBackward0.invoke(reversed_grad, dim=self.dim), key=flip),)
+        return (
+            IndexBackward0.invoke(CumsumBackward0.invoke(reversed_grad, dim=self.dim), key=flip),
+        )
 
 
 class MeanBackward0(Op):
@@ -116,14 +121,17 @@ class MeanBackward0(Op):
 
 
 class MeanBackward1(Op):
-    def forward(self, a: np.ndarray, dim: Any, keepdim: bool = False,
-                dtype: dt.dtype | None = None) -> np.ndarray:
+    def forward(
+        self, a: np.ndarray, dim: Any, keepdim: bool = False, dtype: dt.dtype | None = None
+    ) -> np.ndarray:
         out_dtype = _mean_check(a, dtype)
         self.shape = a.shape
         self.dims = _dims_or_all(dim, a.ndim)
         self.keepdim = keepdim
         with _errstate():
-            return np.asarray(a.astype(out_dtype, copy=False).mean(axis=self.dims, keepdims=keepdim))
+            return np.asarray(
+                a.astype(out_dtype, copy=False).mean(axis=self.dims, keepdims=keepdim)
+            )
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         n = int(np.prod([self.shape[d] for d in self.dims]))
@@ -166,7 +174,9 @@ class MaxBackward0(Op):
     nondifferentiable_outputs = (1,)
     arg = staticmethod(np.argmax)
 
-    def forward(self, a: np.ndarray, dim: int, keepdim: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def forward(
+        self, a: np.ndarray, dim: int, keepdim: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         (d,) = normalize_dims(dim, a.ndim)
         if a.ndim == 0:
             return a.copy(), np.asarray(0, dtype=np.int64)
@@ -175,8 +185,11 @@ class MaxBackward0(Op):
                 f"{'max' if self.arg is np.argmax else 'min'}(): Expected reduction dim {d} to "
                 "have non-zero size."
             )
-        nan_first = np.where(np.isnan(a), -np.inf if self.arg is np.argmin else np.inf, a) \
-            if a.dtype.kind == "f" and np.isnan(a).any() else a
+        nan_first = (
+            np.where(np.isnan(a), -np.inf if self.arg is np.argmin else np.inf, a)
+            if a.dtype.kind == "f" and np.isnan(a).any()
+            else a
+        )
         idx = np.expand_dims(self.arg(nan_first, axis=d), d)
         values = np.take_along_axis(a, idx, axis=d)
         self.shape, self.dim, self.keepdim = a.shape, d, keepdim
@@ -191,7 +204,9 @@ class MaxBackward0(Op):
         if self.keepdim:
             grad = grad.squeeze(self.dim)
         key = tuple(
-            self.indices.squeeze(self.dim) if i == self.dim else _arange_along(self.shape, i, self.dim)
+            self.indices.squeeze(self.dim)
+            if i == self.dim
+            else _arange_along(self.shape, i, self.dim)
             for i in range(len(self.shape))
         )
         return (embed(grad, self.shape, key),)
@@ -284,8 +299,9 @@ class ProdBackward0(Op):
 
 
 class ProdBackward1(Op):
-    def forward(self, a: np.ndarray, dim: int, keepdim: bool = False,
-                dtype: dt.dtype | None = None) -> np.ndarray:
+    def forward(
+        self, a: np.ndarray, dim: int, keepdim: bool = False, dtype: dt.dtype | None = None
+    ) -> np.ndarray:
         (self.dim,) = normalize_dims(dim, a.ndim)
         self.keepdim = keepdim
         self.save_input("self", 0)
@@ -304,12 +320,17 @@ class ProdBackward1(Op):
 class LinalgVectorNormBackward0(Op):
     """Vector p-norm over all elements or over ``dim``."""
 
-    def forward(self, a: np.ndarray, ord: Any = 2, dim: Any = None,  # noqa: A002
-                keepdim: bool = False) -> np.ndarray:
+    def forward(
+        self,
+        a: np.ndarray,
+        ord: Any = 2,
+        dim: Any = None,  # noqa: A002
+        keepdim: bool = False,
+    ) -> np.ndarray:
         if a.dtype.kind != "f":
             raise RuntimeError(
                 "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-                + dt.from_numpy_dtype(a.dtype).tensor_type.split(".")[1].replace("Tensor", "")
+                + dt.from_numpy_dtype(a.dtype).scalar_name
             )
         self.ord = float(ord)
         self.dims = _dims_or_all(dim, a.ndim)
@@ -356,8 +377,9 @@ class LinalgVectorNormBackward0(Op):
 class _Moments(Op):
     """var and std along dims with a correction (Bessel's by default)."""
 
-    def forward(self, a: np.ndarray, dim: Any = None, correction: float = 1,
-                keepdim: bool = False) -> np.ndarray:
+    def forward(
+        self, a: np.ndarray, dim: Any = None, correction: float = 1, keepdim: bool = False
+    ) -> np.ndarray:
         if a.dtype.kind != "f":
             raise RuntimeError("std and var only support floating point and complex dtypes")
         self.dims = _dims_or_all(dim, a.ndim)
@@ -403,8 +425,13 @@ class VarMeanBackward0(_Moments):
 
     fn_name = "var"
 
-    def forward(self, a: np.ndarray, dim: Any = None, correction: float = 1,  # type: ignore[override]
-                keepdim: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def forward(
+        self,
+        a: np.ndarray,
+        dim: Any = None,
+        correction: float = 1,  # type: ignore[override]
+        keepdim: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
         var = super().forward(a, dim, correction, keepdim)
         self._save_results.clear()
         mean = np.asarray(a.mean(axis=self.dims, keepdims=keepdim), dtype=a.dtype)
@@ -413,7 +440,9 @@ class VarMeanBackward0(_Moments):
     def backward(self, grad_var: Tensor, grad_mean: Tensor) -> tuple[Tensor]:  # type: ignore[override]
         (from_var,) = super().backward(grad_var)
         shape = tuple(self.saved("self").shape)
-        from_mean = div_scalar(_expand_back(grad_mean, shape, self.dims, self.keepdim), max(self.n, 1))
+        from_mean = div_scalar(
+            _expand_back(grad_mean, shape, self.dims, self.keepdim), max(self.n, 1)
+        )
         return (from_var + from_mean,)
 
 

@@ -23,7 +23,19 @@ def set_detect_anomaly(mode: bool, check_nan: bool = True) -> Any:
 
 
 __all__ = [
-    "Function", "FunctionCtx", "Node", "Variable", "backward", "enable_grad", "function", "grad",
-    "gradcheck", "gradgradcheck", "graph", "inference_mode", "no_grad", "once_differentiable",
+    "Function",
+    "FunctionCtx",
+    "Node",
+    "Variable",
+    "backward",
+    "enable_grad",
+    "function",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "graph",
+    "inference_mode",
+    "no_grad",
+    "once_differentiable",
     "set_grad_enabled",
 ]

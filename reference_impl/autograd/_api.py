@@ -3,7 +3,6 @@ engine. The checks and their order (and messages) are torch's ``_make_grads``.""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,8 +120,12 @@ def backward(
     if create_graph:  # torch's TORCH_WARN_ONCE: once per process unless warn-always
         warn_once(CREATE_GRAPH_CYCLE_WARNING, stacklevel=3)
     run_backward(
-        edges, grads, keep_graph=retain_graph, create_graph=create_graph,  # type: ignore[arg-type]
-        inputs=inputs, accumulate=True,
+        edges,
+        grads,
+        keep_graph=retain_graph,
+        create_graph=create_graph,  # type: ignore[arg-type]
+        inputs=inputs,
+        accumulate=True,
     )
 
 
@@ -156,8 +159,12 @@ def grad(
     edges = _root_edges(outs)
     _check_inputs(ins)
     result = run_backward(
-        edges, grads, keep_graph=retain_graph, create_graph=create_graph,  # type: ignore[arg-type]
-        inputs=ins, accumulate=False,
+        edges,
+        grads,
+        keep_graph=retain_graph,
+        create_graph=create_graph,  # type: ignore[arg-type]
+        inputs=ins,
+        accumulate=False,
     )
     final: list[Tensor | None] = []
     for i, (g, inp) in enumerate(zip(result, ins, strict=True)):

@@ -179,9 +179,7 @@ class Function(metaclass=FunctionMeta):
 def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     node = cls._backward_cls.__new__(cls._backward_cls)
     is_tensor = tuple(isinstance(a, Tensor) for a in args)
-    node.needs_input_grad = tuple(
-        isinstance(a, Tensor) and a.requires_grad for a in args
-    )
+    node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     recording = is_grad_enabled() and any(node.needs_input_grad)
     node._is_tensor_input = is_tensor
     node.materialize_grads = True

@@ -20,7 +20,9 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
     return x if isinstance(x, tuple) else (x,)
 
 
-def numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], eps: float) -> list[np.ndarray]:
+def numerical_jacobian(
+    fn: Callable[..., Any], inputs: Sequence[Any], eps: float
+) -> list[np.ndarray]:
     """d(flattened outputs)/d(each differentiable input), one (n_out, n_in) matrix per input."""
     jacobians = []
     for inp in inputs:
@@ -42,7 +44,9 @@ def numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], eps: float
 
 
 def _flat_outputs(out: Any) -> np.ndarray:
-    parts = [o._data.astype(np.float64).reshape(-1) for o in _as_tuple(out) if isinstance(o, Tensor)]
+    parts = [
+        o._data.astype(np.float64).reshape(-1) for o in _as_tuple(out) if isinstance(o, Tensor)
+    ]
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -69,8 +73,16 @@ def analytical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[n
     return jac
 
 
-def gradcheck(fn: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, **_: Any) -> bool:
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_: Any,
+) -> bool:
     inputs = _as_tuple(inputs)
     numeric = numerical_jacobian(fn, inputs, eps)
     analytic = analytical_jacobian(fn, inputs)
@@ -85,9 +97,17 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: f
     return True
 
 
-def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
-                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  raise_exception: bool = True, **_: Any) -> bool:
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_: Any,
+) -> bool:
     """gradcheck of ``(inputs, grad_outputs) -> grad(fn(inputs), inputs, grad_outputs)``.
 
     As torch's: the default grad_outputs are random leaves that require grad, so the check also
@@ -118,8 +138,14 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
             for g, t in zip(gs, diff, strict=True)
         )
 
-    return gradcheck(first_order, (*inputs, *grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_order,
+        (*inputs, *grad_outputs),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )
 
 
 class GradcheckError(RuntimeError):

@@ -26,14 +26,22 @@ def tanh(input: Tensor) -> Tensor:  # noqa: A002
     return F.tanh(input)  # type: ignore[no-any-return]
 
 
-def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
-            dtype: Any = None) -> Tensor:
+def softmax(
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,  # noqa: A002
+    dtype: Any = None,
+) -> Tensor:
     x = input if dtype is None else input.to(dtype)
     return nn_ops.SoftmaxBackward0.invoke(x, dim=_implicit_dim(x, dim))  # type: ignore[no-any-return]
 
 
-def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
-                dtype: Any = None) -> Tensor:
+def log_softmax(
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,  # noqa: A002
+    dtype: Any = None,
+) -> Tensor:
     x = input if dtype is None else input.to(dtype)
     return nn_ops.LogSoftmaxBackward0.invoke(x, dim=_implicit_dim(x, dim))  # type: ignore[no-any-return]
 
@@ -77,8 +85,14 @@ def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
     return ("mean" if size_average else "sum") if reduce else "none"
 
 
-def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,  # noqa: A002
-             reduction: str = "mean", weight: Any = None) -> Tensor:
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(
             f"Using a target size ({target.shape!r}) that is different to the input size "
@@ -94,31 +108,53 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
 
 
 def binary_cross_entropy_with_logits(
-    input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,  # noqa: A002
-    reduce: Any = None, reduction: str = "mean", pos_weight: Tensor | None = None,
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: Any = None,  # noqa: A002
+    reduce: Any = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
 ) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return nn_ops.BinaryCrossEntropyWithLogitsBackward0.invoke(  # type: ignore[no-any-return]
-        input, target,
+        input,
+        target,
         weight=None if weight is None else weight._data,
         pos_weight=None if pos_weight is None else pos_weight._data,
         reduction=reduction,
     )
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-             size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
-             reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,  # noqa: A002
+    size_average: Any = None,
+    ignore_index: int = -100,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return nn_ops.NllLossBackward0.invoke(  # type: ignore[no-any-return]
-        input, target=target._data, weight=None if weight is None else weight._data,
-        ignore_index=ignore_index, reduction=reduction,
+        input,
+        target=target._data,
+        weight=None if weight is None else weight._data,
+        ignore_index=ignore_index,
+        reduction=reduction,
     )
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-                  size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,  # noqa: A002
+    size_average: Any = None,
+    ignore_index: int = -100,
+    reduce: Any = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
     class_dim = 0 if input.ndim == 1 else 1
     lp = log_softmax(input, class_dim)
@@ -150,8 +186,14 @@ def _class_view(weight: Tensor, like: Tensor, class_dim: int) -> Tensor:
     return weight.reshape(*shape)
 
 
-def _soft_cross_entropy(lp: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
-                        label_smoothing: float, class_dim: int) -> Tensor:
+def _soft_cross_entropy(
+    lp: Tensor,
+    target: Tensor,
+    weight: Tensor | None,
+    reduction: str,
+    label_smoothing: float,
+    class_dim: int,
+) -> Tensor:
     n_classes = lp.shape[class_dim]
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes

@@ -14,11 +14,20 @@ class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum, dampening, Nesterov, weight
     decay and maximize, updating each parameter in place (one version bump per step)."""
 
-    def __init__(self, params: Any, lr: float | Tensor = 1e-3, momentum: float = 0,
-                 dampening: float = 0, weight_decay: float | Tensor = 0,
-                 nesterov: bool = False, *, maximize: bool = False,
-                 foreach: bool | None = None, differentiable: bool = False,
-                 fused: bool | None = None) -> None:
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Tensor = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float | Tensor = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:  # type: ignore[operator]
@@ -77,9 +86,14 @@ class SGD(Optimizer):
                     momentum_buffers.append(self.state[p].get("momentum_buffer"))
 
             sgd(
-                params, grads, momentum_buffers,
-                weight_decay=group["weight_decay"], momentum=group["momentum"],
-                lr=group["lr"], dampening=group["dampening"], nesterov=group["nesterov"],
+                params,
+                grads,
+                momentum_buffers,
+                weight_decay=group["weight_decay"],
+                momentum=group["momentum"],
+                lr=group["lr"],
+                dampening=group["dampening"],
+                nesterov=group["nesterov"],
                 maximize=group["maximize"],
             )
 
@@ -89,9 +103,18 @@ class SGD(Optimizer):
         return loss
 
 
-def sgd(params: list[Tensor], d_p_list: list[Tensor],
-        momentum_buffer_list: list[Tensor | None], *, weight_decay: float, momentum: float,
-        lr: float, dampening: float, nesterov: bool, maximize: bool) -> None:
+def sgd(
+    params: list[Tensor],
+    d_p_list: list[Tensor],
+    momentum_buffer_list: list[Tensor | None],
+    *,
+    weight_decay: float,
+    momentum: float,
+    lr: float,
+    dampening: float,
+    nesterov: bool,
+    maximize: bool,
+) -> None:
     """torch's ``_single_tensor_sgd``; fills ``momentum_buffer_list`` in place.
 
     The first step copies the gradient into the buffer without dampening; later steps do

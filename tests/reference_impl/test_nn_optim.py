@@ -38,33 +38,87 @@ GRADS = [[0.5, 1.0], [0.25, -1.0], [1.0, 2.0]]
 
 # p = [1, -2] after each of three steps with GRADS, then the momentum buffer (None: no state).
 SGD_CASES: list[tuple[dict[str, Any], list[list[float]], list[float] | None]] = [
-    ({"lr": 0.1},
-     [[0.949999988079071, -2.0999999046325684], [0.925000011920929, -1.9999998807907104],
-      [0.824999988079071, -2.1999998092651367]], None),
-    ({"lr": 0.1, "momentum": 0.9},
-     [[0.949999988079071, -2.0999999046325684], [0.8799999952316284, -2.0899999141693115],
-      [0.7170000076293945, -2.2809998989105225]], [1.6299999952316284, 1.909999966621399]),
-    ({"lr": 0.1, "momentum": 0.9, "dampening": 0.5},
-     [[0.949999988079071, -2.0999999046325684], [0.8924999833106995, -2.1399998664855957],
-      [0.7907499670982361, -2.2759997844696045]], [1.0174999237060547, 1.3599998950958252]),
-    ({"lr": 0.1, "momentum": 0.9, "nesterov": True},
-     [[0.9049999713897705, -2.190000057220459], [0.8169999718666077, -2.0810000896453857],
-      [0.5702999830245972, -2.4529001712799072]], [1.6299999952316284, 1.909999966621399]),
-    ({"lr": 0.1, "weight_decay": 0.01},
-     [[0.9490000009536743, -2.0980000495910645], [0.9230509996414185, -1.9959020614624023],
-      [0.8221279382705688, -2.19390606880188]], None),
-    ({"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01},
-     [[0.9490000009536743, -2.0980000495910645], [0.8771510124206543, -2.084102153778076],
-      [0.7116097807884216, -2.269509792327881]], [1.6554125547409058, 1.8540769815444946]),
-    ({"lr": 0.1, "maximize": True},
-     [[1.0499999523162842, -1.899999976158142], [1.0749999284744263, -2.0],
-      [1.1749999523162842, -1.7999999523162842]], None),
-    ({"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01, "maximize": True},
-     [[1.0490000247955322, -1.8980000019073486], [1.1170510053634644, -1.9043020009994507],
-      [1.2771798372268677, -1.7080694437026978]], [-1.6012884378433228, -1.9623249769210815]),
-    ({"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
-     [[0.8859999775886536, -2.1519999504089355], [0.773065984249115, -1.9859119653701782],
-      [0.49721112847328186, -2.2880685329437256]], [1.868046522140503, 1.3557288646697998]),
+    (
+        {"lr": 0.1},
+        [
+            [0.949999988079071, -2.0999999046325684],
+            [0.925000011920929, -1.9999998807907104],
+            [0.824999988079071, -2.1999998092651367],
+        ],
+        None,
+    ),
+    (
+        {"lr": 0.1, "momentum": 0.9},
+        [
+            [0.949999988079071, -2.0999999046325684],
+            [0.8799999952316284, -2.0899999141693115],
+            [0.7170000076293945, -2.2809998989105225],
+        ],
+        [1.6299999952316284, 1.909999966621399],
+    ),
+    (
+        {"lr": 0.1, "momentum": 0.9, "dampening": 0.5},
+        [
+            [0.949999988079071, -2.0999999046325684],
+            [0.8924999833106995, -2.1399998664855957],
+            [0.7907499670982361, -2.2759997844696045],
+        ],
+        [1.0174999237060547, 1.3599998950958252],
+    ),
+    (
+        {"lr": 0.1, "momentum": 0.9, "nesterov": True},
+        [
+            [0.9049999713897705, -2.190000057220459],
+            [0.8169999718666077, -2.0810000896453857],
+            [0.5702999830245972, -2.4529001712799072],
+        ],
+        [1.6299999952316284, 1.909999966621399],
+    ),
+    (
+        {"lr": 0.1, "weight_decay": 0.01},
+        [
+            [0.9490000009536743, -2.0980000495910645],
+            [0.9230509996414185, -1.9959020614624023],
+            [0.8221279382705688, -2.19390606880188],
+        ],
+        None,
+    ),
+    (
+        {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01},
+        [
+            [0.9490000009536743, -2.0980000495910645],
+            [0.8771510124206543, -2.084102153778076],
+            [0.7116097807884216, -2.269509792327881],
+        ],
+        [1.6554125547409058, 1.8540769815444946],
+    ),
+    (
+        {"lr": 0.1, "maximize": True},
+        [
+            [1.0499999523162842, -1.899999976158142],
+            [1.0749999284744263, -2.0],
+            [1.1749999523162842, -1.7999999523162842],
+        ],
+        None,
+    ),
+    (
+        {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01, "maximize": True},
+        [
+            [1.0490000247955322, -1.8980000019073486],
+            [1.1170510053634644, -1.9043020009994507],
+            [1.2771798372268677, -1.7080694437026978],
+        ],
+        [-1.6012884378433228, -1.9623249769210815],
+    ),
+    (
+        {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+        [
+            [0.8859999775886536, -2.1519999504089355],
+            [0.773065984249115, -1.9859119653701782],
+            [0.49721112847328186, -2.2880685329437256],
+        ],
+        [1.868046522140503, 1.3557288646697998],
+    ),
 ]
 
 
@@ -125,8 +179,15 @@ def test_sgd_step_runs_closure_with_grad_enabled_and_returns_its_loss() -> None:
 def test_sgd_defaults_and_repr() -> None:
     opt = ri.optim.SGD([ri.zeros(1, requires_grad=True)], lr=0.1)
     assert opt.defaults == {
-        "lr": 0.1, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False,
-        "maximize": False, "foreach": None, "differentiable": False, "fused": None,
+        "lr": 0.1,
+        "momentum": 0,
+        "dampening": 0,
+        "weight_decay": 0,
+        "nesterov": False,
+        "maximize": False,
+        "foreach": None,
+        "differentiable": False,
+        "fused": None,
     }
     assert repr(opt) == (
         "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n"
@@ -145,8 +206,11 @@ def test_sgd_repr_lists_every_group_and_param_names() -> None:
         "    weight_decay: 0\n"
     )
     assert repr(opt) == (
-        "SGD (\nParameter Group 0\n" + group.format(0.1)
-        + "\nParameter Group 1\n" + group.format(0.5) + ")"
+        "SGD (\nParameter Group 0\n"
+        + group.format(0.1)
+        + "\nParameter Group 1\n"
+        + group.format(0.5)
+        + ")"
     )
     named = ri.optim.SGD(nn.Linear(2, 1).named_parameters(), lr=0.1)
     assert named.param_groups[0]["param_names"] == ["weight", "bias"]
@@ -156,15 +220,24 @@ def test_sgd_repr_lists_every_group_and_param_names() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "text"),
     [
-        ({"lr": 0.1, "nesterov": True}, ValueError,
-         "Nesterov momentum requires a momentum and zero dampening"),
-        ({"lr": 0.1, "momentum": 0.9, "dampening": 0.5, "nesterov": True}, ValueError,
-         "Nesterov momentum requires a momentum and zero dampening"),
+        (
+            {"lr": 0.1, "nesterov": True},
+            ValueError,
+            "Nesterov momentum requires a momentum and zero dampening",
+        ),
+        (
+            {"lr": 0.1, "momentum": 0.9, "dampening": 0.5, "nesterov": True},
+            ValueError,
+            "Nesterov momentum requires a momentum and zero dampening",
+        ),
         ({"lr": -1}, ValueError, "Invalid learning rate: -1"),
         ({"lr": 0.1, "momentum": -1}, ValueError, "Invalid momentum value: -1"),
         ({"lr": 0.1, "weight_decay": -1}, ValueError, "Invalid weight_decay value: -1"),
-        ({"lr": 0.1, "fused": True, "differentiable": True}, RuntimeError,
-         "`fused` does not support `differentiable`"),
+        (
+            {"lr": 0.1, "fused": True, "differentiable": True},
+            RuntimeError,
+            "`fused` does not support `differentiable`",
+        ),
     ],
 )
 def test_sgd_rejects_bad_hyperparameters_with_torch_text(
@@ -206,8 +279,16 @@ def test_add_param_group_fills_missing_hyperparameters_from_defaults() -> None:
     group = opt.param_groups[1]
     assert group["params"][0] is q and group["momentum"] == 0.5 and group["lr"] == 0.1
     assert list(group) == [
-        "params", "momentum", "lr", "dampening", "weight_decay", "nesterov", "maximize",
-        "foreach", "differentiable", "fused",
+        "params",
+        "momentum",
+        "lr",
+        "dampening",
+        "weight_decay",
+        "nesterov",
+        "maximize",
+        "foreach",
+        "differentiable",
+        "fused",
     ]
 
 
@@ -221,8 +302,16 @@ def test_optimizer_state_dict_packs_params_as_indices_and_shares_state() -> None
     assert sd["state"][0]["momentum_buffer"].tolist() == [1.0, 1.0]
     assert sd["state"][1]["momentum_buffer"].tolist() == [2.0]
     assert sd["param_groups"][1] == {
-        "lr": 0.5, "momentum": 0.9, "dampening": 0, "weight_decay": 0, "nesterov": False,
-        "maximize": False, "foreach": None, "differentiable": False, "fused": None, "params": [1],
+        "lr": 0.5,
+        "momentum": 0.9,
+        "dampening": 0,
+        "weight_decay": 0,
+        "nesterov": False,
+        "maximize": False,
+        "foreach": None,
+        "differentiable": False,
+        "fused": None,
+        "params": [1],
     }
     with pytest.raises(ValueError, match="different number of parameter groups"):
         ri.optim.SGD([p, q], lr=0.1).load_state_dict(sd)
@@ -281,23 +370,46 @@ INF = float("inf")
 CLIP_CASES: list[tuple[list[Any], float, dict[str, Any], str, list[Any]]] = [
     ([[3.0, 4.0]], 1.0, {}, "tensor(5.)", [[0.5999999046325684, 0.7999998331069946]]),
     ([[3.0, 4.0]], 10.0, {}, "tensor(5.)", [[3.0, 4.0]]),
-    ([[3.0, 0.0], [4.0]], 1.0, {}, "tensor(5.)",
-     [[0.5999999046325684, 0.0], [0.7999998331069946]]),
+    ([[3.0, 0.0], [4.0]], 1.0, {}, "tensor(5.)", [[0.5999999046325684, 0.0], [0.7999998331069946]]),
     # max_norm == norm still scales: the factor 5/(5+1e-6) is applied unconditionally.
     ([[3.0, 4.0]], 5.0, {}, "tensor(5.)", [[2.9999992847442627, 3.9999990463256836]]),
-    ([[3.0, 4.0]], 1.0, {"norm_type": INF}, "tensor(4.)",
-     [[0.7499998211860657, 0.9999997615814209]]),
-    ([[3.0, -4.0]], 1.0, {"norm_type": "inf"}, "tensor(4.)",
-     [[0.7499998211860657, -0.9999997615814209]]),
-    ([[3.0, 4.0]], 1.0, {"norm_type": 1}, "tensor(7.)",
-     [[0.42857134342193604, 0.5714284777641296]]),
-    ([[0.1, 0.2], [0.3]], 0.05, {"norm_type": 3}, "tensor(0.3302)",
-     [[0.015142626129090786, 0.030285252258181572], [0.04542787745594978]]),
-    ([[1.0, 2.0, 2.0], [4.0]], 2.5, {}, "tensor(5.)",
-     [[0.49999988079071045, 0.9999997615814209, 0.9999997615814209], [1.9999995231628418]]),
+    (
+        [[3.0, 4.0]],
+        1.0,
+        {"norm_type": INF},
+        "tensor(4.)",
+        [[0.7499998211860657, 0.9999997615814209]],
+    ),
+    (
+        [[3.0, -4.0]],
+        1.0,
+        {"norm_type": "inf"},
+        "tensor(4.)",
+        [[0.7499998211860657, -0.9999997615814209]],
+    ),
+    (
+        [[3.0, 4.0]],
+        1.0,
+        {"norm_type": 1},
+        "tensor(7.)",
+        [[0.42857134342193604, 0.5714284777641296]],
+    ),
+    (
+        [[0.1, 0.2], [0.3]],
+        0.05,
+        {"norm_type": 3},
+        "tensor(0.3302)",
+        [[0.015142626129090786, 0.030285252258181572], [0.04542787745594978]],
+    ),
+    (
+        [[1.0, 2.0, 2.0], [4.0]],
+        2.5,
+        {},
+        "tensor(5.)",
+        [[0.49999988079071045, 0.9999997615814209, 0.9999997615814209], [1.9999995231628418]],
+    ),
     ([None, None], 1.0, {}, "tensor(0.)", [None, None]),
-    ([[3.0, 4.0], None], 1.0, {}, "tensor(5.)",
-     [[0.5999999046325684, 0.7999998331069946], None]),
+    ([[3.0, 4.0], None], 1.0, {}, "tensor(5.)", [[0.5999999046325684, 0.7999998331069946], None]),
     ([], 1.0, {}, "tensor(0.)", []),
     ([[0.0, 0.0]], 1.0, {}, "tensor(0.)", [[0.0, 0.0]]),
     ([[NAN, 1.0]], 1.0, {}, "tensor(nan)", [[NAN, NAN]]),
@@ -306,7 +418,8 @@ CLIP_CASES: list[tuple[list[Any], float, dict[str, Any], str, list[Any]]] = [
 
 
 @pytest.mark.parametrize(
-    ("grads", "max_norm", "kwargs", "total", "after"), CLIP_CASES,
+    ("grads", "max_norm", "kwargs", "total", "after"),
+    CLIP_CASES,
     ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CLIP_CASES],
 )
 def test_clip_grad_norm_scales_like_torch(
@@ -414,7 +527,8 @@ def test_linear_parameters_names_shapes_init_and_repr() -> None:
     layer = nn.Linear(3, 1)
     named = list(layer.named_parameters())
     assert [(n, tuple(p.shape), type(p).__name__, p.requires_grad) for n, p in named] == [
-        ("weight", (1, 3), "Parameter", True), ("bias", (1,), "Parameter", True),
+        ("weight", (1, 3), "Parameter", True),
+        ("bias", (1,), "Parameter", True),
     ]
     bound = 3**-0.5
     assert np.all(np.abs(layer.weight.detach().numpy()) <= bound)
@@ -478,12 +592,20 @@ def test_sequential_repr_indents_nested_modules() -> None:
 def test_sequential_named_parameters_and_traversal_order() -> None:
     s = _nested()
     assert [(n, tuple(p.shape)) for n, p in s.named_parameters()] == [
-        ("0.weight", (4, 3)), ("0.bias", (4,)), ("1.1.weight", (2, 4)),
+        ("0.weight", (4, 3)),
+        ("0.bias", (4,)),
+        ("1.1.weight", (2, 4)),
     ]
     params = s.parameters()
     assert type(params).__name__ == "generator" and len(list(params)) == 3
     assert [type(m).__name__ for m in s.modules()] == [
-        "Sequential", "Linear", "Sequential", "ReLU", "Linear", "Tanh", "Softmax",
+        "Sequential",
+        "Linear",
+        "Sequential",
+        "ReLU",
+        "Linear",
+        "Tanh",
+        "Softmax",
     ]
     assert [type(m).__name__ for m in s.children()] == ["Linear", "Sequential", "Tanh", "Softmax"]
     assert [n for n, _ in s.named_modules()] == ["", "0", "1", "1.0", "1.1", "2", "3"]
@@ -553,8 +675,11 @@ def test_custom_module_registration_order_and_repr() -> None:
     )
     # Own parameters come before the submodules' (named_modules is pre-order).
     assert [(n, tuple(p.shape)) for n, p in net.named_parameters()] == [
-        ("scale", ()), ("fc1.weight", (3, 2)), ("fc1.bias", (3,)),
-        ("head.0.weight", (1, 3)), ("head.0.bias", (1,)),
+        ("scale", ()),
+        ("fc1.weight", (3, 2)),
+        ("fc1.bias", (3,)),
+        ("head.0.weight", (1, 3)),
+        ("head.0.bias", (1,)),
     ]
     out = net(ri.ones(4, 2))
     assert out.grad_fn.name() == "MulBackward0"
@@ -649,15 +774,22 @@ def test_module_double_converts_parameters_in_place() -> None:
 # -- activations and losses ---------------------------------------------------------------------
 def test_activation_and_loss_reprs_ignore_options() -> None:
     reprs = [
-        (nn.MSELoss(), "MSELoss()"), (nn.MSELoss(reduction="sum"), "MSELoss()"),
+        (nn.MSELoss(), "MSELoss()"),
+        (nn.MSELoss(reduction="sum"), "MSELoss()"),
         (nn.CrossEntropyLoss(), "CrossEntropyLoss()"),
         (nn.CrossEntropyLoss(label_smoothing=0.1), "CrossEntropyLoss()"),
-        (nn.BCEWithLogitsLoss(), "BCEWithLogitsLoss()"), (nn.NLLLoss(), "NLLLoss()"),
-        (nn.L1Loss(), "L1Loss()"), (nn.ReLU(), "ReLU()"),
+        (nn.BCEWithLogitsLoss(), "BCEWithLogitsLoss()"),
+        (nn.NLLLoss(), "NLLLoss()"),
+        (nn.L1Loss(), "L1Loss()"),
+        (nn.ReLU(), "ReLU()"),
         (nn.ReLU(inplace=True), "ReLU(inplace=True)"),
-        (nn.Sigmoid(), "Sigmoid()"), (nn.Tanh(), "Tanh()"), (nn.Softmax(dim=1), "Softmax(dim=1)"),
-        (nn.Softmax(), "Softmax(dim=None)"), (nn.LogSoftmax(dim=1), "LogSoftmax(dim=1)"),
-        (nn.Identity(), "Identity()"), (nn.Flatten(), "Flatten(start_dim=1, end_dim=-1)"),
+        (nn.Sigmoid(), "Sigmoid()"),
+        (nn.Tanh(), "Tanh()"),
+        (nn.Softmax(dim=1), "Softmax(dim=1)"),
+        (nn.Softmax(), "Softmax(dim=None)"),
+        (nn.LogSoftmax(dim=1), "LogSoftmax(dim=1)"),
+        (nn.Identity(), "Identity()"),
+        (nn.Flatten(), "Flatten(start_dim=1, end_dim=-1)"),
     ]
     for module, text in reprs:
         assert repr(module) == text
@@ -734,10 +866,17 @@ def test_linear_mse_sgd_training_loop_matches_torch() -> None:
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    _close(losses, [4.918750286102295, 3.159620761871338, 2.283576011657715,
-                    1.8412110805511475, 1.613386631011963])
-    _close(model.weight.tolist(), [[0.41451600193977356, 0.4706445634365082,
-                                    -0.20182740688323975]])
+    _close(
+        losses,
+        [
+            4.918750286102295,
+            3.159620761871338,
+            2.283576011657715,
+            1.8412110805511475,
+            1.613386631011963,
+        ],
+    )
+    _close(model.weight.tolist(), [[0.41451600193977356, 0.4706445634365082, -0.20182740688323975]])
     _close(model.bias.tolist(), [0.17529577016830444])
     assert model.weight._version == 7  # init + hand copy + five steps
 
@@ -761,17 +900,34 @@ def test_sequential_nesterov_clipping_closure_loop_matches_torch() -> None:
         return loss
 
     losses = [opt.step(closure).item() for _ in range(5)]
-    _close(losses, [3.732609510421753, 3.0919573307037354, 2.4545912742614746,
-                    1.945519208908081, 1.5559260845184326])
-    _close(norms, [3.8305888175964355, 2.9651074409484863, 2.036250352859497,
-                   1.431994080543518, 0.985805869102478])
+    _close(
+        losses,
+        [
+            3.732609510421753,
+            3.0919573307037354,
+            2.4545912742614746,
+            1.945519208908081,
+            1.5559260845184326,
+        ],
+    )
+    _close(
+        norms,
+        [
+            3.8305888175964355,
+            2.9651074409484863,
+            2.036250352859497,
+            1.431994080543518,
+            0.985805869102478,
+        ],
+    )
     expected = [
-        [[0.36236467957496643, 0.47604310512542725, 0.04112348333001137],
-         [-0.628188967704773, -0.5799471735954285, 0.830449640750885]],
+        [
+            [0.36236467957496643, 0.47604310512542725, 0.04112348333001137],
+            [-0.628188967704773, -0.5799471735954285, 0.830449640750885],
+        ],
         [0.16062398254871368, 0.042583342641592026],
         [[0.33811962604522705, -1.1606528759002686]],
         [0.477204293012619],
     ]
     for p, want in zip(net.parameters(), expected, strict=True):
         _close(p.tolist(), want)
-

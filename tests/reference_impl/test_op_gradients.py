@@ -235,8 +235,11 @@ CASES: list[OpCase] = [
     C("div[(2,3)/(3,)]", lambda x, y: x / y, In((2, 3), "real"), In((3,), "away0")),
     C("div[x/2]", lambda x: x / 2, (3, 4)),
     # piecewise constant: the gradient is zero (values kept off the steps)
-    C("div[rounding_mode=floor] + x", lambda x: torch.div(x, 2.5, rounding_mode="floor") + x,
-      (3, 4)),
+    C(
+        "div[rounding_mode=floor] + x",
+        lambda x: torch.div(x, 2.5, rounding_mode="floor") + x,
+        (3, 4),
+    ),
     C("rdiv[2/x]", lambda x: 2 / x, (3, 4), domain="away0"),
     C("neg", lambda x: -x, (3, 4)),
     C("pow[x**3]", lambda x: x**3, (3, 4)),

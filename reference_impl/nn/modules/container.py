@@ -50,8 +50,13 @@ class Sequential(Module):
             delattr(self, self._get_item_by_idx(self._modules.keys(), idx))
         # Renumber so the keys stay "0".."n-1".
         object.__setattr__(
-            self, "_modules", dict(zip((str(i) for i in range(len(self._modules))),
-                                       self._modules.values(), strict=True))
+            self,
+            "_modules",
+            dict(
+                zip(
+                    (str(i) for i in range(len(self._modules))), self._modules.values(), strict=True
+                )
+            ),
         )
 
     def __len__(self) -> int:

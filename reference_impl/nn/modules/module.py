@@ -231,9 +231,13 @@ class Module:
             object.__delattr__(self, name)
 
     # -- traversal ------------------------------------------------------------------------------
-    def _named_members(self, get_members: Callable[[Module], Any], prefix: str = "",
-                       recurse: bool = True,
-                       remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+    def _named_members(
+        self,
+        get_members: Callable[[Module], Any],
+        prefix: str = "",
+        recurse: bool = True,
+        remove_duplicate: bool = True,
+    ) -> Iterator[tuple[str, Any]]:
         memo: set[Any] = set()
         modules = (
             self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
@@ -252,10 +256,13 @@ class Module:
         for _name, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         yield from self._named_members(
-            lambda m: m._parameters.items(), prefix=prefix, recurse=recurse,
+            lambda m: m._parameters.items(),
+            prefix=prefix,
+            recurse=recurse,
             remove_duplicate=remove_duplicate,
         )
 
@@ -263,10 +270,13 @@ class Module:
         for _name, buf in self.named_buffers(recurse=recurse):
             yield buf
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         yield from self._named_members(
-            lambda m: m._buffers.items(), prefix=prefix, recurse=recurse,
+            lambda m: m._buffers.items(),
+            prefix=prefix,
+            recurse=recurse,
             remove_duplicate=remove_duplicate,
         )
 
@@ -285,8 +295,9 @@ class Module:
         for _name, module in self.named_modules():
             yield module
 
-    def named_modules(self, memo: set[Module] | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set[Module] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         if memo is None:
             memo = set()
         if self in memo:
@@ -395,8 +406,9 @@ class Module:
         return self
 
     # -- state dicts ----------------------------------------------------------------------------
-    def _save_to_state_dict(self, destination: dict[str, Any], prefix: str,
-                            keep_vars: bool) -> None:
+    def _save_to_state_dict(
+        self, destination: dict[str, Any], prefix: str, keep_vars: bool
+    ) -> None:
         for name, param in self._parameters.items():
             if param is not None:
                 destination[prefix + name] = param if keep_vars else param.detach()
@@ -404,8 +416,9 @@ class Module:
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
 
-    def state_dict(self, *, destination: Any = None, prefix: str = "",
-                   keep_vars: bool = False) -> Any:
+    def state_dict(
+        self, *, destination: Any = None, prefix: str = "", keep_vars: bool = False
+    ) -> Any:
         """Detached aliases of every parameter and persistent buffer, by dotted name."""
         if destination is None:
             destination = OrderedDict()
@@ -421,9 +434,14 @@ class Module:
                 )
         return destination
 
-    def _load_from_state_dict(self, state_dict: Mapping[str, Any], prefix: str,
-                              missing_keys: list[str], unexpected_keys: list[str],
-                              error_msgs: list[str]) -> None:
+    def _load_from_state_dict(
+        self,
+        state_dict: Mapping[str, Any],
+        prefix: str,
+        missing_keys: list[str],
+        unexpected_keys: list[str],
+        error_msgs: list[str],
+    ) -> None:
         persistent = {
             k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set
         }
@@ -461,15 +479,16 @@ class Module:
                 )
         for key in state_dict:
             if key.startswith(prefix):
-                input_name = key[len(prefix):].split(".", 1)
+                input_name = key[len(prefix) :].split(".", 1)
                 if len(input_name) > 1:
                     if input_name[0] not in self._modules:
                         unexpected_keys.append(key)
                 elif input_name[0] not in local_state:
                     unexpected_keys.append(key)
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
-                        assign: bool = False) -> _IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
+    ) -> _IncompatibleKeys:
         """Copy values in place under no_grad; strict mode reports missing and unexpected keys."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")

@@ -34,8 +34,12 @@ def _group_by_dtype(tensors: list[Tensor]) -> dict[Any, list[Tensor]]:
     return groups
 
 
-def get_total_norm(tensors: TensorOrTensors, norm_type: float | str = 2.0,
-                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+def get_total_norm(
+    tensors: TensorOrTensors,
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     """The norm of the per-tensor norms, i.e. the norm of all tensors viewed as one vector."""
     tensors = _as_list(tensors)
     norm_type = float(norm_type)
@@ -55,8 +59,9 @@ def get_total_norm(tensors: TensorOrTensors, norm_type: float | str = 2.0,
     return total
 
 
-def clip_grads_with_norm_(parameters: TensorOrTensors, max_norm: float, total_norm: Tensor,
-                          foreach: bool | None = None) -> None:
+def clip_grads_with_norm_(
+    parameters: TensorOrTensors, max_norm: float, total_norm: Tensor, foreach: bool | None = None
+) -> None:
     """Multiply every grad by ``min(max_norm / (total_norm + 1e-6), 1)``.
 
     There is no ``if``: the factor is applied even when it is 1, and it is slightly below 1
@@ -75,9 +80,13 @@ def clip_grads_with_norm_(parameters: TensorOrTensors, max_norm: float, total_no
                 g.mul_(clip_coef_clamped)  # type: ignore[attr-defined]
 
 
-def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float,
-                    norm_type: float | str = 2.0, error_if_nonfinite: bool = False,
-                    foreach: bool | None = None) -> Tensor:
+def clip_grad_norm_(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     """Scale grads in place so their total norm is at most ``max_norm``; returns the norm."""
     if isinstance(parameters, Tensor):
         params = [parameters]
@@ -96,9 +105,13 @@ def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float,
     return total_norm
 
 
-def clip_grad_norm(parameters: TensorOrTensors, max_norm: float,
-                   norm_type: float | str = 2.0, error_if_nonfinite: bool = False,
-                   foreach: bool | None = None) -> Tensor:
+def clip_grad_norm(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    norm_type: float | str = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     """Deprecated alias, kept for old programs (warns like torch)."""
     warnings.warn(
         "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
@@ -109,8 +122,9 @@ def clip_grad_norm(parameters: TensorOrTensors, max_norm: float,
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
-def clip_grad_value_(parameters: TensorOrTensors, clip_value: float,
-                     foreach: bool | None = None) -> None:
+def clip_grad_value_(
+    parameters: TensorOrTensors, clip_value: float, foreach: bool | None = None
+) -> None:
     """Clamp every grad in place to ``[-clip_value, clip_value]``."""
     clip_value = float(clip_value)
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
