@@ -1,0 +1,1 @@
+"""Tests of reference_impl; torch is unimportable here (see conftest.py)."""
