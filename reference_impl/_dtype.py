@@ -6,7 +6,8 @@ scalars): a lower tier only matters when it is of a higher *category* (bool < in
 
 from __future__ import annotations
 
-import builtins
+from builtins import bool as _bool
+from builtins import int as _int
 
 import numpy as np
 
@@ -25,7 +26,7 @@ class dtype:  # noqa: N801 - mirrors torch.dtype
         self.tensor_type = tensor_type
 
     @property
-    def category(self) -> int:
+    def category(self) -> _int:
         """0 bool, 1 integer, 2 floating: the order torch promotes across."""
         return 2 if self.is_floating_point else (0 if self.numpy.kind == "b" else 1)
 
@@ -35,7 +36,7 @@ class dtype:  # noqa: N801 - mirrors torch.dtype
         return self.tensor_type.removeprefix("torch.").removesuffix("Tensor")
 
     @property
-    def is_complex(self) -> bool:
+    def is_complex(self) -> _bool:
         return False
 
     def __repr__(self) -> str:
@@ -86,8 +87,7 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     if a is b:
         return a
     if a.category != b.category:
-        hi, lo = (a, b) if a.category > b.category else (b, a)
-        return hi
+        return a if a.category > b.category else b
     return from_numpy_dtype(np.promote_types(a.numpy, b.numpy))
 
 
@@ -95,12 +95,12 @@ def scalar_dtype(value: object) -> dtype:
     """The dtype a Python scalar takes as a wrapped number (floats take the default dtype)."""
     if isinstance(value, (np.bool_,)) or value is True or value is False:
         return bool
-    if isinstance(value, (np.integer, builtins.int)):  # `int` here is the dtype
+    if isinstance(value, (np.integer, _int)):  # `int` here is the dtype
         return int64
     return _default_dtype
 
 
-def _wrapped_dtype(category: int) -> dtype:
+def _wrapped_dtype(category: _int) -> dtype:
     return (bool, int64, _default_dtype)[category]
 
 
@@ -116,8 +116,10 @@ def result_type(*operands: object) -> dtype:
             tier, d = 2, _wrapped_dtype(op.dtype.category)
         else:
             tier, d = 2, scalar_dtype(op)
-        tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)  # type: ignore[arg-type]
-    return _combine(tiers[0], _combine(tiers[1], tiers[2]))
+        current = tiers[tier]
+        tiers[tier] = d if current is None else promote_types(current, d)
+    result = _combine(tiers[0], _combine(tiers[1], tiers[2]))
+    return _default_dtype if result is None else result
 
 
 def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:

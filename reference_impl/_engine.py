@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 def run_backward(
     root_edges: Sequence[Edge],
-    root_grads: Sequence[Tensor],
+    root_grads: Sequence[Tensor | None],
     *,
     keep_graph: bool,
     create_graph: bool,
@@ -61,7 +61,7 @@ def run_backward(
     pushed = itertools.count()
     with set_grad_enabled(create_graph):
         for (node, nr), grad in zip(root_edges, root_grads, strict=True):
-            if node is None or not should_run(node):
+            if node is None or grad is None or not should_run(node):
                 continue
             _add_to_buffer(buffers, node, nr, grad)
             if dependencies.get(id(node), 0) == 0 and not any(n is node for *_, n in ready):
@@ -72,11 +72,11 @@ def run_backward(
             grads = buffers.pop(id(node), [None] * max(node.num_outputs, 1))
             grads = _call_pre_hooks(node, grads, accumulate)
             for nr, index in captures.get(id(node), ()):
-                if accumulate:
-                    if grads[nr] is not None:
-                        accumulate_retained(inputs[index], grads[nr])  # type: ignore[index]
-                else:
-                    captured[index] = grads[nr]
+                arrived = grads[nr]
+                if not accumulate:
+                    captured[index] = arrived
+                elif arrived is not None and inputs is not None:
+                    accumulate_retained(inputs[index], arrived)
             if runnable is not None and id(node) not in runnable:
                 continue
             if isinstance(node, AccumulateGrad) and not accumulate:
@@ -176,17 +176,18 @@ def _call_pre_hooks(
     if node._tensor_pre_hooks:
         for nr, hooks in node._tensor_pre_hooks.items():
             for hook in list(hooks.values()):
-                if grads[nr] is None:
+                current = grads[nr]
+                if current is None:
                     continue
-                new = hook(grads[nr])
+                new = hook(current)
                 if new is not None:
-                    _check_hook_result(hook, grads[nr], new)
+                    _check_hook_result(hook, current, new)
                     grads[nr] = new
     if node._retains_grad:
         for nr, ref in node._retains_grad.items():
-            tensor = ref()
-            if tensor is not None and grads[nr] is not None and tensor._grad_fn is node:
-                accumulate_retained(tensor, grads[nr])
+            tensor, arrived = ref(), grads[nr]
+            if tensor is not None and arrived is not None and tensor._grad_fn is node:
+                accumulate_retained(tensor, arrived)
     if isinstance(node, AccumulateGrad) and node.variable._hooks and grads[0] is not None:
         for hook in list(node.variable._hooks.values()):
             new = hook(grads[0])

@@ -191,7 +191,7 @@ def _like(factory: Any) -> Any:
         requires_grad: bool = False,
         memory_format: Any = None,
     ) -> Tensor:
-        return factory(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)  # type: ignore[no-any-return]
+        return factory(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
     return like
 

@@ -106,8 +106,8 @@ divide = true_divide = div
 
 def floor_divide(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     if isinstance(other, Tensor):
-        return pw.NotImplemented.invoke(input, other)  # type: ignore[no-any-return]
-    return pw.NotImplemented.invoke(input, other=other)  # type: ignore[no-any-return]
+        return pw.NotImplemented.invoke(input, other)
+    return pw.NotImplemented.invoke(input, other=other)
 
 
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -178,7 +178,7 @@ def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
 
 def _unary(cls: Any) -> Any:
     def fn(input: Tensor) -> Tensor:  # noqa: A002
-        return cls.invoke(input)  # type: ignore[no-any-return]
+        return cls.invoke(input)
 
     return fn
 
@@ -327,7 +327,7 @@ def var_mean(
 ) -> tuple[Tensor, Tensor]:
     if isinstance(dim, bool):
         unbiased, dim = dim, None
-    return red.VarMeanBackward0.invoke(  # type: ignore[no-any-return]
+    return red.VarMeanBackward0.invoke(
         input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim
     )
 
@@ -481,7 +481,7 @@ stack = joining.stack
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    return vw.UnbindBackward0.invoke(input, dim=_wrap_dim(dim, input.ndim))  # type: ignore[no-any-return]
+    return vw.UnbindBackward0.invoke(input, dim=_wrap_dim(dim, input.ndim))
 
 
 def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
@@ -500,7 +500,7 @@ def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Ten
     cls = (
         vw.SplitBackward0 if isinstance(split_size_or_sections, int) else vw.SplitWithSizesBackward0
     )
-    return cls.invoke(input, dim=d, sizes=sizes)  # type: ignore[no-any-return]
+    return cls.invoke(input, dim=d, sizes=sizes)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002

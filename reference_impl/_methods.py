@@ -21,7 +21,7 @@ from ._unsupported import UnsupportedOp
 
 def _swap(fn: Any) -> Any:
     def reflected(self: Tensor, other: Any) -> Tensor:
-        return fn(as_tensor_arg(other), self)  # type: ignore[no-any-return]
+        return fn(as_tensor_arg(other), self)
 
     return reflected
 
@@ -48,8 +48,8 @@ def _inplace(cls: Any, *, scalar_param: str | None = None) -> Any:
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         if scalar_param is not None:
-            return cls.invoke_inplace(self, **{scalar_param: args[0]}, **kwargs)  # type: ignore[no-any-return]
-        return cls.invoke_inplace(self, *(as_tensor_arg(a) for a in args), **kwargs)  # type: ignore[no-any-return]
+            return cls.invoke_inplace(self, **{scalar_param: args[0]}, **kwargs)
+        return cls.invoke_inplace(self, *(as_tensor_arg(a) for a in args), **kwargs)
 
     return method
 
@@ -204,7 +204,7 @@ def _missing_method(self: Tensor, name: str) -> Any:
 
 def _iop(method_name: str) -> Any:
     def iop(self: Tensor, other: Any) -> Tensor:
-        return getattr(self, method_name)(other)  # type: ignore[no-any-return]
+        return getattr(self, method_name)(other)
 
     return iop
 
@@ -241,7 +241,6 @@ METHODS: dict[str, Any] = {
     "__and__": lambda self, other: Tensor._from_array(self._data & as_tensor_arg(other)._data),
     "__or__": lambda self, other: Tensor._from_array(self._data | as_tensor_arg(other)._data),
     "__getitem__": _getitem,
-    "__getattr__": _missing_method,
     "__setitem__": indexing.setitem,
     "__iadd__": _iop("add_"),
     "__isub__": _iop("sub_"),

@@ -8,7 +8,7 @@ import math
 class Size(tuple):
     __slots__ = ()
 
-    def __new__(cls, dims=()):  # type: ignore[no-untyped-def]
+    def __new__(cls, dims=()):
         return super().__new__(cls, (int(d) for d in dims))
 
     def numel(self) -> int:
@@ -17,11 +17,11 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(d) for d in self)}])"
 
-    def __getitem__(self, item):  # type: ignore[no-untyped-def]
+    def __getitem__(self, item):
         out = super().__getitem__(item)
         return Size(out) if isinstance(item, slice) else out
 
-    def __add__(self, other):  # type: ignore[no-untyped-def]
+    def __add__(self, other):
         return Size(tuple(self) + tuple(other))
 
 

@@ -16,7 +16,7 @@ def vector_norm(
     *,
     dtype: Any = None,
 ) -> Tensor:
-    return LinalgVectorNormBackward0.invoke(x, ord=ord, dim=dim, keepdim=keepdim)  # type: ignore[no-any-return]
+    return LinalgVectorNormBackward0.invoke(x, ord=ord, dim=dim, keepdim=keepdim)
 
 
 def norm(x: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002

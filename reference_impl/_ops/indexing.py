@@ -83,11 +83,12 @@ class SliceBackwardBackward0(EmbedBackward):
 
 def embed(grad: Tensor, shape: tuple[int, ...], key: Any) -> Tensor:
     """Scatter ``grad`` into zeros of ``shape`` at ``key`` (named as torch names the op)."""
+    cls: type[EmbedBackward]
     if _is_basic(key):
         cls = SliceBackwardBackward0 if isinstance(key[-1], slice) else SelectBackwardBackward0
     else:
         cls = EmbedBackward
-    return cls.invoke(grad, shape=tuple(shape), key=key)  # type: ignore[no-any-return]
+    return cls.invoke(grad, shape=tuple(shape), key=key)
 
 
 def _is_basic(key: Any) -> bool:

@@ -326,7 +326,7 @@ class NllLossBackwardBackward0(Op):
         moved = out2.reshape(*(s for i, s in enumerate(lp_shape) if i != 1), n_classes)
         return np.moveaxis(moved, -1, 1)
 
-    def backward(self, gg: Tensor) -> tuple[Tensor, Tensor | None]:  # type: ignore[override]
+    def backward(self, gg: Tensor) -> tuple[Tensor, Tensor | None]:
         meta, reduction, denominator = self.args
         lp_shape, target_shape, safe, wt, squeeze, valid = meta
         ggd = gg._data if squeeze else np.moveaxis(gg._data, 1, -1).reshape(-1, lp_shape[1])

@@ -57,7 +57,7 @@ class Binary(Op):
     def compute(self, a: np.ndarray, b: np.ndarray, **params: Any) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         grads = self.vjp(grad)
         return tuple(
             None if g is None else unbroadcast(g, shape)
@@ -133,11 +133,11 @@ class DivBackward1(Op):
 
 
 def mul_scalar(t: Tensor, s: Any) -> Tensor:
-    return MulBackward1.invoke(t, other=s)  # type: ignore[no-any-return]
+    return MulBackward1.invoke(t, other=s)
 
 
 def div_scalar(t: Tensor, s: Any) -> Tensor:
-    return DivBackward1.invoke(t, other=s)  # type: ignore[no-any-return]
+    return DivBackward1.invoke(t, other=s)
 
 
 class DivBackward0(Binary):
@@ -186,7 +186,7 @@ class NotImplemented(Op):  # noqa: A001 - torch's node name for floor_divide
 
 
 class MaximumBackward0(Binary):
-    pick_first = staticmethod(np.greater)
+    pick_first: Any = staticmethod(np.greater)
 
     def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.save_input("self", 0)
@@ -203,7 +203,7 @@ class MaximumBackward0(Binary):
 
 
 class MinimumBackward0(MaximumBackward0):
-    pick_first = staticmethod(np.less)
+    pick_first: Any = staticmethod(np.less)
 
 
 def _const(values: np.ndarray, like: Tensor) -> Tensor:
@@ -495,10 +495,9 @@ class ClampBackward1(Op):
             out = np.maximum(out, min)
         if max is not None:
             out = np.minimum(out, max)
-        return np.asarray(
-            out,
-            dtype=dt.result_type(self._inputs[0], *(b for b in self.bounds if b is not None)).numpy,
-        )  # type: ignore[index]
+        assert self._inputs is not None
+        bounds = (b for b in self.bounds if b is not None)
+        return np.asarray(out, dtype=dt.result_type(self._inputs[0], *bounds).numpy)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         x = self.saved("self")._data

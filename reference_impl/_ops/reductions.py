@@ -141,7 +141,7 @@ class MeanBackward1(Op):
 class _EvenlyDistributed(Op):
     """Full max/min: the gradient is shared evenly by every element equal to the extremum."""
 
-    reduce = staticmethod(np.max)
+    reduce: Any = staticmethod(np.max)
 
     def forward(self, a: np.ndarray) -> np.ndarray:
         if a.size == 0:
@@ -161,18 +161,18 @@ class _EvenlyDistributed(Op):
 
 
 class MaxBackward1(_EvenlyDistributed):
-    reduce = staticmethod(np.max)
+    reduce: Any = staticmethod(np.max)
 
 
 class MinBackward1(_EvenlyDistributed):
-    reduce = staticmethod(np.min)
+    reduce: Any = staticmethod(np.min)
 
 
 class MaxBackward0(Op):
     """max(dim) -> (values, indices); the gradient goes to the selected index only."""
 
     nondifferentiable_outputs = (1,)
-    arg = staticmethod(np.argmax)
+    arg: Any = staticmethod(np.argmax)
 
     def forward(
         self, a: np.ndarray, dim: int, keepdim: bool = False
@@ -222,11 +222,11 @@ def _arange_along(shape: tuple[int, ...], axis: int, removed: int) -> np.ndarray
 
 
 class MinBackward0(MaxBackward0):
-    arg = staticmethod(np.argmin)
+    arg: Any = staticmethod(np.argmin)
 
 
 class AmaxBackward0(Op):
-    reduce = staticmethod(np.max)
+    reduce: Any = staticmethod(np.max)
 
     def forward(self, a: np.ndarray, dim: Any = (), keepdim: bool = False) -> np.ndarray:
         self.dims = _dims_or_all(dim, a.ndim)
@@ -247,7 +247,7 @@ class AmaxBackward0(Op):
 
 
 class AminBackward0(AmaxBackward0):
-    reduce = staticmethod(np.min)
+    reduce: Any = staticmethod(np.min)
 
 
 def _prod_others(x: np.ndarray, axis: int | None) -> np.ndarray:
@@ -429,7 +429,7 @@ class VarMeanBackward0(_Moments):
         self,
         a: np.ndarray,
         dim: Any = None,
-        correction: float = 1,  # type: ignore[override]
+        correction: float = 1,
         keepdim: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         var = super().forward(a, dim, correction, keepdim)
@@ -437,7 +437,7 @@ class VarMeanBackward0(_Moments):
         mean = np.asarray(a.mean(axis=self.dims, keepdims=keepdim), dtype=a.dtype)
         return var, mean
 
-    def backward(self, grad_var: Tensor, grad_mean: Tensor) -> tuple[Tensor]:  # type: ignore[override]
+    def backward(self, grad_var: Tensor, grad_mean: Tensor) -> tuple[Tensor]:
         (from_var,) = super().backward(grad_var)
         shape = tuple(self.saved("self").shape)
         from_mean = div_scalar(

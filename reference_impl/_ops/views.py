@@ -21,7 +21,7 @@ class ViewOp(Op):
     """An op whose forward returns a NumPy view of its (single) input."""
 
     @classmethod
-    def invoke(cls, t: Tensor, **params: Any) -> Tensor:  # type: ignore[override]
+    def invoke(cls, t: Tensor, **params: Any) -> Tensor:
         out: Tensor = super().invoke(t, **params)
         if t._view is None:
             out._view = ViewInfo(t, ((cls, params),))
@@ -121,7 +121,7 @@ class SqueezeBackward1(ViewOp):
 class SqueezeBackward2(SqueezeBackward1):
     """squeeze(dims) with a tuple of dims."""
 
-    def forward(self, a: np.ndarray, dim: Any) -> np.ndarray:  # type: ignore[override]
+    def forward(self, a: np.ndarray, dim: Any) -> np.ndarray:
         self.shape = a.shape
         dims = tuple(d for d in dim if a.shape[d] == 1)
         return np.squeeze(a, dims) if dims else a[...]
@@ -255,7 +255,7 @@ class _MultiViewOp(Op):
     """
 
     @classmethod
-    def invoke(cls, t: Tensor, **params: Any) -> tuple[Tensor, ...]:  # type: ignore[override]
+    def invoke(cls, t: Tensor, **params: Any) -> tuple[Tensor, ...]:
         outs: tuple[Tensor, ...] = super().invoke(t, **params)
         base = t if t._view is None else t._view.base
         prefix = () if t._view is None else t._view.steps
@@ -281,14 +281,14 @@ class SplitBackward0(_MultiViewOp):
         )
 
     @classmethod
-    def view_steps(cls, t: Tensor, dim: int, sizes: tuple[int, ...]) -> list[Any]:  # type: ignore[override]
+    def view_steps(cls, t: Tensor, dim: int, sizes: tuple[int, ...]) -> list[Any]:
         bounds = np.cumsum((0, *sizes))
         return [
             (SliceBackward0, {"dim": dim, "start": int(s), "stop": int(e), "step": 1})
             for s, e in zip(bounds[:-1], bounds[1:], strict=True)
         ]
 
-    def backward(self, *grads: Tensor | None) -> tuple[Tensor]:  # type: ignore[override]
+    def backward(self, *grads: Tensor | None) -> tuple[Tensor]:
         from .joining import cat
 
         return (cat(list(grads), self.dim),)
@@ -304,10 +304,10 @@ class UnbindBackward0(_MultiViewOp):
         return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
 
     @classmethod
-    def view_steps(cls, t: Tensor, dim: int) -> list[Any]:  # type: ignore[override]
+    def view_steps(cls, t: Tensor, dim: int) -> list[Any]:
         return [(SelectBackward0, {"dim": dim, "index": i}) for i in range(t.shape[dim])]
 
-    def backward(self, *grads: Tensor | None) -> tuple[Tensor]:  # type: ignore[override]
+    def backward(self, *grads: Tensor | None) -> tuple[Tensor]:
         from .joining import stack
 
         return (stack(list(grads), self.dim),)

@@ -123,7 +123,7 @@ def backward(
         edges,
         grads,
         keep_graph=retain_graph,
-        create_graph=create_graph,  # type: ignore[arg-type]
+        create_graph=create_graph,
         inputs=inputs,
         accumulate=True,
     )
@@ -162,7 +162,7 @@ def grad(
         edges,
         grads,
         keep_graph=retain_graph,
-        create_graph=create_graph,  # type: ignore[arg-type]
+        create_graph=create_graph,
         inputs=ins,
         accumulate=False,
     )

@@ -128,7 +128,7 @@ def _user_backward(cls: type[Function]) -> Callable[..., Any] | None:
     for name in ("backward", "vjp"):
         fn = getattr(cls, name)
         if fn is not _unimplemented:
-            return fn  # type: ignore[no-any-return]
+            return fn
     return None
 
 
@@ -152,10 +152,10 @@ class Function(metaclass=FunctionMeta):
     """Subclass with static ``forward`` and ``backward``; call with ``.apply(*args)``."""
 
     _backward_cls: type[BackwardCFunction]
-    forward: Callable[..., Any] = staticmethod(_unimplemented)  # type: ignore[assignment]
-    backward: Callable[..., Any] = staticmethod(_unimplemented)  # type: ignore[assignment]
-    vjp: Callable[..., Any] = staticmethod(_unimplemented)  # type: ignore[assignment]
-    setup_context: Callable[..., Any] = staticmethod(_default_setup_context)  # type: ignore[assignment]
+    forward: Callable[..., Any] = staticmethod(_unimplemented)
+    backward: Callable[..., Any] = staticmethod(_unimplemented)
+    vjp: Callable[..., Any] = staticmethod(_unimplemented)
+    setup_context: Callable[..., Any] = staticmethod(_default_setup_context)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError(
@@ -177,7 +177,7 @@ class Function(metaclass=FunctionMeta):
 
 
 def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
-    node = cls._backward_cls.__new__(cls._backward_cls)
+    node: BackwardCFunction = object.__new__(cls._backward_cls)
     is_tensor = tuple(isinstance(a, Tensor) for a in args)
     node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     recording = is_grad_enabled() and any(node.needs_input_grad)

@@ -15,15 +15,15 @@ from .._tensor import Tensor
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    return input.relu_() if inplace else F.relu(input)  # type: ignore[attr-defined,no-any-return]
+    return input.relu_() if inplace else F.relu(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    return F.sigmoid(input)  # type: ignore[no-any-return]
+    return F.sigmoid(input)
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
-    return F.tanh(input)  # type: ignore[no-any-return]
+    return F.tanh(input)
 
 
 def softmax(
@@ -33,7 +33,7 @@ def softmax(
     dtype: Any = None,
 ) -> Tensor:
     x = input if dtype is None else input.to(dtype)
-    return nn_ops.SoftmaxBackward0.invoke(x, dim=_implicit_dim(x, dim))  # type: ignore[no-any-return]
+    return nn_ops.SoftmaxBackward0.invoke(x, dim=_implicit_dim(x, dim))
 
 
 def log_softmax(
@@ -43,7 +43,7 @@ def log_softmax(
     dtype: Any = None,
 ) -> Tensor:
     x = input if dtype is None else input.to(dtype)
-    return nn_ops.LogSoftmaxBackward0.invoke(x, dim=_implicit_dim(x, dim))  # type: ignore[no-any-return]
+    return nn_ops.LogSoftmaxBackward0.invoke(x, dim=_implicit_dim(x, dim))
 
 
 def _implicit_dim(x: Tensor, dim: int | None) -> int:
@@ -63,18 +63,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     wt = weight.t()
     if input.ndim == 2:
         if bias is None:
-            return input.mm(wt)  # type: ignore[no-any-return]
-        return nn_ops.AddmmBackward0.invoke(bias, input, wt)  # type: ignore[no-any-return]
+            return input.mm(wt)
+        return nn_ops.AddmmBackward0.invoke(bias, input, wt)
     if input.ndim == 1:
         if bias is None:
-            return SqueezeBackward4.invoke(input.unsqueeze(0).mm(wt), dim=(0,))  # type: ignore[no-any-return]
+            return SqueezeBackward4.invoke(input.unsqueeze(0).mm(wt), dim=(0,))
         out = nn_ops.AddmmBackward0.invoke(bias, input.view(1, -1), wt)
-        return out.view(weight.shape[0])  # type: ignore[no-any-return]
+        return out.view(weight.shape[0])
     lead = tuple(input.shape[:-1])
     rows = input.reshape(-1, input.shape[-1])
     if bias is None:
-        return UnsafeViewBackward0.invoke(rows.mm(wt), shape=(*lead, weight.shape[0]))  # type: ignore[no-any-return]
-    return nn_ops.AddmmBackward0.invoke(bias, rows, wt).view(*lead, weight.shape[0])  # type: ignore[no-any-return]
+        return UnsafeViewBackward0.invoke(rows.mm(wt), shape=(*lead, weight.shape[0]))
+    return nn_ops.AddmmBackward0.invoke(bias, rows, wt).view(*lead, weight.shape[0])
 
 
 def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
@@ -104,7 +104,7 @@ def mse_loss(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     from .._ops.base import is_expandable_to  # noqa: F401
 
-    return nn_ops.MseLossBackward0.invoke(input, target, reduction=reduction)  # type: ignore[no-any-return]
+    return nn_ops.MseLossBackward0.invoke(input, target, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -117,7 +117,7 @@ def binary_cross_entropy_with_logits(
     pos_weight: Tensor | None = None,
 ) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    return nn_ops.BinaryCrossEntropyWithLogitsBackward0.invoke(  # type: ignore[no-any-return]
+    return nn_ops.BinaryCrossEntropyWithLogitsBackward0.invoke(
         input,
         target,
         weight=None if weight is None else weight._data,
@@ -136,7 +136,7 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    return nn_ops.NllLossBackward0.invoke(  # type: ignore[no-any-return]
+    return nn_ops.NllLossBackward0.invoke(
         input,
         target=target._data,
         weight=None if weight is None else weight._data,
@@ -211,7 +211,7 @@ def _soft_cross_entropy(
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     d = (input - target).abs()
-    return d.mean() if reduction == "mean" else d.sum() if reduction == "sum" else d  # type: ignore[no-any-return]
+    return d.mean() if reduction == "mean" else d.sum() if reduction == "sum" else d
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002

@@ -20,7 +20,7 @@ from .._tensor import Tensor
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     """Write ``values`` in place without recording history (torch wraps init in no_grad)."""
     with no_grad():
-        tensor.copy_(Tensor._from_array(np.asarray(values, dtype=tensor._data.dtype)))  # type: ignore[attr-defined]
+        tensor.copy_(Tensor._from_array(np.asarray(values, dtype=tensor._data.dtype)))
     return tensor
 
 

@@ -224,7 +224,7 @@ class Optimizer:
                 if key == "step":
                     return value
                 if param.is_floating_point():
-                    return value.to(param.dtype)  # type: ignore[attr-defined]
+                    return value.to(param.dtype)
                 return value
             if isinstance(value, dict):
                 return {k: cast(param, v, key=k) for k, v in value.items()}

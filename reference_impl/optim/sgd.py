@@ -30,11 +30,11 @@ class SGD(Optimizer):
     ) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        if lr < 0.0:  # type: ignore[operator]
+        if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:  # type: ignore[operator]
+        if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {
             "lr": lr,
@@ -123,7 +123,7 @@ def sgd(
     lr = _to_scalar(lr)
     weight_decay = _to_scalar(weight_decay)
     for i, param in enumerate(params):
-        grad: Any = d_p_list[i] if not maximize else -d_p_list[i]  # type: ignore[operator]
+        grad: Any = d_p_list[i] if not maximize else -d_p_list[i]
         if weight_decay != 0:
             grad = grad.add(param, alpha=weight_decay)
         if momentum != 0:
@@ -132,6 +132,6 @@ def sgd(
                 buf = grad.detach().clone()
                 momentum_buffer_list[i] = buf
             else:
-                buf.mul_(momentum).add_(grad, alpha=1 - dampening)  # type: ignore[attr-defined]
+                buf.mul_(momentum).add_(grad, alpha=1 - dampening)
             grad = grad.add(buf, alpha=momentum) if nesterov else buf
-        param.add_(grad, alpha=-lr)  # type: ignore[attr-defined]
+        param.add_(grad, alpha=-lr)

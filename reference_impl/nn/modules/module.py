@@ -357,7 +357,7 @@ class Module:
                         p.grad.detach_()
                     else:
                         p.grad.requires_grad_(False)
-                    p.grad.zero_()  # type: ignore[attr-defined]
+                    p.grad.zero_()
 
     # -- dtype conversion -----------------------------------------------------------------------
     def _apply(self, fn: Callable[[Tensor], Tensor]) -> Module:
@@ -391,16 +391,16 @@ class Module:
                 "nn.Module.to only accepts floating point or complex dtypes, but got desired "
                 f"dtype={dtype}"
             )
-        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)  # type: ignore[attr-defined]
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def float(self) -> Module:
-        return self._apply(lambda t: t.float() if t.is_floating_point() else t)  # type: ignore[attr-defined]
+        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self) -> Module:
-        return self._apply(lambda t: t.double() if t.is_floating_point() else t)  # type: ignore[attr-defined]
+        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def half(self) -> Module:
-        return self._apply(lambda t: t.half() if t.is_floating_point() else t)  # type: ignore[attr-defined]
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def cpu(self) -> Module:
         return self
@@ -461,7 +461,7 @@ class Module:
                 )
                 continue
             if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
-                value = value[0]  # type: ignore[index]
+                value = value[0]
             if value.shape != param.shape:
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {value.shape!r} from "
@@ -470,7 +470,7 @@ class Module:
                 continue
             try:
                 with no_grad():
-                    param.copy_(value)  # type: ignore[attr-defined]
+                    param.copy_(value)
             except Exception as ex:  # torch reports any copy failure this way
                 error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model '

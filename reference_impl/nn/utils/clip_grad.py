@@ -77,7 +77,7 @@ def clip_grads_with_norm_(
         clip_coef_clamped = _functions.clamp(clip_coef, max=1.0)
         for group in _group_by_dtype(grads).values():
             for g in group:
-                g.mul_(clip_coef_clamped)  # type: ignore[attr-defined]
+                g.mul_(clip_coef_clamped)
 
 
 def clip_grad_norm_(
@@ -130,4 +130,4 @@ def clip_grad_value_(
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     with no_grad():
         for g in grads:
-            g.clamp_(min=-clip_value, max=clip_value)  # type: ignore[attr-defined]
+            g.clamp_(min=-clip_value, max=clip_value)
