@@ -287,49 +287,30 @@ def _correction(unbiased: Any, correction: Any) -> float:
     return 1.0 if unbiased else 0.0
 
 
-def var(
-    input: Tensor,
-    dim: Any = None,
-    unbiased: Any = None,
-    keepdim: bool = False,
-    *,  # noqa: A002
-    correction: Any = None,
-) -> Tensor:
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    return red.VarBackward0.invoke(
-        input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim
-    )
+def _moments(node: Any) -> Any:
+    """var/std/var_mean share torch's signature: (dim, unbiased, keepdim, *, correction), where a
+    bool in the dim position means ``unbiased``."""
+
+    def fn(
+        input: Tensor,  # noqa: A002
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Any:
+        if isinstance(dim, bool):
+            unbiased, dim = dim, None
+        return node.invoke(
+            input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim
+        )
+
+    return fn
 
 
-def std(
-    input: Tensor,
-    dim: Any = None,
-    unbiased: Any = None,
-    keepdim: bool = False,
-    *,  # noqa: A002
-    correction: Any = None,
-) -> Tensor:
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    return red.StdBackward0.invoke(
-        input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim
-    )
-
-
-def var_mean(
-    input: Tensor,
-    dim: Any = None,
-    unbiased: Any = None,
-    keepdim: bool = False,
-    *,  # noqa: A002
-    correction: Any = None,
-) -> tuple[Tensor, Tensor]:
-    if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    return red.VarMeanBackward0.invoke(
-        input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim
-    )
+var = _moments(red.VarBackward0)
+std = _moments(red.StdBackward0)
+var_mean = _moments(red.VarMeanBackward0)
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002

@@ -68,6 +68,14 @@ class Op(Node):
             t = CloneBackward0.invoke(t)
         self._saved[name] = self._make_saved(t)
 
+    def save_for_product(self, first: str, second: str) -> None:
+        """For a bilinear op (mul, mm, mv, dot, bmm): each input's gradient needs the *other*
+        input, and torch saves only what the requested gradients need."""
+        if self.needs_input_grad[0]:
+            self.save_input(second, 1)
+        if self.needs_input_grad[1]:
+            self.save_input(first, 0)
+
     def save_result(self, name: str, index: int = 0) -> None:
         """Keep output ``index`` for backward (saved once the output tensor exists)."""
         self._save_results.append((name, index))

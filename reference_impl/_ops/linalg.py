@@ -44,10 +44,7 @@ class MmBackward0(Op):
                 f"{b.shape[0]}x{b.shape[1]})"
             )
         _same_dtype("mm", a, b)
-        if self.needs_input_grad[0]:
-            self.save_input("mat2", 1)
-        if self.needs_input_grad[1]:
-            self.save_input("self", 0)
+        self.save_for_product("self", "mat2")
         return a @ b
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -66,10 +63,7 @@ class MvBackward0(Op):
                 f"({v.shape[0]})"
             )
         _same_dtype("mv", a, v)
-        if self.needs_input_grad[0]:
-            self.save_input("vec", 1)
-        if self.needs_input_grad[1]:
-            self.save_input("self", 0)
+        self.save_for_product("self", "vec")
         return a @ v
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -91,10 +85,7 @@ class DotBackward0(Op):
                 f"{a.shape[0]} and {b.shape[0]} elements respectively"
             )
         _same_dtype("dot", a, b)
-        if self.needs_input_grad[0]:
-            self.save_input("tensor", 1)
-        if self.needs_input_grad[1]:
-            self.save_input("self", 0)
+        self.save_for_product("self", "tensor")
         return np.asarray(a @ b)
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -115,10 +106,7 @@ class BmmBackward0(Op):
                 f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]."
             )
         _same_dtype("bmm", a, b)
-        if self.needs_input_grad[0]:
-            self.save_input("mat2", 1)
-        if self.needs_input_grad[1]:
-            self.save_input("self", 0)
+        self.save_for_product("self", "mat2")
         return a @ b
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:

@@ -96,11 +96,7 @@ class SubBackward0(Binary):
 
 class MulBackward0(Binary):
     def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # torch saves only what the requested gradients need.
-        if self.needs_input_grad[0]:
-            self.save_input("other", 1)
-        if self.needs_input_grad[1]:
-            self.save_input("self", 0)
+        self.save_for_product("self", "other")
         return a * b
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
