@@ -102,7 +102,6 @@ def mse_loss(
             stacklevel=2,
         )
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    from .._ops.base import is_expandable_to  # noqa: F401
 
     return nn_ops.MseLossBackward0.invoke(input, target, reduction=reduction)
 
