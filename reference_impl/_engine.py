@@ -18,11 +18,9 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ._accumulate import accumulate_retained
 from ._grad_mode import set_grad_enabled
-from ._node import AccumulateGrad, Edge, Node
+from ._node import AccumulateGrad, Edge, Node, gradient_edge
 from ._size import shape_str
 
 if TYPE_CHECKING:
@@ -40,8 +38,6 @@ def run_backward(
 ) -> list[Tensor | None]:
     """Run the graph backwards. Returns the gradients arriving at ``inputs`` when not
     accumulating (autograd.grad); otherwise fills ``.grad`` fields."""
-    from ._node import gradient_edge
-
     dependencies = _count_dependencies(root_edges)
     input_edges = [gradient_edge(t) for t in inputs] if inputs is not None else None
     runnable = _nodes_to_run(root_edges, input_edges, accumulate) if input_edges else None
@@ -253,10 +249,3 @@ def _validate_outputs(node: Node, outputs: list[Tensor | None]) -> list[Tensor |
             grad = grad.to(dtype)
         result.append(grad)
     return result
-
-
-def zeros_for(meta: tuple[tuple[int, ...], Any]) -> Tensor:
-    from ._tensor import Tensor
-
-    shape, dtype = meta
-    return Tensor._from_array(np.zeros(shape, dtype=dtype.numpy))
