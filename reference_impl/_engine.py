@@ -7,8 +7,9 @@
    result into the buffer of the node it feeds. A node is ready once all its incoming edges
    have delivered.
 
-With ``inputs`` given, only nodes on a path to an input run, and the gradients arriving at
-the inputs are captured (autograd.grad) or accumulated into ``.grad`` (backward(inputs=...)).
+With ``inputs`` given, only nodes on a path to an input run; autograd.grad captures the
+gradients arriving at the inputs, backward(inputs=...) runs the input nodes too and lets
+AccumulateGrad / retain_grad fill ``.grad``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def run_backward(
     # id(node) -> [(output_nr, index into inputs)] for gradients captured on arrival.
     captures: dict[int, list[tuple[int, int]]] = {}
     for i, (node, nr) in enumerate(input_edges or ()):
-        if node is not None and not (accumulate and isinstance(node, AccumulateGrad)):
+        if node is not None and not accumulate:
             captures.setdefault(id(node), []).append((nr, i))
     captured: list[Tensor | None] = [None] * len(input_edges or ())
 
@@ -56,8 +57,10 @@ def run_backward(
     ready: list[tuple[int, int, Node]] = []
     pushed = itertools.count()
     with set_grad_enabled(create_graph):
+        # Roots are always queued: even off every path to ``inputs`` their tensor hooks (and
+        # retain_grad) see the root gradient, as in torch; only runnable nodes then execute.
         for (node, nr), grad in zip(root_edges, root_grads, strict=True):
-            if node is None or grad is None or not should_run(node):
+            if node is None or grad is None:
                 continue
             _add_to_buffer(buffers, node, nr, grad)
             if dependencies.get(id(node), 0) == 0 and not any(n is node for *_, n in ready):
@@ -68,11 +71,7 @@ def run_backward(
             grads = buffers.pop(id(node), [None] * max(node.num_outputs, 1))
             grads = _call_pre_hooks(node, grads, accumulate)
             for nr, index in captures.get(id(node), ()):
-                arrived = grads[nr]
-                if not accumulate:
-                    captured[index] = arrived
-                elif arrived is not None and inputs is not None:
-                    accumulate_retained(inputs[index], arrived)
+                captured[index] = grads[nr]
             if runnable is not None and id(node) not in runnable:
                 continue
             if isinstance(node, AccumulateGrad) and not accumulate:
@@ -98,11 +97,12 @@ def run_backward(
 def _nodes_to_run(
     root_edges: Sequence[Edge], input_edges: Sequence[Edge], accumulate: bool
 ) -> set[int]:
-    """With ``inputs``: the nodes on a path to an input, plus leaf accumulators when
-    accumulating (backward(inputs=...) still fills leaf ``.grad``)."""
+    """With ``inputs``: the nodes on a path to an input. For backward(inputs=...) the input
+    nodes run too (torch marks them needed): leaves accumulate, non-leaf grad_fns run (and free
+    their saved tensors) while retain_grad fills the input's ``.grad``."""
     runnable = _needed_nodes(root_edges, input_edges)
     if accumulate:
-        runnable.update(id(n) for n, _ in input_edges if isinstance(n, AccumulateGrad))
+        runnable.update(id(n) for n, _ in input_edges if n is not None)
     return runnable
 
 

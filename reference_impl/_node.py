@@ -126,7 +126,7 @@ class AccumulateGrad(Node):
         from ._accumulate import accumulate_into_grad
 
         (grad,) = grads
-        if grad is not None:
+        if grad is not None and self.variable._requires_grad:
             accumulate_into_grad(self.variable, grad)
             for hook in list(self.variable._post_accumulate_hooks.values()):
                 returned = hook(self.variable)

@@ -29,8 +29,9 @@ _ANOMALY_HINT = (
 
 
 def node_short_name(name: str) -> str:
-    """``SigmoidBackward0`` -> ``Sigmoid``, as in torch's "output 0 of Sigmoid"."""
-    return re.sub(r"Backward\d*$", "", name)
+    """``SigmoidBackward0`` -> ``Sigmoid`` but ``PowBackward1`` -> ``Pow1``: torch drops
+    "Backward" and an overload number 0 only ("output 0 of Pow1")."""
+    return re.sub(r"Backward(0?)(\d*)$", r"\2", name)
 
 
 class SavedTensor:

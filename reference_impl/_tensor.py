@@ -233,7 +233,7 @@ class Tensor:
         if self._view_guard is not None and base.requires_grad:
             raise self._view_guard.base_modified()
         self._view_version = self._version_counter.value
-        if base.requires_grad and base._grad_fn is not None:
+        if base.requires_grad:
             AsStridedBackward0.rebase_view(self, view)
 
     @property

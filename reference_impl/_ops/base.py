@@ -76,6 +76,11 @@ class Op(Node):
         if self.needs_input_grad[1]:
             self.save_input(first, 0)
 
+    def save_constant(self, name: str, array: np.ndarray) -> None:
+        """Keep a non-differentiable array (where's condition) the way torch keeps it: as a
+        saved tensor, so it is freed after backward like any other."""
+        self._saved[name] = SavedTensor(Tensor._from_array(array))
+
     def save_result(self, name: str, index: int = 0) -> None:
         """Keep output ``index`` for backward (saved once the output tensor exists)."""
         self._save_results.append((name, index))
@@ -209,6 +214,8 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     shape = tuple(shape)
     if tuple(grad.shape) == shape:
         return grad
+    if shape == ():  # torch's sum_to: a full sum (SumBackward0 under create_graph)
+        return grad.sum()
     lead = grad.ndim - len(shape)
     dims = list(range(lead)) + [
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1

@@ -566,18 +566,14 @@ class WhereBackward0(Binary):
     """where(condition, self, other); the condition is a parameter (it has no gradient)."""
 
     def compute(self, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:
-        self.condition = condition
+        self.save_constant("condition", condition)
         return np.where(condition, a, b)
 
-    def forward(self, a: np.ndarray, b: np.ndarray, **params: Any) -> np.ndarray:
-        out = super().forward(a, b, **params)
-        self.shapes = (a.shape, b.shape)
-        return out
-
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        condition = self.saved("condition")._data
         zero = _const(np.zeros((), bool), grad)
-        ga = where_const(self.condition, grad, zero) if self.needs_input_grad[0] else None
-        gb = where_const(self.condition, zero, grad) if self.needs_input_grad[1] else None
+        ga = where_const(condition, grad, zero) if self.needs_input_grad[0] else None
+        gb = where_const(condition, zero, grad) if self.needs_input_grad[1] else None
         return ga, gb
 
 

@@ -86,10 +86,14 @@ def _root_edges(outputs: Sequence[Tensor]) -> list[Any]:
     return edges
 
 
-def _check_inputs(inputs: Sequence[Tensor]) -> None:
+def _check_inputs(inputs: Sequence[Tensor], retain: bool = False) -> None:
+    """Inputs must require grad. backward(inputs=...) also retains their grads (torch calls
+    ``retain_grad()`` on each, so a non-leaf input's ``.grad`` fills and stays retained)."""
     for t in inputs:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element of inputs, got {type(t).__name__}")
+        if retain:
+            t.retain_grad()
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
 
@@ -116,7 +120,7 @@ def backward(
         retain_graph = create_graph
     edges = _root_edges(outputs)
     if inputs is not None:
-        _check_inputs(inputs)
+        _check_inputs(inputs, retain=True)
     if create_graph:  # torch's TORCH_WARN_ONCE: once per process unless warn-always
         warn_once(CREATE_GRAPH_CYCLE_WARNING, stacklevel=3)
     run_backward(
