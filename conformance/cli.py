@@ -30,6 +30,7 @@ from conformance.summary import failures, format_summary
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_OUT = "results/run.jsonl"
+BAD = ("fail", "error")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,9 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=DEFAULT_OUT, help=f"JSON Lines results (default {DEFAULT_OUT})"
     )
     run.add_argument("--resume", action="store_true", help="keep --out and skip its finished cases")
+    run.add_argument(
+        "--generated", type=int, default=0, metavar="N", help="also run N generated programs"
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no failure list, no progress")
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print each failure's full comparison"
+    )
+    run.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also write a report (.html, .json, .csv, .parquet, .xml JUnit, .md); repeatable",
     )
 
     listing = commands.add_parser("list", help="list case ids, areas and tags")
@@ -85,7 +96,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--cases", default=None, help=f"catalogue package (default {DEFAULT_PACKAGE})"
     )
     show.add_argument("--config", default=None, help="TOML settings (default: ./pyproject.toml)")
+    _report_and_gate_commands(commands)
     return parser
+
+
+def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from conformance.gate import DEFAULT_FACTOR, DEFAULT_FLOORS
+
+    report = commands.add_parser("report", help="render a results file as HTML and exports")
+    report.add_argument("results", nargs="?", default=DEFAULT_OUT, help="JSON Lines results")
+    report.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="output file; the suffix picks the format (.html .json .csv .parquet .xml .md)",
+    )
+    report.add_argument(
+        "--reproducers",
+        choices=("failing", "all", "none"),
+        default="failing",
+        help="embed reproducer scripts for cases that did not pass (default), all, or none",
+    )
+
+    gate = commands.add_parser("gate", help="compare a results file with a committed baseline")
+    gate.add_argument("results", nargs="?", default=DEFAULT_OUT, help="JSON Lines results")
+    gate.add_argument("--baseline", required=True, help="baseline JSON file")
+    gate.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="record the cases of this run in the baseline (others are kept)",
+    )
+    gate.add_argument(
+        "--factor",
+        type=float,
+        default=DEFAULT_FACTOR,
+        help=f"an error may grow this many times (default {DEFAULT_FACTOR:g})",
+    )
+    for key, floor in DEFAULT_FLOORS.items():
+        gate.add_argument(
+            f"--{key.removeprefix('max_').removesuffix('_diff').replace('_', '-')}-floor",
+            dest=f"floor_{key}",
+            type=float,
+            default=floor,
+            help=f"ignore growth of {key} up to this value (default {floor:g})",
+        )
 
 
 def _package(args: argparse.Namespace, config: Config) -> str:
@@ -112,6 +168,7 @@ def _options(args: argparse.Namespace, config: Config) -> RunOptions:
         timeout=timeout,
         cases_package=_package(args, config),
         tolerances=config.tolerances,
+        generated=getattr(args, "generated", 0),
     )
 
 
@@ -130,7 +187,14 @@ def _check_resume(path: str, options: RunOptions) -> None:
 def command_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     options = _options(args, config)
-    cases = select(load_catalogue(options.cases_package), args.area, args.tag, args.patterns)
+    catalogue = load_catalogue(options.cases_package)
+    if args.generated < 0:
+        raise ConformanceInputError("--generated must be >= 0")
+    if args.generated:
+        from conformance.programs.generated import register_generated, save_failure
+
+        catalogue += register_generated(options.seed, args.generated)
+    cases = select(catalogue, args.area, args.tag, args.patterns)
     if not cases:
         raise ConformanceInputError("no case matches the selection (see `conformance list`)")
     pair = load_pair(options.backends)
@@ -163,6 +227,8 @@ def command_run(args: argparse.Namespace) -> int:
 
         def finished(result: CaseResult) -> None:
             writer.write(result)
+            if args.generated and result.area == "generated" and result.outcome in BAD:
+                save_failure(result.case_id, args.out)
             progress.finish(result.outcome)
 
         report = run_cases(todo, options, finished, lambda case: progress.start(case.id))
@@ -178,6 +244,7 @@ def command_run(args: argparse.Namespace) -> int:
             if args.verbose and result.message and result.message != result.reason:
                 print("      " + result.message.replace("\n", "\n      "))
     print(f"\nresults: {args.out}")
+    _write_reports(args.out, args.report, "failing", results)
     if report.interrupted:
         print(f"interrupted: {len(report.results)} of {len(todo)} cases finished", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -191,6 +258,52 @@ def _version() -> str:
         return metadata.version("autograd-conformance")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _write_reports(
+    results_path: str,
+    outputs: Sequence[str],
+    reproducers: str,
+    results: Sequence[CaseResult] | None = None,
+) -> None:
+    if not outputs:
+        return
+    from reports.exports import write_output
+    from reports.rows import build_report
+
+    data = build_report(results_path, reproducers=reproducers, results=results)
+    for output in outputs:
+        print(f"report: {write_output(data, output)}")
+
+
+def command_report(args: argparse.Namespace) -> int:
+    results = read_case_results(args.results)
+    if not results:
+        raise ConformanceInputError(f"{args.results} holds no case results")
+    _write_reports(args.results, args.output, args.reproducers, results)
+    return EXIT_FAILED if failures(results) else EXIT_OK
+
+
+def command_gate(args: argparse.Namespace) -> int:
+    from conformance.gate import GateConfig, run_gate, update_baseline
+
+    if args.update_baseline:
+        written, kept = update_baseline(args.baseline, args.results)
+        print(f"baseline {args.baseline}: {written} case(s) recorded, {kept} other(s) kept")
+        return EXIT_OK
+    floors = {k.removeprefix("floor_"): v for k, v in vars(args).items() if k.startswith("floor_")}
+    result = run_gate(args.baseline, args.results, GateConfig(args.factor, floors))
+    for finding in sorted(result.findings, key=lambda f: (not f.regression, f.kind, f.case_id)):
+        print(finding.line())
+    regressions = len(result.regressions)
+    fixed = sum(not f.regression and f.kind != "new case" for f in result.findings)
+    print(
+        f"gate: {result.compared} case(s) compared with {args.baseline} "
+        f"(environment {result.fingerprint}): {regressions} regression(s), "
+        f"{fixed} improvement(s) or fix(es)"
+        + ("; refresh the baseline with --update-baseline" if fixed and not regressions else "")
+    )
+    return EXIT_FAILED if regressions else EXIT_OK
 
 
 def command_list(args: argparse.Namespace) -> int:
@@ -216,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``conformance`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
     handlers = {"run": command_run, "list": command_list, "show": command_show}
+    handlers |= {"report": command_report, "gate": command_gate}
     try:
         return handlers[args.command](args)
     except ConformanceInputError as exc:

@@ -46,6 +46,8 @@ class RunOptions:
     timeout: float | None = 60.0
     cases_package: str = DEFAULT_PACKAGE
     tolerances: ToleranceTable = field(default_factory=ToleranceTable)
+    #: How many generated programs (area ``generated``) workers must be able to run.
+    generated: int = 0
 
 
 @dataclass
@@ -194,6 +196,10 @@ def _worker_main(conn: Connection, options: RunOptions) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         load_catalogue(options.cases_package)
+        if options.generated:
+            from conformance.programs.generated import register_generated
+
+            register_generated(options.seed, options.generated)
         pair = load_pair(options.backends)
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)

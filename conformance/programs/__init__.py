@@ -1,0 +1,10 @@
+"""Generated autograd programs: plain-data programs, their interpreter, reproducers and oracle.
+
+A program is data (``program.py``); ``interpreter.py`` runs it on any torch-like module,
+``render.py`` prints it as a torch script, ``strategies.py`` generates programs with Hypothesis,
+``oracle.py`` adds a finite-difference opinion and ``generated.py`` turns them into cases.
+"""
+
+from conformance.programs.program import Program, from_json, to_json
+
+__all__ = ["Program", "from_json", "to_json"]

@@ -1,0 +1,385 @@
+"""The program representation: leaves, graph-building steps and a backward schedule, as data.
+
+Programs are frozen dataclasses that round-trip through JSON, so a failing generated program can
+be saved, shrunk, diffed and re-run. Tensors are named by *slot*: leaves take slots ``0..L-1``
+and every step that produces a tensor appends the next slot. Op expressions and custom Function
+classes are stored as source text in tables shared by the interpreter and the renderer, so the
+reproducer runs exactly the code the interpreter ran.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A leaf tensor: values drawn from ``seed`` (magnitudes in [0.5, 1.5], two decimals)."""
+
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    requires_grad: bool = True
+    seed: int = 0
+
+
+def leaf_values(leaf: Leaf) -> np.ndarray:
+    """The values of ``leaf``: away from 0 so abs/relu kinks and FD steps stay apart."""
+    rng = np.random.default_rng(leaf.seed)
+    magnitude = rng.uniform(0.5, 1.5, leaf.shape)
+    sign = np.where(rng.random(leaf.shape) < 0.5, -1.0, 1.0)
+    return np.round(magnitude * sign, 2)
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One op: a Python expression over ``a`` (and ``b``) and ``torch``, and its shape rule.
+
+    ``shape`` is one of: same, broadcast, scalar, drop0, droplast, t, unsqueeze, flatten,
+    select, slice, gram. ``view`` ops are never generated under no_grad (spec section 11).
+    """
+
+    expr: str
+    arity: int = 1
+    shape: str = "same"
+    view: bool = False
+    min_dims: int = 0
+    max_dims: int = 8
+    to_double: bool = False
+
+
+#: The ops programs may use: all are supported by reference_impl; domains are guarded in the
+#: expression itself (log/sqrt/reciprocal/pow of ``abs() + 0.5``, division by it).
+OPS: dict[str, OpSpec] = {
+    "neg": OpSpec("-a"),
+    "exp": OpSpec("a.exp()"),
+    "tanh": OpSpec("a.tanh()"),
+    "sigmoid": OpSpec("torch.sigmoid(a)"),
+    "sin": OpSpec("a.sin()"),
+    "cos": OpSpec("a.cos()"),
+    "abs": OpSpec("a.abs()"),
+    "relu": OpSpec("a.relu()"),
+    "square": OpSpec("a ** 2"),
+    "scale": OpSpec("a * 2.5"),
+    "shift": OpSpec("a + 1"),
+    "log": OpSpec("(a.abs() + 0.5).log()"),
+    "sqrt": OpSpec("(a.abs() + 0.5).sqrt()"),
+    "reciprocal": OpSpec("(a.abs() + 0.5).reciprocal()"),
+    "clamp": OpSpec("a.clamp(-1.0, 1.0)"),
+    "clone": OpSpec("a.clone()"),
+    "double": OpSpec("a.double()", to_double=True),
+    "add": OpSpec("a + b", 2, "broadcast"),
+    "sub": OpSpec("a - b", 2, "broadcast"),
+    "mul": OpSpec("a * b", 2, "broadcast"),
+    "div": OpSpec("a / (b.abs() + 0.5)", 2, "broadcast"),
+    "pow": OpSpec("(a.abs() + 0.5) ** b", 2, "broadcast"),
+    "where": OpSpec("torch.where(a > b, a, b)", 2, "broadcast"),
+    "sum": OpSpec("a.sum()", shape="scalar"),
+    "mean": OpSpec("a.mean()", shape="scalar"),
+    "sum0": OpSpec("a.sum(0)", shape="drop0", min_dims=1),
+    "mean_last": OpSpec("a.mean(-1)", shape="droplast", min_dims=1),
+    "t": OpSpec("a.t()", shape="t", view=True, min_dims=2, max_dims=2),
+    "unsqueeze": OpSpec("a.unsqueeze(0)", shape="unsqueeze", view=True, max_dims=2),
+    "flatten": OpSpec("a.reshape(-1)", shape="flatten", view=True),
+    "select": OpSpec("a[0]", shape="select", view=True, min_dims=1),
+    "slice": OpSpec("a[1:]", shape="slice", view=True, min_dims=1),
+    "gram": OpSpec("a @ a.t()", shape="gram", min_dims=2, max_dims=2),
+}
+
+#: In-place ops applied to non-leaf slots (templates over ``a``).
+INPLACE: dict[str, str] = {
+    "mul_": "a.mul_(2)",
+    "add_": "a.add_(1)",
+    "neg_": "a.neg_()",
+    "sigmoid_": "a.sigmoid_()",
+    "tanh_": "a.tanh_()",
+    "clamp_": "a.clamp_(-1.0, 1.0)",
+}
+
+#: Custom Function classes as source text (``torch`` is the module they run on). The ones
+#: named ``planted`` make a mistake that autograd must reject with the same error on both.
+FUNCTIONS: dict[str, str] = {
+    "Square": """
+class Square(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 2 * x * grad
+""",
+    "Scale": """
+class Scale(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return x * k
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.k, None
+""",
+    "MissingNone": """
+class MissingNone(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return x * k
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.k
+""",
+    "WrongShape": """
+class WrongShape(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[0] * 3
+""",
+    "TooMany": """
+class TooMany(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 3, grad
+""",
+}
+#: How each Function is applied (``F`` is the class, ``a`` the argument).
+APPLY: dict[str, str] = {
+    "Square": "F.apply(a)",
+    "Scale": "F.apply(a, 1.5)",
+    "MissingNone": "F.apply(a, 1.5)",
+    "WrongShape": "F.apply(a)",
+    "TooMany": "F.apply(a)",
+}
+PLANTED = ("MissingNone", "WrongShape", "TooMany")
+
+
+# -- steps ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    """``slot_new = OPS[op](a=args[0], b=args[1])``."""
+
+    op: str
+    args: tuple[int, ...]
+    kind: ClassVar[str] = "op"
+    produces: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Detach:
+    """``slot_new = a.detach()``."""
+
+    arg: int
+    kind: ClassVar[str] = "detach"
+    produces: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Custom:
+    """``slot_new = FUNCTIONS[function].apply(a, ...)``."""
+
+    function: str
+    arg: int
+    kind: ClassVar[str] = "custom"
+    produces: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class InPlace:
+    """``INPLACE[op]`` applied to an existing slot (the slot keeps the same tensor)."""
+
+    op: str
+    arg: int
+    kind: ClassVar[str] = "inplace"
+    produces: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class RequiresGrad:
+    """``a.requires_grad_(flag)``."""
+
+    arg: int
+    flag: bool
+    kind: ClassVar[str] = "requires_grad"
+    produces: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class RetainGrad:
+    """``a.retain_grad()``; its ``.grad`` is then observed after every call."""
+
+    arg: int
+    kind: ClassVar[str] = "retain_grad"
+    produces: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Hook:
+    """``a.register_hook(lambda g: g * scale)``."""
+
+    arg: int
+    scale: float
+    kind: ClassVar[str] = "hook"
+    produces: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class GradMode:
+    """The ``body`` steps inside ``torch.no_grad()`` (enabled=False) or ``torch.enable_grad()``."""
+
+    enabled: bool
+    body: tuple[Step, ...] = ()
+    kind: ClassVar[str] = "grad_mode"
+    produces: ClassVar[bool] = False
+
+
+Step = Op | Detach | Custom | InPlace | RequiresGrad | RetainGrad | Hook | GradMode
+
+
+# -- the backward schedule ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backward:
+    """``root.backward(gradient=weights(weight_seed), retain_graph, create_graph, inputs)``.
+
+    With ``use_grad`` it is ``torch.autograd.grad(root, inputs or every leaf, ...)`` instead
+    (``allow_unused=True``). ``weight_seed=None`` passes no gradient.
+    """
+
+    root: int
+    weight_seed: int | None = None
+    retain_graph: bool | None = None
+    create_graph: bool = False
+    inputs: tuple[int, ...] | None = None
+    use_grad: bool = False
+    kind: ClassVar[str] = "backward"
+
+
+@dataclass(frozen=True)
+class ResetGrads:
+    """Every leaf's ``.grad``: set to None (``mode='none'``) or zeroed in place (``'zero'``)."""
+
+    mode: str = "none"
+    kind: ClassVar[str] = "reset"
+
+
+Call = Backward | ResetGrads
+
+
+@dataclass(frozen=True)
+class Program:
+    """Leaves, then steps, then the backward schedule."""
+
+    leaves: tuple[Leaf, ...]
+    steps: tuple[Step, ...] = ()
+    schedule: tuple[Call, ...] = ()
+    version: int = field(default=1)
+
+
+STEP_TYPES: dict[str, type] = {
+    t.kind: t for t in (Op, Detach, Custom, InPlace, RequiresGrad, RetainGrad, Hook, GradMode)
+}
+CALL_TYPES: dict[str, type] = {t.kind: t for t in (Backward, ResetGrads)}
+
+
+def walk(steps: tuple[Step, ...]) -> list[tuple[Step, bool | None]]:
+    """Steps in execution order (regions flattened), each with the grad mode set around it.
+
+    The mode is None outside any region, else the innermost region's ``enabled``.
+    """
+    found: list[tuple[Step, bool | None]] = []
+
+    def visit(body: tuple[Step, ...], mode: bool | None) -> None:
+        for step in body:
+            found.append((step, mode))
+            if isinstance(step, GradMode):
+                visit(step.body, step.enabled)
+
+    visit(steps, None)
+    return found
+
+
+def hits_quirk(program: Program) -> bool:
+    """Whether the program makes a view under no_grad (the spec section 11 quirk)."""
+    return any(
+        isinstance(step, Op) and OPS[step.op].view and mode is False
+        for step, mode in walk(program.steps)
+    )
+
+
+def step_kinds(program: Program) -> list[str]:
+    """The kind of every step and call (``op``, ``custom``, ``backward``...), for statistics."""
+    kinds = [step.kind for step, _ in walk(program.steps)]
+    kinds += [c.kind + ("_grad" if getattr(c, "use_grad", False) else "") for c in program.schedule]
+    return kinds
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _encode(item: Any) -> dict[str, Any]:
+    data = {"kind": item.kind}
+    for key, value in asdict(item).items():
+        data[key] = value
+    if isinstance(item, GradMode):
+        data["body"] = [_encode(s) for s in item.body]
+    return data
+
+
+def _tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _decode(data: dict[str, Any], types: dict[str, type]) -> Any:
+    fields = dict(data)
+    kind = fields.pop("kind")
+    if kind == "grad_mode":
+        fields["body"] = tuple(_decode(s, STEP_TYPES) for s in fields["body"])
+    return types[kind](**{k: _tuple(v) for k, v in fields.items()})
+
+
+def to_dict(program: Program) -> dict[str, Any]:
+    """The program as plain JSON-ready data."""
+    return {
+        "version": program.version,
+        "leaves": [asdict(leaf) for leaf in program.leaves],
+        "steps": [_encode(s) for s in program.steps],
+        "schedule": [_encode(c) for c in program.schedule],
+    }
+
+
+def from_dict(data: dict[str, Any]) -> Program:
+    """The inverse of ``to_dict``."""
+    return Program(
+        leaves=tuple(Leaf(**{k: _tuple(v) for k, v in leaf.items()}) for leaf in data["leaves"]),
+        steps=tuple(_decode(s, STEP_TYPES) for s in data["steps"]),
+        schedule=tuple(_decode(c, CALL_TYPES) for c in data["schedule"]),
+        version=int(data.get("version", 1)),
+    )
+
+
+def to_json(program: Program) -> str:
+    """The program as JSON text (one object, keys in a stable order)."""
+    return json.dumps(to_dict(program), indent=1)
+
+
+def from_json(text: str) -> Program:
+    """Parse what ``to_json`` wrote."""
+    return from_dict(json.loads(text))

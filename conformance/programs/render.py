@@ -1,0 +1,199 @@
+"""A program as a standalone torch script: the reproducer shown for a failing generated case.
+
+The script writes each leaf out literally and each step as one line of the same expression the
+interpreter evaluates (taken from the shared tables), wrapped in ``step(...)`` so an error is
+recorded the way the interpreter records it; it prints every observation with the harness's
+reproducer ``show``. It needs only torch and NumPy.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from conformance.programs.interpreter import snapshot, weights
+from conformance.programs.program import (
+    APPLY,
+    FUNCTIONS,
+    INPLACE,
+    OPS,
+    Backward,
+    Custom,
+    Detach,
+    GradMode,
+    Hook,
+    InPlace,
+    Op,
+    Program,
+    RequiresGrad,
+    ResetGrads,
+    RetainGrad,
+    Step,
+    leaf_values,
+    to_json,
+    walk,
+)
+from conformance.reproducer import PRELUDE, REPORT
+
+HELPERS = '''
+errors = {}
+
+
+def step(key, fn, *needs):
+    """Run one step; record its error (or that an input is missing) like the harness does."""
+    if any(n is None for n in needs):
+        errors[key] = Raised("Skipped", "an input of this step was not made")
+        return None
+    value = capture(fn)
+    if isinstance(value, Raised):
+        errors[key] = value
+        return None
+    return value
+'''
+
+
+def _expr(template: str, names: dict[str, str]) -> str:
+    """Substitute slot names for the single-letter operands (a, b, F) of a table expression."""
+    return re.sub(r"\b([abF])\b", lambda m: names.get(m.group(1), m.group(1)), template)
+
+
+class _Writer:
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.lines: list[str] = []
+        self.slot = len(program.leaves)
+        self.counter = 0
+
+    def emit(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def steps(self, steps: tuple[Step, ...], indent: int) -> None:
+        for item in steps:
+            key = str(self.counter)
+            self.counter += 1
+            if isinstance(item, GradMode):
+                self.emit(indent, f"with torch.{'enable_grad' if item.enabled else 'no_grad'}():")
+                if not item.body:
+                    self.emit(indent + 1, "pass")
+                self.steps(item.body, indent + 1)
+                continue
+            expr, needs = self.expression(item)
+            call = f"step({key!r}, lambda: {expr}, {', '.join(needs)})"
+            if item.produces:
+                self.emit(indent, f"t{self.slot} = {call}")
+                self.slot += 1
+            else:
+                self.emit(indent, call)
+            if isinstance(item, RetainGrad):
+                self.emit(indent, f"if {key!r} not in errors and {item.arg} not in retained:")
+                self.emit(indent + 1, f"retained.append({item.arg})")
+
+    def expression(self, item: Step) -> tuple[str, list[str]]:
+        if isinstance(item, Op):
+            names = {k: f"t{v}" for k, v in zip("ab", item.args, strict=False)}
+            return _expr(OPS[item.op].expr, names), [f"t{a}" for a in item.args]
+        arg = f"t{item.arg}"  # type: ignore[union-attr]
+        if isinstance(item, Detach):
+            return f"{arg}.detach()", [arg]
+        if isinstance(item, Custom):
+            return _expr(APPLY[item.function], {"F": item.function, "a": arg}), [arg]
+        if isinstance(item, InPlace):
+            return _expr(INPLACE[item.op], {"a": arg}), [arg]
+        if isinstance(item, RequiresGrad):
+            return f"{arg}.requires_grad_({item.flag})", [arg]
+        if isinstance(item, RetainGrad):
+            return f"{arg}.retain_grad()", [arg]
+        if isinstance(item, Hook):
+            return f"{arg}.register_hook(lambda g: g * {item.scale!r})", [arg]
+        raise TypeError(f"unknown step {item!r}")
+
+    def call(self, index: int, call: Backward | ResetGrads, leaves: list[str]) -> None:
+        self.emit(1, f"# call {index}")
+        if isinstance(call, ResetGrads):
+            for leaf in leaves:
+                if call.mode == "none":
+                    self.emit(1, f"{leaf}.grad = None")
+                else:
+                    self.emit(1, f"if {leaf}.grad is not None:")
+                    self.emit(2, f"{leaf}.grad.zero_()")
+            self.emit(1, f"calls[{index}] = {{'result': None}}")
+        else:
+            root = f"t{call.root}"
+            chosen = range(len(leaves)) if call.inputs is None else call.inputs
+            targets = "[" + ", ".join(f"t{i}" for i in chosen) + "]"
+            gradient = "None" if call.weight_seed is None else f"weights({call.weight_seed}, "
+            gradient += f"{root}, torch)" if call.weight_seed is not None else ""
+            if call.use_grad:
+                text = (
+                    f"torch.autograd.grad({root}, {targets}, grad_outputs={gradient}, "
+                    f"retain_graph={call.retain_graph}, create_graph={call.create_graph}, "
+                    "allow_unused=True)"
+                )
+            else:
+                args = [f"gradient={gradient}", f"create_graph={call.create_graph}"]
+                if call.retain_graph is not None:
+                    args.append(f"retain_graph={call.retain_graph}")
+                if call.inputs is not None:
+                    args.append(f"inputs={targets}")
+                text = f"{root}.backward({', '.join(args)})"
+            self.emit(1, f"calls[{index}] = {{'result': capture(lambda: {text})}}")
+        grads = ", ".join(f"{i}: snapshot({leaf}.grad)" for i, leaf in enumerate(leaves))
+        self.emit(1, f"calls[{index}]['grads'] = {{{grads}}}")
+
+    def body(self) -> str:
+        program = self.program
+        leaves = [f"t{i}" for i in range(len(program.leaves))]
+        self.emit(0, "def program():")
+        self.emit(1, "calls, retained = {}, []")
+        for name, leaf in zip(leaves, program.leaves, strict=True):
+            values = leaf_values(leaf).tolist()
+            self.emit(
+                1,
+                f"{name} = torch.tensor({values!r}, dtype=torch.{leaf.dtype}, "
+                f"requires_grad={leaf.requires_grad})",
+            )
+        self.steps(program.steps, 1)
+        retained = _retained(program)
+        for index, call in enumerate(program.schedule):
+            self.call(index, call, leaves)
+            if retained:
+                pairs = ", ".join(f"{i}: t{i}" for i in retained)
+                self.emit(1, "if retained:")
+                self.emit(
+                    2,
+                    f"calls[{index}]['retained'] = "
+                    f"{{k: snapshot(v.grad) for k, v in {{{pairs}}}.items() if k in retained}}",
+                )
+        slots = ", ".join(f"{i}: t{i}" for i in range(self.slot))
+        self.emit(1, f"return {{'slots': {{{slots}}}, 'errors': dict(errors), 'calls': calls}}")
+        return "\n".join(self.lines) + "\n"
+
+
+def _retained(program: Program) -> list[int]:
+    found: list[int] = []
+    for item, _ in _walk(program):
+        if isinstance(item, RetainGrad) and item.arg not in found:
+            found.append(item.arg)
+    return found
+
+
+def render(program: Program, title: str = "a generated program") -> str:
+    """The reproducer script of ``program``; it prints the observations and exits."""
+    used = sorted({s.function for s, _ in _walk(program) if isinstance(s, Custom)})
+    doc = f'"""Reproducer for {title}.\n\nProgram (JSON):\n{to_json(program)}\n"""\n'
+    parts = [
+        doc,
+        PRELUDE.strip() + "\n\nimport numpy as np\n",
+        REPORT.strip() + "\n",
+        inspect.getsource(weights),
+        inspect.getsource(snapshot),
+        HELPERS.strip() + "\n",
+        *(FUNCTIONS[name].strip() + "\n" for name in used),
+        _Writer(program).body(),
+        'if __name__ == "__main__":\n    show("", program())\n',
+    ]
+    return "\n\n".join(p.strip("\n") + "\n" for p in parts)
+
+
+def _walk(program: Program) -> list[tuple[Step, bool | None]]:
+    return walk(program.steps)

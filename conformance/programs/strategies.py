@@ -1,0 +1,260 @@
+"""Hypothesis strategies for programs, composed of small pieces, and the settings profiles.
+
+``leaves`` draws mutually broadcastable leaf shapes (``hypothesis.extra.numpy``); ``steps`` draws
+graph-building steps while tracking each slot's shape and dtype, so every op gets operands in its
+domain and broadcastable shapes; ``schedules`` draws the backward calls. View ops are never drawn
+inside a no_grad region (spec section 11). Profiles: ``dev`` (default), ``ci`` (when CI is set)
+and ``nightly``; ``HYPOTHESIS_PROFILE`` picks one explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from conformance.programs.program import (
+    FUNCTIONS,
+    INPLACE,
+    OPS,
+    Backward,
+    Call,
+    Custom,
+    Detach,
+    GradMode,
+    Hook,
+    InPlace,
+    Leaf,
+    Op,
+    Program,
+    RequiresGrad,
+    ResetGrads,
+    RetainGrad,
+    Step,
+)
+
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("dev", max_examples=30, deadline=None, suppress_health_check=_SLOW)
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=_SLOW,
+)
+settings.register_profile("nightly", max_examples=2000, deadline=None, suppress_health_check=_SLOW)
+
+
+def profile_name() -> str:
+    """The active profile: HYPOTHESIS_PROFILE, else ``ci`` when CI is set, else ``dev``."""
+    explicit = os.environ.get("HYPOTHESIS_PROFILE")
+    if explicit in ("dev", "ci", "nightly"):
+        return explicit
+    return "ci" if os.environ.get("CI") else "dev"
+
+
+def profile() -> settings:
+    """The active profile's settings (use as ``@settings(profile())``)."""
+    return settings.get_profile(profile_name())
+
+
+MAX_SIDE = 3
+SEEDS = st.integers(0, 2**16 - 1)
+
+
+@dataclass
+class Slots:
+    """What the strategy knows about each slot while drawing: shape, dtype, made by an op."""
+
+    shapes: list[tuple[int, ...]] = field(default_factory=list)
+    dtypes: list[str] = field(default_factory=list)
+    computed: list[bool] = field(default_factory=list)
+
+    def add(self, shape: tuple[int, ...], dtype: str, computed: bool) -> None:
+        self.shapes.append(shape)
+        self.dtypes.append(dtype)
+        self.computed.append(computed)
+
+
+def result_shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """The shape ``op`` gives for operands of ``shapes`` (see ``OpSpec.shape``)."""
+    rule, s = OPS[op].shape, shapes[0]
+    if rule == "broadcast":
+        return tuple(np.broadcast_shapes(*shapes))
+    rules = {
+        "same": lambda: s,
+        "scalar": lambda: (),
+        "drop0": lambda: s[1:],
+        "droplast": lambda: s[:-1],
+        "t": lambda: s[::-1],
+        "unsqueeze": lambda: (1, *s),
+        "flatten": lambda: (int(np.prod(s)),),
+        "select": lambda: s[1:],
+        "slice": lambda: (s[0] - 1, *s[1:]),
+        "gram": lambda: (s[0], s[0]),
+    }
+    return rules[rule]()
+
+
+def _fits(op: str, shape: tuple[int, ...]) -> bool:
+    spec = OPS[op]
+    if not spec.min_dims <= len(shape) <= spec.max_dims:
+        return False
+    return not (spec.shape == "slice" and shape[0] < 2)
+
+
+def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+@st.composite
+def leaves(draw: st.DrawFn) -> tuple[Leaf, ...]:
+    """One to three leaves with mutually broadcastable shapes, mostly float32."""
+    count = draw(st.integers(1, 3))
+    shapes = draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=count, min_dims=0, max_dims=2, min_side=1, max_side=MAX_SIDE
+        )
+    ).input_shapes
+    return tuple(
+        Leaf(
+            shape=tuple(shape),
+            dtype=draw(st.sampled_from(["float32", "float32", "float64"])),
+            requires_grad=draw(st.booleans() | st.just(True)),
+            seed=draw(SEEDS),
+        )
+        for shape in shapes
+    )
+
+
+@st.composite
+def op_step(draw: st.DrawFn, slots: Slots, grad_enabled: bool) -> Op:
+    """An op whose operands fit its rank and domain and broadcast together."""
+    choices: list[tuple[str, tuple[int, ...]]] = []
+    for name, spec in OPS.items():
+        if spec.view and not grad_enabled:
+            continue  # a view under no_grad is the section 11 quirk
+        for i, shape in enumerate(slots.shapes):
+            if not _fits(name, shape):
+                continue
+            if spec.arity == 1:
+                choices.append((name, (i,)))
+            else:
+                choices += [
+                    (name, (i, j))
+                    for j, other in enumerate(slots.shapes)
+                    if _broadcasts(shape, other)
+                ]
+    name, args = draw(st.sampled_from(sorted(choices)))
+    shapes = [slots.shapes[a] for a in args]
+    dtype = (
+        "float64"
+        if OPS[name].to_double or "float64" in [slots.dtypes[a] for a in args]
+        else ("float32")
+    )
+    slots.add(result_shape(name, shapes), dtype, True)
+    return Op(name, args)
+
+
+@st.composite
+def state_step(draw: st.DrawFn, slots: Slots) -> Step:
+    """A graph-state step: detach, requires_grad_, retain_grad, a hook, in-place, a Function."""
+    everything = st.integers(0, len(slots.shapes) - 1)
+    computed = [i for i, c in enumerate(slots.computed) if c]
+    kinds = ["detach", "requires_grad", "retain_grad", "hook", "custom"]
+    kinds += ["inplace"] if computed else []
+    kind = draw(st.sampled_from(kinds))
+    if kind == "detach":
+        arg = draw(everything)
+        slots.add(slots.shapes[arg], slots.dtypes[arg], False)
+        return Detach(arg)
+    if kind == "requires_grad":
+        return RequiresGrad(draw(everything), draw(st.booleans()))
+    if kind == "retain_grad":
+        return RetainGrad(draw(everything))
+    if kind == "hook":
+        return Hook(draw(everything), draw(st.sampled_from([0.5, 2.0, -1.0])))
+    if kind == "inplace":
+        return InPlace(draw(st.sampled_from(sorted(INPLACE))), draw(st.sampled_from(computed)))
+    ranked = [i for i, s in enumerate(slots.shapes) if len(s) >= 1]
+    function = draw(st.sampled_from(sorted(FUNCTIONS)))
+    if function == "WrongShape" and ranked:
+        arg = draw(st.sampled_from(ranked))
+    else:
+        function = "Square" if function == "WrongShape" else function
+        arg = draw(everything)
+    slots.add(slots.shapes[arg], slots.dtypes[arg], True)
+    return Custom(function, arg)
+
+
+@st.composite
+def steps(
+    draw: st.DrawFn, slots: Slots, grad_enabled: bool = True, depth: int = 0
+) -> tuple[Step, ...]:
+    """Up to six steps: mostly ops, some state steps, sometimes a grad-mode region."""
+    drawn: list[Step] = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["op", "op", "op", "state", "region"]))
+        if kind == "region" and depth < 2:
+            enabled = draw(st.booleans())
+            body = draw(steps(slots, enabled, depth + 1))
+            drawn.append(GradMode(enabled, body))
+        elif kind == "state":
+            drawn.append(draw(state_step(slots)))
+        else:
+            drawn.append(draw(op_step(slots, grad_enabled)))
+    return tuple(drawn)
+
+
+@st.composite
+def backward_call(draw: st.DrawFn, slots: Slots, leaf_count: int) -> Backward:
+    """A backward or autograd.grad call on a computed slot (usually the last one)."""
+    computed = [i for i, c in enumerate(slots.computed) if c] or [len(slots.shapes) - 1]
+    root = draw(st.sampled_from(computed[-1:]) | st.sampled_from(computed))
+    scalar = slots.shapes[root] == ()
+    weight = draw(SEEDS) if not scalar or draw(st.booleans()) else None
+    if not scalar and draw(st.integers(0, 9)) == 0:
+        weight = None  # sometimes the "grad can be implicitly created" error
+    inputs = None
+    if draw(st.booleans()):
+        pool = list(range(leaf_count)) + computed
+        inputs = tuple(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True)))
+    return Backward(
+        root=root,
+        weight_seed=weight,
+        retain_graph=draw(st.sampled_from([None, True, False])),
+        create_graph=draw(st.integers(0, 4)) == 0,
+        inputs=inputs,
+        use_grad=draw(st.integers(0, 3)) == 0,
+    )
+
+
+@st.composite
+def schedules(draw: st.DrawFn, slots: Slots, leaf_count: int) -> tuple[Call, ...]:
+    """One to four calls: backward/grad calls with resets between some of them."""
+    calls: list[Call] = [draw(backward_call(slots, leaf_count))]
+    for _ in range(draw(st.integers(0, 3))):
+        if draw(st.integers(0, 3)) == 0:
+            calls.append(ResetGrads(draw(st.sampled_from(["none", "zero"]))))
+        calls.append(draw(backward_call(slots, leaf_count)))
+    return tuple(calls)
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> Program:
+    """A whole program: leaves, steps, schedule."""
+    drawn_leaves = draw(leaves())
+    slots = Slots()
+    for leaf in drawn_leaves:
+        slots.add(leaf.shape, leaf.dtype, False)
+    body = draw(steps(slots))
+    return Program(drawn_leaves, body, draw(schedules(slots, len(drawn_leaves))))
