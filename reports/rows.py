@@ -1,0 +1,373 @@
+"""Typed report rows built from a results file: the one shape every report format reads.
+
+The HTML page, the exports and the tests all consume ``ReportData``; it is plain dataclasses
+(JSON-serialisable with ``dataclasses.asdict``) so each format is a small function of data.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.compare import ObservationComparison
+from conformance.results import CaseResult, read_case_results, read_headers
+from conformance.summary import OUTCOMES
+
+#: Outcomes in the order the table shows them: what needs attention first.
+OUTCOME_RANK = {"error": 0, "fail": 1, "unsupported": 2, "pass": 3}
+#: Longest text kept for one side of an observation (values are clipped, not the verdict).
+VALUE_TEXT_LIMIT = 600
+#: ULP bins of the error histogram: (label, lowest ULP in the bin).
+ULP_BINS: tuple[tuple[str, float], ...] = (
+    ("0", 0),
+    ("1", 1),
+    ("2-4", 2),
+    ("5-16", 5),
+    ("17-256", 17),
+    ("257-65536", 257),
+    (">65536", 65537),
+)
+
+
+@dataclass
+class Environment:
+    """Where and how the run happened (run header) and where the report was made."""
+
+    backends: list[str]
+    versions: dict[str, str | None]
+    seed: int | None
+    started: str
+    python: str
+    platform: str
+    harness_version: str
+    numpy: str
+    git_commit: str
+    device: str
+    dtype_policy: str
+    argv: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ObservationRow:
+    """One compared observation: both sides as text, the differences and the tolerances."""
+
+    name: str
+    kind: str
+    status: str
+    dtype: str
+    reasons: list[str]
+    message: str
+    baseline: str
+    candidate: str
+    rtol: float | None = None
+    atol: float | None = None
+    numel: int | None = None
+    mismatched: int | None = None
+    max_abs_diff: float | None = None
+    max_rel_diff: float | None = None
+    max_ulp: float | None = None
+
+
+@dataclass
+class CaseRow:
+    """One case: its outcome, worst differences, observations and how to reproduce it."""
+
+    case_id: str
+    area: str
+    name: str
+    tags: list[str]
+    outcome: str
+    reason: str
+    message: str
+    doc: str
+    seed: int
+    run_seed: int | None
+    dtype: str
+    observations: list[ObservationRow]
+    expectations: list[str]
+    durations: dict[str, float]
+    max_abs_diff: float | None = None
+    max_rel_diff: float | None = None
+    max_ulp: float | None = None
+    reproducer: str = ""
+
+
+@dataclass
+class AreaSummary:
+    """Outcome counts of one area (or of the whole run, area ``TOTAL``)."""
+
+    area: str
+    counts: dict[str, int]
+    total: int
+
+
+@dataclass
+class HeatCell:
+    """The worst error of one area x dtype, over every compared observation there."""
+
+    area: str
+    dtype: str
+    observations: int
+    max_ulp: float | None
+    max_rel_diff: float | None
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows, computed once from the results file."""
+
+    source: str
+    environment: Environment
+    totals: AreaSummary
+    areas: list[AreaSummary]
+    heat: list[HeatCell]
+    histogram: dict[str, list[int]]
+    cases: list[CaseRow]
+
+    @property
+    def dtypes(self) -> list[str]:
+        return sorted({cell.dtype for cell in self.heat})
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    return float(value)  # numbers, or 'nan' / 'inf' / '-inf' as written to JSON
+
+
+def _worst(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    nan = [v for v in present if math.isnan(v)]
+    return nan[0] if nan else max(present)
+
+
+def side_text(summary: dict[str, Any] | None, limit: int = VALUE_TEXT_LIMIT) -> str:
+    """One side of an observation as short text (``-`` when that side has none)."""
+    if summary is None:
+        return "-"
+    kind = summary.get("kind")
+    if kind == "tensor":
+        head = (
+            f"tensor dtype={summary.get('dtype')} shape={summary.get('shape')} "
+            f"requires_grad={summary.get('requires_grad')} grad_fn={summary.get('grad_fn')}"
+        )
+        text = f"{head}\n{summary.get('values')}"
+    elif kind == "raised":
+        text = f"raised {summary.get('type')}: {summary.get('message', '')}"
+    elif "value" in summary:
+        text = f"{summary.get('type', kind)}: {summary.get('value')!r}"
+    else:
+        text = ", ".join(f"{k}={v!r}" for k, v in summary.items() if k != "kind")
+        text = f"{kind}: {text}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def observation_row(comparison: ObservationComparison) -> ObservationRow:
+    diff = comparison.diff
+    side = comparison.baseline or comparison.candidate or {}
+    return ObservationRow(
+        name=comparison.name,
+        kind=comparison.kind,
+        status=comparison.status,
+        dtype=str(side.get("dtype") or "-"),
+        reasons=list(comparison.reasons),
+        message=comparison.message,
+        baseline=side_text(comparison.baseline),
+        candidate=side_text(comparison.candidate),
+        rtol=diff.rtol if diff else None,
+        atol=diff.atol if diff else None,
+        numel=diff.numel if diff else None,
+        mismatched=diff.mismatched if diff else None,
+        max_abs_diff=_number(diff.max_abs_diff) if diff else None,
+        max_rel_diff=_number(diff.max_rel_diff) if diff else None,
+        max_ulp=_number(diff.max_ulp) if diff else None,
+    )
+
+
+def case_row(result: CaseResult, run_seed: int | None) -> CaseRow:
+    observations = [observation_row(c) for c in result.comparisons]
+    measured = [o for o in observations if o.max_ulp is not None or o.max_rel_diff is not None]
+    worst = max(measured, key=lambda o: (o.max_ulp or 0, o.max_rel_diff or 0), default=None)
+    return CaseRow(
+        case_id=result.case_id,
+        area=result.area,
+        name=result.name,
+        tags=list(result.tags),
+        outcome=result.outcome,
+        reason=result.reason,
+        message=result.message,
+        doc=result.doc,
+        seed=result.seed,
+        run_seed=run_seed,
+        dtype=worst.dtype if worst else "-",
+        observations=observations,
+        expectations=[
+            f"{e.name} on {e.backend}: {'ok' if e.ok else 'NOT MET'} {e.detail}".rstrip()
+            for e in result.expectations
+        ],
+        durations=dict(result.durations),
+        max_abs_diff=_worst(o.max_abs_diff for o in observations),
+        max_rel_diff=_worst(o.max_rel_diff for o in observations),
+        max_ulp=_worst(o.max_ulp for o in observations),
+    )
+
+
+def ulp_bin(value: float) -> int:
+    """Index into ``ULP_BINS`` of a ULP distance (NaN counts as the worst bin)."""
+    if math.isnan(value):
+        return len(ULP_BINS) - 1
+    index = 0
+    for i, (_, low) in enumerate(ULP_BINS):
+        if value >= low:
+            index = i
+    return index
+
+
+def summarise(cases: Sequence[CaseRow]) -> tuple[AreaSummary, list[AreaSummary]]:
+    by_area: dict[str, dict[str, int]] = {}
+    for row in cases:
+        counts = by_area.setdefault(row.area, dict.fromkeys(OUTCOMES, 0))
+        counts[row.outcome] = counts.get(row.outcome, 0) + 1
+    areas = [AreaSummary(a, c, sum(c.values())) for a, c in sorted(by_area.items())]
+    total = dict.fromkeys(OUTCOMES, 0)
+    for summary in areas:
+        for outcome, count in summary.counts.items():
+            total[outcome] = total.get(outcome, 0) + count
+    return AreaSummary("TOTAL", total, sum(total.values())), areas
+
+
+def heat_map(cases: Sequence[CaseRow]) -> list[HeatCell]:
+    cells: dict[tuple[str, str], HeatCell] = {}
+    for row in cases:
+        for obs in row.observations:
+            if obs.max_ulp is None and obs.max_rel_diff is None:
+                continue
+            cell = cells.setdefault(
+                (row.area, obs.dtype), HeatCell(row.area, obs.dtype, 0, None, None)
+            )
+            cell.observations += 1
+            cell.max_ulp = _worst([cell.max_ulp, obs.max_ulp])
+            cell.max_rel_diff = _worst([cell.max_rel_diff, obs.max_rel_diff])
+    return [cells[k] for k in sorted(cells)]
+
+
+def histogram(cases: Sequence[CaseRow]) -> dict[str, list[int]]:
+    """Per area, how many cases have their worst ULP distance in each of ``ULP_BINS``."""
+    counts: dict[str, list[int]] = {}
+    for row in sorted(cases, key=lambda r: r.area):
+        bins = counts.setdefault(row.area, [0] * len(ULP_BINS))
+        if row.max_ulp is not None:
+            bins[ulp_bin(row.max_ulp)] += 1
+    return counts
+
+
+def git_commit(where: str | os.PathLike[str] | None = None) -> str:
+    """The project's commit (``-dirty`` when the tree has changes), or ``unknown``."""
+    cwd = Path(where) if where else Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if commit.returncode != 0:
+        return "unknown"
+    return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def environment(headers: Sequence[dict[str, Any]]) -> Environment:
+    import numpy
+
+    last = headers[-1] if headers else {}
+    backends = list(last.get("backends", []))
+    devices = {"torch-cuda": "cuda"}
+    return Environment(
+        backends=backends,
+        versions=dict(last.get("versions", {})),
+        seed=last.get("seed"),
+        started=str(last.get("started", "")),
+        python=str(last.get("python", "")) or platform.python_version(),
+        platform=str(last.get("platform", "")) or platform.platform(),
+        harness_version=str(last.get("harness_version", "")),
+        numpy=str(last.get("numpy", "")) or numpy.__version__,
+        git_commit=str(last.get("git_commit", "")) or git_commit(),
+        device=", ".join(sorted({devices.get(b, "cpu") for b in backends})) or "cpu",
+        dtype_policy=str(last.get("dtype_policy", "")) or "per case (default float32)",
+        argv=list(last.get("argv", [])),
+    )
+
+
+def build_report(
+    path: str | os.PathLike[str],
+    reproducers: str = "failing",
+    results: Sequence[CaseResult] | None = None,
+) -> ReportData:
+    """Read a results file into ``ReportData``.
+
+    ``reproducers``: ``"failing"`` generates the reproducer script of every case that did not
+    pass (each re-runs the case on torch), ``"all"`` of every case, ``"none"`` of none; a case
+    no longer in the catalogue gets none.
+    """
+    if reproducers not in ("failing", "all", "none"):
+        raise ValueError(f"reproducers must be failing, all or none, got {reproducers!r}")
+    headers = read_headers(path)
+    env = environment(headers)
+    results = list(results) if results is not None else read_case_results(path)
+    cases = [case_row(r, env.seed) for r in results]
+    if reproducers != "none":
+        package = (headers[-1].get("selection", {}) if headers else {}).get("cases") or "cases"
+        wanted = [c for c in cases if reproducers == "all" or c.outcome != "pass"]
+        add_reproducers(wanted, package, env.seed or 0)
+    totals, areas = summarise(cases)
+    return ReportData(
+        source=str(path),
+        environment=env,
+        totals=totals,
+        areas=areas,
+        heat=heat_map(cases),
+        histogram=histogram(cases),
+        cases=cases,
+    )
+
+
+def add_reproducers(rows: Sequence[CaseRow], package: str, run_seed: int) -> None:
+    """Fill ``reproducer`` of each row whose case the catalogue still has."""
+    if not rows:
+        return
+    import warnings
+
+    from conformance.catalogue import load_catalogue
+    from conformance.reproducer import build_reproducer
+
+    try:
+        catalogue = {c.id: c for c in load_catalogue(package)}
+    except Exception as exc:  # noqa: BLE001 - a report still renders without reproducers
+        for row in rows:
+            row.reproducer = f"# catalogue {package!r} could not be loaded: {exc}"
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for row in rows:
+            case = catalogue.get(row.case_id)
+            if case is None:
+                row.reproducer = f"# case {row.case_id} is not in the catalogue {package!r}"
+                continue
+            try:
+                row.reproducer = build_reproducer(case, run_seed)
+            except Exception as exc:  # noqa: BLE001 - one broken case must not sink the report
+                row.reproducer = f"# no reproducer: {type(exc).__name__}: {exc}"

@@ -1,0 +1,135 @@
+"""The gate: an unchanged run passes; a new failure, a grown error or a missing case fails with
+the case named; a corrupt or foreign baseline is bad input; updating keeps other entries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.cli import main
+
+from .synthetic import case, write_results
+
+
+@pytest.fixture
+def run_and_baseline(tmp_path):
+    results = [case("alpha/steady", ulp=2), case("alpha/drifting", ulp=1), case("beta/other")]
+    results_file = write_results(tmp_path / "run.jsonl", results)
+    baseline = tmp_path / "baseline.json"
+    assert main(["gate", "--baseline", str(baseline), str(results_file), "--update-baseline"]) == 0
+    return results_file, baseline
+
+
+def gate(baseline, results_file, *extra):
+    return main(["gate", "--baseline", str(baseline), str(results_file), *extra])
+
+
+def doctor(baseline, change):
+    data = json.loads(baseline.read_text())
+    (environment,) = data["environments"].values()
+    change(environment["cases"])
+    baseline.write_text(json.dumps(data))
+
+
+def test_an_unchanged_run_passes(run_and_baseline, capsys):
+    results_file, baseline = run_and_baseline
+    assert gate(baseline, results_file) == 0
+    assert "0 regression(s)" in capsys.readouterr().out
+
+
+def test_a_case_that_passed_in_the_baseline_and_fails_now_fails_the_gate_by_name(
+    run_and_baseline, capsys
+):
+    results_file, baseline = run_and_baseline
+    write_results(results_file, [case("alpha/steady", "fail", ulp=2, reason="x.grad: mismatch")])
+    doctor(baseline, lambda cases: [cases.pop("alpha/drifting"), cases.pop("beta/other")])
+    assert gate(baseline, results_file) == 1
+    assert "NEW FAILURE: alpha/steady: was pass, now fail" in capsys.readouterr().out
+
+
+def test_a_doctored_baseline_with_a_smaller_error_fails_naming_case_and_observation(
+    run_and_baseline, capsys
+):
+    results_file, baseline = run_and_baseline
+    write_results(results_file, [case("alpha/steady", ulp=2), case("alpha/drifting", ulp=90)])
+    doctor(baseline, lambda cases: cases.pop("beta/other"))
+    assert gate(baseline, results_file) == 1
+    out = capsys.readouterr().out
+    assert "GREW: alpha/drifting [x.grad]: max_ulp 1 -> 90" in out
+    assert "alpha/steady" not in out  # 2 ULP then and now
+
+
+def test_growth_under_the_floor_or_the_factor_passes(run_and_baseline):
+    results_file, baseline = run_and_baseline
+    write_results(results_file, [case("alpha/steady", ulp=2), case("alpha/drifting", ulp=90)])
+    doctor(baseline, lambda cases: cases.pop("beta/other"))
+    floors = ("--ulp-floor", "100", "--rel-floor", "1", "--abs-floor", "1")
+    assert gate(baseline, results_file, *floors) == 0
+    assert gate(baseline, results_file, "--factor", "100") == 0
+
+
+def test_a_baseline_case_missing_from_the_run_fails_by_name(run_and_baseline, capsys):
+    results_file, baseline = run_and_baseline
+    write_results(results_file, [case("alpha/steady", ulp=2), case("alpha/drifting", ulp=1)])
+    assert gate(baseline, results_file) == 1
+    assert "MISSING FROM RUN: beta/other" in capsys.readouterr().out
+
+
+def test_fixed_cases_are_reported_and_do_not_fail(run_and_baseline, capsys):
+    results_file, baseline = run_and_baseline
+    doctor(baseline, lambda cases: cases["beta/other"].update(outcome="fail"))
+    assert gate(baseline, results_file) == 0
+    out = capsys.readouterr().out
+    assert "FIXED: beta/other: was fail, now pass" in out
+    assert "--update-baseline" in out
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"schema": "autograd-conformance-base', '{"something": "else"}', "[1, 2]", "\xff\xfe"],
+    ids=["truncated", "foreign", "not an object", "not text"],
+)
+def test_a_corrupt_or_foreign_baseline_is_one_error_line_and_exit_2(
+    run_and_baseline, content, capsys
+):
+    results_file, baseline = run_and_baseline
+    baseline.write_bytes(content.encode("latin-1"))
+    assert gate(baseline, results_file) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("conformance: error: ") and "baseline" in err[0]
+
+
+def test_a_baseline_for_another_environment_is_exit_2(run_and_baseline, capsys):
+    results_file, baseline = run_and_baseline
+    other_seed = write_results(results_file.with_name("seed7.jsonl"), [case("alpha/steady")], 7)
+    assert gate(baseline, other_seed) == 2
+    assert "no entries for this environment" in capsys.readouterr().err
+
+
+def test_a_missing_baseline_is_exit_2(tmp_path):
+    results_file = write_results(tmp_path / "run.jsonl", [case("alpha/a")])
+    assert gate(tmp_path / "absent.json", results_file) == 2
+
+
+def test_update_baseline_rewrites_the_cases_that_ran_and_keeps_the_others(run_and_baseline):
+    results_file, baseline = run_and_baseline
+    write_results(results_file, [case("alpha/drifting", "fail", ulp=500, reason="values")])
+    assert gate(baseline, results_file, "--update-baseline") == 0
+    (environment,) = json.loads(baseline.read_text())["environments"].values()
+    assert sorted(environment["cases"]) == ["alpha/drifting", "alpha/steady", "beta/other"]
+    assert environment["cases"]["alpha/drifting"]["outcome"] == "fail"
+    assert environment["cases"]["alpha/drifting"]["observations"]["x.grad"]["max_ulp"] == 500
+    assert environment["cases"]["alpha/steady"]["observations"]["x.grad"]["max_ulp"] == 2
+    assert environment["versions"] == {"torch": "2.13.0+cpu", "reference": "2.13.0+reference"}
+
+
+def test_committed_baseline_is_a_valid_baseline_of_the_catalogue():
+    from pathlib import Path
+
+    from conformance.gate import load_baseline
+
+    baseline = load_baseline(Path(__file__).resolve().parents[2] / "baselines/torch-reference.json")
+    (environment,) = baseline["environments"].values()
+    assert environment["backends"] == ["torch", "reference"]
+    assert len(environment["cases"]) > 900
