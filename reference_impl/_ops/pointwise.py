@@ -503,7 +503,7 @@ class ClampBackward1(Op):
             mask &= x >= lo
         if hi is not None:
             mask &= x <= hi
-        return (grad * _const(mask, grad),)
+        return (where_const(mask, grad, 0.0),)  # torch: where(min <= x <= max, grad, 0)
 
 
 class ClampBackward0(Op):
@@ -544,9 +544,9 @@ class ClampBackward0(Op):
             above = (x > hi) | (hi < lo)
         else:
             below, above = (x < lo), (x > hi)
-        out: list[Tensor | None] = [grad * _const(np.broadcast_to(keep, grad.shape), grad)]
-        out.append(grad * _const(np.broadcast_to(below, grad.shape), grad) if has_min else None)
-        out.append(grad * _const(np.broadcast_to(above, grad.shape), grad) if has_max else None)
+        out: list[Tensor | None] = [where_const(keep, grad, 0.0)]
+        out.append(where_const(below, grad, 0.0) if has_min else None)
+        out.append(where_const(above, grad, 0.0) if has_max else None)
         return tuple(
             None if g is None else unbroadcast(g, s) for g, s in zip(out, self.shapes, strict=True)
         )
