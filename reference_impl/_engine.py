@@ -3,9 +3,9 @@
 1. Count, for every node reachable from the roots, how many edges lead into it.
 2. Seed the roots' input buffers with their gradients.
 3. Pop the ready node with the highest sequence number (latest created; AccumulateGrad first),
-   run its hooks and its backward, drop its saved tensors unless retain_graph, and add each
-   result into the buffer of the node it feeds. A node is ready once all its incoming edges
-   have delivered.
+   run its tensor hooks, pre-hooks and backward, drop its saved tensors unless retain_graph,
+   and add each result into the buffer of the node it feeds. A node is ready once all its
+   incoming edges have delivered.
 
 With ``inputs`` given, only nodes on a path to an input run; autograd.grad captures the
 gradients arriving at the inputs, backward(inputs=...) runs the input nodes too and lets
@@ -68,12 +68,16 @@ def run_backward(
 
         while ready:
             _, _, node = heapq.heappop(ready)
-            grads = buffers.pop(id(node), [None] * max(node.num_outputs, 1))
-            grads = _call_pre_hooks(node, grads, accumulate)
+            arrived = buffers.pop(id(node), [None] * max(node.num_outputs, 1))
+            runs = runnable is None or id(node) in runnable
+            grads = _call_tensor_pre_hooks(node, arrived)
+            # torch's capture: a node that also runs hands over what arrived (its tensor hooks
+            # run as part of running it); a node that only feeds the capture, the hooked grads.
             for nr, index in captures.get(id(node), ()):
-                captured[index] = grads[nr]
-            if runnable is not None and id(node) not in runnable:
+                captured[index] = (arrived if runs else grads)[nr]
+            if not runs:
                 continue
+            grads = _call_node_pre_hooks(node, grads)
             if isinstance(node, AccumulateGrad) and not accumulate:
                 continue
             outputs = _validate_outputs(node, node.apply(grads))
@@ -164,11 +168,10 @@ def _add_to_buffer(
     buf[nr] = grad if old is None else old + grad
 
 
-def _call_pre_hooks(
-    node: Node, grads: list[Tensor | None], accumulate: bool
-) -> list[Tensor | None]:
-    """Tensor hooks, then retain_grad captures (a hook: autograd.grad fills them too), then
-    grad_fn pre-hooks: torch's order."""
+def _call_tensor_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | None]:
+    """Tensor hooks (a leaf's live on its AccumulateGrad), then retain_grad captures (a hook
+    too: autograd.grad fills them as well), in torch's order."""
+    grads = list(grads)
     if node._tensor_pre_hooks:
         for nr, hooks in node._tensor_pre_hooks.items():
             for hook in list(hooks.values()):
@@ -190,6 +193,10 @@ def _call_pre_hooks(
             if new is not None:
                 _check_hook_result(hook, grads[0], new)
                 grads[0] = new
+    return grads
+
+
+def _call_node_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | None]:
     for hook in list(node._pre_hooks.values()):
         new = hook(tuple(grads))
         if new is not None:
