@@ -1,0 +1,100 @@
+"""Behaviours found by generated programs (issue 4) where reference_impl differed from torch 2.13.
+
+Each test is the shrunk program, with what torch printed for it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import reference_impl as torch
+
+FREED = "Trying to backward through the graph a second time"
+
+
+def test_backward_inputs_retains_grad_so_an_input_without_grad_is_refused():
+    x = torch.tensor(1.0)
+    w = torch.tensor(1.0, requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"
+    ):
+        (w * 2).backward(inputs=[x])
+
+
+def test_backward_inputs_non_leaf_stays_retained_and_its_node_runs_and_frees():
+    w = torch.tensor([1.0], requires_grad=True)
+    y = w.abs()
+    y.backward(torch.ones(1), inputs=[y])
+    assert y.retains_grad
+    assert y.grad.tolist() == [1.0]
+    with pytest.raises(RuntimeError, match=FREED):
+        torch.autograd.grad(y, [w], torch.ones(1))
+
+
+def test_leaf_that_stopped_requiring_grad_receives_no_grad():
+    w = torch.tensor([1.0], requires_grad=True)
+    y = w.abs()
+    w.requires_grad_(False)
+    y.abs().backward()
+    assert w.grad is None
+
+
+def test_root_hooks_fire_even_off_every_path_to_inputs():
+    x = torch.ones(2, requires_grad=True)
+    w = torch.ones(2, requires_grad=True)
+    y = x * 2
+    seen = []
+    y.register_hook(lambda g: seen.append(g.tolist()))
+    y.retain_grad()
+    assert torch.autograd.grad(y, [w], torch.ones(2), allow_unused=True) == (None,)
+    assert seen == [[1.0, 1.0]]
+    assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_where_condition_is_freed_with_the_graph():
+    t0 = torch.tensor([[-0.9]], dtype=torch.float64, requires_grad=True)
+    t3 = torch.where(t0 > -0.75, t0, torch.tensor(-0.75, dtype=torch.float64))
+    t3.sum().backward()
+    with pytest.raises(RuntimeError, match=FREED):
+        t3.backward(inputs=[t0])
+
+
+def test_view_of_a_grad_leaf_written_under_no_grad_regenerates_as_as_strided():
+    t0 = torch.tensor([[-0.55]], requires_grad=True)
+    t1 = t0.unsqueeze(0)
+    with torch.no_grad():
+        t1.mul_(2)
+    assert type(t1.grad_fn).__name__ == "AsStridedBackward0"
+    assert type(t1.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad"
+
+
+def test_gradient_summed_to_a_scalar_input_is_a_full_sum():
+    t0 = torch.tensor(-0.97, requires_grad=True)
+    t1 = torch.tensor([[0.82, -0.76], [0.87, 1.39]], requires_grad=True)
+    (g,) = torch.autograd.grad((t0 / (t1.abs() + 0.5)).sum(), [t0], create_graph=True)
+    assert type(g.grad_fn).__name__ == "SumBackward0"
+
+
+def test_version_error_names_an_overload_with_its_number():
+    t0 = torch.tensor([[-1.39]], requires_grad=True)
+    t2 = (t0.abs() + 0.5) ** t0
+    t3 = t2 - t0
+    t2.mul_(2)
+    with pytest.raises(RuntimeError, match="which is output 0 of Pow1, is at version 1"):
+        torch.autograd.grad(t3, [t0], torch.ones(1, 1))
+
+
+def test_clamp_backward_is_a_where():
+    t2 = torch.tensor(1.01, requires_grad=True)
+    (g,) = torch.autograd.grad(t2.clamp(-1.0, 1.0) ** 2, [t2], create_graph=True)
+    assert type(g.grad_fn).__name__ == "WhereBackward0"
+
+
+def test_autograd_grad_captures_unhooked_grad_at_a_node_that_also_runs():
+    t0 = torch.tensor(-0.82, requires_grad=True)
+    t0.register_hook(lambda g: g * -1.0)
+    t1 = t0.double()
+    t1.register_hook(lambda g: g * -1.0)
+    g1, g0 = torch.autograd.grad(t1, [t1, t0], retain_graph=True)
+    assert g1.item() == 1.0  # t1's own hook is not applied to what is captured at t1
+    assert g0.item() == 1.0  # t1's hook runs before its node, then t0's leaf hook: -1 * -1
