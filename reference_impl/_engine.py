@@ -78,8 +78,6 @@ def run_backward(
             if not runs:
                 continue
             grads = _call_node_pre_hooks(node, grads)
-            if isinstance(node, AccumulateGrad) and not accumulate:
-                continue
             outputs = _validate_outputs(node, node.apply(grads))
             for hook in list(node._post_hooks.values()):
                 new = hook(tuple(outputs), tuple(grads))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _dtype as dt
-from ._grad_mode import is_grad_enabled, is_inference_mode_enabled
+from ._grad_mode import is_inference_mode_enabled
 from ._node import AccumulateGrad, Node, RemovableHandle, add_hook
 from ._size import Size, shape_str
 from ._view_guard import ViewGuard
@@ -513,8 +513,3 @@ def _wrap_dim(dim: int, ndim: int) -> int:
             f"but got {dim})"
         )
     return dim % rank
-
-
-def is_grad_recording(*tensors: Tensor) -> bool:
-    """Whether an op on these inputs records a graph."""
-    return is_grad_enabled() and any(t.requires_grad for t in tensors)
