@@ -85,6 +85,22 @@ class RunHeader:
 
 
 @dataclass
+class FiniteDifferenceCheck:
+    """A third opinion on one gradient observation: a float64 central-difference estimate.
+
+    When the two backends disagree, the errors against the estimate say which one is wrong.
+    Errors are ``max |a - b| / max(1, max |b|)`` with ``b`` the estimate (None: no value).
+    """
+
+    name: str  #: the observation, as named in ``CaseResult.comparisons``
+    estimate: Any  #: nested lists of float64
+    baseline_error: float | None
+    candidate_error: float | None
+    pair_error: float | None  #: baseline vs candidate, same measure
+    wrong_side: str | None = None  #: "baseline", "candidate", "both" or None (both agree)
+
+
+@dataclass
 class CaseResult:
     """Everything learnt about one case on one backend pair."""
 
@@ -101,6 +117,8 @@ class CaseResult:
     comparisons: list[ObservationComparison] = field(default_factory=list)
     expectations: list[ExpectationCheck] = field(default_factory=list)
     durations: dict[str, float] = field(default_factory=dict)
+    #: Finite-difference opinions, for generated programs whose gradient is plain calculus.
+    finite_differences: list[FiniteDifferenceCheck] = field(default_factory=list)
     record: str = RECORD_CASE
 
     @classmethod
@@ -117,6 +135,9 @@ class CaseResult:
             comparisons.append(ObservationComparison(**item))
         values["comparisons"] = comparisons
         values["expectations"] = [ExpectationCheck(**e) for e in values.get("expectations", [])]
+        values["finite_differences"] = [
+            FiniteDifferenceCheck(**f) for f in values.get("finite_differences", [])
+        ]
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
 
