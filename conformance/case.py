@@ -24,6 +24,10 @@ Tolerance = float | Mapping[str, float] | None
 
 DEFAULT_EXPECT_ATOL = 5e-5
 
+#: A third opinion on a case: given the two backends' runs, the finite-difference checks
+#: (``conformance.results.FiniteDifferenceCheck``) of the gradients it can estimate.
+Oracle = Callable[[Any, Any], list[Any]]
+
 
 @dataclass(frozen=True)
 class Case:
@@ -43,6 +47,7 @@ class Case:
     expect_atol: float = DEFAULT_EXPECT_ATOL
     rtol: Tolerance = None
     atol: Tolerance = None
+    oracle: Oracle | None = field(default=None, repr=False, compare=False)
 
 
 #: Every registered case by id, in registration order.

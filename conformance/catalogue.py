@@ -70,8 +70,30 @@ def select(
     return sorted(chosen, key=lambda c: c.id)
 
 
-def get_case(case_id: str, package: str = DEFAULT_PACKAGE) -> Case:
-    """One case by id (or by unique name); ``ConformanceInputError`` when there is none."""
+def resolve_case(case_id: str, run_seed: int) -> Case:
+    """A registered case, or a generated program rebuilt from its id and the run's seed.
+
+    This is how a worker turns an id sent to it into a case: catalogue cases are looked up,
+    generated ones are drawn again (they are never registered, so memory stays flat).
+    """
+    if case_id in REGISTRY:
+        return REGISTRY[case_id]
+    from conformance.programs.generated import case_for, is_generated
+
+    if is_generated(case_id):
+        return case_for(case_id, run_seed)
+    raise ConformanceInputError(f"no case {case_id!r} (see `conformance list`)")
+
+
+def get_case(case_id: str, package: str = DEFAULT_PACKAGE, run_seed: int = 0) -> Case:
+    """One case by id (or by unique name); ``ConformanceInputError`` when there is none.
+
+    A generated program's id (``generated/p0042``) is drawn for ``run_seed``.
+    """
+    from conformance.programs.generated import case_for, is_generated
+
+    if is_generated(case_id):
+        return case_for(case_id, run_seed)
     cases = load_catalogue(package)
     by_id = {c.id: c for c in cases}
     if case_id in by_id:

@@ -191,9 +191,9 @@ def command_run(args: argparse.Namespace) -> int:
     if args.generated < 0:
         raise ConformanceInputError("--generated must be >= 0")
     if args.generated:
-        from conformance.programs.generated import register_generated, save_failure
+        from conformance.programs.generated import case_for, case_ids, save_failure
 
-        catalogue += register_generated(options.seed, args.generated)
+        catalogue += [case_for(cid, options.seed) for cid in case_ids(args.generated)]
     cases = select(catalogue, args.area, args.tag, args.patterns)
     if not cases:
         raise ConformanceInputError("no case matches the selection (see `conformance list`)")
@@ -228,7 +228,7 @@ def command_run(args: argparse.Namespace) -> int:
         def finished(result: CaseResult) -> None:
             writer.write(result)
             if args.generated and result.area == "generated" and result.outcome in BAD:
-                save_failure(result.case_id, args.out)
+                save_failure(result.case_id, options.seed, args.out)
             progress.finish(result.outcome)
 
         report = run_cases(todo, options, finished, lambda case: progress.start(case.id))

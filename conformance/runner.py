@@ -24,12 +24,12 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from conformance.backends import Backend, load_backend
-from conformance.case import REGISTRY, Case
-from conformance.catalogue import DEFAULT_PACKAGE, load_catalogue
+from conformance.case import Case
+from conformance.catalogue import DEFAULT_PACKAGE, load_catalogue, resolve_case
 from conformance.errors import CaseDefinitionError, ConformanceInputError
 from conformance.inputs import Inputs, case_seed
 from conformance.observe import Observation, observe, raised_observation
-from conformance.results import CaseResult
+from conformance.results import CaseResult, FiniteDifferenceCheck
 from conformance.tolerances import ToleranceTable
 from conformance.verdict import BackendRun, Outcome, Verdict, harness_error, judge
 
@@ -46,7 +46,7 @@ class RunOptions:
     timeout: float | None = 60.0
     cases_package: str = DEFAULT_PACKAGE
     tolerances: ToleranceTable = field(default_factory=ToleranceTable)
-    #: How many generated programs (area ``generated``) workers must be able to run.
+    #: How many generated programs (area ``generated``) the run includes.
     generated: int = 0
 
 
@@ -92,7 +92,12 @@ def run_on_backend(case: Case, backend: Backend, seed: int) -> BackendRun:
 
 
 def _result(
-    case: Case, names: Sequence[str], seed: int, verdict: Verdict, durations: dict[str, float]
+    case: Case,
+    names: Sequence[str],
+    seed: int,
+    verdict: Verdict,
+    durations: dict[str, float],
+    finite_differences: list[FiniteDifferenceCheck] | None = None,
 ) -> CaseResult:
     return CaseResult(
         case_id=case.id,
@@ -108,6 +113,7 @@ def _result(
         comparisons=verdict.comparisons,
         expectations=verdict.expectations,
         durations=durations,
+        finite_differences=finite_differences or [],
     )
 
 
@@ -125,6 +131,7 @@ def execute_case(
     seed = case_seed(run_seed, case.id)
     names = [b.name for b in backends]
     durations: dict[str, float] = {}
+    checks: list[FiniteDifferenceCheck] = []
     try:
         runs = []
         for backend in backends:
@@ -136,6 +143,12 @@ def execute_case(
         if on_phase is not None:
             on_phase("compare")
         verdict = judge(case, runs[0], runs[1], tolerances)
+        if case.oracle is not None:
+            if on_phase is not None:
+                on_phase("finite differences")
+            start = time.perf_counter()
+            checks = case.oracle(runs[0], runs[1])
+            durations["finite_differences"] = time.perf_counter() - start
     except CaseTimeout as exc:
         verdict = harness_error(str(exc))
     except CaseDefinitionError as exc:
@@ -147,7 +160,7 @@ def execute_case(
         verdict = harness_error(
             f"harness error: {type(exc).__name__}: {exc} ({where.filename}:{where.lineno})"
         )
-    return _result(case, names, seed, verdict, durations)
+    return _result(case, names, seed, verdict, durations, checks)
 
 
 def timeout_result(case: Case, names: Sequence[str], run_seed: int, reason: str) -> CaseResult:
@@ -196,10 +209,6 @@ def _worker_main(conn: Connection, options: RunOptions) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         load_catalogue(options.cases_package)
-        if options.generated:
-            from conformance.programs.generated import register_generated
-
-            register_generated(options.seed, options.generated)
         pair = load_pair(options.backends)
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)
@@ -215,7 +224,7 @@ def _worker_main(conn: Connection, options: RunOptions) -> None:
         if case_id is None:
             return
         result = execute_case(
-            REGISTRY[case_id],
+            resolve_case(case_id, options.seed),
             pair,
             options.seed,
             options.tolerances,

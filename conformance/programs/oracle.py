@@ -4,18 +4,18 @@ When torch and the reference disagree on a gradient, central differences in floa
 reference say which side is right. A program qualifies when its first call's gradient is the
 plain derivative of ``sum(root * weights)``: no detach, grad-mode region, requires_grad toggle,
 hook or planted-mistake Function (each of these makes autograd differ from the math on purpose),
-and the first call is a backward/grad over all leaves. Each leaf that gets a gradient gets three
-errors: torch vs reference, reference vs FD, torch vs FD (max relative error).
+and the first call is a backward/grad over all leaves. Each grad-requiring leaf gets a
+``FiniteDifferenceCheck``: baseline vs estimate, candidate vs estimate, baseline vs candidate.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from conformance.programs.interpreter import interpret, weights
+from conformance.programs.interpreter import weights
 from conformance.programs.program import (
     PLANTED,
     Backward,
@@ -23,31 +23,15 @@ from conformance.programs.program import (
     Detach,
     GradMode,
     Hook,
-    Leaf,
     Program,
     RequiresGrad,
     walk,
 )
+from conformance.results import FiniteDifferenceCheck
 
 STEP = 1e-6
-
-
-@dataclass(frozen=True)
-class Opinion:
-    """The three errors of one observed gradient (None where a side has no value)."""
-
-    name: str
-    torch_vs_reference: float | None
-    reference_vs_fd: float | None
-    torch_vs_fd: float | None
-
-    def wrong_side(self, tol: float = 1e-3) -> str | None:
-        """Which side FD contradicts: 'torch', 'reference', 'both', or None."""
-        torch_bad = self.torch_vs_fd is not None and self.torch_vs_fd > tol
-        ref_bad = self.reference_vs_fd is not None and self.reference_vs_fd > tol
-        if torch_bad and ref_bad:
-            return "both"
-        return "torch" if torch_bad else "reference" if ref_bad else None
+#: Relative error against the estimate above which a side is called wrong.
+WRONG_SIDE_TOL = 1e-3
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -121,41 +105,58 @@ def finite_differences(program: Program, reference: Any) -> dict[int, np.ndarray
     return grads
 
 
-def _grads(observed: dict[str, Any], leaves: tuple[Leaf, ...], use_grad: bool) -> dict[int, Any]:
-    call = observed["calls"][0]
-    if use_grad:
-        result = call["result"]
-        if not isinstance(result, tuple):
-            return {}
-        return {i: g for i, g in enumerate(result) if g is not None}
-    return {i: s["value"] for i, s in call["grads"].items() if s is not None}
+def _gradient_name(call: Backward, leaf: int) -> str:
+    """The observation that holds leaf ``leaf``'s gradient after the first call."""
+    return f"calls.0.result.{leaf}" if call.use_grad else f"calls.0.grads.{leaf}.value"
 
 
-def third_opinion(program: Program, torch: Any, reference: Any) -> list[Opinion] | None:
-    """Per leaf gradient of the first call, the three errors; None when not differentiable."""
+def _values(run: Any, name: str) -> np.ndarray | None:
+    for observation in run.observations:
+        if observation.name == name:
+            return getattr(observation, "values", None)
+    return None
+
+
+def _error(values: np.ndarray | None, estimate: np.ndarray) -> float | None:
+    return None if values is None else relative_error(values, estimate)
+
+
+def opinions(
+    program: Program, baseline: Any, candidate: Any, tol: float = WRONG_SIDE_TOL
+) -> list[FiniteDifferenceCheck]:
+    """The finite-difference check of every leaf gradient of the first call, judged against
+    the two backends' runs (``BackendRun``s); empty when the program is not differentiable.
+
+    A side is called wrong when its error against the estimate exceeds ``tol``.
+    """
     if not differentiable(program):
-        return None
-    first = _first_call_only(program)
-    call = first.schedule[0]
+        return []
+    import reference_impl
+
+    call = program.schedule[0]
     assert isinstance(call, Backward)
     try:
-        fd = finite_differences(first, reference)
+        estimates = finite_differences(_first_call_only(program), reference_impl)
     except Exception:  # noqa: BLE001 - a program whose forward fails has no FD opinion
-        return None
-    sides = [
-        _grads(interpret(first, module), first.leaves, call.use_grad)
-        for module in (torch, reference)
-    ]
-    numpy = [{i: g.detach().cpu().numpy() for i, g in side.items()} for side in sides]
-    opinions = []
-    for index, estimate in fd.items():
-        t, r = numpy[0].get(index), numpy[1].get(index)
-        opinions.append(
-            Opinion(
-                name=f"calls.0.grads.{index}",
-                torch_vs_reference=None if t is None or r is None else relative_error(t, r),
-                reference_vs_fd=None if r is None else relative_error(r, estimate),
-                torch_vs_fd=None if t is None else relative_error(t, estimate),
+        return []
+    checks = []
+    for leaf, estimate in estimates.items():
+        name = _gradient_name(call, leaf)
+        left, right = _values(baseline, name), _values(candidate, name)
+        baseline_error, candidate_error = _error(left, estimate), _error(right, estimate)
+        wrong = [
+            side
+            for side, error in (("baseline", baseline_error), ("candidate", candidate_error))
+            if error is not None and error > tol
+        ]
+        checks.append(
+            FiniteDifferenceCheck(
+                name=name,
+                estimate=estimate.tolist(),
+                baseline_error=baseline_error,
+                candidate_error=candidate_error,
+                pair_error=None if left is None or right is None else relative_error(left, right),
+                wrong_side="both" if len(wrong) == 2 else (wrong[0] if wrong else None),
             )
         )
-    return opinions
+    return checks
