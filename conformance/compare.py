@@ -56,6 +56,9 @@ class ValueDiff:
     first_nan_mismatch_index: list[int] | None = None
     inf_mismatched: int = 0
     first_inf_mismatch_index: list[int] | None = None
+    #: Greatest ``|actual - expected| / (atol + rtol * |expected|)``: 1 is the edge of tolerance,
+    #: so errors of values near zero (huge in ULPs, fine on atol) read as what the verdict saw.
+    max_tolerance_ratio: float | None = None
 
 
 @dataclass
@@ -137,12 +140,22 @@ def value_diff(
         rel_diff = np.where(
             scale > 0, abs_diff / np.where(scale > 0, scale, 1.0), np.where(abs_diff > 0, np.inf, 0)
         )
-        close = finite & (abs_diff <= atol + rtol * scale)
+        allowed = atol + rtol * scale
+        close = finite & (abs_diff <= allowed)
+        ratio = np.where(
+            allowed > 0,
+            abs_diff / np.where(allowed > 0, allowed, 1.0),
+            np.where(abs_diff > 0, np.inf, 0.0),
+        )
     nan_mismatch = e_nan != a_nan
     inf_mismatch = (e_inf | a_inf) & ~(e_nan | a_nan) & (e != a)
     ok = close | (e_nan & a_nan) | ((e_inf | a_inf) & ~(e_nan | a_nan) & (e == a))
     diff.mismatched = int(numel - np.count_nonzero(ok))
     diff.mismatched_fraction = diff.mismatched / numel
+    placement = bool(nan_mismatch.any() or inf_mismatch.any())
+    diff.max_tolerance_ratio = (
+        float("inf") if placement else float(np.max(np.where(finite, ratio, 0.0)))
+    )
     if finite.any():
         flat_abs = int(np.argmax(np.where(finite, abs_diff, -1.0)))
         flat_rel = int(np.argmax(np.where(finite, rel_diff, -1.0)))
