@@ -13,6 +13,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import numpy as np
+
+from conformance import environment
 from conformance.catalogue import DEFAULT_PACKAGE, get_case, load_catalogue, select
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
@@ -220,6 +223,10 @@ def command_run(args: argparse.Namespace) -> int:
         python=platform.python_version(),
         platform=platform.platform(),
         harness_version=_version(),
+        numpy=np.__version__,
+        git_commit=environment.git_commit(),
+        device=environment.device(options.backends),
+        dtype_policy=environment.DTYPE_POLICY,
     )
     progress = Progress(len(todo), enabled=None if not args.quiet else False)
     with ResultWriter(args.out, append=args.resume) as writer:

@@ -81,6 +81,10 @@ class RunHeader:
     python: str = ""
     platform: str = ""
     harness_version: str = ""
+    numpy: str = ""
+    git_commit: str = ""
+    device: str = ""
+    dtype_policy: str = ""
     record: str = RECORD_RUN
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import math
 import os
 import platform
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from conformance.compare import ObservationComparison
+from conformance.environment import DTYPE_POLICY, device, git_commit
 from conformance.results import CaseResult, read_case_results, read_headers
 from conformance.summary import OUTCOMES
 
@@ -269,33 +268,11 @@ def histogram(cases: Sequence[CaseRow]) -> dict[str, list[int]]:
     return counts
 
 
-def git_commit(where: str | os.PathLike[str] | None = None) -> str:
-    """The project's commit (``-dirty`` when the tree has changes), or ``unknown``."""
-    cwd = Path(where) if where else Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    if commit.returncode != 0:
-        return "unknown"
-    return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
-
-
 def environment(headers: Sequence[dict[str, Any]]) -> Environment:
     import numpy
 
     last = headers[-1] if headers else {}
     backends = list(last.get("backends", []))
-    devices = {"torch-cuda": "cuda"}
     return Environment(
         backends=backends,
         versions=dict(last.get("versions", {})),
@@ -306,8 +283,8 @@ def environment(headers: Sequence[dict[str, Any]]) -> Environment:
         harness_version=str(last.get("harness_version", "")),
         numpy=str(last.get("numpy", "")) or numpy.__version__,
         git_commit=str(last.get("git_commit", "")) or git_commit(),
-        device=", ".join(sorted({devices.get(b, "cpu") for b in backends})) or "cpu",
-        dtype_policy=str(last.get("dtype_policy", "")) or "per case (default float32)",
+        device=str(last.get("device", "")) or device(backends),
+        dtype_policy=str(last.get("dtype_policy", "")) or DTYPE_POLICY,
         argv=list(last.get("argv", [])),
     )
 
