@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from builtins import bool as _bool
 from builtins import int as _int
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
 
 
 class dtype:  # noqa: N801 - mirrors torch.dtype
@@ -76,6 +80,10 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
+    if isinstance(np_dtype, np.dtype):  # an array's dtype (the hot case): no conversion needed
+        found = _BY_NUMPY.get(np_dtype)
+        if found is not None:
+            return found
     try:
         return _BY_NUMPY[np.dtype(np_dtype)]
     except KeyError:
@@ -108,6 +116,20 @@ def result_type(*operands: object) -> dtype:
     """torch.result_type over tensors and Python scalars."""
     from ._tensor import Tensor
 
+    if len(operands) == 2:
+        a, b = operands
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            common = _binary_shortcut(a, b)
+            if common is not None:
+                return common
+    return _tier_walk(operands)
+
+
+def _tier_walk(operands: tuple[object, ...]) -> dtype:
+    """The general rule: promote within each tier, then let a lower tier in only when it is of
+    a higher category."""
+    from ._tensor import Tensor
+
     tiers: list[dtype | None] = [None, None, None]  # dimensioned, zero-dim, scalar
     for op in operands:
         if isinstance(op, Tensor) and not op._wrapped_number:
@@ -120,6 +142,20 @@ def result_type(*operands: object) -> dtype:
         tiers[tier] = d if current is None else promote_types(current, d)
     result = _combine(tiers[0], _combine(tiers[1], tiers[2]))
     return _default_dtype if result is None else result
+
+
+def _binary_shortcut(a: Tensor, b: Tensor) -> dtype | None:
+    """The two cases nearly every binary op meets, answered without the tier walk (the walk
+    gives the same answer): two plain tensors of one dtype give that dtype; a plain *floating*
+    tensor beside a wrapped number gives the tensor's dtype (a float of a higher tier wins)."""
+    if a._wrapped_number:
+        a, b = b, a
+    if a._wrapped_number:
+        return None
+    if not b._wrapped_number:
+        return a.dtype if a._data.dtype == b._data.dtype else None
+    d = a.dtype
+    return d if d.is_floating_point else None
 
 
 def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:

@@ -77,12 +77,11 @@ def run_backward(
                 captured[index] = (arrived if runs else grads)[nr]
             if not runs:
                 continue
-            grads = _call_node_pre_hooks(node, grads)
+            if node._pre_hooks:
+                grads = _call_node_pre_hooks(node, grads)
             outputs = _validate_outputs(node, node.apply(grads))
-            for hook in list(node._post_hooks.values()):
-                new = hook(tuple(outputs), tuple(grads))
-                if new is not None:
-                    outputs = _checked_hook_tuple(hook, outputs, new)
+            if node._post_hooks:
+                outputs = _call_node_post_hooks(node, outputs, grads)
             if not keep_graph:
                 node.release_saved()
             for (next_node, nr), grad in zip(node._next_edges, outputs, strict=False):
@@ -202,6 +201,16 @@ def _call_node_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor 
     return grads
 
 
+def _call_node_post_hooks(
+    node: Node, outputs: list[Tensor | None], grads: list[Tensor | None]
+) -> list[Tensor | None]:
+    for hook in list(node._post_hooks.values()):
+        new = hook(tuple(outputs), tuple(grads))
+        if new is not None:
+            outputs = _checked_hook_tuple(hook, outputs, new)
+    return outputs
+
+
 def _checked_hook_tuple(hook: Any, old: Sequence[Any], new: Any) -> list[Any]:
     """A node hook must return a tuple of the same length, with same-shaped tensors."""
     name = getattr(hook, "__name__", type(hook).__name__)
@@ -243,8 +252,8 @@ def _validate_outputs(node: Node, outputs: list[Tensor | None]) -> list[Tensor |
             result.append(None if next_node is None else grad)
             continue
         shape, dtype = next_node._output_meta[nr]
-        if tuple(grad.shape) != shape:
-            if not is_expandable_to(shape, tuple(grad.shape)):
+        if grad._data.shape != shape:
+            if not is_expandable_to(shape, grad._data.shape):
                 raise RuntimeError(
                     f"Function {node.name()} returned an invalid gradient at index {i} - got "
                     f"{shape_str(grad.shape)} but expected shape compatible with {shape_str(shape)}"

@@ -102,7 +102,7 @@ class Node:
         return len(self._output_meta)
 
     def add_output(self, tensor: Tensor) -> int:
-        self._output_meta.append((tuple(tensor.shape), tensor.dtype))
+        self._output_meta.append((tensor._data.shape, tensor.dtype))
         return len(self._output_meta) - 1
 
 
@@ -117,7 +117,7 @@ class AccumulateGrad(Node):
         super().__init__()
         self._seq = UINT64_MAX
         self.variable = variable
-        self._output_meta = [(tuple(variable.shape), variable.dtype)]
+        self._output_meta = [(variable._data.shape, variable.dtype)]
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"

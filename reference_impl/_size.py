@@ -11,6 +11,11 @@ class Size(tuple):
     def __new__(cls, dims=()):
         return super().__new__(cls, (int(d) for d in dims))
 
+    @classmethod
+    def of_shape(cls, shape: tuple[int, ...]) -> Size:
+        """An array's shape is already a tuple of Python ints: wrap it without converting."""
+        return tuple.__new__(cls, shape)
+
     def numel(self) -> int:
         return math.prod(self)
 

@@ -119,11 +119,11 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return Size.of_shape(self._data.shape)
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
-            return Size(self._data.shape)
+            return Size.of_shape(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self.ndim)]
 
     @property

@@ -212,7 +212,7 @@ def as_tensor_arg(value: Any, like: Tensor | None = None) -> Tensor:
 def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum a broadcast gradient back to ``shape`` (the one helper every op uses)."""
     shape = tuple(shape)
-    if tuple(grad.shape) == shape:
+    if grad._data.shape == shape:
         return grad
     if shape == ():  # torch's sum_to: a full sum (SumBackward0 under create_graph)
         return grad.sum()
