@@ -1,0 +1,574 @@
+"""Shrinking a failing generated program to a small one that fails the same way.
+
+Hypothesis shrinks a failure inside its own test, but ``conformance run --generated N`` draws
+each program on its own stream, so a failure found there is shrunk here: a greedy
+delta-debugging loop that tries structural simplifications (delete a call, delete a step,
+unwrap a grad-mode region, delete an unused leaf, simplify a call's flags or a leaf) and keeps
+every candidate that is still a well-formed program and still fails, until none applies. Every
+move makes the program smaller in a well-founded order, so the loop ends.
+
+"Fails the same way" (``failure_predicate``) is: the same outcome, and a reason with the same
+*reason class* as the original's first clause. The class of ``calls.1.grads.0.value: mismatch
+(values)`` is ``calls.#.grads.#.value: mismatch (values)`` (slot, call and step numbers move
+when a program shrinks, the kind of observation and how it differs must not); the class of
+``only torch raised RuntimeError: <message>`` is ``only torch raised RuntimeError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from conformance.backends import Backend
+from conformance.programs.program import (
+    FUNCTIONS,
+    INPLACE,
+    OPS,
+    Backward,
+    Call,
+    Custom,
+    Detach,
+    GradMode,
+    Hook,
+    InPlace,
+    Leaf,
+    Op,
+    Program,
+    RequiresGrad,
+    ResetGrads,
+    RetainGrad,
+    Step,
+    hits_quirk,
+    to_json,
+    walk,
+)
+from conformance.programs.render import render
+from conformance.programs.strategies import result_shape
+
+Predicate = Callable[[Program], bool]
+#: A pass: the candidates one kind of simplification offers, each built only when tried.
+Moves = Callable[[Program], Iterator[Callable[[], Program]]]
+StepPath = tuple[int, ...]  # where a step sits: indices into nested region bodies
+
+DEFAULT_MAX_ATTEMPTS = 2000
+
+
+# -- size -------------------------------------------------------------------------------------
+
+
+def program_size(program: Program) -> int:
+    """Leaves + steps + calls; a grad-mode region counts as one step besides its body."""
+    return len(program.leaves) + len(walk(program.steps)) + len(program.schedule)
+
+
+def reproducer_lines(program: Program) -> int:
+    """Lines of the rendered reproducer script (prelude and helpers included)."""
+    return len(render(program).splitlines())
+
+
+def program_lines(program: Program) -> int:
+    """Lines of the reproducer's ``def program():`` function: the part that is the program."""
+    lines = render(program).splitlines()
+    start = lines.index("def program():")
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("    return {"))
+    return end - start + 1
+
+
+# -- validity ---------------------------------------------------------------------------------
+
+
+class InvalidProgram(ValueError):
+    """A candidate that breaks an invariant the generator keeps."""
+
+
+def check(program: Program) -> None:
+    """Raise ``InvalidProgram`` unless ``program`` is one the generator could have drawn.
+
+    Slot references in range, each op's operands of the rank and broadcastable shapes it
+    needs, in-place ops never on a leaf, no section 11 quirk, and a reproducer that renders.
+    """
+    if not program.leaves:
+        raise InvalidProgram("no leaves")
+    shapes: list[tuple[int, ...]] = []
+    for leaf in program.leaves:
+        if leaf.dtype not in ("float32", "float64") or any(side < 1 for side in leaf.shape):
+            raise InvalidProgram(f"bad leaf {leaf}")
+        shapes.append(tuple(leaf.shape))
+
+    def ref(slot: int) -> tuple[int, ...]:
+        if not 0 <= slot < len(shapes):
+            raise InvalidProgram(f"slot {slot} does not exist yet")
+        return shapes[slot]
+
+    for step, _ in walk(program.steps):
+        if isinstance(step, Op):
+            spec = OPS[step.op]
+            if len(step.args) != spec.arity:
+                raise InvalidProgram(f"{step.op} takes {spec.arity} operand(s)")
+            operands = [ref(a) for a in step.args]
+            first = operands[0]
+            if not spec.min_dims <= len(first) <= spec.max_dims:
+                raise InvalidProgram(f"{step.op} does not take rank {len(first)}")
+            if spec.shape == "slice" and first[0] < 2:
+                raise InvalidProgram("slice needs a first side of at least 2")
+            try:
+                shapes.append(result_shape(step.op, operands))
+            except ValueError as exc:
+                raise InvalidProgram(str(exc)) from None
+        elif isinstance(step, Detach | Custom):
+            shape = ref(step.arg)
+            if isinstance(step, Custom):
+                if step.function not in FUNCTIONS:
+                    raise InvalidProgram(f"unknown Function {step.function}")
+                if step.function == "WrongShape" and not shape:
+                    raise InvalidProgram("WrongShape needs a tensor of rank >= 1")
+            shapes.append(shape)
+        elif isinstance(step, InPlace):
+            ref(step.arg)
+            if step.op not in INPLACE or step.arg < len(program.leaves):
+                raise InvalidProgram("in-place ops apply to slots steps made, not to leaves")
+        elif isinstance(step, RequiresGrad | RetainGrad | Hook):
+            ref(step.arg)
+    for call in program.schedule:
+        if isinstance(call, Backward):
+            ref(call.root)
+            if call.inputs is not None:
+                if not call.inputs or len(set(call.inputs)) != len(call.inputs):
+                    raise InvalidProgram("inputs= must be distinct and not empty")
+                for slot in call.inputs:
+                    ref(slot)
+    if hits_quirk(program):
+        raise InvalidProgram("hits the section 11 quirk")
+    render(program)
+
+
+def is_valid(program: Program) -> bool:
+    try:
+        check(program)
+    except Exception:  # noqa: BLE001 - any failure to build or check means "not a candidate"
+        return False
+    return True
+
+
+# -- editing steps by path ----------------------------------------------------------------------
+
+
+def step_paths(steps: tuple[Step, ...], prefix: StepPath = ()) -> list[StepPath]:
+    """The path of every step in execution order (a region before its body)."""
+    found: list[StepPath] = []
+    for index, step in enumerate(steps):
+        found.append((*prefix, index))
+        if isinstance(step, GradMode):
+            found += step_paths(step.body, (*prefix, index))
+    return found
+
+
+def step_at(steps: tuple[Step, ...], path: StepPath) -> Step:
+    step = steps[path[0]]
+    if len(path) == 1:
+        return step
+    assert isinstance(step, GradMode)
+    return step_at(step.body, path[1:])
+
+
+def splice(steps: tuple[Step, ...], path: StepPath, items: tuple[Step, ...]) -> tuple[Step, ...]:
+    """``steps`` with the step at ``path`` replaced by ``items`` (none: deleted)."""
+    head, rest = path[0], path[1:]
+    if not rest:
+        return steps[:head] + items + steps[head + 1 :]
+    region = steps[head]
+    assert isinstance(region, GradMode)
+    inner = dataclasses.replace(region, body=splice(region.body, rest, items))
+    return steps[:head] + (inner,) + steps[head + 1 :]
+
+
+def produced_slot(program: Program, path: StepPath) -> int | None:
+    """The slot the step at ``path`` produces, or None."""
+    slot = len(program.leaves)
+    for where in step_paths(program.steps):
+        step = step_at(program.steps, where)
+        if where == path:
+            return slot if step.produces else None
+        if step.produces:
+            slot += 1
+    raise KeyError(path)
+
+
+def first_operand(step: Step) -> int:
+    if isinstance(step, Op):
+        return step.args[0]
+    return step.arg  # type: ignore[union-attr]
+
+
+def _remap_step(step: Step, mapping: Callable[[int], int]) -> Step:
+    if isinstance(step, Op):
+        return dataclasses.replace(step, args=tuple(mapping(a) for a in step.args))
+    if isinstance(step, GradMode):
+        return dataclasses.replace(step, body=tuple(_remap_step(s, mapping) for s in step.body))
+    return dataclasses.replace(step, arg=mapping(step.arg))
+
+
+def _remap_call(call: Call, mapping: Callable[[int], int]) -> Call:
+    if isinstance(call, ResetGrads):
+        return call
+    inputs = None
+    if call.inputs is not None:
+        inputs = tuple(dict.fromkeys(mapping(i) for i in call.inputs))
+    return dataclasses.replace(call, root=mapping(call.root), inputs=inputs)
+
+
+def remap(program: Program, mapping: Callable[[int], int]) -> Program:
+    """Every slot reference ``r`` in steps and calls replaced by ``mapping(r)``."""
+    return dataclasses.replace(
+        program,
+        steps=tuple(_remap_step(s, mapping) for s in program.steps),
+        schedule=tuple(_remap_call(c, mapping) for c in program.schedule),
+    )
+
+
+def delete_step(program: Program, path: StepPath) -> Program:
+    """``program`` without the step at ``path`` (a region goes with its whole body).
+
+    References to the slot the step produced now name its first operand; later slots move
+    down by one. The result may be invalid (``check`` says).
+    """
+    step = step_at(program.steps, path)
+    if isinstance(step, GradMode):
+        for index in reversed(range(len(step.body))):
+            program = delete_step(program, (*path, index))
+        return dataclasses.replace(program, steps=splice(program.steps, path, ()))
+    slot = produced_slot(program, path)
+    program = dataclasses.replace(program, steps=splice(program.steps, path, ()))
+    if slot is None:
+        return program
+    replacement = first_operand(step)
+    return remap(program, lambda r: replacement if r == slot else (r - 1 if r > slot else r))
+
+
+def unwrap_region(program: Program, path: StepPath) -> Program:
+    """The region at ``path`` replaced by its body (it runs in the surrounding grad mode)."""
+    region = step_at(program.steps, path)
+    assert isinstance(region, GradMode)
+    return dataclasses.replace(program, steps=splice(program.steps, path, region.body))
+
+
+def used_slots(program: Program) -> set[int]:
+    """Slots some step or call names explicitly."""
+    found: set[int] = set()
+    for step, _ in walk(program.steps):
+        if isinstance(step, Op):
+            found.update(step.args)
+        elif not isinstance(step, GradMode):
+            found.add(step.arg)
+    for call in program.schedule:
+        if isinstance(call, Backward):
+            found.add(call.root)
+            found.update(call.inputs or ())
+    return found
+
+
+def delete_leaf(program: Program, index: int) -> Program:
+    """``program`` without leaf ``index``, which no step or call may name."""
+    if index in used_slots(program):
+        raise InvalidProgram(f"leaf {index} is used")
+    leaves = program.leaves[:index] + program.leaves[index + 1 :]
+    shifted = remap(program, lambda r: r - 1 if r > index else r)
+    return dataclasses.replace(shifted, leaves=leaves)
+
+
+# -- candidates ---------------------------------------------------------------------------------
+
+
+def _delete_calls(program: Program) -> Iterator[Callable[[], Program]]:
+    for index in reversed(range(len(program.schedule))):
+        schedule = program.schedule[:index] + program.schedule[index + 1 :]
+        yield functools.partial(dataclasses.replace, program, schedule=schedule)
+
+
+def _delete_steps(program: Program) -> Iterator[Callable[[], Program]]:
+    # Outermost regions first (one move removes a whole block), then single steps, last first.
+    paths = step_paths(program.steps)
+    regions = [p for p in paths if isinstance(step_at(program.steps, p), GradMode)]
+    for path in sorted(regions, key=len) + list(reversed(paths)):
+        yield functools.partial(delete_step, program, path)
+
+
+def _unwrap_regions(program: Program) -> Iterator[Callable[[], Program]]:
+    for path in step_paths(program.steps):
+        if isinstance(step_at(program.steps, path), GradMode):
+            yield functools.partial(unwrap_region, program, path)
+
+
+def _delete_leaves(program: Program) -> Iterator[Callable[[], Program]]:
+    used = used_slots(program)
+    for index in reversed(range(len(program.leaves))):
+        if index not in used:
+            yield functools.partial(delete_leaf, program, index)
+
+
+def _simpler_shapes(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Shapes smaller than ``shape`` (fewer elements, or as many in fewer dimensions)."""
+    options: list[tuple[int, ...]] = [(), (1,), (2,)]
+    for axis in range(len(shape)):
+        options.append(shape[:axis] + shape[axis + 1 :])
+        for side in (1, 2):
+            options.append(shape[:axis] + (side,) + shape[axis + 1 :])
+
+    def order(s: tuple[int, ...]) -> tuple[int, int]:
+        return int(np.prod(s)), len(s)
+
+    smaller = [s for s in dict.fromkeys(options) if order(s) < order(shape)]
+    return sorted(smaller, key=order)
+
+
+def _simplify_leaves(program: Program) -> Iterator[Callable[[], Program]]:
+    def with_leaves(leaves: tuple[Leaf, ...]) -> Program:
+        return dataclasses.replace(program, leaves=leaves)
+
+    leaves = program.leaves
+    if len(leaves) > 1:
+        for shape in ((), (1,), (2,)):
+            if any(leaf.shape != shape for leaf in leaves):
+                same = tuple(dataclasses.replace(leaf, shape=shape) for leaf in leaves)
+                yield functools.partial(with_leaves, same)
+    for index, leaf in enumerate(leaves):
+        changes: list[Leaf] = [
+            dataclasses.replace(leaf, shape=s) for s in _simpler_shapes(leaf.shape)
+        ]
+        if leaf.dtype != "float32":
+            changes.append(dataclasses.replace(leaf, dtype="float32"))
+        if leaf.seed != 0:
+            changes.append(dataclasses.replace(leaf, seed=0))
+        for changed in changes:
+            yield functools.partial(with_leaves, leaves[:index] + (changed,) + leaves[index + 1 :])
+
+
+def _simplify_calls(program: Program) -> Iterator[Callable[[], Program]]:
+    for index, call in enumerate(program.schedule):
+        changes: list[Call] = []
+        if isinstance(call, ResetGrads):
+            if call.mode != "none":
+                changes.append(ResetGrads("none"))
+        else:
+            if call.inputs is not None:
+                changes.append(dataclasses.replace(call, inputs=None))
+                if len(call.inputs) > 1:
+                    changes += [dataclasses.replace(call, inputs=(i,)) for i in call.inputs]
+            if call.create_graph:
+                changes.append(dataclasses.replace(call, create_graph=False))
+            if call.retain_graph is not None:
+                changes.append(dataclasses.replace(call, retain_graph=None))
+            if call.use_grad:
+                changes.append(dataclasses.replace(call, use_grad=False))
+            if call.weight_seed is not None:
+                changes.append(dataclasses.replace(call, weight_seed=None))  # implicit ones
+                if call.weight_seed != 0:
+                    changes.append(dataclasses.replace(call, weight_seed=0))
+        for changed in changes:
+            schedule = program.schedule[:index] + (changed,) + program.schedule[index + 1 :]
+            yield functools.partial(dataclasses.replace, program, schedule=schedule)
+
+
+#: The passes, biggest reductions first.
+PASSES: tuple[Moves, ...] = (
+    _delete_calls,
+    _delete_steps,
+    _unwrap_regions,
+    _delete_leaves,
+    _simplify_calls,
+    _simplify_leaves,
+)
+
+
+# -- the loop -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shrunk:
+    """A shrinking's outcome: the smallest failing program found and what it took."""
+
+    program: Program
+    original_size: int
+    size: int
+    attempts: int
+    accepted: int
+    seconds: float
+    #: False when ``max_attempts`` ran out before a fixpoint.
+    complete: bool
+
+
+def shrink_report(
+    program: Program, still_fails: Predicate, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+) -> Shrunk:
+    """Shrink ``program`` greedily to a fixpoint of ``PASSES`` (see the module docstring).
+
+    ``still_fails`` is called only on valid candidates; an exception from it counts as "no".
+    """
+    start = time.perf_counter()
+    current, attempts, accepted = program, 0, 0
+    seen: set[Program] = {program}
+    complete = True
+    changed = True
+    while changed:
+        changed = False
+        for moves in PASSES:
+            progress = True
+            while progress:
+                progress = False
+                for candidate in _candidates(moves, current):
+                    if candidate in seen:
+                        continue
+                    seen.add(candidate)
+                    if not is_valid(candidate):
+                        continue
+                    if attempts >= max_attempts:
+                        complete = False
+                        return _report(program, current, attempts, accepted, start, complete)
+                    attempts += 1
+                    if _holds(still_fails, candidate):
+                        current, accepted = candidate, accepted + 1
+                        progress = changed = True
+                        break
+    return _report(program, current, attempts, accepted, start, complete)
+
+
+def shrink(
+    program: Program, still_fails: Predicate, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+) -> Program:
+    """The smallest program ``shrink_report`` reaches from ``program``."""
+    return shrink_report(program, still_fails, max_attempts).program
+
+
+def _candidates(moves: Moves, program: Program) -> Iterator[Program]:
+    for build in moves(program):
+        try:
+            yield build()
+        except Exception:  # noqa: BLE001,S112 - a candidate that cannot be built is skipped
+            continue
+
+
+def _holds(still_fails: Predicate, candidate: Program) -> bool:
+    try:
+        return bool(still_fails(candidate))
+    except Exception:  # noqa: BLE001 - a predicate that breaks on a candidate rejects it
+        return False
+
+
+def _report(
+    original: Program, current: Program, attempts: int, accepted: int, start: float, done: bool
+) -> Shrunk:
+    return Shrunk(
+        program=current,
+        original_size=program_size(original),
+        size=program_size(current),
+        attempts=attempts,
+        accepted=accepted,
+        seconds=time.perf_counter() - start,
+        complete=done,
+    )
+
+
+# -- "fails the same way" -----------------------------------------------------------------------
+
+
+def reason_class(reason: str) -> str:
+    """The kind of failure a reason names: its first clause with numbers replaced by ``#``.
+
+    ``only <backend> raised <Type>: <message>`` keeps ``only <backend> raised <Type>`` (the
+    message may name shapes or values that shrinking changes).
+    """
+    first = reason.split("; ", 1)[0].strip()
+    if first.startswith("only "):
+        return first.split(":", 1)[0]
+    return re.sub(r"\d+", "#", first)
+
+
+def reason_classes(reason: str) -> set[str]:
+    """The class of every clause of ``reason``."""
+    return {reason_class(clause) for clause in reason.split("; ") if clause.strip()}
+
+
+def failure_predicate(
+    pair: tuple[Backend, Backend],
+    run_seed: int,
+    outcome: str,
+    reason: str,
+    *,
+    within: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
+    control: tuple[Backend, Backend] | None = None,
+) -> Predicate:
+    """``still_fails`` for a program whose case gave ``outcome`` with ``reason`` on ``pair``.
+
+    A candidate still fails when, run as generated program 0 of ``run_seed`` on ``pair`` (the
+    finite-difference oracle left out: it never decides an outcome), it has the same outcome
+    and one of its reason's clauses has the class of ``reason``'s first clause
+    (``reason_class``). ``within`` (e.g. ``Mutation.apply``) is entered around that run.
+    With ``control``, the candidate must also *not* fail that way on the ``control`` pair (run
+    outside ``within``), so shrinking under a planted bug cannot drift to a divergence the
+    unbroken backend has too.
+    """
+    from conformance.programs.generated import as_case
+    from conformance.runner import execute_case
+
+    wanted = reason_class(reason)
+
+    def same(candidate: Program, backends: tuple[Backend, Backend]) -> bool:
+        case = dataclasses.replace(as_case(0, candidate, run_seed), oracle=None)
+        result = execute_case(case, backends, run_seed)
+        return result.outcome == outcome and wanted in reason_classes(result.reason)
+
+    def still_fails(candidate: Program) -> bool:
+        with within() if within is not None else contextlib.nullcontext():
+            if not same(candidate, pair):
+                return False
+        return control is None or not same(candidate, control)
+
+    return still_fails
+
+
+# -- for the CLI --------------------------------------------------------------------------------
+
+
+def shrink_failure(
+    case_id: str,
+    run_seed: int,
+    pair: tuple[Backend, Backend],
+    outcome: str,
+    reason: str,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    *,
+    within: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
+    control: tuple[Backend, Backend] | None = None,
+) -> Shrunk:
+    """Shrink the generated case ``case_id`` of ``run_seed`` that gave ``outcome``/``reason``
+    on ``pair`` (``within`` and ``control`` as in ``failure_predicate``)."""
+    from conformance.programs.generated import draw_program, index_of
+
+    program = draw_program(run_seed, index_of(case_id))
+    predicate = failure_predicate(pair, run_seed, outcome, reason, within=within, control=control)
+    return shrink_report(program, predicate, max_attempts)
+
+
+def save_shrunk(shrunk: Shrunk, case_id: str, run_seed: int, results_path: str | Path) -> Path:
+    """Write ``<results dir>/generated/<name>.min.json`` and ``.min.py``; return the script."""
+    from conformance.programs.generated import AREA
+
+    folder = Path(results_path).parent / AREA
+    folder.mkdir(parents=True, exist_ok=True)
+    name = case_id.split("/", 1)[1]
+    title = (
+        f"{case_id} (run seed {run_seed}), shrunk from {shrunk.original_size} to "
+        f"{shrunk.size} leaves+steps+calls"
+    )
+    (folder / f"{name}.min.json").write_text(to_json(shrunk.program) + "\n")
+    script = folder / f"{name}.min.py"
+    script.write_text(render(shrunk.program, title))
+    return script
