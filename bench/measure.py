@@ -1,0 +1,88 @@
+"""Timing helpers: interleaved best-of-N timing, and the ``conformance`` CLI run in a child
+process whose process tree's resident memory is polled while it runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bench.table import ROOT
+
+
+def interleaved_best(
+    candidates: Mapping[str, Callable[[], object]], repeats: int, iterations: int = 1
+) -> dict[str, float]:
+    """Seconds per call of each candidate: best of ``repeats`` blocks of ``iterations`` calls.
+
+    The candidates take turns block by block, so a burst of load from elsewhere on the machine
+    hits all of them alike; the best block is the least disturbed one.
+    """
+    best = {name: float("inf") for name in candidates}
+    for _ in range(repeats):
+        for name, call in candidates.items():
+            start = time.perf_counter()
+            for _ in range(iterations):
+                call()
+            best[name] = min(best[name], (time.perf_counter() - start) / iterations)
+    return best
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """A finished ``conformance`` command: wall time, exit code, and peak RSS in MiB.
+
+    ``parent_mib`` is the command's own process; ``worker_mib`` the largest single child
+    (a worker process) at any poll; ``total_mib`` the largest sum over the tree at one poll.
+    """
+
+    wall_s: float
+    returncode: int
+    parent_mib: float
+    worker_mib: float
+    total_mib: float
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment less the thread pins ``bench/run.py`` added for its own NumPy."""
+    pinned = set(filter(None, os.environ.get("BENCH_PINNED_THREADS", "").split(",")))
+    return {k: v for k, v in os.environ.items() if k not in pinned | {"BENCH_PINNED_THREADS"}}
+
+
+def conformance(args: Sequence[str], poll_s: float = 0.05) -> CliRun:
+    """Run ``python -m conformance ARGS`` from the repository root, polling its memory.
+
+    Exit codes 0 and 1 (some case failed) are normal; anything else raises ``RuntimeError``
+    with the command's stderr.
+    """
+    import psutil
+
+    command = [sys.executable, "-m", "conformance", *args]
+    parent_peak = worker_peak = total_peak = 0
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, env=_child_environment()
+        )
+        watched = psutil.Process(process.pid)
+        while process.poll() is None:
+            try:
+                parent = watched.memory_info().rss
+                children = [c.memory_info().rss for c in watched.children(recursive=True)]
+            except psutil.Error:  # a process ended between listing and reading it
+                children, parent = [], parent_peak
+            parent_peak = max(parent_peak, parent)
+            worker_peak = max([worker_peak, *children])
+            total_peak = max(total_peak, parent + sum(children))
+            time.sleep(poll_s)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        stderr = errors.read()
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {stderr[-2000:]}")
+    mib = 2**20
+    return CliRun(wall, process.returncode, parent_peak / mib, worker_peak / mib, total_peak / mib)
