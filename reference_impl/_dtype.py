@@ -119,10 +119,14 @@ def result_type(*operands: object) -> dtype:
     if len(operands) == 2:
         a, b = operands
         if isinstance(a, Tensor) and isinstance(b, Tensor):
-            common = _binary_shortcut(a, b)
-            if common is not None:
-                return common
+            return binary_result_type(a, b)
     return _tier_walk(operands)
+
+
+def binary_result_type(a: Tensor, b: Tensor) -> dtype:
+    """``result_type(a, b)`` for two tensors: what every binary op asks, so it comes first."""
+    common = _binary_shortcut(a, b)
+    return _tier_walk((a, b)) if common is None else common
 
 
 def _tier_walk(operands: tuple[object, ...]) -> dtype:

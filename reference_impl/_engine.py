@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ._accumulate import accumulate_retained
 from ._grad_mode import set_grad_enabled
 from ._node import AccumulateGrad, Edge, Node, gradient_edge
+from ._ops.base import is_expandable_to, unbroadcast
 from ._size import shape_str
 
 if TYPE_CHECKING:
@@ -239,8 +240,6 @@ def _check_hook_result(hook: Any, old: Tensor, new: Any) -> None:
 
 def _validate_outputs(node: Node, outputs: list[Tensor | None]) -> list[Tensor | None]:
     """Check each gradient against the input it is for: sum broadcast grads down, cast dtype."""
-    from ._ops.base import is_expandable_to, unbroadcast
-
     edges = node._next_edges
     if len(outputs) != len(edges):
         raise RuntimeError(

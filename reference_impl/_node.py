@@ -13,6 +13,8 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._accumulate import accumulate_into_grad
+
 if TYPE_CHECKING:
     from ._tensor import Tensor
 
@@ -123,8 +125,6 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
     def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
-        from ._accumulate import accumulate_into_grad
-
         (grad,) = grads
         if grad is not None and self.variable._requires_grad:
             accumulate_into_grad(self.variable, grad)

@@ -105,12 +105,10 @@ class Tensor:
             self.requires_grad_(True)
 
     # -- construction helpers -----------------------------------------------------------------
-    @classmethod
-    def _from_array(cls, data: np.ndarray) -> Tensor:
-        """A fresh tensor owning ``data`` (no copy); fast path used by every op."""
-        t = cls.__new__(cls)
-        Tensor.__init__(t, data)
-        return t
+    @staticmethod
+    def _from_array(data: np.ndarray) -> Tensor:
+        """A fresh plain Tensor owning ``data`` (no copy); what every op wraps its result in."""
+        return Tensor(data)
 
     # -- basic properties -----------------------------------------------------------------------
     @property

@@ -121,8 +121,11 @@ class Op(Node):
     @classmethod
     def _prepare(cls, inputs: tuple[Tensor, ...], inplace: bool) -> Op:
         node = cls.__new__(cls)
-        record = is_grad_enabled() and any(t.requires_grad for t in inputs)
-        node.needs_input_grad = tuple(record and t.requires_grad for t in inputs)
+        # requires_grad is read only in grad mode (on a view, reading it may regenerate history).
+        if is_grad_enabled():
+            node.needs_input_grad = tuple([t.requires_grad for t in inputs])
+        else:
+            node.needs_input_grad = (False,) * len(inputs)
         node._inputs = inputs
         node._saved = {}
         node._save_results = []
@@ -147,9 +150,9 @@ class Op(Node):
     def invoke(cls, *inputs: Tensor, **params: Any) -> Any:
         """Run the op out of place; returns a Tensor, or a tuple for multi-output ops."""
         node = cls._prepare(inputs, inplace=False)
-        result = node.forward(*(t._data for t in inputs), **params)
+        result = node.forward(*[t._data for t in inputs], **params)
         multi = isinstance(result, tuple)
-        outputs = [node._wrap_output(r) for r in (result if multi else (result,))]
+        outputs = [node._wrap_output(r) for r in result] if multi else [node._wrap_output(result)]
         if any(node.needs_input_grad):
             node._record(inputs)
             node._attach_outputs(outputs)

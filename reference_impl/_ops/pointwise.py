@@ -20,6 +20,13 @@ def _errstate() -> Any:
     return np.errstate(all="ignore")
 
 
+@np.errstate(all="ignore")
+def _quietly(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` silenced like ``_errstate``, for the per-op hot path: the
+    decorator form skips building and entering a context manager object on every call."""
+    return fn(*args, **kwargs)
+
+
 def _cast(arrays: tuple[np.ndarray, ...], to: dt.dtype) -> tuple[np.ndarray, ...]:
     return tuple(a.astype(to.numpy, copy=False) for a in arrays)
 
@@ -45,13 +52,12 @@ class Binary(Op):
     def forward(self, a: np.ndarray, b: np.ndarray, **params: Any) -> np.ndarray:
         assert self._inputs is not None
         _check_broadcast(a, b)
-        out_dtype = dt.result_type(*self._inputs)
+        out_dtype = dt.binary_result_type(*self._inputs)
         if self.floating_result and not out_dtype.is_floating_point:
             out_dtype = dt.get_default_dtype()
         self.shapes = (a.shape, b.shape)
         a, b = _cast((a, b), out_dtype)
-        with _errstate():
-            out = self.compute(a, b, **params)
+        out = _quietly(self.compute, a, b, **params)
         return np.asarray(out, dtype=out_dtype.numpy)
 
     def compute(self, a: np.ndarray, b: np.ndarray, **params: Any) -> np.ndarray:
@@ -293,8 +299,7 @@ class Unary(Op):
     def forward(self, a: np.ndarray) -> np.ndarray:
         if a.dtype.kind != "f":
             a = a.astype(dt.get_default_dtype().numpy)
-        with _errstate():
-            return np.asarray(self.compute(a), dtype=a.dtype)
+        return np.asarray(_quietly(self.compute, a), dtype=a.dtype)
 
     def compute(self, a: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -35,7 +35,9 @@ def test_result_type_shortcut_agrees_with_the_tier_walk_for_every_pair(default: 
     try:
         pairs = list(itertools.product(_operands(), repeat=2))
         for a, b in pairs:
-            assert dt.result_type(a, b) is dt._tier_walk((a, b)), (a._data, b._data)
+            expected = dt._tier_walk((a, b))
+            assert dt.result_type(a, b) is expected, (a._data, b._data)
+            assert dt.binary_result_type(a, b) is expected, (a._data, b._data)
     finally:
         dt.set_default_dtype(previous)
 
