@@ -19,10 +19,22 @@ from typing import Any
 
 from conformance.errors import ConformanceInputError
 from conformance.summary import OUTCOMES
+from reports.delta import KINDS, BaselineDelta
 from reports.rows import CaseRow, ReportData
 
-#: Version of the summary JSON layout; bump when a key changes meaning or disappears.
-SUMMARY_SCHEMA_VERSION = 1
+#: Version of the summary JSON layout; bump when its shape changes.
+#:
+#: 1. schema_version, source, environment, totals, areas, worst_error (area, dtype,
+#:    observations, max_ulp, max_rel_diff), failures (case_id, outcome, reason).
+#: 2. adds ``pairs`` (per area and backend pair: ``{"area", "pair", "total", <outcomes>}``,
+#:    area ``TOTAL`` per pair over all areas), ``worst_error[].max_tolerance_ratio`` (null for
+#:    results written before it was measured; "inf" for a NaN/inf placement mismatch),
+#:    ``failures[].pair``, ``finite_differences`` (``{"cases", "checks", "wrong_side":
+#:    {"baseline", "candidate", "both"}}``: counts of checks) and ``baseline_delta`` (null
+#:    unless rendered against a gate baseline: ``{"baseline", "compared", "factor", "counts":
+#:    {<gate finding kind>: cases}, "regressions": [{"kind", "case_id", "observation",
+#:    "detail"}], "notes"}``).
+SUMMARY_SCHEMA_VERSION = 2
 #: One row per case in CSV and parquet, in this order.
 CSV_COLUMNS = [
     "case_id",
@@ -39,6 +51,10 @@ CSV_COLUMNS = [
     "max_abs_diff",
     "max_rel_diff",
     "max_ulp",
+    "max_tolerance_ratio",
+    "pair",
+    "fd_checks",
+    "fd_wrong_side",
 ]
 
 
@@ -48,14 +64,42 @@ def _finite(value: float | None) -> float | str | None:
     return "nan" if value != value else ("inf" if value > 0 else "-inf")
 
 
+def _delta(delta: BaselineDelta | None) -> dict[str, Any] | None:
+    if delta is None:
+        return None
+    return {
+        "baseline": delta.baseline,
+        "compared": delta.compared,
+        "factor": delta.factor,
+        "counts": dict(delta.counts),
+        "regressions": [
+            {
+                "kind": f.kind,
+                "case_id": f.case_id,
+                "observation": f.observation,
+                "detail": f.detail,
+            }
+            for f in delta.findings
+            if f.regression
+        ],
+        "notes": list(delta.notes),
+    }
+
+
 def summary(data: ReportData) -> dict[str, Any]:
-    """The run in numbers: environment, totals, per area, per area x dtype worst errors."""
+    """The run in numbers: environment, totals, per area (and pair), worst errors per area x
+    dtype, failures, finite-difference opinions and the baseline delta (see the schema notes
+    at ``SUMMARY_SCHEMA_VERSION``)."""
+    fd = data.finite_differences
     return {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "source": data.source,
         "environment": dataclasses.asdict(data.environment),
         "totals": {"total": data.totals.total, **data.totals.counts},
         "areas": {a.area: {"total": a.total, **a.counts} for a in data.areas},
+        "pairs": [
+            {"area": p.area, "pair": p.pair, "total": p.total, **p.counts} for p in data.pairs
+        ],
         "worst_error": [
             {
                 "area": c.area,
@@ -63,14 +107,21 @@ def summary(data: ReportData) -> dict[str, Any]:
                 "observations": c.observations,
                 "max_ulp": _finite(c.max_ulp),
                 "max_rel_diff": _finite(c.max_rel_diff),
+                "max_tolerance_ratio": _finite(c.max_tolerance_ratio),
             }
             for c in data.heat
         ],
         "failures": [
-            {"case_id": c.case_id, "outcome": c.outcome, "reason": c.reason}
+            {"case_id": c.case_id, "outcome": c.outcome, "reason": c.reason, "pair": c.pair}
             for c in data.cases
             if c.outcome in ("fail", "error")
         ],
+        "finite_differences": {
+            "cases": fd.cases,
+            "checks": fd.checks,
+            "wrong_side": dict(fd.wrong_side),
+        },
+        "baseline_delta": _delta(data.delta),
     }
 
 
@@ -95,6 +146,13 @@ def case_record(row: CaseRow) -> dict[str, Any]:
         "max_abs_diff": row.max_abs_diff,
         "max_rel_diff": row.max_rel_diff,
         "max_ulp": row.max_ulp,
+        "max_tolerance_ratio": row.max_tolerance_ratio,
+        "pair": row.pair,
+        "fd_checks": len(row.finite_differences),
+        # the sides the estimate called wrong, over this case's checks ("" when none)
+        "fd_wrong_side": ",".join(
+            sorted({f.wrong_side for f in row.finite_differences if f.wrong_side})
+        ),
     }
 
 
@@ -166,15 +224,17 @@ def _cell(text: str) -> str:
 
 
 def markdown_summary(data: ReportData, failures_shown: int = 50) -> str:
-    """A Markdown summary for a CI job page: totals, a table per area, the first failures."""
+    """A Markdown summary for a CI job page: totals, a table per area (and pair when there are
+    several), finite-difference opinions, the baseline delta, the first failures."""
     env = data.environment
     counts = data.totals.counts
     bad = counts.get("fail", 0) + counts.get("error", 0)
+    pairs = data.pair_names
     lines = [
         "## Autograd conformance",
         "",
         f"{'**' + str(bad) + ' case(s) failed or errored**' if bad else 'No case failed'} "
-        f"of {data.totals.total} ({' vs '.join(env.backends)}; "
+        f"of {data.totals.total} ({'; '.join(pairs) or ' vs '.join(env.backends)}; "
         + ", ".join(f"{k} {v}" for k, v in env.versions.items())
         + f"; seed {env.seed}; commit `{env.git_commit[:12]}`).",
         "",
@@ -188,6 +248,31 @@ def markdown_summary(data: ReportData, failures_shown: int = 50) -> str:
             + " | ".join(str(a.counts.get(o, 0)) for o in OUTCOMES)
             + f" | {a.total} |"
         )
+    if len(pairs) > 1:
+        lines += ["", "| area | pair | " + " | ".join(OUTCOMES) + " | total |"]
+        lines.append("|---|---|" + "---:|" * (len(OUTCOMES) + 1))
+        lines += [
+            f"| {_cell(p.area)} | {_cell(p.pair)} | "
+            + " | ".join(str(p.counts.get(o, 0)) for o in OUTCOMES)
+            + f" | {p.total} |"
+            for p in data.pairs
+        ]
+    fd = data.finite_differences
+    if fd.checks:
+        wrong = ", ".join(f"{side} {count}" for side, count in fd.wrong_side.items())
+        lines += [
+            "",
+            f"Finite differences: {fd.checks} gradient check(s) on {fd.cases} case(s); "
+            f"the estimate called wrong: {wrong}.",
+        ]
+    if data.delta is not None:
+        moved = ", ".join(f"{kind} {data.delta.counts.get(kind, 0)}" for kind in KINDS)
+        lines += [
+            "",
+            f"Against baseline `{_cell(data.delta.baseline)}` ({data.delta.compared} case(s) "
+            f"compared, cases per finding): {moved}.",
+        ]
+        lines += [f"> {_cell(note)}" for note in data.delta.notes]
     failed = [c for c in data.cases if c.outcome in ("fail", "error")]
     if failed:
         lines += ["", "| case | outcome | reason |", "|---|---|---|"]

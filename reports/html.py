@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConformanceInputError
+from conformance.programs.oracle import WRONG_SIDE_TOL
 from conformance.summary import OUTCOMES
-from reports.rows import ULP_BINS, CaseRow, ReportData
+from reports.delta_plot import delta_section
+from reports.rows import ULP_BINS, CaseRow, HeatCell, ReportData
 
 WORST_SHOWN = 15
 
@@ -71,7 +73,7 @@ def _environment(data: ReportData) -> str:
     env = data.environment
     versions = ", ".join(f"{k} {v}" for k, v in env.versions.items())
     items = [
-        ("backends", " vs ".join(env.backends) or "-"),
+        ("backends", "; ".join(data.pair_names) or " vs ".join(env.backends) or "-"),
         ("versions", versions or "-"),
         ("NumPy", env.numpy),
         ("Python", env.python),
@@ -92,19 +94,45 @@ def _totals(data: ReportData) -> str:
     )
 
 
-def _area_table(data: ReportData) -> str:
+def _pair_table(data: ReportData) -> str:
+    """Outcome counts by area and backend pair; a run has one pair, merged reports several."""
     head = "".join(f'<th class="num">{o}</th>' for o in (*OUTCOMES, "total"))
+    several = len(data.pair_names) > 1
+    summaries: list[tuple[str, str, dict[str, int], int]] = [
+        (p.area, p.pair, p.counts, p.total) for p in data.pairs
+    ]
+    if several or not summaries:
+        summaries.append(("TOTAL", "every pair", data.totals.counts, data.totals.total))
     rows = []
-    for summary in [*data.areas, data.totals]:
+    for area, pair, counts, total in summaries:
         cells = "".join(
-            f'<td class="num o-{o}" data-outcome="{o}">{summary.counts.get(o, 0)}</td>'
-            for o in OUTCOMES
+            f'<td class="num o-{o}" data-outcome="{o}">{counts.get(o, 0)}</td>' for o in OUTCOMES
         )
         rows.append(
-            f'<tr data-area="{_e(summary.area)}"><th>{_e(summary.area)}</th>{cells}'
-            f'<td class="num">{summary.total}</td></tr>'
+            f'<tr data-area="{_e(area)}" data-pair="{_e(pair)}"><th>{_e(area)}</th>'
+            f'<td>{_e(pair)}</td>{cells}<td class="num">{total}</td></tr>'
         )
-    return f'<table class="areas"><tr><th>area</th>{head}</tr>{"".join(rows)}</table>'
+    return (
+        f'<table class="areas"><tr><th>area</th><th>backend pair</th>{head}</tr>'
+        f"{''.join(rows)}</table>"
+    )
+
+
+def _finite_differences(data: ReportData) -> str:
+    fd = data.finite_differences
+    if not fd.checks:
+        return ""
+    names = dict(zip(("baseline", "candidate"), data.environment.backends, strict=False))
+    if len(data.pair_names) > 1:
+        names = {}  # roles only: the names differ between pairs
+    wrong = ", ".join(
+        f"{side}{f' ({names[side]})' if side in names else ''} {count}"
+        for side, count in fd.wrong_side.items()
+    )
+    return (
+        f'<p id="fd-summary">Finite-difference third opinion: <b>{fd.checks}</b> gradient '
+        f"check(s) on {fd.cases} case(s); the estimate called wrong: {_e(wrong)}.</p>"
+    )
 
 
 def _shade(ulp: float | None) -> str:
@@ -116,9 +144,22 @@ def _shade(ulp: float | None) -> str:
     return f"rgb(255,{green_blue},{green_blue})"
 
 
-def _heat_table(data: ReportData) -> str:
-    if not data.heat:
-        return "<p>No numeric comparisons in this run.</p>"
+def _ratio_shade(ratio: float | None) -> str:
+    """Background for a tolerance-ratio cell: white at 0, amber up to 1 (inside tolerance,
+    on a log scale from 1e-6), red past 1, deepest from 1000 (and for NaN/inf placement)."""
+    if ratio is None:
+        return "#fff"
+    if math.isnan(ratio) or ratio > 1:
+        level = 1.0 if not math.isfinite(ratio) else min(1.0, 0.35 + math.log10(ratio) / 3 * 0.65)
+        green_blue = int(205 - 170 * level)
+        return f"rgb(255,{green_blue},{green_blue})"
+    if ratio <= 1e-6:
+        return "#fff"
+    level = (math.log10(ratio) + 6) / 6
+    return f"rgb(255,{int(255 - 40 * level)},{int(255 - 150 * level)})"
+
+
+def _heat_grid(data: ReportData, cell_html: Any) -> str:
     dtypes = data.dtypes
     cells = {(c.area, c.dtype): c for c in data.heat}
     head = "".join(f"<th>{_e(d)}</th>" for d in dtypes)
@@ -127,17 +168,54 @@ def _heat_table(data: ReportData) -> str:
         tds = []
         for dtype in dtypes:
             cell = cells.get((area, dtype))
-            if cell is None:
-                tds.append('<td class="cell">&nbsp;</td>')
-                continue
-            title = f"{area} {dtype}: {cell.observations} observations"
-            tds.append(
-                f'<td class="cell" style="background:{_shade(cell.max_ulp)}" title="{_e(title)}">'
-                f"{_e(_num(cell.max_ulp)) + ' ULP<br>' if cell.max_ulp is not None else ''}"
-                f"{_e(_num(cell.max_rel_diff))} rel</td>"
-            )
+            tds.append('<td class="cell">&nbsp;</td>' if cell is None else cell_html(cell))
         rows.append(f"<tr><th>{_e(area)}</th>{''.join(tds)}</tr>")
     return f'<table class="heat"><tr><th>area</th>{head}</tr>{"".join(rows)}</table>'
+
+
+def _tolerance_table(data: ReportData) -> str:
+    if not data.heat:
+        return "<p>No numeric comparisons in this run.</p>"
+    if all(c.max_tolerance_ratio is None for c in data.heat):
+        return (
+            '<p class="hint" id="no-ratio">This results file predates the tolerance ratio '
+            "(re-run to record it); the ULP and relative figures below are all it holds.</p>"
+        )
+
+    def cell_html(cell: HeatCell) -> str:
+        ratio = cell.max_tolerance_ratio
+        text = "-" if ratio is None else ("&#8734;" if ratio == math.inf else _e(_ratio(ratio)))
+        title = f"{cell.area} {cell.dtype}: {cell.observations} observations"
+        return (
+            f'<td class="cell" style="background:{_ratio_shade(ratio)}" title="{_e(title)}">'
+            f"{text}</td>"
+        )
+
+    return _heat_grid(data, cell_html).replace('class="heat"', 'class="heat" id="heat-ratio"', 1)
+
+
+def _ratio(value: float) -> str:
+    """A tolerance ratio for people: two significant figures, a multiplication sign."""
+    if math.isnan(value):
+        return "nan"
+    if value == 0:
+        return "0"
+    return f"{value:.2g}\u00d7".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def _heat_table(data: ReportData) -> str:
+    if not data.heat:
+        return "<p>No numeric comparisons in this run.</p>"
+
+    def cell_html(cell: HeatCell) -> str:
+        title = f"{cell.area} {cell.dtype}: {cell.observations} observations"
+        return (
+            f'<td class="cell" style="background:{_shade(cell.max_ulp)}" title="{_e(title)}">'
+            f"{_e(_num(cell.max_ulp)) + ' ULP<br>' if cell.max_ulp is not None else ''}"
+            f"{_e(_num(cell.max_rel_diff))} rel</td>"
+        )
+
+    return _heat_grid(data, cell_html).replace('class="heat"', 'class="heat" id="heat-ulp"', 1)
 
 
 def histogram_svg(area: str, counts: list[int]) -> str:
@@ -180,13 +258,23 @@ def _histograms(data: ReportData) -> str:
 
 
 def worst_cases(cases: list[CaseRow], count: int = WORST_SHOWN) -> list[CaseRow]:
-    """The cases with the greatest ULP distance (then relative difference), worst first."""
-    measured = [c for c in cases if c.max_ulp is not None and c.max_ulp > 0]
+    """The cases furthest out of (or closest to the edge of) tolerance, worst first.
 
-    def key(row: CaseRow) -> tuple[float, float]:
+    Ordered by tolerance ratio, then ULP distance, then relative difference; a case without a
+    ratio (older results) sorts by its ULP distance after those with one.
+    """
+    measured = [
+        c
+        for c in cases
+        if (c.max_tolerance_ratio or 0) > 0 or (c.max_ulp is not None and c.max_ulp > 0)
+    ]
+
+    def key(row: CaseRow) -> tuple[float, float, float]:
+        ratio = row.max_tolerance_ratio
+        ratio = -1.0 if ratio is None else (math.inf if math.isnan(ratio) else ratio)
         ulp = math.inf if row.max_ulp is None or math.isnan(row.max_ulp) else row.max_ulp
         rel = row.max_rel_diff if row.max_rel_diff is not None else 0.0
-        return (ulp, 0.0 if math.isnan(rel) else rel)
+        return (ratio, ulp, 0.0 if math.isnan(rel) else rel)
 
     return sorted(measured, key=key, reverse=True)[:count]
 
@@ -195,29 +283,37 @@ def _worst_table(data: ReportData) -> str:
     worst = worst_cases(data.cases)
     if not worst:
         return "<p>Every numeric comparison is exact (0 ULP).</p>"
-    peak = worst[0].max_ulp or 1
-    peak = 1 if math.isnan(peak) else peak
     rows = []
     for row in worst:
-        ulp = row.max_ulp or 0
-        fraction = 1.0 if math.isnan(ulp) else math.log1p(ulp) / math.log1p(peak)
+        ratio = row.max_tolerance_ratio
+        if ratio is None:
+            ulp = row.max_ulp or 0
+            peak = max((c.max_ulp or 0) for c in worst if not math.isnan(c.max_ulp or 0)) or 1
+            fraction = 1.0 if math.isnan(ulp) else math.log1p(ulp) / math.log1p(peak)
+        else:
+            # 1e-6 of tolerance is the left edge, the tolerance itself the middle, 1e6 the right
+            level = math.inf if math.isnan(ratio) else ratio
+            fraction = 0.0 if level <= 0 else min(1.0, max(0.0, (math.log10(level) + 6) / 12))
+        colour = "#c62828" if ratio is None or not ratio <= 1 else "#f9a825"
         rows.append(
             f'<tr><td><a href="#case={_e(row.case_id)}">{_e(row.case_id)}</a></td>'
             f'<td class="o-{_e(row.outcome)}">{_e(row.outcome)}</td><td>{_e(row.dtype)}</td>'
+            f'<td class="num">{"-" if ratio is None else _e(_ratio(ratio))}</td>'
             f'<td class="num">{_e(_num(row.max_ulp))}</td>'
             f'<td class="num">{_e(_num(row.max_rel_diff))}</td>'
             f'<td><svg width="160" height="10" aria-hidden="true">'
-            f'<rect width="{160 * fraction:.0f}" height="10" fill="#c62828"/></svg></td></tr>'
+            f'<rect width="{160 * fraction:.0f}" height="10" fill="{colour}"/>'
+            f'<line x1="80" x2="80" y1="0" y2="10" stroke="#333"/></svg></td></tr>'
         )
     head = (
-        "<tr><th>case</th><th>outcome</th><th>dtype</th><th>max ULP</th><th>max rel</th>"
-        "<th>log scale</th></tr>"
+        "<tr><th>case</th><th>outcome</th><th>dtype</th><th>&#215; tolerance</th>"
+        "<th>max ULP</th><th>max rel</th><th>log scale (mark: tolerance)</th></tr>"
     )
     return f'<table class="worst">{head}{"".join(rows)}</table>'
 
 
 def _case_data(row: CaseRow) -> dict[str, Any]:
-    return dataclasses.asdict(row)
+    return {**dataclasses.asdict(row), "pair": row.pair}
 
 
 def render_html(data: ReportData, title: str = "Autograd conformance report") -> str:
@@ -227,6 +323,8 @@ def render_html(data: ReportData, title: str = "Autograd conformance report") ->
     env = data.environment
     payload = {
         "environment": dataclasses.asdict(env),
+        "pairs": data.pair_names,
+        "fd_tolerance": WRONG_SIDE_TOL,
         "cases": [_case_data(c) for c in data.cases],
     }
     areas = "".join(f'<option value="{_e(a.area)}">{_e(a.area)}</option>' for a in data.areas)
@@ -236,14 +334,16 @@ def render_html(data: ReportData, title: str = "Autograd conformance report") ->
         verdict_class="bad" if bad else "ok",
         environment=_environment(data),
         totals=_totals(data),
-        pair=_e(" vs ".join(env.backends)),
-        area_table=_area_table(data),
+        pair_table=_pair_table(data),
+        fd_summary=_finite_differences(data),
+        tolerance_table=_tolerance_table(data),
         heat_table=_heat_table(data),
+        delta=delta_section(data.delta),
         histogram=_histograms(data),
         worst_table=_worst_table(data),
         area_options=areas,
         rendered=_e(datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")),
-        source=_e(os.path.basename(data.source)),
+        source=_e(", ".join(os.path.basename(p) for p in data.source.split(", "))),
         harness_version=_e(env.harness_version or "unknown"),
         data=script_json(payload),
         css=_template("report.css"),

@@ -15,8 +15,15 @@ from typing import Any
 
 from conformance.compare import ObservationComparison
 from conformance.environment import DTYPE_POLICY, device, git_commit
-from conformance.results import CaseResult, read_case_results, read_headers
+from conformance.gate import GateConfig
+from conformance.results import (
+    CaseResult,
+    FiniteDifferenceCheck,
+    read_case_results,
+    read_headers,
+)
 from conformance.summary import OUTCOMES
+from reports.delta import BaselineDelta, baseline_delta
 
 #: Outcomes in the order the table shows them: what needs attention first.
 OUTCOME_RANK = {"error": 0, "fail": 1, "unsupported": 2, "pass": 3}
@@ -32,6 +39,13 @@ ULP_BINS: tuple[tuple[str, float], ...] = (
     ("257-65536", 257),
     (">65536", 65537),
 )
+#: Sides a finite-difference estimate can call wrong.
+WRONG_SIDES = ("baseline", "candidate", "both")
+
+
+def pair_name(backends: Sequence[str]) -> str:
+    """``torch vs reference``: how a backend pair is named in every report."""
+    return " vs ".join(backends) or "-"
 
 
 @dataclass
@@ -71,6 +85,20 @@ class ObservationRow:
     max_abs_diff: float | None = None
     max_rel_diff: float | None = None
     max_ulp: float | None = None
+    #: |a - e| / (atol + rtol |e|) at its greatest: 1 is the edge of tolerance (None: old file).
+    max_tolerance_ratio: float | None = None
+
+
+@dataclass
+class FiniteDifferenceRow:
+    """A float64 central-difference estimate of one gradient and each side's error against it."""
+
+    name: str
+    estimate: str
+    baseline_error: float | None
+    candidate_error: float | None
+    pair_error: float | None
+    wrong_side: str | None
 
 
 @dataclass
@@ -94,7 +122,15 @@ class CaseRow:
     max_abs_diff: float | None = None
     max_rel_diff: float | None = None
     max_ulp: float | None = None
+    max_tolerance_ratio: float | None = None
     reproducer: str = ""
+    #: The backend pair, baseline first (cases of one report may come from different pairs).
+    backends: list[str] = field(default_factory=list)
+    finite_differences: list[FiniteDifferenceRow] = field(default_factory=list)
+
+    @property
+    def pair(self) -> str:
+        return pair_name(self.backends)
 
 
 @dataclass
@@ -107,14 +143,40 @@ class AreaSummary:
 
 
 @dataclass
+class PairSummary:
+    """Outcome counts of one area on one backend pair (area ``TOTAL``: the pair over all)."""
+
+    area: str
+    pair: str
+    counts: dict[str, int]
+    total: int
+
+
+@dataclass
 class HeatCell:
-    """The worst error of one area x dtype, over every compared observation there."""
+    """The worst error of one area x dtype, over every compared observation there.
+
+    ``max_tolerance_ratio`` is None when no observation there recorded it (results files
+    written before the harness measured it).
+    """
 
     area: str
     dtype: str
     observations: int
     max_ulp: float | None
     max_rel_diff: float | None
+    max_tolerance_ratio: float | None = None
+
+
+@dataclass
+class FiniteDifferenceSummary:
+    """How often the finite-difference oracle gave an opinion, and whom it called wrong."""
+
+    cases: int
+    checks: int
+    #: Checks whose estimate disagreed with a side, by side (``baseline``, ``candidate``,
+    #: ``both``), every side present even at 0.
+    wrong_side: dict[str, int]
 
 
 @dataclass
@@ -128,10 +190,20 @@ class ReportData:
     heat: list[HeatCell]
     histogram: dict[str, list[int]]
     cases: list[CaseRow]
+    pairs: list[PairSummary] = field(default_factory=list)
+    finite_differences: FiniteDifferenceSummary = field(
+        default_factory=lambda: FiniteDifferenceSummary(0, 0, dict.fromkeys(WRONG_SIDES, 0))
+    )
+    #: The run against a gate baseline, when one was given (see ``reports.delta``).
+    delta: BaselineDelta | None = None
 
     @property
     def dtypes(self) -> list[str]:
         return sorted({cell.dtype for cell in self.heat})
+
+    @property
+    def pair_names(self) -> list[str]:
+        return sorted({p.pair for p in self.pairs})
 
 
 def _number(value: Any) -> float | None:
@@ -188,6 +260,21 @@ def observation_row(comparison: ObservationComparison) -> ObservationRow:
         max_abs_diff=_number(diff.max_abs_diff) if diff else None,
         max_rel_diff=_number(diff.max_rel_diff) if diff else None,
         max_ulp=_number(diff.max_ulp) if diff else None,
+        max_tolerance_ratio=_number(getattr(diff, "max_tolerance_ratio", None)) if diff else None,
+    )
+
+
+def finite_difference_row(check: FiniteDifferenceCheck) -> FiniteDifferenceRow:
+    estimate = repr(check.estimate)
+    if len(estimate) > VALUE_TEXT_LIMIT:
+        estimate = estimate[: VALUE_TEXT_LIMIT - 1] + "…"
+    return FiniteDifferenceRow(
+        name=check.name,
+        estimate=estimate,
+        baseline_error=_number(check.baseline_error),
+        candidate_error=_number(check.candidate_error),
+        pair_error=_number(check.pair_error),
+        wrong_side=check.wrong_side,
     )
 
 
@@ -216,6 +303,9 @@ def case_row(result: CaseResult, run_seed: int | None) -> CaseRow:
         max_abs_diff=_worst(o.max_abs_diff for o in observations),
         max_rel_diff=_worst(o.max_rel_diff for o in observations),
         max_ulp=_worst(o.max_ulp for o in observations),
+        max_tolerance_ratio=_worst(o.max_tolerance_ratio for o in observations),
+        backends=list(result.backends),
+        finite_differences=[finite_difference_row(c) for c in result.finite_differences],
     )
 
 
@@ -243,6 +333,30 @@ def summarise(cases: Sequence[CaseRow]) -> tuple[AreaSummary, list[AreaSummary]]
     return AreaSummary("TOTAL", total, sum(total.values())), areas
 
 
+def pair_summaries(cases: Sequence[CaseRow]) -> list[PairSummary]:
+    """Outcome counts per area and backend pair, then per pair over all areas (``TOTAL``)."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for row in cases:
+        for area in (row.area, "TOTAL"):
+            cell = counts.setdefault((area, row.pair), dict.fromkeys(OUTCOMES, 0))
+            cell[row.outcome] = cell.get(row.outcome, 0) + 1
+    order = sorted(counts, key=lambda k: (k[0] == "TOTAL", k[0], k[1]))
+    return [PairSummary(a, p, counts[a, p], sum(counts[a, p].values())) for a, p in order]
+
+
+def finite_difference_summary(cases: Sequence[CaseRow]) -> FiniteDifferenceSummary:
+    wrong = dict.fromkeys(WRONG_SIDES, 0)
+    for row in cases:
+        for check in row.finite_differences:
+            if check.wrong_side is not None:
+                wrong[check.wrong_side] = wrong.get(check.wrong_side, 0) + 1
+    return FiniteDifferenceSummary(
+        cases=sum(bool(row.finite_differences) for row in cases),
+        checks=sum(len(row.finite_differences) for row in cases),
+        wrong_side=wrong,
+    )
+
+
 def heat_map(cases: Sequence[CaseRow]) -> list[HeatCell]:
     cells: dict[tuple[str, str], HeatCell] = {}
     for row in cases:
@@ -255,6 +369,7 @@ def heat_map(cases: Sequence[CaseRow]) -> list[HeatCell]:
             cell.observations += 1
             cell.max_ulp = _worst([cell.max_ulp, obs.max_ulp])
             cell.max_rel_diff = _worst([cell.max_rel_diff, obs.max_rel_diff])
+            cell.max_tolerance_ratio = _worst([cell.max_tolerance_ratio, obs.max_tolerance_ratio])
     return [cells[k] for k in sorted(cells)]
 
 
@@ -290,35 +405,58 @@ def environment(headers: Sequence[dict[str, Any]]) -> Environment:
 
 
 def build_report(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     reproducers: str = "failing",
     results: Sequence[CaseResult] | None = None,
+    baseline: str | os.PathLike[str] | None = None,
+    gate_config: GateConfig | None = None,
 ) -> ReportData:
-    """Read a results file into ``ReportData``.
+    """Read a results file (or several: their cases side by side) into ``ReportData``.
 
     ``reproducers``: ``"failing"`` generates the reproducer script of every case that did not
     pass (each re-runs the case on torch), ``"all"`` of every case, ``"none"`` of none; a case
-    no longer in the catalogue gets none.
+    no longer in the catalogue gets none. ``results``: the case records of a single ``path``
+    when the caller has read them already. ``baseline``: a gate baseline file; the report then
+    shows how each error moved against it (``ReportData.delta``), judged with ``gate_config``.
+    A case id met in several files on the same backend pair keeps the last file's record.
     """
     if reproducers not in ("failing", "all", "none"):
         raise ValueError(f"reproducers must be failing, all or none, got {reproducers!r}")
-    headers = read_headers(path)
-    env = environment(headers)
-    results = list(results) if results is not None else read_case_results(path)
-    cases = [case_row(r, env.seed) for r in results]
-    if reproducers != "none":
-        package = (headers[-1].get("selection", {}) if headers else {}).get("cases") or "cases"
-        wanted = [c for c in cases if reproducers == "all" or c.outcome != "pass"]
-        add_reproducers(wanted, package, env.seed or 0)
+    paths = [path] if isinstance(path, str | os.PathLike) else list(path)
+    if not paths:
+        raise ValueError("build_report needs at least one results file")
+    if results is not None and len(paths) != 1:
+        raise ValueError("results= goes with a single results file")
+    runs: list[tuple[list[dict[str, Any]], list[CaseResult]]] = []
+    for one in paths:
+        read = list(results) if results is not None else read_case_results(one)
+        runs.append((read_headers(one), read))
+    env = environment([h for headers, _ in runs for h in headers])
+    rows: dict[tuple[str, str], CaseRow] = {}
+    for headers, read in runs:
+        header = headers[-1] if headers else {}
+        file_rows = [case_row(r, header.get("seed")) for r in read]
+        if reproducers != "none":
+            package = header.get("selection", {}).get("cases") or "cases"
+            wanted = [c for c in file_rows if reproducers == "all" or c.outcome != "pass"]
+            add_reproducers(wanted, package, header.get("seed") or 0)
+        rows.update({(row.case_id, row.pair): row for row in file_rows})
+    cases = [rows[key] for key in sorted(rows)]
     totals, areas = summarise(cases)
+    delta = None
+    if baseline is not None:
+        delta = baseline_delta(baseline, [(h[-1] if h else {}, r) for h, r in runs], gate_config)
     return ReportData(
-        source=str(path),
+        source=", ".join(str(p) for p in paths),
         environment=env,
         totals=totals,
         areas=areas,
         heat=heat_map(cases),
         histogram=histogram(cases),
         cases=cases,
+        pairs=pair_summaries(cases),
+        finite_differences=finite_difference_summary(cases),
+        delta=delta,
     )
 
 
@@ -329,6 +467,7 @@ def add_reproducers(rows: Sequence[CaseRow], package: str, run_seed: int) -> Non
     import warnings
 
     from conformance.catalogue import load_catalogue
+    from conformance.programs.generated import case_for, is_generated
     from conformance.reproducer import build_reproducer
 
     try:
@@ -341,6 +480,12 @@ def add_reproducers(rows: Sequence[CaseRow], package: str, run_seed: int) -> Non
         warnings.simplefilter("ignore")
         for row in rows:
             case = catalogue.get(row.case_id)
+            if case is None and is_generated(row.case_id):
+                try:
+                    case = case_for(row.case_id, run_seed)
+                except Exception as exc:  # noqa: BLE001 - the report renders without it
+                    row.reproducer = f"# no reproducer: {type(exc).__name__}: {exc}"
+                    continue
             if case is None:
                 row.reproducer = f"# case {row.case_id} is not in the catalogue {package!r}"
                 continue

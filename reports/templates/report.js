@@ -6,6 +6,7 @@
   const CASES = DATA.cases;
   const RANK = { error: 0, fail: 1, unsupported: 2, pass: 3 };
   const PAGE = 100;
+  const SEVERAL_PAIRS = DATA.pairs.length > 1;
   const state = { key: "outcome", dir: 1, query: "", outcome: "", area: "", page: 0, view: [] };
   const $ = (id) => document.getElementById(id);
 
@@ -21,9 +22,15 @@
     if (Number.isInteger(value)) return String(value);
     return value === 0 ? "0" : value.toExponential(2);
   }
+  function ratio(value) {
+    if (value === null || value === undefined) return "";
+    if (typeof value !== "number") return value === "inf" ? "\u221e" : String(value);
+    return value === 0 ? "0" : Number(value.toPrecision(2)) + "\u00d7";
+  }
   function searchText(c) {
     if (c._text === undefined) {
-      c._text = (c.case_id + " " + c.tags.join(" ") + " " + c.reason + " " + c.dtype).toLowerCase();
+      const wrong = c.finite_differences.filter((f) => f.wrong_side).map((f) => "fd-wrong:" + f.wrong_side);
+      c._text = [c.case_id, c.tags.join(" "), c.reason, c.dtype, c.pair, wrong.join(" ")].join(" ").toLowerCase();
     }
     return c._text;
   }
@@ -59,6 +66,8 @@
       tr.appendChild(el("td", c.dtype));
       tr.appendChild(el("td", num(c.max_ulp), "num"));
       tr.appendChild(el("td", num(c.max_rel_diff), "num"));
+      tr.appendChild(el("td", ratio(c.max_tolerance_ratio), "num"));
+      if (SEVERAL_PAIRS) tr.appendChild(el("td", c.pair));
       const reason = el("td", c.reason); reason.title = c.reason; tr.appendChild(reason);
       rows.appendChild(tr);
     }
@@ -91,6 +100,9 @@
     box.replaceChildren();
     box.hidden = false;
     box.dataset.caseId = c.case_id;
+    const close = el("button", "\u00d7 close", "close"); close.type = "button"; close.id = "close-detail";
+    close.addEventListener("click", hide);
+    box.appendChild(close);
     const h = el("h2", c.case_id); box.appendChild(h);
     const status = el("p"); status.appendChild(el("span", c.outcome, "o-" + c.outcome));
     status.appendChild(document.createTextNode(c.reason ? " \u2014 " + c.reason : ""));
@@ -104,10 +116,10 @@
     box.appendChild(facts);
     if (c.message && c.message !== c.reason) { box.appendChild(el("h3", "Message")); box.appendChild(el("pre", c.message)); }
     box.appendChild(el("h3", "Observations"));
-    const names = DATA.environment.backends;
+    const names = c.backends.length ? c.backends : DATA.environment.backends;
     const table = el("table", null, "obs");
     const head = document.createElement("tr");
-    for (const t of ["observation", "status", names[0] || "baseline", names[1] || "candidate", "max abs", "max rel", "ULP", "rtol / atol", "why"]) head.appendChild(el("th", t));
+    for (const t of ["observation", "status", names[0] || "baseline", names[1] || "candidate", "max abs", "max rel", "ULP", "\u00d7 tol", "rtol / atol", "why"]) head.appendChild(el("th", t));
     table.appendChild(head);
     for (const o of c.observations) {
       const tr = document.createElement("tr");
@@ -118,12 +130,14 @@
       tr.appendChild(el("td", num(o.max_abs_diff), "num"));
       tr.appendChild(el("td", num(o.max_rel_diff), "num"));
       tr.appendChild(el("td", num(o.max_ulp), "num"));
+      tr.appendChild(el("td", ratio(o.max_tolerance_ratio), "num"));
       tr.appendChild(el("td", o.rtol === null ? "exact" : num(o.rtol) + " / " + num(o.atol)));
       const why = el("td"); if (o.message) why.appendChild(el("pre", o.message)); tr.appendChild(why);
       table.appendChild(tr);
     }
     if (!c.observations.length) { const tr = document.createElement("tr"); tr.appendChild(el("td", "no observations compared")); table.appendChild(tr); }
     box.appendChild(table);
+    if (c.finite_differences.length) box.appendChild(finiteDifferences(c, names));
     if (c.expectations.length) {
       box.appendChild(el("h3", "Expectations"));
       const list = el("ul");
@@ -139,6 +153,34 @@
     const pre = el("pre", script); pre.id = "reproducer"; box.appendChild(pre);
     for (const tr of document.querySelectorAll("#rows tr")) tr.classList.toggle("selected", CASES[tr.dataset.index] === c);
   }
+  // Per gradient: both sides and the float64 central-difference estimate, each side's error
+  // against it, the two sides' error against each other, and the side the estimate calls wrong.
+  function finiteDifferences(c, names) {
+    const wrap = el("div"); wrap.id = "finite-differences";
+    wrap.appendChild(el("h3", "Finite-difference third opinion"));
+    const table = el("table", null, "obs fd");
+    const head = document.createElement("tr");
+    const left = names[0] || "baseline", right = names[1] || "candidate";
+    for (const t of ["gradient", left, right, "finite difference", left + " vs FD", right + " vs FD", left + " vs " + right, "wrong side"]) head.appendChild(el("th", t));
+    table.appendChild(head);
+    const byName = new Map(c.observations.map((o) => [o.name, o]));
+    for (const f of c.finite_differences) {
+      const o = byName.get(f.name);
+      const tr = document.createElement("tr");
+      tr.dataset.observation = f.name;
+      tr.appendChild(el("td", f.name));
+      for (const text of [o ? o.baseline : "-", o ? o.candidate : "-", f.estimate]) {
+        const td = el("td"); td.appendChild(el("pre", text)); tr.appendChild(td);
+      }
+      for (const e of [f.baseline_error, f.candidate_error, f.pair_error]) tr.appendChild(el("td", e === null ? "-" : num(e), "num"));
+      const side = f.wrong_side === "baseline" ? left : f.wrong_side === "candidate" ? right : f.wrong_side;
+      tr.appendChild(el("td", side || "neither", f.wrong_side ? "o-fail wrong-side" : "o-pass"));
+      table.appendChild(tr);
+    }
+    wrap.appendChild(table);
+    wrap.appendChild(el("p", "Errors are max |a \u2212 b| / max(1, max |b|) against the estimate; a side more than " + DATA.fd_tolerance + " off it is called wrong.", "hint"));
+    return wrap;
+  }
   function fromHash() {
     const params = new URLSearchParams(location.hash.slice(1));
     if (params.has("outcome")) { state.outcome = params.get("outcome"); $("outcome-filter").value = state.outcome; }
@@ -149,8 +191,14 @@
     const found = id && CASES.find((c) => c.case_id === id);
     if (found) show(found);
   }
+  function hide() {
+    $("detail").hidden = true;
+    history.replaceState(null, "", location.hash.replace(/(^#|&)case=[^&]*/, "$1").replace(/&$/, ""));
+    for (const tr of document.querySelectorAll("#rows tr.selected")) tr.classList.remove("selected");
+  }
 
   CASES.forEach((c, i) => { c._index = i; });
+  $("pair-column").hidden = !SEVERAL_PAIRS;
   let timer = 0;
   $("search").addEventListener("input", (e) => {
     clearTimeout(timer);
@@ -171,6 +219,7 @@
     if (tr) { const c = CASES[tr.dataset.index]; history.replaceState(null, "", "#case=" + encodeURIComponent(c.case_id)); show(c); }
   });
   window.addEventListener("hashchange", fromHash);
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("detail").hidden) hide(); });
   fromHash();
   document.body.dataset.ready = "true";
 })();

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -16,13 +17,22 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from conformance.errors import ConformanceInputError
+from conformance.gate import run_gate, update_baseline
 from conformance.results import load_results
-from reports.exports import SUMMARY_SCHEMA_VERSION, cases_csv, junit_xml, markdown_summary
-from reports.html import render_html, write_html
+from reports.exports import (
+    SUMMARY_SCHEMA_VERSION,
+    case_record,
+    cases_csv,
+    junit_xml,
+    markdown_summary,
+    summary,
+)
+from reports.html import render_html, worst_cases, write_html
 from reports.rows import build_report
 
 from .conftest import BROKEN_TANH, run_cli, write_package
-from .synthetic import case, many, write_results
+from .synthetic import case, finite_difference, many, tensor_comparison, write_results
 
 CATALOGUE = """
     from conformance import Inputs, case
@@ -125,7 +135,11 @@ def test_every_string_from_a_case_renders_as_text(tmp_path):
     result.doc = evil
     result.tags = [evil]
     result.comparisons[0].name = evil
-    page = render_html(build_report(write_results(tmp_path / "r.jsonl", [result])))
+    result.finite_differences = [finite_difference(evil, "candidate")]
+    results_file = write_results(tmp_path / "r.jsonl", [result], backends=["torch", evil])
+    baseline = tmp_path / "baseline.json"
+    update_baseline(baseline, results_file)
+    page = render_html(build_report(results_file, baseline=baseline))
     assert evil not in page
     assert "</script><b>" not in page
     assert page.count("<script") == 2  # the JSON data and the page's own code
@@ -177,13 +191,25 @@ def test_csv_junit_and_markdown_exports_count_the_same_cases(tmp_path):
     assert "`alpha/case_00003`" in markdown
 
 
-def test_parquet_holds_one_row_per_case(tmp_path):
+def test_parquet_reads_back_the_csv_rows_one_per_case(tmp_path):
     pytest.importorskip("pyarrow", reason="parquet export needs pyarrow")
     import pyarrow.parquet as pq
 
-    results_file = write_results(tmp_path / "r.jsonl", many(30))
+    results = many(30)
+    results[0].comparisons[0].diff.max_rel_diff = float("nan")  # type: ignore[union-attr]
+    results_file = write_results(tmp_path / "r.jsonl", results)
     assert main(["report", str(results_file), "-o", str(tmp_path / "c.parquet")]) == 1
-    assert pq.read_table(tmp_path / "c.parquet").num_rows == 30
+    read = pq.read_table(tmp_path / "c.parquet").to_pylist()
+    expected = [case_record(r) for r in build_report(results_file, reproducers="none").cases]
+    assert len(read) == 30 and list(read[0]) == list(expected[0])
+    assert math.isnan(read[0].pop("max_rel_diff")) and math.isnan(expected[0].pop("max_rel_diff"))
+    assert read == expected
+    row = next(r for r in read if r["case_id"] == "alpha/case_00003")
+    assert (row["fd_checks"], row["fd_wrong_side"], row["pair"]) == (
+        1,
+        "candidate",
+        "torch vs reference",
+    )
 
 
 def test_report_command_exits_2_on_an_unknown_suffix_or_unwritable_path(tmp_path, capsys):
@@ -195,6 +221,209 @@ def test_report_command_exits_2_on_an_unknown_suffix_or_unwritable_path(tmp_path
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 2 and all(e.startswith("conformance: error: ") for e in errors)
     assert main(["report", str(tmp_path / "absent.jsonl"), "-o", str(tmp_path / "r.html")]) == 2
+
+
+def test_tolerance_heat_map_ranks_a_near_zero_value_passing_on_atol_below_a_real_mismatch(
+    tmp_path,
+):
+    near_zero = case("higher_order/tiny", ulp=863737467)
+    near_zero.comparisons = [tensor_comparison("x.grad", 863737467, ratio=0.2)]
+    near_zero.comparisons[0].status = "match"
+    real = case("higher_order/wrong", "fail", ulp=400)
+    real.comparisons = [tensor_comparison("x.grad", 400, ratio=3.5)]
+    results_file = write_results(tmp_path / "r.jsonl", [near_zero, real])
+    data = build_report(results_file, reproducers="none")
+    (cell,) = data.heat
+    assert (cell.max_tolerance_ratio, cell.max_ulp) == (3.5, 863737467)
+    assert [c.case_id for c in worst_cases(data.cases)] == [
+        "higher_order/wrong",
+        "higher_order/tiny",
+    ]
+    page = render_html(data)
+    ratio_map = re.search(r'<table class="heat" id="heat-ratio">.*?</table>', page, re.S)
+    assert ratio_map is not None and "3.5\u00d7" in ratio_map.group(0)
+    assert "863737467" not in ratio_map.group(0)
+    assert 'id="heat-ulp"' in page  # the ULP / relative map stays beside it
+    worst = summary(data)["worst_error"]
+    assert worst == [
+        {
+            "area": "higher_order",
+            "dtype": "float32",
+            "observations": 2,
+            "max_ulp": 863737467,
+            "max_rel_diff": pytest.approx(863737467 * 6e-8),
+            "max_tolerance_ratio": 3.5,
+        }
+    ]
+
+
+def test_results_written_before_the_tolerance_ratio_render_with_none_and_say_so(tmp_path):
+    results_file = write_results(tmp_path / "r.jsonl", many(20))
+    lines = results_file.read_text().splitlines()
+    old = []
+    for line in lines:
+        record = json.loads(line)
+        for comparison in record.get("comparisons", []):
+            del comparison["diff"]["max_tolerance_ratio"]
+        record.pop("finite_differences", None)
+        old.append(json.dumps(record))
+    results_file.write_text("\n".join(old) + "\n")
+    data = build_report(results_file, reproducers="none")
+    assert all(c.max_tolerance_ratio is None for c in data.heat)
+    assert all(c.max_tolerance_ratio is None for c in data.cases)
+    assert data.finite_differences.checks == 0
+    page = render_html(data)
+    assert 'id="no-ratio"' in page and 'id="heat-ulp"' in page
+    assert summary(data)["worst_error"][0]["max_tolerance_ratio"] is None
+    assert worst_cases(data.cases)[0].max_ulp == max(c.max_ulp or 0 for c in data.cases)
+
+
+def test_a_report_of_two_results_files_counts_each_area_and_backend_pair(tmp_path):
+    first = write_results(
+        tmp_path / "a.jsonl", [case("alpha/a"), case("alpha/b", "fail", ulp=900), case("beta/c")]
+    )
+    other = ["torch", "mylib"]
+    second = write_results(
+        tmp_path / "b.jsonl",
+        [case("alpha/a", "fail", ulp=500, backends=other), case("beta/c", backends=other)],
+        backends=other,
+    )
+    data = build_report([first, second], reproducers="none")
+    assert data.totals.total == 5 and data.totals.counts["fail"] == 2
+    counts = {(p.area, p.pair): (p.counts["pass"], p.counts["fail"]) for p in data.pairs}
+    assert counts == {
+        ("alpha", "torch vs mylib"): (0, 1),
+        ("alpha", "torch vs reference"): (1, 1),
+        ("beta", "torch vs mylib"): (1, 0),
+        ("beta", "torch vs reference"): (1, 0),
+        ("TOTAL", "torch vs mylib"): (1, 1),
+        ("TOTAL", "torch vs reference"): (2, 1),
+    }
+    page = render_html(data)
+    assert '<tr data-area="alpha" data-pair="torch vs mylib"><th>alpha</th>' in page
+    assert '<tr data-area="TOTAL" data-pair="every pair">' in page
+    assert embedded_data(page)["pairs"] == ["torch vs mylib", "torch vs reference"]
+    assert "| alpha | torch vs mylib | 0 | 1 | 0 | 0 | 1 |" in markdown_summary(data)
+    exported = summary(data)["pairs"]
+    assert {"area": "TOTAL", "pair": "torch vs mylib", "total": 2} | {
+        "pass": 1,
+        "fail": 1,
+        "unsupported": 0,
+        "error": 0,
+    } in exported
+
+
+def test_a_run_has_one_pair_whose_counts_are_the_area_counts(tmp_path):
+    data = build_report(write_results(tmp_path / "r.jsonl", many(40)), reproducers="none")
+    by_area = {a.area: a.counts for a in data.areas} | {"TOTAL": data.totals.counts}
+    assert {p.area: p.counts for p in data.pairs} == by_area
+    assert {p.pair for p in data.pairs} == {"torch vs reference"}
+
+
+@pytest.fixture
+def moved_run(tmp_path):
+    """A baseline of four cases, and a run where one grew, one newly fails, one is fixed, one
+    improved, one is missing and one is new."""
+    before = [
+        case("alpha/grows", ulp=2),
+        case("alpha/breaks", ulp=1),
+        case("alpha/fixed", "fail", ulp=700),
+        case("beta/improves", ulp=250),
+        case("beta/missing"),
+    ]
+    baseline = tmp_path / "baseline.json"
+    update_baseline(baseline, write_results(tmp_path / "before.jsonl", before))
+    after = [
+        case("alpha/grows", ulp=90),
+        case("alpha/breaks", "fail", ulp=300, reason="x.grad: mismatch"),
+        case("alpha/fixed", ulp=3),
+        case("beta/improves", ulp=20),
+        case("gamma/new"),
+    ]
+    return write_results(tmp_path / "after.jsonl", after), baseline
+
+
+def test_baseline_delta_counts_the_gates_findings_and_plots_each_observation(moved_run):
+    results_file, baseline = moved_run
+    data = build_report(results_file, reproducers="none", baseline=baseline)
+    delta = data.delta
+    assert delta is not None
+    assert delta.counts == {
+        "new failure": 1,
+        "grew": 1,
+        "missing from run": 1,
+        "fixed": 1,
+        "improved": 2,  # beta/improves, and alpha/fixed's error shrank too
+        "new case": 1,
+    }
+    gate = run_gate(baseline, results_file)
+    assert {(f.kind, f.case_id, f.observation) for f in gate.findings} == {
+        (f.kind, f.case_id, f.observation) for f in delta.findings
+    }
+    points = {p.case_id: (p.before, p.after, p.movement) for p in delta.points}
+    assert points == {
+        "alpha/grows": (2, 90, "grew"),
+        "alpha/breaks": (1, 300, "new failure"),
+        "alpha/fixed": (700, 3, "improved"),
+        "beta/improves": (250, 20, "improved"),
+    }
+    page = render_html(data)
+    assert 'id="delta-scatter"' in page and page.count("<circle") == 4
+    assert re.search(r'id="delta-grew"><b>1</b>', page)
+    assert "GREW: alpha/grows [x.grad]: max_ulp 2 -&gt; 90" in page
+    exported = summary(data)["baseline_delta"]
+    assert exported["counts"] == delta.counts
+    assert {r["case_id"] for r in exported["regressions"]} == {
+        "alpha/grows",
+        "alpha/breaks",
+        "beta/missing",
+    }
+    assert "grew 1" in markdown_summary(data)
+
+
+def test_without_a_baseline_the_report_says_how_to_get_the_delta(tmp_path):
+    data = build_report(write_results(tmp_path / "r.jsonl", many(5)), reproducers="none")
+    assert data.delta is None and summary(data)["baseline_delta"] is None
+    assert "No baseline given" in render_html(data)
+
+
+def test_a_baseline_for_another_environment_is_a_note_a_foreign_file_an_input_error(moved_run):
+    results_file, baseline = moved_run
+    other_seed = write_results(results_file.with_name("seed7.jsonl"), [case("alpha/grows")], 7)
+    data = build_report(other_seed, reproducers="none", baseline=baseline)
+    assert data.delta is not None and data.delta.compared == 0
+    assert "no entries for torch 2.13.0+cpu" in data.delta.notes[0]
+    assert "no entries for torch 2.13.0+cpu" in render_html(data)
+    baseline.write_text('{"something": "else"}')
+    with pytest.raises(ConformanceInputError, match="not an autograd-conformance baseline"):
+        build_report(results_file, reproducers="none", baseline=baseline)
+
+
+def test_finite_difference_opinions_reach_the_case_detail_summary_json_and_markdown(tmp_path):
+    data = build_report(write_results(tmp_path / "r.jsonl", many(100)), reproducers="none")
+    fd = summary(data)["finite_differences"]
+    assert fd == {
+        "cases": 4,  # cases 3, 28, 53, 78
+        "checks": 4,
+        "wrong_side": {"baseline": 0, "candidate": 2, "both": 0},  # the failing 3 and 53
+    }
+    assert (
+        "Finite differences: 4 gradient check(s) on 4 case(s); the estimate called wrong: "
+        "baseline 0, candidate 2, both 0." in markdown_summary(data)
+    )
+    page = render_html(data)
+    assert "candidate (reference) 2" in page
+    detail = next(c for c in embedded_data(page)["cases"] if c["case_id"] == "alpha/case_00003")
+    assert detail["finite_differences"] == [
+        {
+            "name": "x.grad",
+            "estimate": "[1.0, 2.0]",
+            "baseline_error": 1e-9,
+            "candidate_error": 0.5,
+            "pair_error": pytest.approx(0.5),
+            "wrong_side": "candidate",
+        }
+    ]
 
 
 def chromium() -> str | None:
@@ -234,22 +463,35 @@ def test_report_in_headless_chromium_shows_the_totals_filters_failures_and_opens
     browser = chromium()
     assert browser is not None
     results_file = write_results(tmp_path / "r.jsonl", many(2_000))
-    report = write_html(build_report(results_file, reproducers="none"), tmp_path / "report.html")
+    baseline = tmp_path / "baseline.json"
+    update_baseline(baseline, results_file)
+    data = json.loads(baseline.read_text())
+    (environment,) = data["environments"].values()
+    environment["cases"]["alpha/case_00003"]["outcome"] = "pass"  # so it newly fails
+    baseline.write_text(json.dumps(data))
+    report = write_html(
+        build_report(results_file, reproducers="none", baseline=baseline),
+        tmp_path / "report.html",
+    )
     url = report.as_uri() + "#outcome=fail&case=" + "alpha/case_00003"
     dom = headless(browser, tmp_path / "profile", "--dump-dom", url).stdout
     assert 'data-ready="true"' in dom, "the page's script did not finish"
-    assert totals_in(dom) == {
-        "total": 2000,
-        "pass": 1720,
-        "fail": 200,
-        "unsupported": 80,
-        "error": 0,
+    frame = load_results(results_file)
+    counts = frame["outcome"].value_counts().to_dict()
+    assert totals_in(dom) == {"total": len(frame)} | {
+        outcome: counts.get(outcome, 0) for outcome in ("pass", "fail", "unsupported", "error")
     }
-    assert "200 of 2000 cases" in dom  # filtered to failures
+    failing = counts["fail"]
+    assert f"{failing} of {len(frame)} cases" in dom  # filtered to failures
     rows = re.findall(r'<tr data-index="\d+"[^>]*><td class="o-(\w+)">', dom)
     assert len(rows) == 100 and set(rows) == {"fail"}  # one page of rows, failures only
     assert 'data-case-id="alpha/case_00003"' in dom  # the case's detail is open
     assert "conformance show alpha/case_00003 --seed 0" in dom
+    fd = re.search(r'<div id="finite-differences">.*?</table>', dom, re.S)
+    assert fd is not None, "the case's finite-difference table is missing"
+    assert '<td class="o-fail wrong-side">reference</td>' in fd.group(0)
+    assert re.search(r'id="delta-new-failure"><b>1</b>', dom)
     shot = tmp_path / "report.png"
     headless(browser, tmp_path / "profile", "--window-size=1400,1800", f"--screenshot={shot}", url)
-    assert shot.exists() and shot.stat().st_size > 10_000
+    # a blank page of this size is ~11 kB of PNG; the drawn report is several times that
+    assert shot.exists() and shot.stat().st_size > 40_000, "the screenshot looks blank"
