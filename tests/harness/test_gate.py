@@ -9,6 +9,7 @@ import pytest
 
 from conformance.cli import main
 
+from .conftest import run_cli
 from .synthetic import case, write_results
 
 
@@ -85,19 +86,92 @@ def test_fixed_cases_are_reported_and_do_not_fail(run_and_baseline, capsys):
     assert "--update-baseline" in out
 
 
+def test_an_unchanged_run_against_a_baseline_doctored_to_a_smaller_error_fails_by_name(
+    tmp_path, capsys
+):
+    results_file = write_results(tmp_path / "run.jsonl", [case("alpha/a"), case("beta/b", ulp=90)])
+    baseline = tmp_path / "baseline.json"
+    assert gate(baseline, results_file, "--update-baseline") == 0
+    assert gate(baseline, results_file) == 0
+    doctor(baseline, lambda cases: cases["beta/b"]["observations"]["x.grad"].update(max_ulp=1))
+    assert gate(baseline, results_file) == 1
+    out = capsys.readouterr().out
+    assert "GREW: beta/b [x.grad]: max_ulp 1 -> 90 (more than 4x, floor 16)" in out
+    assert "alpha/a" not in out
+
+
+def test_an_unchanged_failing_run_against_a_baseline_doctored_to_pass_fails_by_name(
+    tmp_path, capsys
+):
+    results_file = write_results(
+        tmp_path / "run.jsonl", [case("alpha/a"), case("beta/b", "fail", reason="x.grad: no")]
+    )
+    baseline = tmp_path / "baseline.json"
+    assert gate(baseline, results_file, "--update-baseline") == 0
+    assert gate(baseline, results_file) == 0  # failing before and now is no regression
+    doctor(baseline, lambda cases: cases["beta/b"].update(outcome="pass"))
+    assert gate(baseline, results_file) == 1
+    assert "NEW FAILURE: beta/b: was pass, now fail: x.grad: no" in capsys.readouterr().out
+
+
+def test_the_command_line_exits_0_unchanged_1_doctored_2_corrupt(run_and_baseline):
+    results_file, baseline = run_and_baseline
+    args = ("gate", "--baseline", str(baseline), str(results_file))
+    unchanged = run_cli(*args, cwd=baseline.parent)
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    doctor(baseline, lambda cases: cases.update({"gamma/ghost": {"outcome": "pass"}}))
+    doctored = run_cli(*args, cwd=baseline.parent)
+    assert doctored.returncode == 1, doctored.stdout + doctored.stderr
+    assert "MISSING FROM RUN: gamma/ghost: in the baseline but not in this run" in doctored.stdout
+    baseline.write_text("{")
+    corrupt = run_cli(*args, cwd=baseline.parent)
+    assert corrupt.returncode == 2 and "not valid JSON" in corrupt.stderr
+
+
+NOT_OURS = "is not an autograd-conformance baseline"
+MALFORMED = "is malformed: bad 'environments'"
+
+
 @pytest.mark.parametrize(
-    "content",
-    ['{"schema": "autograd-conformance-base', '{"something": "else"}', "[1, 2]", "\xff\xfe"],
-    ids=["truncated", "foreign", "not an object", "not text"],
+    ("content", "says"),
+    [
+        ('{"schema": "autograd-conformance-base', "is not valid JSON"),
+        ('{"something": "else"}', NOT_OURS),
+        ("[1, 2]", NOT_OURS),
+        ("\xff\xfe", "is not valid JSON"),
+        (
+            '{"schema": "autograd-conformance-baseline", "schema_version": 99, "environments": {}}',
+            "has schema version 99; this harness reads version 1",
+        ),
+        (
+            '{"schema": "autograd-conformance-baseline", "schema_version": 1, "environments": []}',
+            MALFORMED,
+        ),
+        (
+            '{"schema": "autograd-conformance-baseline", "schema_version": 1, '
+            '"environments": {"f": {"cases": 3}}}',
+            MALFORMED,
+        ),
+    ],
+    ids=[
+        "truncated",
+        "foreign",
+        "not an object",
+        "not text",
+        "future version",
+        "environments not a mapping",
+        "cases not a mapping",
+    ],
 )
 def test_a_corrupt_or_foreign_baseline_is_one_error_line_and_exit_2(
-    run_and_baseline, content, capsys
+    run_and_baseline, content, says, capsys
 ):
     results_file, baseline = run_and_baseline
     baseline.write_bytes(content.encode("latin-1"))
     assert gate(baseline, results_file) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith("conformance: error: ") and "baseline" in err[0]
+    assert len(err) == 1 and err[0].startswith("conformance: error: ")
+    assert str(baseline) in err[0] and says in err[0]
 
 
 def test_a_baseline_for_another_environment_is_exit_2(run_and_baseline, capsys):
