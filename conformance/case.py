@@ -48,6 +48,9 @@ class Case:
     rtol: Tolerance = None
     atol: Tolerance = None
     oracle: Oracle | None = field(default=None, repr=False, compare=False)
+    #: A ready standalone torch script, for cases whose source is not a case function (generated
+    #: programs render their own); ``conformance show`` prints it as it is.
+    reproducer: str | None = field(default=None, repr=False, compare=False)
 
 
 #: Every registered case by id, in registration order.

@@ -45,9 +45,13 @@ def load_catalogue(package: str = DEFAULT_PACKAGE) -> list[Case]:
 
 def matches(case: Case, pattern: str) -> bool:
     """``-k`` matching: a glob when the pattern has wildcards, else a substring of the id."""
+    return id_matches(case.id, pattern)
+
+
+def id_matches(case_id: str, pattern: str) -> bool:
     if any(ch in pattern for ch in "*?["):
-        return fnmatch.fnmatchcase(case.id, pattern)
-    return pattern in case.id
+        return fnmatch.fnmatchcase(case_id, pattern)
+    return pattern in case_id
 
 
 def select(

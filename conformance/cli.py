@@ -10,7 +10,7 @@ import argparse
 import datetime
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn
 
 import numpy as np
@@ -19,17 +19,21 @@ from conformance import environment
 from conformance.catalogue import DEFAULT_PACKAGE, get_case, load_catalogue, select
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
+from conformance.executors import EXECUTORS
+from conformance.programs.generated import is_selected, save_failure, selected_ids
 from conformance.progress import Progress
 from conformance.results import (
+    RECORD_CASE,
     CaseResult,
     ResultWriter,
     RunHeader,
     finished_case_ids,
     read_case_results,
     read_headers,
+    read_records,
 )
 from conformance.runner import RunOptions, load_pair, run_cases
-from conformance.summary import failures, format_summary
+from conformance.summary import Tally, failures
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_OUT = "results/run.jsonl"
@@ -70,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="run seed (default 0)")
     run.add_argument("--jobs", type=int, default=None, help="worker processes; 0 = in process")
     run.add_argument("--timeout", type=float, default=None, help="seconds per case (default 60)")
+    run.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="process",
+        help="process: --jobs worker processes here; dask: a Dask cluster (pip install .[dask])",
+    )
+    run.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (default $DASK_SCHEDULER_ADDRESS, "
+        "else a LocalCluster of --jobs workers started for the run)",
+    )
+    run.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch intra-op threads per worker (default 1; 0 keeps torch's default)",
+    )
     run.add_argument(
         "--out", default=DEFAULT_OUT, help=f"JSON Lines results (default {DEFAULT_OUT})"
     )
@@ -161,8 +184,8 @@ def _options(args: argparse.Namespace, config: Config) -> RunOptions:
         raise ConformanceInputError(f"--backends needs two names, got {','.join(names) or 'none'}")
     jobs = args.jobs if args.jobs is not None else (config.jobs if config.jobs is not None else 1)
     timeout = args.timeout if args.timeout is not None else (config.timeout or 60.0)
-    if jobs < 0 or timeout <= 0:
-        raise ConformanceInputError("--jobs must be >= 0 and --timeout > 0")
+    if jobs < 0 or timeout <= 0 or getattr(args, "threads", 1) < 0:
+        raise ConformanceInputError("--jobs and --threads must be >= 0 and --timeout > 0")
     seed = args.seed if args.seed is not None else (config.seed or 0)
     return RunOptions(
         backends=(names[0], names[1]),
@@ -172,6 +195,9 @@ def _options(args: argparse.Namespace, config: Config) -> RunOptions:
         cases_package=_package(args, config),
         tolerances=config.tolerances,
         generated=getattr(args, "generated", 0),
+        executor=getattr(args, "executor", "process"),
+        scheduler=getattr(args, "scheduler", None),
+        threads=getattr(args, "threads", 1),
     )
 
 
@@ -190,22 +216,35 @@ def _check_resume(path: str, options: RunOptions) -> None:
 def command_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     options = _options(args, config)
-    catalogue = load_catalogue(options.cases_package)
     if args.generated < 0:
         raise ConformanceInputError("--generated must be >= 0")
-    if args.generated:
-        from conformance.programs.generated import case_for, case_ids, save_failure
+    catalogue = select(load_catalogue(options.cases_package), args.area, args.tag, args.patterns)
+    catalogue_ids = {c.id for c in catalogue}
 
-        catalogue += [case_for(cid, options.seed) for cid in case_ids(args.generated)]
-    cases = select(catalogue, args.area, args.tag, args.patterns)
-    if not cases:
+    def generated_ids() -> Iterator[str]:
+        return selected_ids(args.generated, args.area, args.tag, args.patterns)
+
+    def selected(case_id: str) -> bool:
+        return case_id in catalogue_ids or is_selected(
+            case_id, args.generated, args.area, args.tag, args.patterns
+        )
+
+    total = len(catalogue) + sum(1 for _ in generated_ids())
+    if not total:
         raise ConformanceInputError("no case matches the selection (see `conformance list`)")
     pair = load_pair(options.backends)
+    tally = Tally()
     done: set[str] = set()
     if args.resume:
         _check_resume(args.out, options)
         done = finished_case_ids(args.out)
-    todo = [c for c in cases if c.id not in done]
+        _tally_earlier(args.out, tally, selected)
+
+    def todo() -> Iterator[str]:
+        """Catalogue cases in id order, then generated programs in index order, lazily."""
+        yield from (c.id for c in catalogue if c.id not in done)
+        yield from (cid for cid in generated_ids() if cid not in done)
+
     header = RunHeader(
         seed=options.seed,
         backends=list(options.backends),
@@ -215,8 +254,11 @@ def command_run(args: argparse.Namespace) -> int:
             "tags": args.tag,
             "patterns": args.patterns,
             "cases": options.cases_package,
-            "count": len(cases),
+            "generated": args.generated,
+            "count": total,
             "skipped": len(done),
+            "executor": options.executor,
+            "jobs": options.jobs,
         },
         started=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         argv=list(sys.argv),
@@ -228,22 +270,21 @@ def command_run(args: argparse.Namespace) -> int:
         device=environment.device(options.backends),
         dtype_policy=environment.DTYPE_POLICY,
     )
-    progress = Progress(len(todo), enabled=None if not args.quiet else False)
+    progress = Progress(total - len(done), enabled=None if not args.quiet else False)
     with ResultWriter(args.out, append=args.resume) as writer:
         writer.write(header)
 
         def finished(result: CaseResult) -> None:
             writer.write(result)
-            if args.generated and result.area == "generated" and result.outcome in BAD:
+            tally.add(result)
+            if result.area == "generated" and result.outcome in BAD:
                 save_failure(result.case_id, options.seed, args.out)
             progress.finish(result.outcome)
 
-        report = run_cases(todo, options, finished, lambda case: progress.start(case.id))
+        report = run_cases(todo(), options, finished, progress.start, keep=False)
     progress.close()
-    selected = {c.id for c in cases}
-    results = [r for r in read_case_results(args.out) if r.case_id in selected]
-    print(format_summary(results))
-    bad = failures(results)
+    print(tally.table())
+    bad = tally.failures()
     if bad and not args.quiet:
         print()
         for result in bad:
@@ -251,11 +292,19 @@ def command_run(args: argparse.Namespace) -> int:
             if args.verbose and result.message and result.message != result.reason:
                 print("      " + result.message.replace("\n", "\n      "))
     print(f"\nresults: {args.out}")
-    _write_reports(args.out, args.report, "failing", results)
+    _write_reports(args.out, args.report, "failing")
     if report.interrupted:
-        print(f"interrupted: {len(report.results)} of {len(todo)} cases finished", file=sys.stderr)
+        left = total - len(done)
+        print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_FAILED if bad else EXIT_OK
+
+
+def _tally_earlier(path: str, tally: Tally, selected: Callable[[str], bool]) -> None:
+    """Count the results an earlier (interrupted) run left in ``path``, one record at a time."""
+    for record in read_records(path):
+        if record.get("record") == RECORD_CASE and selected(str(record.get("case_id"))):
+            tally.add(CaseResult.from_dict(record))
 
 
 def _version() -> str:
@@ -326,8 +375,8 @@ def command_show(args: argparse.Namespace) -> int:
     from conformance.reproducer import build_reproducer
 
     config = load_config(args.config)
-    case = get_case(args.case, _package(args, config))
     seed = args.seed if args.seed is not None else (config.seed or 0)
+    case = get_case(args.case, _package(args, config), run_seed=seed)
     sys.stdout.write(build_reproducer(case, seed))
     return EXIT_OK
 

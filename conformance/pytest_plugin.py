@@ -4,8 +4,13 @@ Inert unless ``--conformance`` is given, so a plain ``pytest`` never runs the ca
 Items are ``conformance::<area>::<name>``, carry their area and tags as keywords (``-k``), fail
 with the assert_close-style message of the comparison, and are skipped when a backend lacks a
 feature. Settings: ``--conformance-backends``, ``--conformance-seed``, ``--conformance-cases``,
-``--conformance-timeout``, ``--conformance-out`` (also stream a JSON Lines results file), or the
-ini keys ``conformance_backends``, ``conformance_seed``, ``conformance_cases``.
+``--conformance-timeout``, ``--conformance-generated N`` (also the first N generated programs),
+``--conformance-out`` (also stream a JSON Lines results file), or the ini keys
+``conformance_backends``, ``conformance_seed``, ``conformance_cases``.
+
+Under pytest-xdist each worker runs its share of the items and attaches each result to its test
+report; only the controller writes the results file, so ``-n 2`` yields one stream holding the
+same records as a serial run.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ from typing import Any
 import pytest
 
 _STATE = pytest.StashKey[dict[str, Any]]()
+_RESULT = "conformance_result"
+_GENERATED = "generated"
+#: The configured session (``pytest_runtest_logreport`` gets no config argument).
+_CONFIG: list[pytest.Config] = []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,6 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-cases", default=None, help="catalogue package")
     group.addoption("--conformance-timeout", type=float, default=60.0, help="seconds per case")
     group.addoption("--conformance-out", default=None, help="also write JSON Lines results here")
+    group.addoption(
+        "--conformance-generated",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also collect the first N generated programs of the seed",
+    )
     parser.addini("conformance_backends", "baseline,candidate backends", default="torch,reference")
     parser.addini("conformance_seed", "run seed", default="0")
     parser.addini("conformance_cases", "catalogue package", default="cases")
@@ -38,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: a conformance catalogue case")
     if not _enabled(config):
         return
+    _CONFIG[:] = [config]
     from conformance.errors import ConformanceInputError
     from conformance.runner import load_pair
 
@@ -51,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"conformance: {exc}") from None
     writer = None
     out = config.getoption("conformance_out")
-    if out:
+    if out and not hasattr(config, "workerinput"):  # xdist workers report to the controller
         from conformance.results import ResultWriter
 
         try:
@@ -65,10 +82,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "timeout": config.getoption("conformance_timeout"),
         "writer": writer,
         "header_written": False,
+        "generated": config.getoption("conformance_generated"),
     }
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _CONFIG.clear()
     state = config.stash.get(_STATE, None)
     if state and state["writer"] is not None:
         state["writer"].close()
@@ -87,18 +106,31 @@ class CaseItem(pytest.Item):
 
     def __init__(self, *, case: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.case = case
-        self.extra_keyword_matches.update({case.area, *case.tags})
+        self.case_ref = case
+        area, tags = (
+            (_GENERATED, ("generated",)) if isinstance(case, str) else (case.area, case.tags)
+        )
+        self.extra_keyword_matches.update({area, *tags})
         self.add_marker("conformance")
 
+    @property
+    def case(self) -> Any:
+        """The case; a generated program is drawn only when its item runs."""
+        if isinstance(self.case_ref, str):
+            from conformance.catalogue import resolve_case
+
+            self.case_ref = resolve_case(self.case_ref, self.config.stash[_STATE]["seed"])
+        return self.case_ref
+
     def runtest(self) -> None:
+        from conformance.results import to_json
         from conformance.runner import alarm, execute_case
 
         state = self.config.stash[_STATE]
         with alarm(state["timeout"]):
             result = execute_case(self.case, state["pair"], state["seed"])
-        _write(state, result)
         self.user_properties.append(("outcome", result.outcome))
+        self.user_properties.append((_RESULT, to_json(result)))
         if result.outcome == "unsupported":
             pytest.skip(f"unsupported: {result.reason}")
         if result.outcome in ("fail", "error"):
@@ -119,13 +151,24 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
+        if isinstance(self.case_ref, str):
+            return ("", None, self.case_ref)
         return (self.case.filename or "", (self.case.lineno or 1) - 1, self.case.id)
 
 
-def _write(state: dict[str, Any], result: Any) -> None:
-    writer = state["writer"]
-    if writer is None:
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Write each case's result as its report arrives (from this process or an xdist worker)."""
+    if report.when != "call":  # user properties ride on every phase's report
         return
+    for key, value in report.user_properties:
+        if key == _RESULT and _CONFIG:
+            state = _CONFIG[0].stash.get(_STATE, None)
+            if state is not None and state["writer"] is not None:
+                _write(state, str(value))
+
+
+def _write(state: dict[str, Any], line: str) -> None:
+    writer = state["writer"]
     if not state["header_written"]:
         import datetime
 
@@ -141,18 +184,26 @@ def _write(state: dict[str, Any], result: Any) -> None:
             )
         )
         state["header_written"] = True
-    writer.write(result)
+    writer.write_line(line)
 
 
 class AreaCollector(pytest.Collector):
     """The cases of one area."""
 
     def __init__(self, *, cases: list[Any], **kwargs: Any) -> None:
+        """``cases``: Case objects, or generated case ids (drawn when their item runs)."""
         super().__init__(**kwargs)
         self.cases = cases
 
     def collect(self) -> list[pytest.Item]:
-        return [CaseItem.from_parent(self, name=c.name, case=c) for c in self.cases]
+        return [
+            CaseItem.from_parent(self, name=_name(c), case=c)
+            for c in self.cases  # Case objects, or generated ids
+        ]
+
+
+def _name(case: Any) -> str:
+    return case.split("/", 1)[1] if isinstance(case, str) else str(case.name)
 
 
 class CatalogueCollector(pytest.Collector):
@@ -170,6 +221,10 @@ class CatalogueCollector(pytest.Collector):
         areas: dict[str, list[Any]] = {}
         for case in cases:
             areas.setdefault(case.area, []).append(case)
+        if state["generated"]:
+            from conformance.programs.generated import case_ids
+
+            areas[_GENERATED] = list(case_ids(state["generated"]))
         return [
             AreaCollector.from_parent(self, name=area, cases=found)
             for area, found in sorted(areas.items())

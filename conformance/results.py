@@ -179,7 +179,11 @@ class ResultWriter:
             self._file.write("\n")  # a line cut short by a crash stays a separate, bad line
 
     def write(self, record: RunHeader | CaseResult) -> None:
-        self._file.write(to_json(record) + "\n")
+        self.write_line(to_json(record))
+
+    def write_line(self, line: str) -> None:
+        """Append one record already serialised by ``to_json`` (e.g. sent by a worker)."""
+        self._file.write(line + "\n")
         self._file.flush()
 
     def close(self) -> None:

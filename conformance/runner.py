@@ -1,39 +1,34 @@
-"""Running cases on a backend pair, in worker processes, with timeouts, streaming results.
+"""Running cases on a backend pair: one case (``execute_case``) and a whole run (``run_cases``).
 
-Each case runs on the baseline then the candidate backend in one worker; the worker compares and
-sends back a finished ``CaseResult``. The parent hands out cases in id order, kills a worker whose
-case runs past the timeout (recording an ``error`` outcome) and starts another, records a crashed
-worker the same way, and on SIGINT/SIGTERM stops the workers and returns what finished.
+Each case runs on the baseline then the candidate backend; it is judged, checked by its oracle
+when it has one, and becomes a finished ``CaseResult``. Where cases run (this process, worker
+processes, a Dask cluster) is the executor's business (``conformance.executors``); a run streams
+each result to ``on_result`` as it completes and on SIGINT/SIGTERM returns what finished.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import os
 import signal
-import sys
 import threading
 import time
 import traceback
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from conformance.backends import Backend, load_backend
 from conformance.case import Case
-from conformance.catalogue import DEFAULT_PACKAGE, load_catalogue, resolve_case
+from conformance.catalogue import DEFAULT_PACKAGE, resolve_case
 from conformance.errors import CaseDefinitionError, ConformanceInputError
+from conformance.executors import executor_for
 from conformance.inputs import Inputs, case_seed
 from conformance.observe import Observation, observe, raised_observation
 from conformance.results import CaseResult, FiniteDifferenceCheck
 from conformance.tolerances import ToleranceTable
 from conformance.verdict import BackendRun, Outcome, Verdict, harness_error, judge
-
-STARTUP_LIMIT = 300.0  # seconds a worker may take to import its backends
 
 
 @dataclass(frozen=True)
@@ -48,14 +43,23 @@ class RunOptions:
     tolerances: ToleranceTable = field(default_factory=ToleranceTable)
     #: How many generated programs (area ``generated``) the run includes.
     generated: int = 0
+    #: ``process`` (worker processes; ``jobs=0``: this process) or ``dask``.
+    executor: str = "process"
+    #: Dask scheduler address; None starts a LocalCluster (or reads DASK_SCHEDULER_ADDRESS).
+    scheduler: str | None = None
+    #: torch intra-op threads per worker (0 leaves torch's default).
+    threads: int = 1
 
 
 @dataclass
 class RunReport:
-    """The results of a run, in the order they finished, and whether it was cut short."""
+    """How many cases finished, by outcome, whether the run was cut short, and (only when
+    asked to keep them) the results in the order they finished."""
 
-    results: list[CaseResult] = field(default_factory=list)
+    finished: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
     interrupted: bool = False
+    results: list[CaseResult] = field(default_factory=list)
 
 
 class CaseTimeout(BaseException):
@@ -163,9 +167,12 @@ def execute_case(
     return _result(case, names, seed, verdict, durations, checks)
 
 
-def timeout_result(case: Case, names: Sequence[str], run_seed: int, reason: str) -> CaseResult:
+def timeout_result(case: Case | str, options: RunOptions, reason: str) -> CaseResult:
     """The ``error`` record of a case whose worker was killed (timeout) or died."""
-    return _result(case, names, case_seed(run_seed, case.id), harness_error(reason), {})
+    if isinstance(case, str):
+        case = resolve_case(case, options.seed)
+    seed = case_seed(options.seed, case.id)
+    return _result(case, options.backends, seed, harness_error(reason), {})
 
 
 @contextlib.contextmanager
@@ -201,98 +208,6 @@ def load_pair(names: Sequence[str]) -> tuple[Backend, Backend]:
     return load_backend(names[0]), load_backend(names[1])
 
 
-# -- worker processes --------------------------------------------------------------------
-
-
-def _worker_main(conn: Connection, options: RunOptions) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        load_catalogue(options.cases_package)
-        pair = load_pair(options.backends)
-        if "torch" in sys.modules:
-            sys.modules["torch"].set_num_threads(1)
-    except BaseException as exc:  # noqa: BLE001 - tell the parent, which reports it
-        conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            case_id = conn.recv()
-        except EOFError:
-            return
-        if case_id is None:
-            return
-        result = execute_case(
-            resolve_case(case_id, options.seed),
-            pair,
-            options.seed,
-            options.tolerances,
-            on_phase=lambda phase: conn.send(("phase", phase)),
-        )
-        conn.send(("result", result))
-
-
-@dataclass
-class _Worker:
-    process: Any
-    conn: Connection
-    ready: bool = False
-    case_id: str | None = None
-    phase: str = ""
-    deadline: float | None = None
-    started: float = field(default_factory=time.monotonic)
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self.conn.close()
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(2)
-            if self.process.is_alive():
-                self.process.kill()
-        self.process.join(2)
-
-
-def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-class _Pool:
-    def __init__(self, options: RunOptions) -> None:
-        self.options = options
-        self.context = _context()
-        self.workers: list[_Worker] = []
-
-    def start(self) -> _Worker:
-        parent, child = self.context.Pipe()
-        process = self.context.Process(
-            target=_worker_main, args=(child, self.options), daemon=True, name="conformance-worker"
-        )
-        process.start()
-        child.close()
-        worker = _Worker(process, parent)
-        self.workers.append(worker)
-        return worker
-
-    def replace(self, worker: _Worker) -> None:
-        worker.stop()
-        self.workers.remove(worker)
-        self.start()
-
-    def close(self) -> None:
-        for worker in self.workers:
-            if worker.ready and worker.case_id is None:
-                with contextlib.suppress(OSError, ValueError):
-                    worker.conn.send(None)
-        for worker in self.workers:
-            worker.stop()
-        self.workers.clear()
-
-
 @contextlib.contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
@@ -310,152 +225,43 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 
 def run_cases(
-    cases: Sequence[Case],
+    cases: Iterable[Case | str],
     options: RunOptions,
     on_result: Callable[[CaseResult], None] | None = None,
-    on_start: Callable[[Case], None] | None = None,
+    on_start: Callable[[str], None] | None = None,
+    *,
+    keep: bool = True,
 ) -> RunReport:
-    """Run ``cases`` (in id order) and call ``on_result`` as each finishes.
+    """Run ``cases`` and call ``on_result`` as each finishes; never holds more than the executor
+    has in flight unless ``keep`` asks for the results in the report.
 
-    ``options.jobs`` worker processes; ``jobs=0`` runs in this process (timeouts then rely on
-    SIGALRM and cannot stop a case stuck inside C code). Returns early, with
-    ``interrupted=True``, on SIGINT or SIGTERM.
+    A list is run in id order; any other iterable (e.g. a lazy stream of generated ids) in the
+    order it yields. Cases go to ``executor_for(options)``: worker processes, Dask, or this
+    process (``jobs=0``, the only one that can run case objects no worker could look up).
+    Returns early, with ``interrupted=True``, on SIGINT or SIGTERM.
     """
     report = RunReport()
-    ordered = sorted(cases, key=lambda c: c.id)
+    given: dict[str, Case] = {}
+    if isinstance(cases, Sequence):
+        cases = sorted(cases, key=lambda c: c if isinstance(c, str) else c.id)
+        given = {c.id: c for c in cases if not isinstance(c, str)}
+    ids = (c if isinstance(c, str) else c.id for c in cases)
 
     def finish(result: CaseResult) -> None:
-        report.results.append(result)
+        report.finished += 1
+        report.outcomes[result.outcome] += 1
+        if keep:
+            report.results.append(result)
         if on_result is not None:
             on_result(result)
 
+    executor = executor_for(options, given)
     with _sigterm_interrupts():
         try:
-            if options.jobs <= 0:
-                _run_in_process(ordered, options, finish, on_start)
-            else:
-                _run_in_workers(ordered, options, finish, on_start)
+            executor.run(ids, options, finish, on_start or (lambda case_id: None))
         except KeyboardInterrupt:
             report.interrupted = True
     return report
-
-
-def _run_in_process(
-    cases: Sequence[Case],
-    options: RunOptions,
-    finish: Callable[[CaseResult], None],
-    on_start: Callable[[Case], None] | None,
-) -> None:
-    pair = load_pair(options.backends)
-    for case in cases:
-        if on_start is not None:
-            on_start(case)
-        with alarm(options.timeout):
-            try:
-                result = execute_case(case, pair, options.seed, options.tolerances)
-            except CaseTimeout as exc:  # raised between the case's own guards
-                result = timeout_result(case, options.backends, options.seed, str(exc))
-        finish(result)
-
-
-def _run_in_workers(
-    cases: Sequence[Case],
-    options: RunOptions,
-    finish: Callable[[CaseResult], None],
-    on_start: Callable[[Case], None] | None,
-) -> None:
-    pending = deque(cases)
-    by_id = {c.id: c for c in cases}
-    pool = _Pool(options)
-    try:
-        for _ in range(min(options.jobs, max(len(cases), 1))):
-            pool.start()
-        while pending or any(w.case_id is not None for w in pool.workers):
-            for worker in pool.workers:
-                if worker.ready and worker.case_id is None and pending:
-                    case = pending.popleft()
-                    if on_start is not None:
-                        on_start(case)
-                    worker.case_id, worker.phase = case.id, "start"
-                    if options.timeout:
-                        worker.deadline = time.monotonic() + options.timeout
-                    worker.conn.send(case.id)
-            _pump(pool, by_id, options, finish, pending)
-    finally:
-        pool.close()
-
-
-def _pump(
-    pool: _Pool,
-    by_id: dict[str, Case],
-    options: RunOptions,
-    finish: Callable[[CaseResult], None],
-    pending: deque[Case],
-) -> None:
-    now = time.monotonic()
-    deadlines = [w.deadline for w in pool.workers if w.case_id and w.deadline]
-    wait_for = max(0.0, min(deadlines) - now) if deadlines else 1.0
-    ready = wait([w.conn for w in pool.workers], timeout=min(wait_for, 1.0))
-    for worker in list(pool.workers):
-        if worker.conn in ready:
-            try:
-                kind, payload = worker.conn.recv()
-            except (EOFError, OSError):
-                _worker_died(pool, worker, by_id, options, finish, pending)
-                continue
-            if kind == "ready":
-                worker.ready = True
-            elif kind == "phase":
-                worker.phase = payload
-            elif kind == "result":
-                worker.case_id, worker.deadline = None, None
-                finish(payload)
-            elif kind == "fatal":
-                raise ConformanceInputError(f"worker could not start: {payload}")
-        elif worker.case_id and worker.deadline and time.monotonic() > worker.deadline:
-            case = by_id[worker.case_id]
-            where = f" while running on {worker.phase}" if worker.phase else ""
-            finish(
-                timeout_result(
-                    case,
-                    options.backends,
-                    options.seed,
-                    f"timed out after {options.timeout:g}s{where}",
-                )
-            )
-            pool.replace(worker)
-        elif not worker.ready and time.monotonic() - worker.started > STARTUP_LIMIT:
-            raise ConformanceInputError(f"worker did not start within {STARTUP_LIMIT:g}s")
-
-
-def _worker_died(
-    pool: _Pool,
-    worker: _Worker,
-    by_id: dict[str, Case],
-    options: RunOptions,
-    finish: Callable[[CaseResult], None],
-    pending: deque[Case],
-) -> None:
-    worker.process.join(2)
-    code = worker.process.exitcode
-    if not worker.ready:
-        raise ConformanceInputError(f"worker exited while starting (exit code {code})")
-    if worker.case_id is not None:
-        where = f" while running on {worker.phase}" if worker.phase else ""
-        finish(
-            timeout_result(
-                by_id[worker.case_id],
-                options.backends,
-                options.seed,
-                f"worker died (exit code {code}){where}",
-            )
-        )
-    worker.case_id = None
-    if pending:
-        pool.replace(worker)
-    else:
-        worker.stop()
-        pool.workers.remove(worker)
 
 
 __all__ = ["Outcome", "RunOptions", "RunReport", "execute_case", "run_cases", "run_on_backend"]

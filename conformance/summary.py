@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from conformance.results import CaseResult
 
@@ -18,9 +19,32 @@ def count_by_area(results: Iterable[CaseResult]) -> dict[str, Counter[str]]:
     return dict(sorted(counts.items()))
 
 
+@dataclass
+class Tally:
+    """Outcomes per area and the failed or errored results, counted as results stream past, so a
+    run can print its summary without holding every result."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+    bad: list[CaseResult] = field(default_factory=list)
+
+    def add(self, result: CaseResult) -> None:
+        self.counts.setdefault(result.area, Counter())[result.outcome] += 1
+        if result.outcome in ("fail", "error"):
+            self.bad.append(result)
+
+    def failures(self) -> list[CaseResult]:
+        return sorted(self.bad, key=lambda r: r.case_id)
+
+    def table(self) -> str:
+        return format_counts(dict(sorted(self.counts.items())))
+
+
 def format_summary(results: Iterable[CaseResult]) -> str:
     """A plain-text table: one row per area, a total row, columns per outcome."""
-    counts = count_by_area(results)
+    return format_counts(count_by_area(results))
+
+
+def format_counts(counts: dict[str, Counter[str]]) -> str:
     total: Counter[str] = Counter()
     for counter in counts.values():
         total.update(counter)

@@ -17,12 +17,13 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hypothesis.errors import HypothesisException
 from hypothesis.internal.conjecture.data import ConjectureData, StopTest
+from hypothesis.internal.conjecture.providers import Constants, HypothesisProvider
 
 from conformance.case import Case
 from conformance.errors import ConformanceInputError
@@ -37,6 +38,17 @@ AREA = "generated"
 _ID = re.compile(rf"^{AREA}/p(\d+)$")
 
 
+class _HistoryFreeProvider(HypothesisProvider):
+    """Hypothesis's provider without its *local constants*: by default it sometimes draws
+    literals harvested from every project module imported so far, so a draw would depend on what
+    the process imported before (a worker that loaded the catalogue would draw another program
+    than one that did not). Global constants (0, 1, edge floats) still come up."""
+
+    @functools.cached_property
+    def _local_constants(self) -> Constants:
+        return Constants()
+
+
 @functools.lru_cache(maxsize=256)
 def draw_program(run_seed: int, index: int) -> Program:
     """Program ``index`` of ``run_seed``: the first draw from its stream that avoids the
@@ -44,7 +56,7 @@ def draw_program(run_seed: int, index: int) -> Program:
     stream = random.Random(f"autograd-conformance/{run_seed}/{index}")
     strategy = programs()
     for _ in range(100):
-        data = ConjectureData(random=stream)
+        data = ConjectureData(random=stream, provider=_HistoryFreeProvider)
         try:
             program = data.draw(strategy)
         except (StopTest, HypothesisException):
@@ -66,6 +78,39 @@ def case_id(index: int) -> str:
 def case_ids(count: int) -> Iterator[str]:
     """The ids of the first ``count`` generated programs, in order."""
     return (case_id(index) for index in range(count))
+
+
+def selected_ids(
+    count: int, areas: Sequence[str] = (), tags: Sequence[str] = (), patterns: Sequence[str] = ()
+) -> Iterator[str]:
+    """The ids of programs ``0..count-1`` that a run's ``--area/--tag/-k`` selection keeps,
+    decided from the id alone (nothing is drawn), in index order."""
+    return (cid for cid in case_ids(count) if _kept(cid, areas, tags, patterns))
+
+
+def is_selected(
+    case_id_: str,
+    count: int,
+    areas: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    patterns: Sequence[str] = (),
+) -> bool:
+    """Whether ``case_id_`` is one of ``selected_ids(count, areas, tags, patterns)``."""
+    return (
+        is_generated(case_id_)
+        and index_of(case_id_) < count
+        and _kept(case_id_, areas, tags, patterns)
+    )
+
+
+def _kept(
+    case_id_: str, areas: Sequence[str], tags: Sequence[str], patterns: Sequence[str]
+) -> bool:
+    from conformance.catalogue import id_matches
+
+    if (areas and AREA not in areas) or (tags and "generated" not in tags):
+        return False
+    return not patterns or any(id_matches(case_id_, p) for p in patterns)
 
 
 def index_of(case_id_: str) -> int:
@@ -97,6 +142,7 @@ def as_case(index: int, program: Program, run_seed: int | None = None) -> Case:
 
     rtol, atol = tolerances(program)
     seed_note = "" if run_seed is None else f" of run seed {run_seed}"
+    script = render(program, f"generated program {index}{seed_note}")
     return Case(
         id=case_id(index),
         area=AREA,
@@ -104,13 +150,14 @@ def as_case(index: int, program: Program, run_seed: int | None = None) -> Case:
         tags=("generated",),
         func=run,
         doc=f"Generated autograd program {index}{seed_note} (Hypothesis).",
-        source=render(program, f"generated program {index}{seed_note}"),
+        source=script,
         module=__name__,
         filename=None,
         lineno=None,
         rtol=rtol,
         atol=atol,
         oracle=functools.partial(opinions, program),
+        reproducer=script,
     )
 
 

@@ -1,0 +1,218 @@
+"""The default executor: worker processes on this machine, fed case ids one at a time.
+
+Each worker imports its backends once, sets torch to one thread (``RunOptions.threads``), and
+turns each case id it receives into a case with ``resolve_case``, so only ids cross the pipe and
+the parent never holds more than one case per worker. The parent kills a worker whose case runs
+past the timeout (recording an ``error`` outcome) and starts another, and records a crashed
+worker the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import TYPE_CHECKING, Any
+
+from conformance.catalogue import load_catalogue, resolve_case
+from conformance.errors import ConformanceInputError
+
+if TYPE_CHECKING:
+    from conformance.backends import Backend
+    from conformance.executors import Finish, Start
+    from conformance.runner import RunOptions
+
+STARTUP_LIMIT = 300.0  # seconds a worker may take to import its backends
+
+
+def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
+    """What every worker process does once: load the catalogue and the backend pair, and pin
+    torch's intra-op threads so workers do not fight over the cores."""
+    from conformance.runner import load_pair
+
+    load_catalogue(options.cases_package)
+    pair = load_pair(options.backends)
+    if options.threads and "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(options.threads)
+    return pair
+
+
+def _worker_main(conn: Connection, options: RunOptions) -> None:
+    from conformance.runner import execute_case
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        pair = prepare_worker(options)
+    except BaseException as exc:  # noqa: BLE001 - tell the parent, which reports it
+        conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            case_id = conn.recv()
+        except EOFError:
+            return
+        if case_id is None:
+            return
+        result = execute_case(
+            resolve_case(case_id, options.seed),
+            pair,
+            options.seed,
+            options.tolerances,
+            on_phase=lambda phase: conn.send(("phase", phase)),
+        )
+        conn.send(("result", result))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    ready: bool = False
+    case_id: str | None = None
+    phase: str = ""
+    deadline: float | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.close()
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(2)
+            if self.process.is_alive():
+                self.process.kill()
+        self.process.join(2)
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+class _Lookahead:
+    """An iterator of case ids that can say whether more are coming without consuming one."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self._ids: Iterator[str] = iter(ids)
+        self._next: str | None = next(self._ids, None)
+
+    def __bool__(self) -> bool:
+        return self._next is not None
+
+    def pop(self) -> str:
+        current, self._next = self._next, next(self._ids, None)
+        assert current is not None
+        return current
+
+
+class ProcessPoolExecutor:
+    """``jobs`` worker processes; results come back in the order they finish."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(jobs, 1)
+        self.context = _context()
+        self.workers: list[_Worker] = []
+
+    def run(self, case_ids: Iterable[str], options: RunOptions, finish: Finish, start: Start):
+        pending = _Lookahead(case_ids)
+        try:
+            for _ in range(self.jobs if pending else 0):
+                self._start(options)
+            while pending or any(w.case_id is not None for w in self.workers):
+                for worker in self.workers:
+                    if worker.ready and worker.case_id is None and pending:
+                        case_id = pending.pop()
+                        start(case_id)
+                        worker.case_id, worker.phase = case_id, "start"
+                        if options.timeout:
+                            worker.deadline = time.monotonic() + options.timeout
+                        worker.conn.send(case_id)
+                self._pump(options, finish, pending)
+        finally:
+            self._close()
+
+    def _start(self, options: RunOptions) -> None:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker_main, args=(child, options), daemon=True, name="conformance-worker"
+        )
+        process.start()
+        child.close()
+        self.workers.append(_Worker(process, parent))
+
+    def _replace(self, worker: _Worker, options: RunOptions) -> None:
+        worker.stop()
+        self.workers.remove(worker)
+        self._start(options)
+
+    def _close(self) -> None:
+        for worker in self.workers:
+            if worker.ready and worker.case_id is None:
+                with contextlib.suppress(OSError, ValueError):
+                    worker.conn.send(None)
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
+
+    def _pump(self, options: RunOptions, finish: Finish, pending: _Lookahead) -> None:
+        from conformance.runner import timeout_result
+
+        now = time.monotonic()
+        deadlines = [w.deadline for w in self.workers if w.case_id and w.deadline]
+        wait_for = max(0.0, min(deadlines) - now) if deadlines else 1.0
+        ready = wait([w.conn for w in self.workers], timeout=min(wait_for, 1.0))
+        for worker in list(self.workers):
+            if worker.conn in ready:
+                try:
+                    kind, payload = worker.conn.recv()
+                except (EOFError, OSError):
+                    self._worker_died(worker, options, finish, pending)
+                    continue
+                if kind == "ready":
+                    worker.ready = True
+                elif kind == "phase":
+                    worker.phase = payload
+                elif kind == "result":
+                    worker.case_id, worker.deadline = None, None
+                    finish(payload)
+                elif kind == "fatal":
+                    raise ConformanceInputError(f"worker could not start: {payload}")
+            elif worker.case_id and worker.deadline and time.monotonic() > worker.deadline:
+                where = f" while running on {worker.phase}" if worker.phase else ""
+                reason = f"timed out after {options.timeout:g}s{where}"
+                finish(timeout_result(worker.case_id, options, reason))
+                self._replace(worker, options)
+            elif not worker.ready and time.monotonic() - worker.started > STARTUP_LIMIT:
+                raise ConformanceInputError(f"worker did not start within {STARTUP_LIMIT:g}s")
+
+    def _worker_died(
+        self, worker: _Worker, options: RunOptions, finish: Finish, pending: _Lookahead
+    ) -> None:
+        from conformance.runner import timeout_result
+
+        worker.process.join(2)
+        code = worker.process.exitcode
+        if not worker.ready:
+            raise ConformanceInputError(f"worker exited while starting (exit code {code})")
+        if worker.case_id is not None:
+            where = f" while running on {worker.phase}" if worker.phase else ""
+            finish(
+                timeout_result(worker.case_id, options, f"worker died (exit code {code}){where}")
+            )
+        worker.case_id = None
+        if pending:
+            self._replace(worker, options)
+        else:
+            worker.stop()
+            self.workers.remove(worker)
