@@ -4,14 +4,17 @@ Everything here reads the JSON Lines results written by ``conformance run``; not
 case except the reproducer scripts embedded in the HTML report.
 """
 
+from reports.delta import BaselineDelta, baseline_delta
 from reports.html import render_html, write_html
 from reports.rows import CaseRow, Environment, ObservationRow, ReportData, build_report
 
 __all__ = [
+    "BaselineDelta",
     "CaseRow",
     "Environment",
     "ObservationRow",
     "ReportData",
+    "baseline_delta",
     "build_report",
     "render_html",
     "write_html",

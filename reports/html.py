@@ -313,7 +313,7 @@ def _worst_table(data: ReportData) -> str:
 
 
 def _case_data(row: CaseRow) -> dict[str, Any]:
-    return {**dataclasses.asdict(row), "pair": row.pair}
+    return dataclasses.asdict(row)  # the page names the pair from ``backends``
 
 
 def render_html(data: ReportData, title: str = "Autograd conformance report") -> str:

@@ -197,7 +197,7 @@
     for (const tr of document.querySelectorAll("#rows tr.selected")) tr.classList.remove("selected");
   }
 
-  CASES.forEach((c, i) => { c._index = i; });
+  CASES.forEach((c, i) => { c._index = i; c.pair = c.backends.join(" vs ") || "-"; });
   $("pair-column").hidden = !SEVERAL_PAIRS;
   let timer = 0;
   $("search").addEventListener("input", (e) => {
@@ -222,4 +222,5 @@
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("detail").hidden) hide(); });
   fromHash();
   document.body.dataset.ready = "true";
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
 })();
