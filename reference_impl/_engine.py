@@ -69,7 +69,7 @@ def run_backward(
 
         while ready:
             _, _, node = heapq.heappop(ready)
-            arrived = buffers.pop(id(node), [None] * max(node.num_outputs, 1))
+            arrived = buffers.pop(id(node), None) or [None] * max(node.num_outputs, 1)
             runs = runnable is None or id(node) in runnable
             grads = _call_tensor_pre_hooks(node, arrived)
             # torch's capture: a node that also runs hands over what arrived (its tensor hooks

@@ -85,22 +85,26 @@ class Tensor:
 
     __array_priority__ = 1000  # so ndarray * Tensor defers to Tensor.__rmul__
 
+    # Autograd state a new tensor starts with. Kept as class-level defaults (immutable values
+    # only) so that creating and freeing the many short-lived tensors of an op sets just the
+    # three per-instance fields; an assignment on the instance shadows the default.
+    _requires_grad: bool = False
+    _grad_fn: Node | None = None
+    _output_nr: int = 0
+    _grad: Tensor | None = None
+    _view: ViewInfo | None = None
+    _view_version: int = 0
+    _retains_grad: bool = False
+    _hooks: dict[int, Callable[..., Any]] | None = None  # made on the first register_hook
+    _post_accumulate_hooks: dict[int, Callable[..., Any]] | None = None  # likewise
+    _accumulator: weakref.ref[AccumulateGrad] | None = None
+    _wrapped_number: bool = False
+    _view_guard: ViewGuard | None = None
+
     def __init__(self, data: np.ndarray, requires_grad: bool = False) -> None:
         self._data: np.ndarray = data
         self._version_counter = VersionCounter()
-        self._requires_grad = False
-        self._grad_fn: Node | None = None
-        self._output_nr = 0
-        self._grad: Tensor | None = None
-        self._view: ViewInfo | None = None
-        self._view_version = 0
-        self._retains_grad = False
-        self._hooks: dict[int, Callable[..., Any]] = {}
-        self._post_accumulate_hooks: dict[int, Callable[..., Any]] = {}
-        self._accumulator: weakref.ref[AccumulateGrad] | None = None
         self._is_inference = is_inference_mode_enabled()
-        self._wrapped_number = False
-        self._view_guard: ViewGuard | None = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -309,6 +313,8 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         grad_fn = self.grad_fn
         if grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
             return add_hook(self._hooks, hook)
         registry = grad_fn._tensor_pre_hooks.setdefault(self._output_nr, {})
         return add_hook(registry, hook)
@@ -320,6 +326,8 @@ class Tensor:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors"
             )
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = {}
         return add_hook(self._post_accumulate_hooks, hook)
 
     def backward(

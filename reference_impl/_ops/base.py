@@ -134,7 +134,7 @@ class Op(Node):
 
     def _record(self, inputs: tuple[Tensor, ...]) -> None:
         Node.__init__(self)
-        self._next_edges = tuple(gradient_edge(t) for t in inputs)
+        self._next_edges = tuple([gradient_edge(t) for t in inputs])
         self._inputs = None
 
     def _attach_outputs(self, outputs: list[Tensor]) -> None:
@@ -161,7 +161,7 @@ class Op(Node):
         return tuple(outputs) if multi else outputs[0]
 
     def _wrap_output(self, array: Any) -> Tensor:
-        return Tensor._from_array(np.asarray(array))
+        return Tensor(np.asarray(array))
 
     @classmethod
     def invoke_inplace(cls, self_tensor: Tensor, *others: Tensor, **params: Any) -> Tensor:

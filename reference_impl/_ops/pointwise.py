@@ -27,10 +27,6 @@ def _quietly(fn: Any, *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
 
-def _cast(arrays: tuple[np.ndarray, ...], to: dt.dtype) -> tuple[np.ndarray, ...]:
-    return tuple(a.astype(to.numpy, copy=False) for a in arrays)
-
-
 def _check_broadcast(a: np.ndarray, b: np.ndarray) -> None:
     if a.shape == b.shape:
         return
@@ -56,7 +52,7 @@ class Binary(Op):
         if self.floating_result and not out_dtype.is_floating_point:
             out_dtype = dt.get_default_dtype()
         self.shapes = (a.shape, b.shape)
-        a, b = _cast((a, b), out_dtype)
+        a, b = a.astype(out_dtype.numpy, copy=False), b.astype(out_dtype.numpy, copy=False)
         out = _quietly(self.compute, a, b, **params)
         return np.asarray(out, dtype=out_dtype.numpy)
 
@@ -65,9 +61,10 @@ class Binary(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         grads = self.vjp(grad)
+        # An input that needs no gradient gets None from ``apply`` anyway: don't reduce for it.
         return tuple(
-            None if g is None else unbroadcast(g, shape)
-            for g, shape in zip(grads, self.shapes, strict=True)
+            unbroadcast(g, shape) if g is not None and need else None
+            for g, shape, need in zip(grads, self.shapes, self.needs_input_grad, strict=True)
         )
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -88,6 +85,8 @@ class AddBackward0(Binary):
         return _fused_multiply_add(a, b, alpha) if alpha != 1 else a + b
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if not self.needs_input_grad[1]:
+            return grad, None
         return grad, (grad * self.alpha if self.alpha != 1 else grad)
 
 
@@ -97,6 +96,8 @@ class SubBackward0(Binary):
         return _fused_multiply_add(a, b, -alpha) if alpha != 1 else a - b
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if not self.needs_input_grad[1]:
+            return grad, None
         return grad, (-grad * self.alpha if self.alpha != 1 else -grad)
 
 
