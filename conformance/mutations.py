@@ -42,17 +42,40 @@ def _patched(target: Any, attribute: str, value: Any) -> Iterator[None]:
         setattr(target, attribute, original)
 
 
+@contextlib.contextmanager
+def _patched_everywhere(package: str, attribute: str, value: Any) -> Iterator[None]:
+    """Patch ``attribute`` in every loaded module of ``package`` that binds the same object, so a
+    bug planted in a function still takes effect where another module imported it by name."""
+    import sys
+
+    home = sys.modules[package]
+    original = getattr(home, attribute)
+    holders = [
+        module
+        for name, module in list(sys.modules.items())
+        if (name == package or name.startswith(package.rsplit(".", 1)[0] + "."))
+        and getattr(module, attribute, None) is original
+    ]
+    for module in holders:
+        setattr(module, attribute, value)
+    try:
+        yield
+    finally:
+        for module in holders:
+            setattr(module, attribute, original)
+
+
 # -- the bugs --------------------------------------------------------------------------------
 
 
 def _accumulation_overwrites() -> contextlib.AbstractContextManager[None]:
     """Every backward replaces ``.grad`` instead of adding to it."""
-    from reference_impl import _accumulate
+    import reference_impl._accumulate  # noqa: F401 - loaded, so it can be patched
 
     def overwrite(variable: Any, grad: Any) -> None:
         variable._grad = grad.detach().clone()
 
-    return _patched(_accumulate, "accumulate_into_grad", overwrite)
+    return _patched_everywhere("reference_impl._accumulate", "accumulate_into_grad", overwrite)
 
 
 def _retain_graph_never_frees() -> contextlib.AbstractContextManager[None]:

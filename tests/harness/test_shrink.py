@@ -239,12 +239,12 @@ def test_an_unused_leaf_can_be_deleted_and_a_used_one_cannot() -> None:
         Program((Leaf((2,)),), (Op("t", (0,)),)),  # t needs rank 2
         Program((Leaf((2,)), Leaf((3,))), (Op("add", (0, 1)),)),  # shapes do not broadcast
         Program((Leaf((1,)),), (Op("slice", (0,)),)),  # nothing left to slice
-        Program((Leaf((2,)),), (InPlace("mul_", 0),)),  # in-place on a leaf
+        Program((Leaf((2,)),), (InPlace("pow_", 0),)),  # no such in-place op
         Program((Leaf((2,)),), (GradMode(False, (Op("select", (0,)),)),)),  # section 11 quirk
         Program((Leaf((2,)),), (RequiresGrad(0, False),), (Backward(0, inputs=(0, 0)),)),
         Program(()),
     ],
-    ids=["dangling", "rank", "broadcast", "slice", "inplace-leaf", "quirk", "inputs", "empty"],
+    ids=["dangling", "rank", "broadcast", "slice", "inplace-op", "quirk", "inputs", "empty"],
 )
 def test_invalid_programs_are_rejected(program: Program) -> None:
     with pytest.raises(InvalidProgram):
