@@ -21,6 +21,7 @@ from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
 from conformance.executors import EXECUTORS
 from conformance.programs.generated import is_selected, save_failure, selected_ids
+from conformance.programs.shrink import shrink_isolated
 from conformance.progress import Progress
 from conformance.results import (
     RECORD_CASE,
@@ -111,6 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="also write a report (.html, .json, .csv, .parquet, .xml JUnit, .md); repeatable",
     )
+    run.add_argument(
+        "--baseline",
+        default=None,
+        metavar="FILE",
+        help="gate baseline whose deltas the report plots (the run itself is not gated)",
+    )
+    run.add_argument(
+        "--shrink",
+        type=int,
+        default=10,
+        metavar="N",
+        help="after the run, shrink up to N failing generated programs to minimal reproducers "
+        "(default 10; 0 = none)",
+    )
 
     listing = commands.add_parser("list", help="list case ids, areas and tags")
     _selection_args(listing)
@@ -145,6 +160,16 @@ def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> 
         default="failing",
         help="embed reproducer scripts for cases that did not pass (default), all, or none",
     )
+    report.add_argument(
+        "--baseline", default=None, metavar="FILE", help="gate baseline to plot deltas against"
+    )
+
+    score = commands.add_parser(
+        "mutation-score", help="how many generated programs it takes to find each planted bug"
+    )
+    score.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    score.add_argument("--limit", type=int, default=200, help="programs per bug (default 200)")
+    score.add_argument("--json", default=None, metavar="PATH", help="also write the records")
 
     gate = commands.add_parser("gate", help="compare a results file with a committed baseline")
     gate.add_argument("results", nargs="?", default=DEFAULT_OUT, help="JSON Lines results")
@@ -292,7 +317,19 @@ def command_run(args: argparse.Namespace) -> int:
             if args.verbose and result.message and result.message != result.reason:
                 print("      " + result.message.replace("\n", "\n      "))
     print(f"\nresults: {args.out}")
-    _write_reports(args.out, args.report, "failing")
+    shrinkable = [r for r in bad if r.area == "generated"][: max(args.shrink, 0)]
+    for result in shrinkable if not report.interrupted else []:
+        print(
+            shrink_isolated(
+                result.case_id,
+                options.seed,
+                options.backends,
+                result.outcome,
+                result.reason,
+                args.out,
+            )
+        )
+    _write_reports(args.out, args.report, "failing", baseline=args.baseline)
     if report.interrupted:
         left = total - len(done)
         print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
@@ -321,13 +358,14 @@ def _write_reports(
     outputs: Sequence[str],
     reproducers: str,
     results: Sequence[CaseResult] | None = None,
+    baseline: str | None = None,
 ) -> None:
     if not outputs:
         return
     from reports.exports import write_output
     from reports.rows import build_report
 
-    data = build_report(results_path, reproducers=reproducers, results=results)
+    data = build_report(results_path, reproducers=reproducers, results=results, baseline=baseline)
     for output in outputs:
         print(f"report: {write_output(data, output)}")
 
@@ -336,7 +374,7 @@ def command_report(args: argparse.Namespace) -> int:
     results = read_case_results(args.results)
     if not results:
         raise ConformanceInputError(f"{args.results} holds no case results")
-    _write_reports(args.results, args.output, args.reproducers, results)
+    _write_reports(args.results, args.output, args.reproducers, results, args.baseline)
     return EXIT_FAILED if failures(results) else EXIT_OK
 
 
@@ -381,11 +419,19 @@ def command_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_mutation_score(args: argparse.Namespace) -> int:
+    from conformance.programs import mutation_score
+
+    argv = ["--seed", str(args.seed), "--limit", str(args.limit)]
+    return mutation_score.main(argv + (["--json", args.json] if args.json else []))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``conformance`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
     handlers = {"run": command_run, "list": command_list, "show": command_show}
     handlers |= {"report": command_report, "gate": command_gate}
+    handlers |= {"mutation-score": command_mutation_score}
     try:
         return handlers[args.command](args)
     except ConformanceInputError as exc:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -572,3 +573,46 @@ def save_shrunk(shrunk: Shrunk, case_id: str, run_seed: int, results_path: str |
     script = folder / f"{name}.min.py"
     script.write_text(render(shrunk.program, title))
     return script
+
+
+def _shrink_and_save(
+    case_id: str, run_seed: int, backends: tuple[str, str], outcome: str, reason: str, out: str
+) -> None:
+    from conformance.runner import load_pair
+
+    shrunk = shrink_failure(case_id, run_seed, load_pair(backends), outcome, reason)
+    save_shrunk(shrunk, case_id, run_seed, out)
+
+
+def shrink_isolated(
+    case_id: str,
+    run_seed: int,
+    backends: tuple[str, str],
+    outcome: str,
+    reason: str,
+    results_path: str | Path,
+    timeout: float = 120.0,
+) -> str:
+    """Shrink one failing generated case in a child process and save ``.min.json``/``.min.py``
+    next to the results; returns a line saying where, or why not.
+
+    In a child because shrinking reruns variants of a failing program, and a variant may crash
+    the backend itself (torch 2.13 segfaults on one generated program): that costs this shrink,
+    never the run.
+    """
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    args = (case_id, run_seed, tuple(backends), outcome, reason, str(results_path))
+    child = context.Process(target=_shrink_and_save, args=args, daemon=True)
+    child.start()
+    child.join(timeout)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return f"{case_id}: not shrunk (still shrinking after {timeout:g}s)"
+    if child.exitcode != 0:
+        return f"{case_id}: not shrunk (the shrinking process exited with {child.exitcode})"
+    name = case_id.split("/", 1)[1]
+    return f"{case_id}: shrunk reproducer {Path(results_path).parent / 'generated' / name}.min.py"

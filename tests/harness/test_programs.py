@@ -220,3 +220,71 @@ def test_torch_and_the_reference_agree_on_every_generated_program(
     assert not hits_quirk(program)
     target(_largest_relative_error(program), label="largest relative error")
     assert outcome(program) == "pass"
+
+
+MUTANT_REFERENCE = """
+import sys
+
+import reference_impl
+from conformance.mutations import get_mutation
+
+planted = get_mutation("retain_graph_never_frees").apply()
+planted.__enter__()
+reference_impl._planted = planted  # kept alive: collecting it would undo the patch
+sys.modules[__name__] = reference_impl
+"""
+
+
+def test_a_failing_generated_program_is_saved_shrunk_and_its_reproducer_runs_on_torch(tmp_path):
+    from .conftest import cli_env
+
+    (tmp_path / "mutant_reference.py").write_text(MUTANT_REFERENCE)
+    out = tmp_path / "results" / "run.jsonl"
+    command = [sys.executable, "-m", "conformance", "run", "--out", str(out), "-q"]
+    command += ["--backends", "torch,module:mutant_reference", "--area", "generated"]
+    done = subprocess.run(
+        [*command, "--generated", "12", "--shrink", "1"],
+        capture_output=True,
+        text=True,
+        env=cli_env(tmp_path),
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "shrunk reproducer" in done.stdout
+    saved = sorted((tmp_path / "results" / "generated").glob("*.min.py"))
+    assert len(saved) == 1
+    name = saved[0].name.removesuffix(".min.py")
+    full, shrunk = (
+        (tmp_path / "results" / "generated" / f"{name}{suffix}.json").read_text().count("\n")
+        for suffix in ("", ".min")
+    )
+    assert shrunk < full  # one JSON line per leaf, step and call
+    ran = subprocess.run(
+        [sys.executable, str(saved[0])], capture_output=True, text=True, timeout=120
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "calls.0.result" in ran.stdout
+
+
+def test_show_prints_a_generated_programs_script_for_the_seed_asked(tmp_path):
+    from .conftest import cli_env
+
+    def show(seed: int) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "conformance", "show", "generated/p0003", "--seed", str(seed)],
+            capture_output=True,
+            text=True,
+            env=cli_env(),
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    script = show(5)
+    assert script == render(draw_program(5, 3), "generated program 3 of run seed 5")
+    assert script != show(6)
+    (tmp_path / "p3.py").write_text(script)
+    ran = subprocess.run([sys.executable, "p3.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert ran.returncode == 0 and "slots.0" in ran.stdout, ran.stderr
