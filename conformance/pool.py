@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from conformance.runner import RunOptions
 
 STARTUP_LIMIT = 300.0  # seconds a worker may take to import its backends
+PHASE_BYTES = 64
 
 
 def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
@@ -44,8 +45,15 @@ def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
     return pair
 
 
-def _worker_main(conn: Connection, options: RunOptions) -> None:
+def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:
+    """Serve case ids from ``conn``. The current phase (backend name, compare, ...) goes into the
+    shared ``phase`` buffer rather than the pipe, so the parent wakes once per case, and reads
+    the phase only when it has to say where a case timed out or crashed."""
+    from conformance.results import encode
     from conformance.runner import execute_case
+
+    def on_phase(name: str) -> None:
+        phase.value = name.encode()[:PHASE_BYTES]
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -62,25 +70,24 @@ def _worker_main(conn: Connection, options: RunOptions) -> None:
             return
         if case_id is None:
             return
-        result = execute_case(
-            resolve_case(case_id, options.seed),
-            pair,
-            options.seed,
-            options.tolerances,
-            on_phase=lambda phase: conn.send(("phase", phase)),
-        )
-        conn.send(("result", result))
+        case = resolve_case(case_id, options.seed)
+        result = execute_case(case, pair, options.seed, options.tolerances, on_phase=on_phase)
+        conn.send(("result", encode(result)))
 
 
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
+    shared_phase: Any
     ready: bool = False
     case_id: str | None = None
-    phase: str = ""
     deadline: float | None = None
     started: float = field(default_factory=time.monotonic)
+
+    @property
+    def phase(self) -> str:
+        return bytes(self.shared_phase.value).decode(errors="replace")
 
     def stop(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -134,7 +141,7 @@ class ProcessPoolExecutor:
                     if worker.ready and worker.case_id is None and pending:
                         case_id = pending.pop()
                         start(case_id)
-                        worker.case_id, worker.phase = case_id, "start"
+                        worker.case_id, worker.shared_phase.value = case_id, b"start"
                         if options.timeout:
                             worker.deadline = time.monotonic() + options.timeout
                         worker.conn.send(case_id)
@@ -144,12 +151,16 @@ class ProcessPoolExecutor:
 
     def _start(self, options: RunOptions) -> None:
         parent, child = self.context.Pipe()
+        phase = self.context.Array("c", PHASE_BYTES, lock=False)
         process = self.context.Process(
-            target=_worker_main, args=(child, options), daemon=True, name="conformance-worker"
+            target=_worker_main,
+            args=(child, phase, options),
+            daemon=True,
+            name="conformance-worker",
         )
         process.start()
         child.close()
-        self.workers.append(_Worker(process, parent))
+        self.workers.append(_Worker(process, parent, phase))
 
     def _replace(self, worker: _Worker, options: RunOptions) -> None:
         worker.stop()
@@ -181,8 +192,6 @@ class ProcessPoolExecutor:
                     continue
                 if kind == "ready":
                     worker.ready = True
-                elif kind == "phase":
-                    worker.phase = payload
                 elif kind == "result":
                     worker.case_id, worker.deadline = None, None
                     finish(payload)

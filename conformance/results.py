@@ -156,11 +156,25 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+_LINE = "_json_line"
+
+
 def to_json(record: RunHeader | CaseResult) -> str:
     """One line of strict JSON (non-finite floats written as 'nan', 'inf', '-inf')."""
+    cached = record.__dict__.get(_LINE)
+    if cached is not None:
+        return str(cached)
     data = dataclasses.asdict(record)
     ordered = {"record": data.pop("record"), **data}
     return json.dumps(_json_safe(ordered), allow_nan=False)
+
+
+def encode(result: CaseResult) -> CaseResult:
+    """Compute ``result``'s JSON line now and keep it with the record (results are never changed
+    once made). Workers call this, so the one process writing the stream only copies lines:
+    serialising in the parent made it the bottleneck of a two-worker run."""
+    result.__dict__[_LINE] = to_json(result)
+    return result
 
 
 class ResultWriter:
