@@ -288,3 +288,26 @@ def test_show_prints_a_generated_programs_script_for_the_seed_asked(tmp_path):
     (tmp_path / "p3.py").write_text(script)
     ran = subprocess.run([sys.executable, "p3.py"], capture_output=True, text=True, cwd=tmp_path)
     assert ran.returncode == 0 and "slots.0" in ran.stdout, ran.stderr
+
+
+def test_the_census_counts_a_program_in_every_area_it_touches():
+    from conformance.programs.census import areas_of
+
+    program = Program(
+        (Leaf((2,)),),
+        (
+            GradMode(False, (Op("exp", (0,)),)),
+            Hook(0, 2.0),
+            InPlace("mul_", 1),
+        ),
+        (Backward(0, weight_seed=3, retain_graph=True), ResetGrads("zero"), Backward(0)),
+    )
+    assert areas_of(program) == {
+        "accumulation",
+        "gradient_weights",
+        "retain_graph",
+        "detach_no_grad",
+        "hooks",
+        "inplace_version",
+        "reset .grad between calls",
+    }
