@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -146,13 +145,36 @@ class CaseResult:
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
+#: Field names per record class: ``plain`` walks records without ``dataclasses.asdict``, whose
+#: deep copies made serialising a result cost as much as judging it.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data in one pass: records become dicts, tuples lists, keys strings,
+    and non-finite floats the strings 'nan', 'inf', '-inf'."""
+    kind = type(value)
+    if kind is float:
+        if value - value == 0.0:  # finite
+            return value
         return "nan" if value != value else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, float):
+        return plain(float(value))
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
     return value
 
 
@@ -164,9 +186,9 @@ def to_json(record: RunHeader | CaseResult) -> str:
     cached = record.__dict__.get(_LINE)
     if cached is not None:
         return str(cached)
-    data = dataclasses.asdict(record)
+    data = plain(record)
     ordered = {"record": data.pop("record"), **data}
-    return json.dumps(_json_safe(ordered), allow_nan=False)
+    return json.dumps(ordered, allow_nan=False)
 
 
 def encode(result: CaseResult) -> CaseResult:
