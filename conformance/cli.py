@@ -29,12 +29,11 @@ from conformance.results import (
     ResultWriter,
     RunHeader,
     finished_case_ids,
-    read_case_results,
     read_headers,
     read_records,
 )
 from conformance.runner import RunOptions, load_pair, run_cases
-from conformance.summary import Tally, failures
+from conformance.summary import Tally
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_OUT = "results/run.jsonl"
@@ -145,7 +144,12 @@ def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> 
     from conformance.gate import DEFAULT_FACTOR, DEFAULT_FLOORS
 
     report = commands.add_parser("report", help="render a results file as HTML and exports")
-    report.add_argument("results", nargs="?", default=DEFAULT_OUT, help="JSON Lines results")
+    report.add_argument(
+        "results",
+        nargs="*",
+        default=[DEFAULT_OUT],
+        help="JSON Lines results; several files are shown side by side",
+    )
     report.add_argument(
         "-o",
         "--output",
@@ -354,7 +358,7 @@ def _version() -> str:
 
 
 def _write_reports(
-    results_path: str,
+    results_path: str | list[str],
     outputs: Sequence[str],
     reproducers: str,
     results: Sequence[CaseResult] | None = None,
@@ -371,11 +375,18 @@ def _write_reports(
 
 
 def command_report(args: argparse.Namespace) -> int:
-    results = read_case_results(args.results)
-    if not results:
-        raise ConformanceInputError(f"{args.results} holds no case results")
-    _write_reports(args.results, args.output, args.reproducers, results, args.baseline)
-    return EXIT_FAILED if failures(results) else EXIT_OK
+    tally = Tally()
+    for path in args.results:
+        count = 0
+        for record in read_records(path):
+            if record.get("record") == RECORD_CASE:
+                tally.add(CaseResult.from_dict(record))
+                count += 1
+        if not count:
+            raise ConformanceInputError(f"{path} holds no case results")
+    paths = args.results[0] if len(args.results) == 1 else list(args.results)
+    _write_reports(paths, args.output, args.reproducers, baseline=args.baseline)
+    return EXIT_FAILED if tally.bad else EXIT_OK
 
 
 def command_gate(args: argparse.Namespace) -> int:
