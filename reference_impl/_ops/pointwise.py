@@ -241,22 +241,24 @@ class PowBackward1(Binary):
     """tensor ** tensor."""
 
     def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # torch's codegen saves all three whichever input needs grad (an output is never
+        # guarded), so an in-place write to the result fails backward even for self's grad.
         self.save_input("self", 0)
         self.save_input("exponent", 1)
-        out = np.power(a, b)
-        if self.needs_input_grad[1]:
-            self.save_result("result")
-        return out
+        self.save_result("result")
+        return np.power(a, b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        x, p = self.saved("self"), self.saved("exponent")
+        # torch's generated apply unpacks every saved tensor up front, exponent then self then
+        # result, so a version error names the first of those that was modified.
+        p, x, result = self.saved("exponent"), self.saved("self"), self.saved("result")
         ga = None
         if self.needs_input_grad[0]:
             ga = where_const(p._data == 0, 0.0, grad * (p * x.pow(p - 1)))
         gb = None
         if self.needs_input_grad[1]:
             mask = (x._data == 0) & (p._data >= 0)
-            gb = where_const(mask, 0.0, grad * (self.saved("result") * x.log()))
+            gb = where_const(mask, 0.0, grad * (result * x.log()))
         return ga, gb
 
 
@@ -267,15 +269,19 @@ class PowBackward2(Op):
         assert self._inputs is not None
         self.base = base
         out_dtype = dt.result_type(self._inputs[0], base).numpy
+        # torch saves the exponent too though its formula reads only the result: modifying the
+        # exponent in place still fails this node's backward.
+        self.save_input("exponent", 0)
         self.save_result("result")
         with _errstate():
             return np.asarray(np.power(np.asarray(base, dtype=out_dtype), a.astype(out_dtype)))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
+        self.saved("exponent")  # unpacked (version-checked) first, as torch's apply does
+        result = self.saved("result")
         if self.base == 0:
-            result = self.saved("result")
             return (grad * where_const(np.zeros(result.shape, bool), 0.0, result * 0),)
-        return (grad * (self.saved("result") * float(np.log(self.base))),)
+        return (grad * (result * float(np.log(self.base))),)
 
 
 class RsubBackward1(Op):

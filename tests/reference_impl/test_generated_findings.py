@@ -98,3 +98,20 @@ def test_autograd_grad_captures_unhooked_grad_at_a_node_that_also_runs():
     g1, g0 = torch.autograd.grad(t1, [t1, t0], retain_graph=True)
     assert g1.item() == 1.0  # t1's own hook is not applied to what is captured at t1
     assert g0.item() == 1.0  # t1's hook runs before its node, then t0's leaf hook: -1 * -1
+
+
+def test_tensor_pow_saves_its_result_even_when_only_the_base_needs_grad():
+    t0 = torch.tensor(-1.14, requires_grad=True)
+    t2 = (t0.abs() + 0.5) ** torch.tensor([-1.14])
+    t2.tanh_()
+    with pytest.raises(RuntimeError, match="which is output 0 of Pow1, is at version 1"):
+        t2.backward(torch.ones(1))
+
+
+def test_scalar_pow_saves_its_exponent_though_the_formula_reads_only_the_result():
+    t0 = torch.tensor([1.5], requires_grad=True)
+    t1 = t0 * 1
+    t2 = 2.0**t1
+    t1.mul_(2)
+    with pytest.raises(RuntimeError, match="which is output 0 of Mul, is at version 1"):
+        t2.sum().backward()
