@@ -232,3 +232,33 @@ def test_main_returns_the_status_instead_of_exiting(capsys, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", cli_env()["PYTHONPATH"])
     assert main(["list", "--area", "smoke"]) == 0
     assert "smoke/scaled_sum_gradient" in capsys.readouterr().out
+
+
+def test_report_shows_two_runs_side_by_side_with_a_baseline_delta(project):
+    def run(backends: str, out: str) -> None:
+        args = ("run", "--cases", "mycases", "--backends", backends, "--out", out, "-q")
+        run_cli(*args, cwd=project, extra_path=project)
+
+    run("torch,torch", "same.jsonl")
+    run("torch,module:mycases.broken", "broken.jsonl")
+    approve = ("gate", "same.jsonl", "--baseline", "base.json", "--update-baseline")
+    assert run_cli(*approve, cwd=project, extra_path=project).returncode == 0
+    done = run_cli(
+        *("report", "same.jsonl", "broken.jsonl", "-o", "both.html", "-o", "both.json"),
+        *("--baseline", "base.json"),
+        cwd=project,
+        extra_path=project,
+    )
+    assert done.returncode == 1, done.stderr  # the broken run failed a case
+    summary = json.loads((project / "both.json").read_text())
+    assert {row["pair"] for row in summary["pairs"]} == {
+        "torch vs torch",
+        "torch vs module:mycases.broken",
+    }
+    delta = summary["baseline_delta"]
+    assert delta["baseline"] == "base.json" and delta["compared"] == 2
+    assert delta["regressions"] == []  # the broken pair has no baseline entries: noted, not judged
+    assert any("module:mycases.broken" in note for note in delta["notes"])
+    assert "tanh_gradient" in (project / "both.html").read_text()
+    missing = run_cli("report", "nothing.jsonl", "-o", "x.html", cwd=project)
+    assert missing.returncode == 2 and "nothing.jsonl" in missing.stderr
