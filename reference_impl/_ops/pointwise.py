@@ -117,7 +117,8 @@ class MulBackward1(Op):
 
     def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
         self.other = other
-        return np.asarray(a * np.asarray(other, dtype=a.dtype), dtype=a.dtype)
+        with _errstate():  # pow's exponent grad multiplies by log(0) = -inf
+            return np.asarray(a * np.asarray(other, dtype=a.dtype), dtype=a.dtype)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (mul_scalar(grad, self.other),)
@@ -254,11 +255,14 @@ class PowBackward1(Binary):
         p, x, result = self.saved("exponent"), self.saved("self"), self.saved("result")
         ga = None
         if self.needs_input_grad[0]:
-            ga = where_const(p._data == 0, 0.0, grad * (p * x.pow(p - 1)))
+            # pow_backward_self: where(exponent == 0, 0, grad * (exponent * self.pow(exponent - 1)))
+            ga = where_const(p._data == 0, 0.0, grad * (p * x.pow(sub_scalar(p, 1))))
         gb = None
         if self.needs_input_grad[1]:
+            # pow_backward_exponent: grad * where(cond, 0, result * self.to(result's dtype).log()),
+            # so under create_graph the exponent's grad is a MulBackward0.
             mask = (x._data == 0) & (p._data >= 0)
-            gb = where_const(mask, 0.0, grad * (result * x.log()))
+            gb = grad * where_const(mask, 0.0, result * x.to(result.dtype).log())
         return ga, gb
 
 
@@ -277,11 +281,33 @@ class PowBackward2(Op):
             return np.asarray(np.power(np.asarray(base, dtype=out_dtype), a.astype(out_dtype)))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        self.saved("exponent")  # unpacked (version-checked) first, as torch's apply does
+        # pow_backward_exponent(grad, Scalar base, exponent, result): grad * (result * log(base))
+        # with log(base) a Scalar (MulBackward1); a zero base is 0 where exponent >= 0.
+        p = self.saved("exponent")  # unpacked (version-checked) first, as torch's apply does
         result = self.saved("result")
+        with _errstate():
+            log_base = float(np.log(np.float64(self.base)))
         if self.base == 0:
-            return (grad * where_const(np.zeros(result.shape, bool), 0.0, result * 0),)
-        return (grad * (result * float(np.log(self.base))),)
+            return (grad * where_const(p._data >= 0, 0.0, mul_scalar(result, log_base)),)
+        return (grad * mul_scalar(result, log_base),)
+
+
+class SubBackward1(Op):
+    """tensor - scalar as torch's C++ formulas write it (``exponent - 1``): the Scalar overload,
+    which Python's ``t - 1`` never reaches (it wraps the number into a tensor)."""
+
+    def forward(self, a: np.ndarray, other: Any, alpha: Any = 1) -> np.ndarray:
+        assert self._inputs is not None
+        out_dtype = dt.result_type(self._inputs[0], other)
+        with _errstate():
+            return np.asarray(a - other * alpha, dtype=out_dtype.numpy)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (grad,)
+
+
+def sub_scalar(t: Tensor, s: Any) -> Tensor:
+    return SubBackward1.invoke(t, other=s)
 
 
 class RsubBackward1(Op):

@@ -115,3 +115,29 @@ def test_scalar_pow_saves_its_exponent_though_the_formula_reads_only_the_result(
     t1.mul_(2)
     with pytest.raises(RuntimeError, match="which is output 0 of Mul, is at version 1"):
         t2.sum().backward()
+
+
+def test_tensor_pow_exponent_grad_multiplies_grad_into_the_where():
+    t0 = torch.tensor([-1.14], requires_grad=True)
+    t1 = torch.tensor([-1.14], requires_grad=True)
+    g0, g1 = torch.autograd.grad((t0.abs() + 0.5) ** t1, [t0, t1], create_graph=True)
+    assert type(g0.grad_fn).__name__ == "MulBackward0"  # abs's grad * sgn
+    assert type(g1.grad_fn).__name__ == "MulBackward0"  # grad * where(cond, 0, result * log)
+    assert type(g1.grad_fn.next_functions[1][0]).__name__ == "WhereBackward0"
+
+
+def test_pow_backward_formulas_use_scalar_overloads_for_their_constants():
+    t0 = torch.tensor([1.5], requires_grad=True)
+    t1 = torch.tensor([2.0], requires_grad=True)
+    (g,) = torch.autograd.grad(t0**t1, [t0], create_graph=True)
+    mul = g.grad_fn.next_functions[1][0]  # where(p == 0, 0, grad * (p * self.pow(p - 1)))
+    pow_node = mul.next_functions[1][0].next_functions[1][0]
+    assert type(pow_node.next_functions[1][0]).__name__ == "SubBackward1"
+    (g,) = torch.autograd.grad(2.0**t0, [t0], create_graph=True)
+    assert type(g.grad_fn.next_functions[1][0]).__name__ == "MulBackward1"  # result * log(2)
+
+
+def test_zero_base_pow_exponent_grad_is_minus_inf_where_the_exponent_is_negative():
+    t0 = torch.tensor([1.5, 0.0, -2.0], requires_grad=True)
+    (g,) = torch.autograd.grad((0.0**t0).sum(), [t0])
+    assert g.tolist() == [0.0, 0.0, float("-inf")]

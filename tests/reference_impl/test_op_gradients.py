@@ -699,6 +699,7 @@ def test_gradgradcheck(case: OpCase) -> None:
 #: graphs, which is what covers them; the coverage test checks each one really appears there.
 BACKWARD_ONLY = {
     "SgnBackward0",  # abs's derivative, grad * sgn(x)
+    "SubBackward1",  # tensor ** tensor's derivative, exponent - 1 (sub.Scalar)
     "ThresholdBackwardBackward0",  # relu's derivative
     "TanhBackwardBackward0",  # tanh's derivative
     "SigmoidBackwardBackward0",  # sigmoid's derivative
