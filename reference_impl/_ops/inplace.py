@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._grad_mode import is_grad_enabled, is_inference_mode_enabled
 from .._node import Node, gradient_edge
+from .._saved import FREED_GRAPH
 from .._size import shape_str
 from .._tensor import Tensor, ViewInfo
 
@@ -121,7 +122,7 @@ class CopySlices(Node):
 
     def __init__(self, base: Tensor, view: ViewInfo, fn: Op) -> None:
         super().__init__()
-        self.fn = fn
+        self.fn: Op | None = fn
         self.steps = view.steps
         self._next_edges = (gradient_edge(base), *fn._next_edges[1:])
 
@@ -132,6 +133,8 @@ class CopySlices(Node):
         (grad,) = grads
         if grad is None:
             return [None] * len(self._next_edges)
+        if self.fn is None:  # released by an earlier backward, checked after the None grad
+            raise RuntimeError(FREED_GRAPH)
         result = grad.clone()
         region = ViewInfo(result, self.steps).replay(result)
         res = self.fn.apply([region.clone()])
@@ -142,4 +145,8 @@ class CopySlices(Node):
         return [result, *res[1:]]
 
     def release_saved(self) -> None:
-        self.fn.release_saved()
+        """torch's ``release_variables`` drops the wrapped node itself (``fn = nullptr``), so a
+        later backward through this node fails even where ``fn`` saved nothing."""
+        if self.fn is not None:
+            self.fn.release_saved()
+        self.fn = None

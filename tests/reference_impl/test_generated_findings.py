@@ -141,3 +141,26 @@ def test_zero_base_pow_exponent_grad_is_minus_inf_where_the_exponent_is_negative
     t0 = torch.tensor([1.5, 0.0, -2.0], requires_grad=True)
     (g,) = torch.autograd.grad((0.0**t0).sum(), [t0])
     assert g.tolist() == [0.0, 0.0, float("-inf")]
+
+
+def test_copy_slices_drops_its_wrapped_node_when_it_runs_without_retain_graph():
+    t0 = torch.tensor(-1.14, requires_grad=True)
+    t1 = (t0.abs() + 0.5) ** t0
+    t2 = t1.unsqueeze(0)
+    t2.neg_()
+    # CopySlices runs (and is released) before Pow1 finds its saved result modified.
+    with pytest.raises(RuntimeError, match="which is output 0 of Pow1, is at version 1"):
+        t1.backward()
+    with pytest.raises(RuntimeError, match=FREED):
+        t2.backward(torch.ones(1))
+
+
+def test_copy_slices_of_a_write_that_saved_nothing_still_refuses_a_second_backward():
+    x = torch.ones(3, requires_grad=True)
+    y = x * 1
+    y[0].add_(1)
+    y.sum().backward(retain_graph=True)
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(RuntimeError, match=FREED):
+        y.sum().backward()
