@@ -187,7 +187,12 @@ class Tensor:
     # -- autograd state -------------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        return self._requires_grad or self.grad_fn is not None
+        # torch's DifferentiableViewMeta::requires_grad: a view also requires grad whenever its
+        # base does, even with no history of its own (made under no_grad, or before the base
+        # was set to require grad).
+        if self._requires_grad or self.grad_fn is not None:
+            return True
+        return self._view is not None and self._view.base.requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -222,7 +227,13 @@ class Tensor:
     @property
     def grad_fn(self) -> Node | None:
         view = self._view
-        if view is not None and self._view_version != self._version_counter.value:
+        # torch skips only a view with no history whose base needs no grad: one recorded
+        # before its base stopped requiring grad is still regenerated.
+        if (
+            view is not None
+            and self._view_version != self._version_counter.value
+            and (self._grad_fn is not None or view.base.requires_grad)
+        ):
             self._refresh_view_grad_fn(view)
         return self._grad_fn
 
@@ -231,12 +242,9 @@ class Tensor:
         must go through the base's new history (torch regenerates it as AsStridedBackward0)."""
         from ._ops.views import AsStridedBackward0
 
-        base = view.base
-        if self._view_guard is not None and base.requires_grad:
+        if self._view_guard is not None:
             raise self._view_guard.base_modified()
-        self._view_version = self._version_counter.value
-        if base.requires_grad:
-            AsStridedBackward0.rebase_view(self, view)
+        AsStridedBackward0.rebase_view(self, view)
 
     @property
     def is_leaf(self) -> bool:

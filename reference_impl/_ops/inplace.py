@@ -38,18 +38,23 @@ OVERLAPPING_WRITE = (
 
 
 def check_inplace(t: Tensor, others: tuple[Tensor, ...] = ()) -> None:
-    """Refuse in-place writes torch refuses: into grad leaves (or their views) under grad mode."""
+    """Refuse in-place writes torch refuses: into grad leaves (or their views) under grad mode.
+
+    torch's ``check_inplace`` asks whether the *view* requires grad and its base is a leaf, not
+    whether the base requires grad: a view taken before ``base.requires_grad_(False)`` keeps its
+    grad_fn, so writing into it is still refused.
+    """
     if not is_grad_enabled():
         return
-    if t._view_guard is not None and (t.requires_grad or any(o.requires_grad for o in others)):
+    requires_grad = t.requires_grad
+    if not (requires_grad or any(o.requires_grad for o in others)):
+        return
+    if t._view_guard is not None:
         raise t._view_guard.modified_inplace()
-    if t._view is None:
-        if t._grad_fn is None and t._requires_grad:
-            raise RuntimeError(LEAF_INPLACE)
-    else:
-        base = t._view.base
-        if base._grad_fn is None and base._requires_grad:
-            raise RuntimeError(VIEW_OF_LEAF_INPLACE)
+    if t._view is not None and requires_grad and t._view.base.grad_fn is None:
+        raise RuntimeError(VIEW_OF_LEAF_INPLACE)
+    if requires_grad and t.grad_fn is None:
+        raise RuntimeError(LEAF_INPLACE)
 
 
 def inference_refusal(t: Tensor) -> RuntimeError | None:
