@@ -187,12 +187,11 @@ class Tensor:
     # -- autograd state -------------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        # torch's DifferentiableViewMeta::requires_grad: a view also requires grad whenever its
-        # base does, even with no history of its own (made under no_grad, or before the base
-        # was set to require grad).
-        if self._requires_grad or self.grad_fn is not None:
-            return True
-        return self._view is not None and self._view.base.requires_grad
+        # torch's DifferentiableViewMeta also reports a view with no history as requiring grad
+        # whenever its base does (a view made under no_grad, or before base.requires_grad_()),
+        # then drops the gradients through it: spec section 11 documents that as a divergence
+        # not to copy, so such a view here requires no grad.
+        return self._requires_grad or self.grad_fn is not None
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:

@@ -176,15 +176,6 @@ def test_view_taken_before_its_leaf_stopped_requiring_grad_refuses_in_place_writ
     assert x.tolist() == [1.0, 1.0, 1.0] and x.grad_fn is None and not x.requires_grad
 
 
-def test_view_requires_grad_whenever_its_base_does_even_without_history():
-    x = torch.ones(3)
-    v = x[0:2]
-    x.requires_grad_(True)
-    assert v.requires_grad and v.grad_fn is None
-    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
-        v.mul_(2)
-
-
 def test_view_with_history_is_regenerated_after_a_no_grad_write_though_its_base_needs_no_grad():
     x = torch.ones(3, requires_grad=True)
     v = x[0:2]

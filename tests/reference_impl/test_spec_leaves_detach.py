@@ -262,3 +262,17 @@ def test_gradient_does_not_flow_through_detach():  # spec §5
     y = x * x.detach()
     y.sum().backward()
     assert x.grad.tolist() == [1.0, 2.0]
+
+
+def test_section_11_a_view_with_no_history_of_a_grad_base_is_a_documented_divergence():
+    """Spec section 11: torch reports such a view as requiring grad and then drops the gradients
+    through it; the spec says not to copy that, so here the view requires no grad (and the
+    generator never draws such a program)."""
+    x = torch.ones(3, requires_grad=True)
+    with torch.no_grad():
+        under_no_grad = x[:2]
+    y = torch.ones(3)
+    before = y[:2]
+    y.requires_grad_(True)
+    assert not under_no_grad.requires_grad and under_no_grad.grad_fn is None
+    assert not before.requires_grad and before.grad_fn is None
