@@ -108,6 +108,7 @@ def set_history_inplace(t: Tensor, node: Op) -> None:
     copy_slices = CopySlices(base, view, node)
     base._grad_fn = copy_slices
     base._output_nr = copy_slices.add_output(base)
+    _move_retains_grad(base)  # a base that retains its grad keeps doing so through CopySlices
     from .views import AsStridedBackward0
 
     AsStridedBackward0.rebase_view(t, view)

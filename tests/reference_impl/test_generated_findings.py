@@ -184,3 +184,15 @@ def test_view_with_history_is_regenerated_after_a_no_grad_write_though_its_base_
         v.mul_(2)
     assert type(v.grad_fn).__name__ == "AsStridedBackward0"
     assert v.grad_fn.next_functions == ((None, 0),)
+
+
+def test_a_base_that_retains_its_grad_keeps_it_after_a_write_through_its_view():
+    """Generated seed 0 p1843: retain_grad moves with the base to its CopySlices."""
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y[:1].mul_(3)
+    (y * y).sum().backward()
+    assert type(y.grad_fn).__name__ == "CopySlices"
+    assert y.grad.tolist() == [12.0, 8.0]
+    assert x.grad.tolist() == [72.0, 16.0]
