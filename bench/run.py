@@ -35,6 +35,8 @@ class Settings:
     overhead_generated: int = 100
     overhead_repeats: int = 3
     throughput_generated: int = 1000
+    #: A generated-only run long enough that process start-up (~2 s) stops dominating.
+    campaign_generated: int = 5000
     gradcheck_repeats: int = 5
     memory_sizes: tuple[int, ...] = (10_000, 100_000)
     report_real: int = 1000
@@ -48,6 +50,7 @@ QUICK = Settings(
     overhead_generated=20,
     overhead_repeats=2,
     throughput_generated=100,
+    campaign_generated=300,
     gradcheck_repeats=2,
     memory_sizes=(500, 2000),
 )
@@ -84,6 +87,15 @@ def collect(settings: Settings, log: Callable[[str], None] = print) -> list[Any]
             (
                 "throughput",
                 partial(campaign.measure_throughput, settings.throughput_generated, keep=real),
+            ),
+            (
+                "campaign throughput",
+                partial(
+                    campaign.measure_throughput,
+                    settings.campaign_generated,
+                    selection=("--area", "generated"),
+                    label="campaign",
+                ),
             ),
             ("gradcheck", partial(gradcheck.measure_gradcheck, repeats=settings.gradcheck_repeats)),
             ("report rendering", partial(_report_rows, real, Path(tmp), settings)),
