@@ -131,6 +131,8 @@ def value_diff(
         a = actual.astype(np.int64).astype(work)
     else:
         e, a = expected.astype(work), actual.astype(work)
+    if np.array_equal(e, a) and bool(np.isfinite(e).all()):
+        return _identical(diff, shape, dtype, complex_values)
     e_nan, a_nan = np.isnan(e), np.isnan(a)
     e_inf, a_inf = np.isinf(e), np.isinf(a)
     finite = ~(e_nan | a_nan | e_inf | a_inf)
@@ -175,6 +177,20 @@ def value_diff(
     if inf_mismatch.any():
         diff.inf_mismatched = int(np.count_nonzero(inf_mismatch))
         diff.first_inf_mismatch_index = _index(int(np.argmax(inf_mismatch)), shape)
+    return diff
+
+
+def _identical(
+    diff: ValueDiff, shape: tuple[int, ...], dtype: str, complex_values: bool
+) -> ValueDiff:
+    """The figures ``value_diff`` computes for equal finite arrays, without computing them: most
+    observations of a passing run are bit-identical, and judging was a fifth of a case's time."""
+    first = _index(0, shape)
+    diff.max_tolerance_ratio = 0.0
+    diff.max_abs_diff, diff.max_abs_index = 0.0, first
+    diff.max_rel_diff, diff.max_rel_index = 0.0, first
+    if not complex_values and (dtype in FLOAT_BITS or dtype == "bfloat16"):
+        diff.max_ulp, diff.max_ulp_index = 0, first
     return diff
 
 
