@@ -11,7 +11,8 @@ import datetime
 import platform
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 
@@ -28,12 +29,14 @@ from conformance.results import (
     CaseResult,
     ResultWriter,
     RunHeader,
-    finished_case_ids,
     read_headers,
     read_records,
 )
 from conformance.runner import RunOptions, load_pair, run_cases
 from conformance.summary import Tally
+
+if TYPE_CHECKING:
+    from reports.rows import ReportData
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_OUT = "results/run.jsonl"
@@ -223,7 +226,6 @@ def _options(args: argparse.Namespace, config: Config) -> RunOptions:
         timeout=timeout,
         cases_package=_package(args, config),
         tolerances=config.tolerances,
-        generated=getattr(args, "generated", 0),
         executor=getattr(args, "executor", "process"),
         scheduler=getattr(args, "scheduler", None),
         threads=getattr(args, "threads", 1),
@@ -266,8 +268,7 @@ def command_run(args: argparse.Namespace) -> int:
     done: set[str] = set()
     if args.resume:
         _check_resume(args.out, options)
-        done = finished_case_ids(args.out)
-        _tally_earlier(args.out, tally, selected)
+        done = _earlier_results(args.out, tally, selected)
 
     def todo() -> Iterator[str]:
         """Catalogue cases in id order, then generated programs in index order, lazily."""
@@ -341,11 +342,19 @@ def command_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
-def _tally_earlier(path: str, tally: Tally, selected: Callable[[str], bool]) -> None:
-    """Count the results an earlier (interrupted) run left in ``path``, one record at a time."""
+def _earlier_results(path: str, tally: Tally, selected: Callable[[str], bool]) -> set[str]:
+    """The ids an earlier (interrupted) run finished in ``path``, counting those this run
+    selects into ``tally``: one pass, one record at a time."""
+    done: set[str] = set()
+    if not Path(path).exists():
+        return done
     for record in read_records(path):
-        if record.get("record") == RECORD_CASE and selected(str(record.get("case_id"))):
-            tally.add(CaseResult.from_dict(record))
+        if record.get("record") == RECORD_CASE:
+            case_id = str(record["case_id"])
+            done.add(case_id)
+            if selected(case_id):
+                tally.add(CaseResult.from_dict(record))
+    return done
 
 
 def _version() -> str:
@@ -361,32 +370,26 @@ def _write_reports(
     results_path: str | list[str],
     outputs: Sequence[str],
     reproducers: str,
-    results: Sequence[CaseResult] | None = None,
     baseline: str | None = None,
-) -> None:
+) -> ReportData | None:
     if not outputs:
-        return
+        return None
     from reports.exports import write_output
     from reports.rows import build_report
 
-    data = build_report(results_path, reproducers=reproducers, results=results, baseline=baseline)
+    data = build_report(results_path, reproducers=reproducers, baseline=baseline)
     for output in outputs:
         print(f"report: {write_output(data, output)}")
+    return data
 
 
 def command_report(args: argparse.Namespace) -> int:
-    tally = Tally()
-    for path in args.results:
-        count = 0
-        for record in read_records(path):
-            if record.get("record") == RECORD_CASE:
-                tally.add(CaseResult.from_dict(record))
-                count += 1
-        if not count:
+    for path in args.results:  # stops at each file's first case record
+        if not any(r.get("record") == RECORD_CASE for r in read_records(path)):
             raise ConformanceInputError(f"{path} holds no case results")
     paths = args.results[0] if len(args.results) == 1 else list(args.results)
-    _write_reports(paths, args.output, args.reproducers, baseline=args.baseline)
-    return EXIT_FAILED if tally.bad else EXIT_OK
+    data = _write_reports(paths, args.output, args.reproducers, baseline=args.baseline)
+    return EXIT_FAILED if data and any(row.outcome in BAD for row in data.cases) else EXIT_OK
 
 
 def command_gate(args: argparse.Namespace) -> int:

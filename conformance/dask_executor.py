@@ -48,13 +48,9 @@ def _worker_pair(options: RunOptions) -> tuple[Backend, Backend]:
 
 def run_case_task(case_id: str, options: RunOptions) -> CaseResult:
     """The Dask task: one case, by id, on this worker's backend pair."""
-    from conformance.catalogue import resolve_case
-    from conformance.results import encode
-    from conformance.runner import execute_case
+    from conformance.pool import run_remote
 
-    pair = _worker_pair(options)
-    case = resolve_case(case_id, options.seed)
-    return encode(execute_case(case, pair, options.seed, options.tolerances))
+    return run_remote(case_id, _worker_pair(options), options)
 
 
 def _client(address: str | None, workers: int) -> Any:

@@ -9,6 +9,7 @@ broken backend and reports which cases caught it and why.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,18 +177,18 @@ class MutationReport:
         return [r for r in self.caught if reason in (r.reason or "")]
 
 
+def broken_pair(mutation: Mutation, baseline: str = "torch") -> tuple[Backend, Backend]:
+    """(baseline, the reference named ``reference+<mutation>``); the bug applies only inside
+    ``mutation.apply()``."""
+    reference = load_backend("reference")
+    return load_backend(baseline), dataclasses.replace(reference, name=f"reference+{mutation.name}")
+
+
 def run_mutation(
     mutation: Mutation, cases: Sequence[Case], run_seed: int = 0, baseline: str = "torch"
 ) -> MutationReport:
     """Run ``cases`` on ``baseline`` against ``reference_impl`` with ``mutation`` applied."""
-    reference = load_backend("reference")
-    broken = Backend(
-        name=f"reference+{mutation.name}",
-        module=reference.module,
-        to_numpy=reference.to_numpy,
-        is_tensor=reference.is_tensor,
-    )
-    pair = (load_backend(baseline), broken)
+    pair = broken_pair(mutation, baseline)
     caught = []
     with mutation.apply():
         for case in cases:

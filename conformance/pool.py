@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from conformance.errors import ConformanceInputError
 if TYPE_CHECKING:
     from conformance.backends import Backend
     from conformance.executors import Finish, Start
+    from conformance.results import CaseResult
     from conformance.runner import RunOptions
 
 STARTUP_LIMIT = 300.0  # seconds a worker may take to import its backends
@@ -45,12 +46,25 @@ def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
     return pair
 
 
+def run_remote(
+    case_id: str,
+    pair: tuple[Backend, Backend],
+    options: RunOptions,
+    on_phase: Callable[[str], None] | None = None,
+) -> CaseResult:
+    """What a worker (a pool process or a Dask task) does with a case id: rebuild the case, run
+    it, and serialise the result there, so the process writing the stream only copies lines."""
+    from conformance.results import encode
+    from conformance.runner import execute_case
+
+    case = resolve_case(case_id, options.seed)
+    return encode(execute_case(case, pair, options.seed, options.tolerances, on_phase=on_phase))
+
+
 def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:
     """Serve case ids from ``conn``. The current phase (backend name, compare, ...) goes into the
     shared ``phase`` buffer rather than the pipe, so the parent wakes once per case, and reads
     the phase only when it has to say where a case timed out or crashed."""
-    from conformance.results import encode
-    from conformance.runner import execute_case
 
     def on_phase(name: str) -> None:
         phase.value = name.encode()[:PHASE_BYTES]
@@ -70,9 +84,7 @@ def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:
             return
         if case_id is None:
             return
-        case = resolve_case(case_id, options.seed)
-        result = execute_case(case, pair, options.seed, options.tolerances, on_phase=on_phase)
-        conn.send(("result", encode(result)))
+        conn.send(("result", run_remote(case_id, pair, options, on_phase)))
 
 
 @dataclass
@@ -100,7 +112,8 @@ class _Worker:
         self.process.join(2)
 
 
-def _context() -> Any:
+def process_context() -> Any:
+    """fork where it is safe (no threads yet: fast start, imports inherited), else spawn."""
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -128,7 +141,7 @@ class ProcessPoolExecutor:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(jobs, 1)
-        self.context = _context()
+        self.context = process_context()
         self.workers: list[_Worker] = []
 
     def run(self, case_ids: Iterable[str], options: RunOptions, finish: Finish, start: Start):

@@ -22,8 +22,7 @@ import pytest
 _STATE = pytest.StashKey[dict[str, Any]]()
 _RESULT = "conformance_result"
 _GENERATED = "generated"
-#: The configured session (``pytest_runtest_logreport`` gets no config argument).
-_CONFIG: list[pytest.Config] = []
+_STREAM = "conformance-result-stream"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,7 +53,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: a conformance catalogue case")
     if not _enabled(config):
         return
-    _CONFIG[:] = [config]
     from conformance.errors import ConformanceInputError
     from conformance.runner import load_pair
 
@@ -66,7 +64,14 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = int(config.getini("conformance_seed")) if seed is None else seed
     except (ConformanceInputError, ValueError) as exc:
         raise pytest.UsageError(f"conformance: {exc}") from None
-    writer = None
+    package = config.getoption("conformance_cases") or config.getini("conformance_cases")
+    config.stash[_STATE] = {
+        "pair": pair,
+        "seed": seed,
+        "package": package,
+        "timeout": config.getoption("conformance_timeout"),
+        "generated": config.getoption("conformance_generated"),
+    }
     out = config.getoption("conformance_out")
     if out and not hasattr(config, "workerinput"):  # xdist workers report to the controller
         from conformance.results import ResultWriter
@@ -75,22 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
             writer = ResultWriter(out)
         except ConformanceInputError as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
-    config.stash[_STATE] = {
-        "pair": pair,
-        "seed": seed,
-        "package": config.getoption("conformance_cases") or config.getini("conformance_cases"),
-        "timeout": config.getoption("conformance_timeout"),
-        "writer": writer,
-        "header_written": False,
-        "generated": config.getoption("conformance_generated"),
-    }
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    _CONFIG.clear()
-    state = config.stash.get(_STATE, None)
-    if state and state["writer"] is not None:
-        state["writer"].close()
+        config.pluginmanager.register(_ResultStream(writer, pair, seed, package), _STREAM)
 
 
 class ConformanceFailure(Exception):
@@ -156,35 +146,41 @@ class CaseItem(pytest.Item):
         return (self.case.filename or "", (self.case.lineno or 1) - 1, self.case.id)
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Write each case's result as its report arrives (from this process or an xdist worker)."""
-    if report.when != "call":  # user properties ride on every phase's report
-        return
-    for key, value in report.user_properties:
-        if key == _RESULT and _CONFIG:
-            state = _CONFIG[0].stash.get(_STATE, None)
-            if state is not None and state["writer"] is not None:
-                _write(state, str(value))
+class _ResultStream:
+    """Writes each case's result as its report arrives, from this process or an xdist worker
+    (the result rides in the report's user properties); registered where the stream is kept."""
 
+    def __init__(self, writer: Any, pair: Any, seed: int, package: str) -> None:
+        self.writer, self.pair, self.seed, self.package = writer, pair, seed, package
+        self.header_written = False
 
-def _write(state: dict[str, Any], line: str) -> None:
-    writer = state["writer"]
-    if not state["header_written"]:
-        import datetime
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":  # user properties ride on every phase's report
+            return
+        for key, value in report.user_properties:
+            if key == _RESULT:
+                self._write(str(value))
 
-        from conformance.results import RunHeader
+    def pytest_unconfigure(self) -> None:
+        self.writer.close()
 
-        writer.write(
-            RunHeader(
-                seed=state["seed"],
-                backends=[b.name for b in state["pair"]],
-                versions={b.name: b.version for b in state["pair"]},
-                selection={"cases": state["package"], "via": "pytest"},
-                started=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    def _write(self, line: str) -> None:
+        if not self.header_written:
+            import datetime
+
+            from conformance.results import RunHeader
+
+            self.writer.write(
+                RunHeader(
+                    seed=self.seed,
+                    backends=[b.name for b in self.pair],
+                    versions={b.name: b.version for b in self.pair},
+                    selection={"cases": self.package, "via": "pytest"},
+                    started=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                )
             )
-        )
-        state["header_written"] = True
-    writer.write_line(line)
+            self.header_written = True
+        self.writer.write_line(line)
 
 
 class AreaCollector(pytest.Collector):

@@ -41,8 +41,6 @@ class RunOptions:
     timeout: float | None = 60.0
     cases_package: str = DEFAULT_PACKAGE
     tolerances: ToleranceTable = field(default_factory=ToleranceTable)
-    #: How many generated programs (area ``generated``) the run includes.
-    generated: int = 0
     #: ``process`` (worker processes; ``jobs=0``: this process) or ``dask``.
     executor: str = "process"
     #: Dask scheduler address; None starts a LocalCluster (or reads DASK_SCHEDULER_ADDRESS).

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from conformance.results import CaseResult
 
 OUTCOMES = ("pass", "fail", "unsupported", "error")
-
-
-def count_by_area(results: Iterable[CaseResult]) -> dict[str, Counter[str]]:
-    """``{area: Counter(outcome -> cases)}``, areas sorted by name."""
-    counts: dict[str, Counter[str]] = {}
-    for result in results:
-        counts.setdefault(result.area, Counter())[result.outcome] += 1
-    return dict(sorted(counts.items()))
 
 
 @dataclass
@@ -39,12 +30,8 @@ class Tally:
         return format_counts(dict(sorted(self.counts.items())))
 
 
-def format_summary(results: Iterable[CaseResult]) -> str:
-    """A plain-text table: one row per area, a total row, columns per outcome."""
-    return format_counts(count_by_area(results))
-
-
 def format_counts(counts: dict[str, Counter[str]]) -> str:
+    """A plain-text table: one row per area, a total row, columns per outcome."""
     total: Counter[str] = Counter()
     for counter in counts.values():
         total.update(counter)
@@ -62,8 +49,3 @@ def format_counts(counts: dict[str, Counter[str]]) -> str:
 
     rule = "-" * len(line(header))
     return "\n".join([line(header), rule, *map(line, rows[:-1]), rule, line(rows[-1])])
-
-
-def failures(results: Iterable[CaseResult]) -> list[CaseResult]:
-    """Failed and errored cases, by id."""
-    return sorted((r for r in results if r.outcome in ("fail", "error")), key=lambda r: r.case_id)

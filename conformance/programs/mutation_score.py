@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.backends import Backend, load_backend
-from conformance.mutations import MUTATIONS, Mutation
+from conformance.mutations import MUTATIONS, Mutation, broken_pair
 from conformance.programs.generated import as_case, case_id, draw_program
 from conformance.programs.program import to_dict
 from conformance.programs.shrink import (
@@ -68,13 +68,6 @@ class MutationScore:
     @property
     def found(self) -> bool:
         return self.programs_until_found is not None
-
-
-def broken_pair(mutation: Mutation, baseline: str = "torch") -> tuple[Backend, Backend]:
-    """(baseline, the reference named ``reference+<mutation>``); the bug applies only inside
-    ``mutation.apply()``."""
-    reference = load_backend("reference")
-    return load_backend(baseline), dataclasses.replace(reference, name=f"reference+{mutation.name}")
 
 
 def score(

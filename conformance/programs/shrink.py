@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -600,12 +599,10 @@ def shrink_isolated(
     the backend itself (torch 2.13 segfaults on one generated program): that costs this shrink,
     never the run.
     """
-    import multiprocessing
+    from conformance.pool import process_context
 
-    methods = multiprocessing.get_all_start_methods()
-    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     args = (case_id, run_seed, tuple(backends), outcome, reason, str(results_path))
-    child = context.Process(target=_shrink_and_save, args=args, daemon=True)
+    child = process_context().Process(target=_shrink_and_save, args=args, daemon=True)
     child.start()
     child.join(timeout)
     if child.is_alive():
