@@ -80,14 +80,13 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
-    if isinstance(np_dtype, np.dtype):  # an array's dtype (the hot case): no conversion needed
-        found = _BY_NUMPY.get(np_dtype)
-        if found is not None:
-            return found
-    try:
-        return _BY_NUMPY[np.dtype(np_dtype)]
-    except KeyError:
-        raise TypeError(f"can't convert np.ndarray of type {np.dtype(np_dtype)}") from None
+    found = _BY_NUMPY.get(np_dtype)  # an array's dtype (the hot case): no conversion needed
+    if found is None:  # a scalar type or a name, or a dtype we lack (a foreign byte order)
+        converted = np.dtype(np_dtype)
+        found = _BY_NUMPY.get(converted)
+        if found is None:
+            raise TypeError(f"can't convert np.ndarray of type {converted}")
+    return found
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:

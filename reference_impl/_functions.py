@@ -50,6 +50,9 @@ def _with_out(fn: Any) -> Any:
         out._version_counter.bump()
         return out
 
+    # Operators never pass out=: ``_methods`` calls the bare function (an explicit attribute,
+    # not ``__wrapped__``, which any functools.wraps decorator would set).
+    wrapper.without_out = fn  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -27,7 +27,7 @@ def _swap(fn: Any) -> Any:
 
 
 def _binary_operand(fn: Any) -> Any:
-    fn = getattr(fn, "__wrapped__", fn)  # an operator never passes out=: skip that wrapper
+    fn = getattr(fn, "without_out", fn)  # an operator never passes out=: skip that wrapper
 
     def op(self: Tensor, other: Any) -> Any:
         if not isinstance(other, (Tensor, int, float, bool, np.number, np.bool_)):

@@ -128,12 +128,13 @@ class AccumulateGrad(Node):
         (grad,) = grads
         if grad is not None and self.variable._requires_grad:
             accumulate_into_grad(self.variable, grad)
-            for hook in list((self.variable._post_accumulate_hooks or {}).values()):
-                returned = hook(self.variable)
-                if returned is not None:
-                    raise TypeError(
-                        f"expected Variable, but hook returned '{type(returned).__name__}'"
-                    )
+            if hooks := self.variable._post_accumulate_hooks:
+                for hook in list(hooks.values()):
+                    returned = hook(self.variable)
+                    if returned is not None:
+                        raise TypeError(
+                            f"expected Variable, but hook returned '{type(returned).__name__}'"
+                        )
         return []
 
 

@@ -111,7 +111,8 @@ class Tensor:
     # -- construction helpers -----------------------------------------------------------------
     @staticmethod
     def _from_array(data: np.ndarray) -> Tensor:
-        """A fresh plain Tensor owning ``data`` (no copy); what every op wraps its result in."""
+        """A fresh plain Tensor owning ``data`` (no copy); ops build theirs in
+        ``Op._wrap_output``, which skips this call on the hot path."""
         return Tensor(data)
 
     # -- basic properties -----------------------------------------------------------------------

@@ -46,14 +46,15 @@ def check_inplace(t: Tensor, others: tuple[Tensor, ...] = ()) -> None:
     """
     if not is_grad_enabled():
         return
-    requires_grad = t.requires_grad
+    grad_fn = t.grad_fn  # a property (it may regenerate a view's history): read it once
+    requires_grad = t._requires_grad or grad_fn is not None  # Tensor.requires_grad, inlined
     if not (requires_grad or any(o.requires_grad for o in others)):
         return
     if t._view_guard is not None:
         raise t._view_guard.modified_inplace()
     if t._view is not None and requires_grad and t._view.base.grad_fn is None:
         raise RuntimeError(VIEW_OF_LEAF_INPLACE)
-    if requires_grad and t.grad_fn is None:
+    if requires_grad and grad_fn is None:
         raise RuntimeError(LEAF_INPLACE)
 
 

@@ -112,13 +112,19 @@ class MulBackward0(Binary):
         return ga, gb
 
 
+def _times_scalar(a: np.ndarray, other: Any) -> np.ndarray:
+    """``a * other`` in ``a``'s dtype; the scalar's cast is inside ``_quietly`` too, since a
+    huge Python number overflows to inf with a NumPy warning torch never gives."""
+    return a * np.asarray(other, dtype=a.dtype)
+
+
 class MulBackward1(Op):
     """tensor * Python scalar as torch's C++ formulas write it (one edge)."""
 
     def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
         self.other = other
-        with _errstate():  # pow's exponent grad multiplies by log(0) = -inf
-            return np.asarray(a * np.asarray(other, dtype=a.dtype), dtype=a.dtype)
+        # Quiet: pow's exponent grad multiplies by log(0) = -inf.
+        return np.asarray(_quietly(_times_scalar, a, other), dtype=a.dtype)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (mul_scalar(grad, self.other),)
@@ -285,22 +291,21 @@ class PowBackward2(Op):
         # with log(base) a Scalar (MulBackward1); a zero base is 0 where exponent >= 0.
         p = self.saved("exponent")  # unpacked (version-checked) first, as torch's apply does
         result = self.saved("result")
-        with _errstate():
-            log_base = float(np.log(np.float64(self.base)))
+        log_base = float(_quietly(np.log, np.float64(self.base)))
+        scaled = mul_scalar(result, log_base)
         if self.base == 0:
-            return (grad * where_const(p._data >= 0, 0.0, mul_scalar(result, log_base)),)
-        return (grad * mul_scalar(result, log_base),)
+            scaled = where_const(p._data >= 0, 0.0, scaled)
+        return (grad * scaled,)
 
 
 class SubBackward1(Op):
     """tensor - scalar as torch's C++ formulas write it (``exponent - 1``): the Scalar overload,
     which Python's ``t - 1`` never reaches (it wraps the number into a tensor)."""
 
-    def forward(self, a: np.ndarray, other: Any, alpha: Any = 1) -> np.ndarray:
+    def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
         assert self._inputs is not None
         out_dtype = dt.result_type(self._inputs[0], other)
-        with _errstate():
-            return np.asarray(a - other * alpha, dtype=out_dtype.numpy)
+        return np.asarray(_quietly(np.subtract, a, other), dtype=out_dtype.numpy)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (grad,)

@@ -13,7 +13,7 @@ class Parameter(Tensor):
     """A leaf sharing ``data``'s storage and version counter (torch builds it from a detach).
 
     Ops on a parameter return plain ``Tensor`` objects, as torch's do, because every op wraps
-    its result with ``Tensor._from_array``.
+    its result in a plain ``Tensor`` (``Op._wrap_output``), never in its input's class.
     """
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
