@@ -9,15 +9,18 @@ from pathlib import Path
 
 from bench.measure import conformance
 from bench.table import Row
+from conformance.results import RECORD_CASE
 
 SPEEDUP_GOAL = 1.8
 FLAT_GOAL = 1.10  #: peak RSS of the larger run over the smaller one
+#: How every case line of a results file starts (``to_json`` writes ``record`` first).
+CASE_LINE = f'{{"record": "{RECORD_CASE}"'
 
 
 def count_cases(path: Path) -> int:
     """Case records in a results file (each line is one record; no parsing needed)."""
     with open(path, encoding="utf-8") as handle:
-        return sum(line.startswith('{"record": "case"') for line in handle)
+        return sum(line.startswith(CASE_LINE) for line in handle)
 
 
 def measure_throughput(
@@ -35,7 +38,6 @@ def measure_throughput(
     to tell a start-up-dominated short run from a long one.
     """
     best = {1: float("inf"), 2: float("inf")}
-    cases = 0
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeats):
             for jobs in best:
@@ -43,7 +45,7 @@ def measure_throughput(
                 args = ["run", *selection, "--generated", str(generated), "-q"]
                 run = conformance([*args, "--jobs", str(jobs), "--out", str(out)])
                 best[jobs] = min(best[jobs], run.wall_s)
-                cases = count_cases(out)
+        cases = count_cases(Path(tmp) / "jobs1.jsonl")  # every run holds the same cases
         if keep is not None:
             keep.write_bytes((Path(tmp) / "jobs1.jsonl").read_bytes())
     rates = {jobs: cases / wall for jobs, wall in best.items()}
@@ -107,7 +109,7 @@ def first_cases(source: Path, path: Path, count: int) -> Path:
     kept = 0
     with open(source, encoding="utf-8") as src, open(path, "w", encoding="utf-8") as dst:
         for line in src:
-            is_case = line.startswith('{"record": "case"')
+            is_case = line.startswith(CASE_LINE)
             if is_case and kept >= count:
                 continue
             kept += is_case

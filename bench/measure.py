@@ -34,17 +34,15 @@ def interleaved_best(
 
 @dataclass(frozen=True)
 class CliRun:
-    """A finished ``conformance`` command: wall time, exit code, and peak RSS in MiB.
+    """A finished ``conformance`` command: wall time and peak RSS in MiB.
 
     ``parent_mib`` is the command's own process; ``worker_mib`` the largest single child
-    (a worker process) at any poll; ``total_mib`` the largest sum over the tree at one poll.
+    (a worker process) at any poll.
     """
 
     wall_s: float
-    returncode: int
     parent_mib: float
     worker_mib: float
-    total_mib: float
 
 
 def _child_environment() -> dict[str, str]:
@@ -62,7 +60,7 @@ def conformance(args: Sequence[str], poll_s: float = 0.05) -> CliRun:
     import psutil
 
     command = [sys.executable, "-m", "conformance", *args]
-    parent_peak = worker_peak = total_peak = 0
+    parent_peak = worker_peak = 0
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen(
@@ -77,7 +75,6 @@ def conformance(args: Sequence[str], poll_s: float = 0.05) -> CliRun:
                 children, parent = [], parent_peak
             parent_peak = max(parent_peak, parent)
             worker_peak = max([worker_peak, *children])
-            total_peak = max(total_peak, parent + sum(children))
             time.sleep(poll_s)
         wall = time.perf_counter() - start
         errors.seek(0)
@@ -85,4 +82,4 @@ def conformance(args: Sequence[str], poll_s: float = 0.05) -> CliRun:
     if process.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {stderr[-2000:]}")
     mib = 2**20
-    return CliRun(wall, process.returncode, parent_peak / mib, worker_peak / mib, total_peak / mib)
+    return CliRun(wall, parent_peak / mib, worker_peak / mib)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 import os
 import platform
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from conformance.environment import git_commit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,13 +112,12 @@ def _ram_gib() -> float | None:
 
 
 def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        )
-    except OSError:
-        return ""
-    return out.stdout.strip()
+    """The harness's commit as the table prints it: short, ``-dirty`` kept, or ``unknown``."""
+    commit = git_commit(ROOT)
+    if commit == "unknown":
+        return commit
+    sha, _, dirty = commit.partition("-")
+    return sha[:7] + ("-" + dirty if dirty else "")
 
 
 def machine() -> dict[str, Any]:

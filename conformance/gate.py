@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConformanceInputError
-from conformance.results import CaseResult, read_case_results, read_headers
+from conformance.results import CaseResult, read_run
 
 BASELINE_SCHEMA = "autograd-conformance-baseline"
 BASELINE_SCHEMA_VERSION = 1
@@ -150,8 +150,7 @@ def load_baseline(path: str | os.PathLike[str], missing_ok: bool = False) -> dic
 
 
 def load_run(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[CaseResult]]:
-    headers = read_headers(path)
-    results = read_case_results(path)
+    headers, results = read_run(path)
     if not headers or not results:
         raise ConformanceInputError(f"{path} holds no run (no header or no case records)")
     return environment_of(headers[-1]), results

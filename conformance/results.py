@@ -273,6 +273,19 @@ def read_headers(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return [r for r in read_records(path) if r.get("record") == RECORD_RUN]
 
 
+def read_run(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[CaseResult]]:
+    """``read_headers`` and ``read_case_results`` of a file in one pass over its records."""
+    headers: list[dict[str, Any]] = []
+    latest: dict[str, dict[str, Any]] = {}
+    for record in read_records(path):
+        kind = record.get("record")
+        if kind == RECORD_RUN:
+            headers.append(record)
+        elif kind == RECORD_CASE:
+            latest[record["case_id"]] = record
+    return headers, [CaseResult.from_dict(latest[k]) for k in sorted(latest)]
+
+
 def finished_case_ids(path: str | os.PathLike[str]) -> set[str]:
     """Ids of the cases a (possibly interrupted) run file already holds."""
     if not Path(path).exists():

@@ -21,6 +21,8 @@ from conformance.gate import (
     MISSING,
     NEW_CASE,
     NEW_FAILURE,
+    REGRESSIONS,
+    Finding,
     GateConfig,
     case_entry,
     compare,
@@ -49,25 +51,14 @@ class DeltaPoint:
 
 
 @dataclass
-class DeltaFinding:
-    """One of the gate's findings (``conformance.gate.Finding``, as plain data)."""
-
-    kind: str
-    case_id: str
-    observation: str
-    detail: str
-    regression: bool
-
-
-@dataclass
 class BaselineDelta:
     """Everything the report shows about a run against a baseline."""
 
     baseline: str
-    metric: str
     #: Cases per finding kind (every kind of ``KINDS`` present, even at 0).
     counts: dict[str, int]
-    findings: list[DeltaFinding]
+    #: The gate's own findings, as ``conformance gate`` reports them.
+    findings: list[Finding]
     points: list[DeltaPoint]
     compared: int
     #: The gate's growth factor the findings were judged with.
@@ -77,7 +68,7 @@ class BaselineDelta:
 
     @property
     def regressions(self) -> int:
-        return sum(self.counts.get(k, 0) for k in (NEW_FAILURE, GREW, MISSING))
+        return sum(self.counts.get(k, 0) for k in REGRESSIONS)
 
 
 def _figure(entry: dict[str, Any] | None) -> float | None:
@@ -88,7 +79,7 @@ def _figure(entry: dict[str, Any] | None) -> float | None:
 
 
 def _points(
-    cases: dict[str, Any], results: Sequence[CaseResult], findings: Sequence[DeltaFinding]
+    cases: dict[str, Any], results: Sequence[CaseResult], findings: Sequence[Finding]
 ) -> list[DeltaPoint]:
     moved = {(f.case_id, f.observation): f.kind for f in findings if f.kind in (GREW, IMPROVED)}
     newly_failing = {f.case_id for f in findings if f.kind == NEW_FAILURE}
@@ -120,7 +111,7 @@ def baseline_delta(
     """
     baseline = load_baseline(path)
     config = config or GateConfig()
-    findings: list[DeltaFinding] = []
+    findings: list[Finding] = []
     points: list[DeltaPoint] = []
     notes: list[str] = []
     compared = 0
@@ -134,17 +125,13 @@ def baseline_delta(
                 f"(fingerprint {env['fingerprint']}): {len(results)} case(s) not compared"
             )
             continue
-        found = [
-            DeltaFinding(f.kind, f.case_id, f.observation, f.detail, f.regression)
-            for f in compare(section["cases"], results, config)
-        ]
+        found = compare(section["cases"], results, config)
         findings.extend(found)
         points.extend(_points(section["cases"], results, found))
         compared += len(results)
     counts = {kind: len({f.case_id for f in findings if f.kind == kind}) for kind in KINDS}
     return BaselineDelta(
         baseline=str(path),
-        metric=METRIC,
         counts=counts,
         findings=findings,
         points=points,

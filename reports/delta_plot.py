@@ -76,7 +76,7 @@ def scatter_svg(points: list[DeltaPoint], factor: float | None = None) -> str:
             f'<polyline points="{path}" fill="none" stroke="#c62828" stroke-dasharray="4 3">'
             f"<title>the gate's growth factor {factor:g}x</title></polyline>"
         )
-    for key, count in sorted(pooled.items(), key=lambda kv: kv[0][2] != "steady", reverse=False):
+    for key, count in sorted(pooled.items(), key=lambda kv: kv[0][2] != "steady"):
         cx = MARGIN + key[0] * CELL + CELL / 2
         cy = SIZE - MARGIN - key[1] * CELL - CELL / 2
         radius = 2.2 + 1.2 * math.log10(count)

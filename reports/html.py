@@ -122,9 +122,12 @@ def _finite_differences(data: ReportData) -> str:
     fd = data.finite_differences
     if not fd.checks:
         return ""
-    names = dict(zip(("baseline", "candidate"), data.environment.backends, strict=False))
-    if len(data.pair_names) > 1:
-        names = {}  # roles only: the names differ between pairs
+    # several pairs: roles only, as the names differ between pairs
+    names = (
+        {}
+        if len(data.pair_names) > 1
+        else dict(zip(("baseline", "candidate"), data.environment.backends, strict=False))
+    )
     wrong = ", ".join(
         f"{side}{f' ({names[side]})' if side in names else ''} {count}"
         for side, count in fd.wrong_side.items()
@@ -283,12 +286,12 @@ def _worst_table(data: ReportData) -> str:
     worst = worst_cases(data.cases)
     if not worst:
         return "<p>Every numeric comparison is exact (0 ULP).</p>"
+    peak = max((c.max_ulp or 0) for c in worst if not math.isnan(c.max_ulp or 0)) or 1
     rows = []
     for row in worst:
         ratio = row.max_tolerance_ratio
         if ratio is None:
             ulp = row.max_ulp or 0
-            peak = max((c.max_ulp or 0) for c in worst if not math.isnan(c.max_ulp or 0)) or 1
             fraction = 1.0 if math.isnan(ulp) else math.log1p(ulp) / math.log1p(peak)
         else:
             # 1e-6 of tolerance is the left edge, the tolerance itself the middle, 1e6 the right

@@ -19,8 +19,7 @@ from conformance.gate import GateConfig
 from conformance.results import (
     CaseResult,
     FiniteDifferenceCheck,
-    read_case_results,
-    read_headers,
+    read_run,
 )
 from conformance.summary import OUTCOMES
 from reports.delta import BaselineDelta, baseline_delta
@@ -260,7 +259,7 @@ def observation_row(comparison: ObservationComparison) -> ObservationRow:
         max_abs_diff=_number(diff.max_abs_diff) if diff else None,
         max_rel_diff=_number(diff.max_rel_diff) if diff else None,
         max_ulp=_number(diff.max_ulp) if diff else None,
-        max_tolerance_ratio=_number(getattr(diff, "max_tolerance_ratio", None)) if diff else None,
+        max_tolerance_ratio=_number(diff.max_tolerance_ratio) if diff else None,
     )
 
 
@@ -407,7 +406,6 @@ def environment(headers: Sequence[dict[str, Any]]) -> Environment:
 def build_report(
     path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     reproducers: str = "failing",
-    results: Sequence[CaseResult] | None = None,
     baseline: str | os.PathLike[str] | None = None,
     gate_config: GateConfig | None = None,
 ) -> ReportData:
@@ -415,8 +413,7 @@ def build_report(
 
     ``reproducers``: ``"failing"`` generates the reproducer script of every case that did not
     pass (each re-runs the case on torch), ``"all"`` of every case, ``"none"`` of none; a case
-    no longer in the catalogue gets none. ``results``: the case records of a single ``path``
-    when the caller has read them already. ``baseline``: a gate baseline file; the report then
+    no longer in the catalogue gets none. ``baseline``: a gate baseline file; the report then
     shows how each error moved against it (``ReportData.delta``), judged with ``gate_config``.
     A case id met in several files on the same backend pair keeps the last file's record.
     """
@@ -425,12 +422,7 @@ def build_report(
     paths = [path] if isinstance(path, str | os.PathLike) else list(path)
     if not paths:
         raise ValueError("build_report needs at least one results file")
-    if results is not None and len(paths) != 1:
-        raise ValueError("results= goes with a single results file")
-    runs: list[tuple[list[dict[str, Any]], list[CaseResult]]] = []
-    for one in paths:
-        read = list(results) if results is not None else read_case_results(one)
-        runs.append((read_headers(one), read))
+    runs = [read_run(one) for one in paths]
     env = environment([h for headers, _ in runs for h in headers])
     rows: dict[tuple[str, str], CaseRow] = {}
     for headers, read in runs:

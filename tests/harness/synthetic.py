@@ -95,7 +95,7 @@ def case(
 
 def many(count: int) -> list[CaseResult]:
     """``count`` cases over three areas: every 10th fails, every 25th is unsupported; every
-    50th has a finite-difference check, which calls the candidate wrong when the case fails."""
+    25th has a finite-difference check, which calls the candidate wrong when the case fails."""
     results = []
     for i in range(count):
         outcome = "fail" if i % 10 == 3 else ("unsupported" if i % 25 == 7 else "pass")
