@@ -51,6 +51,9 @@ class Case:
     #: A ready standalone torch script, for cases whose source is not a case function (generated
     #: programs render their own); ``conformance show`` prints it as it is.
     reproducer: str | None = field(default=None, repr=False, compare=False)
+    #: Run only when a selection names it (its area, a tag of it, or a pattern matching it):
+    #: for cases that are expected to crash or hang a backend, such as known PyTorch bugs.
+    opt_in: bool = False
 
 
 #: Every registered case by id, in registration order.
@@ -93,6 +96,7 @@ def register(
     rtol: Tolerance = None,
     atol: Tolerance = None,
     name: str | None = None,
+    opt_in: bool = False,
 ) -> Case:
     """Register ``func`` as a case; the functional form of ``@case``."""
     case_name = str(name or getattr(func, "__name__", ""))
@@ -139,6 +143,7 @@ def register(
         expect_atol=float(expect_atol),
         rtol=_check_tolerance(case_id, "rtol", rtol),
         atol=_check_tolerance(case_id, "atol", atol),
+        opt_in=bool(opt_in),
     )
     REGISTRY[case_id] = registered
     return registered
@@ -153,6 +158,7 @@ def case(
     *,
     expect_atol: float = DEFAULT_EXPECT_ATOL,
     name: str | None = None,
+    opt_in: bool = False,
 ) -> Callable[[CaseFunction], CaseFunction]:
     """Register the decorated ``(torch, make) -> dict`` function as case ``{area}/{name}``.
 
@@ -172,6 +178,7 @@ def case(
             rtol=rtol,
             atol=atol,
             name=name,
+            opt_in=opt_in,
         )
         return func
 

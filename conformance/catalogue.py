@@ -62,14 +62,17 @@ def select(
 ) -> list[Case]:
     """Cases in any of ``areas``, having any of ``tags``, matching any of ``patterns``.
 
-    An empty criterion selects everything; the result is sorted by case id.
+    An empty criterion selects everything but ``opt_in`` cases, which a criterion must name;
+    the result is sorted by case id.
     """
+    named = bool(areas or tags or patterns)
     chosen = [
         c
         for c in cases
         if (not areas or c.area in areas)
         and (not tags or any(t in c.tags for t in tags))
         and (not patterns or any(matches(c, p) for p in patterns))
+        and (named or not c.opt_in)
     ]
     return sorted(chosen, key=lambda c: c.id)
 

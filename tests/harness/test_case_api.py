@@ -174,3 +174,24 @@ def test_every_made_value_records_where_in_the_source_it_was_made():
     made = make.made[0]
     assert made.filename == __file__
     assert made.position is not None and made.position[2] < made.position[3]
+
+
+def test_an_opt_in_case_runs_only_when_a_selection_names_it() -> None:
+    from conformance.case import register
+    from conformance.catalogue import select
+
+    def crashes_a_backend(torch, make):  # type: ignore[no-untyped-def]
+        return {}
+
+    crash = register(crashes_a_backend, area="opt_in_probe", tags=("crash",), opt_in=True)
+    plain = register(lambda torch, make: {}, area="opt_in_probe", name="plain")
+    try:
+        assert select([crash, plain]) == [plain]
+        assert select([crash, plain], areas=["opt_in_probe"]) == [crash, plain]
+        assert select([crash, plain], tags=["crash"]) == [crash]
+        assert select([crash, plain], patterns=["crashes_a"]) == [crash]
+    finally:
+        from conformance.case import REGISTRY
+
+        REGISTRY.pop(crash.id, None)
+        REGISTRY.pop(plain.id, None)
