@@ -155,7 +155,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
             f"where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{dt.from_numpy_dtype(cond.dtype).scalar_name}"
         )
-    return pw.WhereBackward0.invoke(_t(input), _t(other), condition=cond)
+    return pw.WhereBackward0.invoke(_t(input), _t(other), condition=condition)
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
@@ -497,7 +497,7 @@ def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
-    return pw.MaskedFillBackward0.invoke(input, mask=mask._data, value=_fill_value(value))
+    return pw.MaskedFillBackward0.invoke(input, mask=mask, value=_fill_value(value))
 
 
 def _fill_value(value: Any) -> Any:

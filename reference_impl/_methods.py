@@ -89,7 +89,7 @@ def _zero_(self: Tensor) -> Tensor:
 
 
 def _masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
-    return pw.MaskedFillBackward0.invoke_inplace(self, mask=mask._data, value=F._fill_value(value))
+    return pw.MaskedFillBackward0.invoke_inplace(self, mask=mask, value=F._fill_value(value))
 
 
 def _index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:

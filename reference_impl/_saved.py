@@ -34,6 +34,12 @@ def node_short_name(name: str) -> str:
     return re.sub(r"Backward(0?)(\d*)$", r"\2", name)
 
 
+def _type_string(t: Tensor) -> str:
+    """The type as torch's C++ ``toString`` prints it: a legacy name (``torch.LongTensor``)
+    where one exists; bool has none, so it prints as ``CPUBoolType``."""
+    return "CPUBoolType" if t.dtype.numpy.kind == "b" else t.dtype.tensor_type
+
+
 class SavedTensor:
     """A tensor saved by a node, with the version it had when saved."""
 
@@ -64,7 +70,7 @@ class SavedTensor:
             origin = ""
         return (
             "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{t.dtype.tensor_type} {shape_str(t.shape)}]{origin} is at "
+            f"inplace operation: [{_type_string(t)} {shape_str(t.shape)}]{origin} is at "
             f"version {t._version_counter.value}; expected version {self.version} instead. "
             + _ANOMALY_HINT
         )

@@ -42,12 +42,17 @@ class Op(Node):
 
     #: Output indices that never carry gradient (e.g. argmax indices).
     nondifferentiable_outputs: ClassVar[tuple[int, ...]] = ()
+    #: Keyword parameters that are tensors without a gradient (where's condition, a loss's
+    #: target): forward gets their arrays, ``save_param`` keeps the tensor itself, so an
+    #: in-place write to it before backward fails the version check, as in torch.
+    tensor_params: ClassVar[tuple[str, ...]] = ()
 
     needs_input_grad: tuple[bool, ...]
     _inputs: tuple[Tensor, ...] | None
     _saved: dict[str, SavedTensor | None]
     _save_results: list[tuple[str, int]]
     _inplace: bool
+    _param_tensors: dict[str, Tensor]
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> Any:
         raise NotImplementedError
@@ -76,10 +81,12 @@ class Op(Node):
         if self.needs_input_grad[1]:
             self.save_input(first, 0)
 
-    def save_constant(self, name: str, array: np.ndarray) -> None:
-        """Keep a non-differentiable array (where's condition) the way torch keeps it: as a
-        saved tensor, so it is freed after backward like any other."""
-        self._saved[name] = SavedTensor(Tensor._from_array(array))
+    def save_param(self, name: str, array: np.ndarray) -> None:
+        """Keep a no-gradient tensor parameter (one of ``tensor_params``) the way torch keeps
+        it: as a saved tensor, version-checked and freed like any other. An internal caller's
+        bare array (a condition built inside a backward) is saved as a fresh tensor."""
+        source = self._param_tensors.get(name)
+        self._saved[name] = SavedTensor(source if source is not None else Tensor._from_array(array))
 
     def save_result(self, name: str, index: int = 0) -> None:
         """Keep output ``index`` for backward (saved once the output tensor exists)."""
@@ -130,12 +137,23 @@ class Op(Node):
         node._saved = {}
         node._save_results = []
         node._inplace = inplace
+        node._param_tensors = {}
         return node
+
+    def _unwrap_tensor_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Replace each Tensor among ``tensor_params`` by its array, remembering the tensor."""
+        for name in self.tensor_params:
+            value = params.get(name)
+            if isinstance(value, Tensor):
+                self._param_tensors[name] = value
+                params[name] = value._data
+        return params
 
     def _record(self, inputs: tuple[Tensor, ...]) -> None:
         Node.__init__(self)
         self._next_edges = tuple([gradient_edge(t) for t in inputs])
         self._inputs = None
+        self._param_tensors = {}
 
     def _attach_outputs(self, outputs: list[Tensor]) -> None:
         for i, out in enumerate(outputs):
@@ -150,6 +168,7 @@ class Op(Node):
     def invoke(cls, *inputs: Tensor, **params: Any) -> Any:
         """Run the op out of place; returns a Tensor, or a tuple for multi-output ops."""
         node = cls._prepare(inputs, inplace=False)
+        params = node._unwrap_tensor_params(params)
         result = node.forward(*[t._data for t in inputs], **params)
         multi = isinstance(result, tuple)
         outputs = [node._wrap_output(r) for r in result] if multi else [node._wrap_output(result)]
@@ -172,6 +191,7 @@ class Op(Node):
         check_inplace(self_tensor, others)
         inputs = (self_tensor, *others)
         node = cls._prepare(inputs, inplace=True)
+        params = node._unwrap_tensor_params(params)
         result = node.forward(*(t._data for t in inputs), **params)
         commit_inplace(self_tensor, np.asarray(result))
         if refusal is not None:

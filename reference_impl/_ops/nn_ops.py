@@ -183,6 +183,8 @@ class MseLossBackwardBackward0(Op):
 class BinaryCrossEntropyWithLogitsBackward0(Op):
     """Numerically stable BCE on logits, with optional weight and pos_weight."""
 
+    tensor_params = ("weight", "pos_weight")
+
     def forward(
         self,
         x: np.ndarray,
@@ -197,9 +199,11 @@ class BinaryCrossEntropyWithLogitsBackward0(Op):
                 f"input size (torch.Size([{', '.join(map(str, x.shape))}]))"
             )
         self.reduction = reduction
-        self.weight, self.pos_weight = weight, pos_weight
         self.save_input("self", 0)
         self.save_input("target", 1)
+        for name, value in (("weight", weight), ("pos_weight", pos_weight)):
+            if value is not None:
+                self.save_param(name, value)
         with _errstate():
             log_sig_neg = np.minimum(-x, 0) - np.log1p(np.exp(-np.abs(x)))  # log(sigmoid(-x))
             if pos_weight is None:
@@ -214,16 +218,18 @@ class BinaryCrossEntropyWithLogitsBackward0(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, t = self.saved("self"), self.saved("target")
+        weight = self.saved("weight")._data if "weight" in self._saved else None
+        pos_weight = self.saved("pos_weight")._data if "pos_weight" in self._saved else None
         g = _scale(grad, tuple(x.shape), "none" if self.reduction == "none" else "sum")
-        if self.pos_weight is None:
+        if pos_weight is None:
             dx = x.sigmoid() - t
         else:
-            pw = _const(np.asarray(self.pos_weight), x)
+            pw = _const(np.asarray(pos_weight), x)
             dx = (pw * t + 1 - t) * x.sigmoid() - pw * t
         # torch: -x, or log_sigmoid(-x) - pos_weight * log_sigmoid(x) with a pos_weight.
-        dt_ = -x if self.pos_weight is None else _log_sigmoid(-x) - pw * _log_sigmoid(x)
-        if self.weight is not None:
-            w = _const(np.asarray(self.weight), x)
+        dt_ = -x if pos_weight is None else _log_sigmoid(-x) - pw * _log_sigmoid(x)
+        if weight is not None:
+            w = _const(np.asarray(weight), x)
             dx, dt_ = dx * w, dt_ * w
         gx = dx * g if self.needs_input_grad[0] else None
         gt = dt_ * g if self.needs_input_grad[1] else None
@@ -249,6 +255,8 @@ def _log_sigmoid(x: Tensor) -> Tensor:
 
 class NllLossBackward0(Op):
     """Negative log-likelihood of class indices; ``target`` and ``weight`` are parameters."""
+
+    tensor_params = ("target", "weight")
 
     def forward(
         self,
@@ -282,6 +290,9 @@ class NllLossBackward0(Op):
         self.meta = (lp.shape, target.shape, safe, wt, squeeze, valid)
         self.reduction = reduction
         self.save_input("self", 0)
+        self.save_param("target", target)
+        if weight is not None:
+            self.save_param("weight", weight)
         with _errstate():
             if reduction == "none":
                 out = losses.reshape(target.shape)
@@ -296,11 +307,16 @@ class NllLossBackward0(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         # torch's nll_loss_backward takes self too: the result is connected to it (zero
-        # derivative), which is what create_graph shows.
+        # derivative), which is what create_graph shows. Target and weight are unpacked after
+        # self, as torch does, for their version checks (meta holds what was read from them).
+        lp = self.saved("self")
+        self.saved("target")
+        if "weight" in self._saved:
+            self.saved("weight")
         return (
             NllLossBackwardBackward0.invoke(
                 grad,
-                self.saved("self"),
+                lp,
                 meta=self.meta,
                 reduction=self.reduction,
                 denominator=self.denominator,

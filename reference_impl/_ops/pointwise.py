@@ -608,8 +608,10 @@ class ClampMaxBackward0(ClampBackward1):
 class WhereBackward0(Binary):
     """where(condition, self, other); the condition is a parameter (it has no gradient)."""
 
+    tensor_params = ("condition",)
+
     def compute(self, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:
-        self.save_constant("condition", condition)
+        self.save_param("condition", condition)
         return np.where(condition, a, b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -709,9 +711,12 @@ class ZeroBackward0(Op):
 
 
 class MaskedFillBackward0(Op):
+    tensor_params = ("mask",)
+
     def forward(self, a: np.ndarray, mask: np.ndarray, value: Any) -> np.ndarray:
-        self.mask = mask
+        self.save_param("mask", mask)
         return np.where(mask, np.asarray(value, dtype=a.dtype), a)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (where_const(np.broadcast_to(self.mask, grad.shape), 0.0, grad).to(grad.dtype),)
+        mask = np.broadcast_to(self.saved("mask")._data, grad.shape)
+        return (where_const(mask, 0.0, grad).to(grad.dtype),)

@@ -119,8 +119,8 @@ def binary_cross_entropy_with_logits(
     return nn_ops.BinaryCrossEntropyWithLogitsBackward0.invoke(
         input,
         target,
-        weight=None if weight is None else weight._data,
-        pos_weight=None if pos_weight is None else pos_weight._data,
+        weight=weight,
+        pos_weight=pos_weight,
         reduction=reduction,
     )
 
@@ -137,8 +137,8 @@ def nll_loss(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return nn_ops.NllLossBackward0.invoke(
         input,
-        target=target._data,
-        weight=None if weight is None else weight._data,
+        target=target,
+        weight=weight,
         ignore_index=ignore_index,
         reduction=reduction,
     )
