@@ -41,6 +41,8 @@ class Settings:
     memory_sizes: tuple[int, ...] = (10_000, 100_000)
     report_real: int = 1000
     report_synthetic: int = 20_000
+    #: The two run sizes whose difference gives the harness's seconds per generated program.
+    end_to_end_sizes: tuple[int, int] = (200, 600)
 
 
 QUICK = Settings(
@@ -53,14 +55,18 @@ QUICK = Settings(
     campaign_generated=300,
     gradcheck_repeats=2,
     memory_sizes=(500, 2000),
+    end_to_end_sizes=(50, 150),
 )
 
 
-def collect(settings: Settings, log: Callable[[str], None] = print) -> list[Any]:
-    """Every row, measurement by measurement (each announced on ``log`` with its duration)."""
+def collect(
+    settings: Settings, log: Callable[[str], None] = print, only: Sequence[str] = ()
+) -> list[Any]:
+    """Every row (or those of the measurements named in ``only``), measurement by measurement,
+    each announced on ``log`` with its duration."""
     import tempfile
 
-    from bench import campaign, engine, gradcheck, overhead
+    from bench import campaign, end_to_end, engine, gradcheck, overhead
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,11 +103,19 @@ def collect(settings: Settings, log: Callable[[str], None] = print) -> list[Any]
                     label="campaign",
                 ),
             ),
+            ("end to end", partial(end_to_end.measure_end_to_end, *settings.end_to_end_sizes)),
             ("gradcheck", partial(gradcheck.measure_gradcheck, repeats=settings.gradcheck_repeats)),
             ("report rendering", partial(_report_rows, real, Path(tmp), settings)),
             ("memory", partial(campaign.measure_memory, settings.memory_sizes)),
         ]
+        unknown = set(only) - {name for name, _ in steps}
+        if unknown:
+            raise ValueError(f"no measurement named {', '.join(sorted(unknown))}")
+        if "report rendering" in only and "throughput" not in only:
+            raise ValueError("'report rendering' renders the 'throughput' run: name both")
         for name, step in steps:
+            if only and name not in only:
+                continue
             start = time.perf_counter()
             log(f"-- {name} ...")
             rows += step()
@@ -141,13 +155,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a minute or two")
     parser.add_argument(
-        "--json", type=Path, default=ROOT / "bench" / "results.json", help="where to write JSON"
+        "--json",
+        type=Path,
+        default=None,
+        help="where to write JSON (default bench/results.json; with --only, none unless given)",
     )
     parser.add_argument(
         "--memory-sizes",
         type=_sizes,
         default=None,
         help="generated-program counts of the memory runs (default 10000,100000; quick 500,2000)",
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda text: tuple(part.strip() for part in text.split(",")),
+        default=(),
+        help="run only these measurements, e.g. 'end to end,harness overhead'",
     )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else Settings()
@@ -158,11 +181,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     info = machine()
     print(f"machine: {describe(info)}", flush=True)
-    rows = collect(settings, log=lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        rows = collect(settings, lambda line: print(line, file=sys.stderr, flush=True), args.only)
+    except ValueError as exc:
+        parser.error(str(exc))
     print(render(rows))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(document(rows, info, settings), indent=2) + "\n")
-    print(f"\njson: {args.json}")
+    path = args.json or (None if args.only else ROOT / "bench" / "results.json")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document(rows, info, settings), indent=2) + "\n")
+        print(f"\njson: {path}")
     return 0
 
 
