@@ -3,17 +3,33 @@
 A run file holds one ``run`` header line per (re)start, then one ``case`` line per finished case,
 each written and flushed as soon as the case finishes, so an interrupted run keeps every case it
 finished and ``--resume`` can skip them. ``load_results`` reads a file as a pandas DataFrame.
+
+One process writes a file at a time (``ResultWriter`` holds an advisory lock on it), and every
+reader checks every line: a line that is not UTF-8, not JSON or not a record of ours is an input
+error naming the file and line, unless the reader runs inside ``skipping_bad_lines``, which
+counts and skips it. Only an unfinished last line (no newline: the writer was killed mid-line)
+is skipped silently, and the next writer cuts it off.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
+import errno
 import json
 import os
+import stat
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: no lock there
+    fcntl = None  # type: ignore[assignment]
 
 from conformance.compare import ObservationComparison
 from conformance.errors import ConformanceInputError
@@ -84,6 +100,8 @@ class RunHeader:
     git_commit: str = ""
     device: str = ""
     dtype_policy: str = ""
+    #: The pair's comparison policy: name and what it ignores (``conformance.policies``).
+    policy: dict[str, Any] = field(default_factory=dict)
     record: str = RECORD_RUN
 
 
@@ -122,6 +140,12 @@ class CaseResult:
     durations: dict[str, float] = field(default_factory=dict)
     #: Finite-difference opinions, for generated programs whose gradient is plain calculus.
     finite_differences: list[FiniteDifferenceCheck] = field(default_factory=list)
+    #: The facets that differed (``conformance.facets``), and those that differed only where
+    #: the pair's comparison policy ignores them.
+    facets: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    #: What each backend measured about its run, by backend name (e.g. compiled graphs).
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     record: str = RECORD_CASE
 
     @classmethod
@@ -134,15 +158,24 @@ class CaseResult:
         for item in values.get("comparisons", []):
             item = dict(item)
             if item.get("diff") is not None:
-                item["diff"] = ValueDiff(**item["diff"])
-            comparisons.append(ObservationComparison(**item))
+                item["diff"] = _known(ValueDiff, item["diff"])
+            comparisons.append(_known(ObservationComparison, item))
         values["comparisons"] = comparisons
-        values["expectations"] = [ExpectationCheck(**e) for e in values.get("expectations", [])]
-        values["finite_differences"] = [
-            FiniteDifferenceCheck(**f) for f in values.get("finite_differences", [])
+        values["expectations"] = [
+            _known(ExpectationCheck, e) for e in values.get("expectations", [])
         ]
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        values["finite_differences"] = [
+            _known(FiniteDifferenceCheck, f) for f in values.get("finite_differences", [])
+        ]
+        return _known(cls, values)
+
+
+def _known(kind: type, data: dict[str, Any]) -> Any:
+    """``kind(**data)`` with the fields ``kind`` does not have left out (a newer writer's)."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return kind(**{k: v for k, v in data.items() if k in names})
 
 
 #: Field names per record class: ``plain`` walks records without ``dataclasses.asdict``, whose
@@ -200,30 +233,56 @@ def encode(result: CaseResult) -> CaseResult:
 
 
 class ResultWriter:
-    """Appends records to a JSON Lines file, flushing each one to the OS at once."""
+    """Appends records to a JSON Lines file, flushing each one to the OS at once.
+
+    The writer holds an advisory lock on the file from the moment it opens it (before anything
+    is truncated), so a second run on the same file stops with an error naming the holder
+    instead of interleaving lines with the first. ``append=True`` (``--resume``) first cuts off
+    an unfinished last line, so the finished file holds whole lines only.
+    """
 
     def __init__(self, path: str | os.PathLike[str], *, append: bool = False) -> None:
         self.path = Path(path)
+        #: Bytes of an unfinished last line cut off when appending (0: none).
+        self.cut_bytes = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: IO[str] = open(self.path, "a" if append else "w", encoding="utf-8")  # noqa: SIM115
+            self._file: IO[str] = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115
         except OSError as exc:
             raise ConformanceInputError(
-                f"cannot write results to {self.path}: {exc.strerror}"
+                f"cannot write results to {self.path}: {_why_unwritable(self.path, exc)}"
             ) from None
-        if append and self._file.tell() > 0 and not _ends_with_newline(self.path):
-            self._file.write("\n")  # a line cut short by a crash stays a separate, bad line
+        try:
+            _lock(self._file, self.path)
+            if _is_regular(self._file):
+                if not append:
+                    self._file.truncate(0)
+                else:
+                    self.cut_bytes = _cut_unfinished_line(self._file)
+        except BaseException:
+            self._file.close()
+            raise
 
     def write(self, record: RunHeader | CaseResult) -> None:
         self.write_line(to_json(record))
 
     def write_line(self, line: str) -> None:
         """Append one record already serialised by ``to_json`` (e.g. sent by a worker)."""
-        self._file.write(line + "\n")
-        self._file.flush()
+        try:
+            self._file.write(line + "\n")
+            self._file.flush()
+        except OSError as exc:
+            raise ConformanceInputError(
+                f"cannot write results to {self.path}: {exc.strerror or exc}"
+            ) from None
 
     def close(self) -> None:
-        self._file.close()
+        try:
+            self._file.close()  # also releases the lock
+        except OSError as exc:
+            raise ConformanceInputError(
+                f"cannot write results to {self.path}: {exc.strerror or exc}"
+            ) from None
 
     def __enter__(self) -> ResultWriter:
         return self
@@ -232,32 +291,274 @@ class ResultWriter:
         self.close()
 
 
-def _ends_with_newline(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        if handle.tell() == 0:
-            return True
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
+def _why_unwritable(path: Path, exc: OSError) -> str:
+    """Why ``path`` cannot be created, in words: a file standing where a folder must be is
+    named, rather than reported as 'File exists'."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            return f"{parent} is a file, not a folder"
+    return str(exc.strerror or exc)
+
+
+def _is_regular(handle: IO[str]) -> bool:
+    return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+
+
+def _lock(handle: IO[str], path: Path) -> None:
+    """Take the advisory write lock on ``handle`` without waiting; held until it is closed."""
+    if fcntl is None:  # pragma: no cover
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return  # a file system without flock: run unlocked rather than not at all
+        holder = lock_holder(path)
+        who = f"process {holder}" if holder else "another process"
+        raise ConformanceInputError(
+            f"{path} is being written by {who}; wait for it or choose another --out"
+        ) from None
+
+
+def lock_holder(path: str | os.PathLike[str]) -> int | None:
+    """The pid holding the lock on ``path``, from ``/proc/locks`` (None where not known)."""
+    try:
+        info = os.stat(path)
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    for line in lines:
+        fields = line.split()
+        if "FLOCK" in fields and device in fields and "->" not in fields:
+            pid = fields[fields.index(device) - 1]
+            if pid.isdigit():
+                return int(pid)
+    return None
+
+
+def _cut_unfinished_line(handle: IO[str]) -> int:
+    """Truncate the file after its last newline; returns the number of bytes cut."""
+    fd = handle.fileno()
+    size = os.fstat(fd).st_size
+    end = size
+    while end > 0:
+        start = max(0, end - 65536)
+        chunk = os.pread(fd, end - start, start)
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            end = start + newline + 1
+            break
+        end = start
+    if end < size:
+        os.ftruncate(fd, end)
+    return size - end
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class BadLines:
+    """Lines the readers skipped inside ``skipping_bad_lines``: how many per file, and the
+    first problem met in each, for one warning line per file."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    first: dict[str, str] = field(default_factory=dict)
+
+    def add(self, path: str, problem: str) -> None:
+        self.counts[path] += 1
+        self.first.setdefault(path, problem)
+
+    def warnings(self) -> list[str]:
+        return [
+            f"warning: skipped {count} bad line(s) in {path} (first: {self.first[path]})"
+            for path, count in self.counts.items()
+        ]
+
+
+_SKIPPING: contextvars.ContextVar[BadLines | None] = contextvars.ContextVar(
+    "skipping_bad_lines", default=None
+)
+
+
+@contextlib.contextmanager
+def skipping_bad_lines() -> Iterator[BadLines]:
+    """Inside this block, readers count and skip bad lines instead of raising
+    (``--skip-bad-lines``); the yielded ``BadLines`` says how many and where."""
+    tally = BadLines()
+    token = _SKIPPING.set(tally)
+    try:
+        yield tally
+    finally:
+        _SKIPPING.reset(token)
+
+
+_NUMBER_WORDS = ("nan", "inf", "-inf")
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or value in _NUMBER_WORDS
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _optional(check: Any) -> Any:
+    return lambda value: value is None or check(value)
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+#: Per record part: field -> (required, check). Fields not listed are ignored by readers.
+_RUN_SHAPE = {
+    "seed": (True, _is_int),
+    "backends": (True, _is_strings),
+    "versions": (False, _is_dict),
+    "selection": (False, _is_dict),
+}
+_CASE_SHAPE = {
+    "case_id": (True, _is_str),
+    "area": (True, _is_str),
+    "name": (True, _is_str),
+    "outcome": (True, _is_str),
+    "seed": (True, _is_int),
+    "backends": (True, lambda v: _is_strings(v) and len(v) == 2),
+    "tags": (False, _is_strings),
+    "reason": (False, _is_str),
+    "message": (False, _is_str),
+    "doc": (False, _is_str),
+    "durations": (False, lambda v: _is_dict(v) and all(_is_number(x) for x in v.values())),
+    "comparisons": (False, lambda v: isinstance(v, list)),
+    "expectations": (False, lambda v: isinstance(v, list)),
+    "finite_differences": (False, lambda v: isinstance(v, list)),
+}
+_COMPARISON_SHAPE = {
+    "name": (True, _is_str),
+    "status": (True, _is_str),
+    "kind": (True, _is_str),
+    "reasons": (False, _is_strings),
+    "message": (False, _is_str),
+    "diff": (False, _optional(_is_dict)),
+    "baseline": (False, _optional(_is_dict)),
+    "candidate": (False, _optional(_is_dict)),
+}
+_DIFF_NUMBERS = (
+    "numel",
+    "mismatched",
+    "mismatched_fraction",
+    "rtol",
+    "atol",
+    "max_abs_diff",
+    "max_rel_diff",
+    "max_ulp",
+    "nan_mismatched",
+    "inf_mismatched",
+    "max_tolerance_ratio",
+)
+_DIFF_SHAPE = {
+    key: (key in ("numel", "mismatched", "mismatched_fraction", "rtol", "atol"), _is_number)
+    for key in _DIFF_NUMBERS
+}
+_EXPECTATION_SHAPE = {
+    "backend": (True, _is_str),
+    "name": (True, _is_str),
+    "ok": (True, lambda v: isinstance(v, bool)),
+    "detail": (False, _is_str),
+}
+_FD_SHAPE = {
+    "name": (True, _is_str),
+    "baseline_error": (False, _optional(_is_number)),
+    "candidate_error": (False, _optional(_is_number)),
+    "pair_error": (False, _optional(_is_number)),
+    "wrong_side": (False, _optional(_is_str)),
+}
+
+
+def _shape_problem(data: Any, shape: dict[str, tuple[bool, Any]], what: str) -> str | None:
+    if not isinstance(data, dict):
+        return f"{what} is a JSON {type(data).__name__}, not an object"
+    for key, (required, check) in shape.items():
+        if key not in data:
+            if required:
+                return f"{what} lacks {key!r}"
+        elif not check(data[key]):
+            return f"{what} has a bad {key!r}: {json.dumps(data[key])[:60]}"
+    return None
+
+
+def record_problem(record: Any) -> str | None:
+    """What is wrong with the shape of one parsed results line (None: nothing)."""
+    if not isinstance(record, dict):
+        return f"a JSON {type(record).__name__}, not a record object"
+    kind = record.get("record")
+    if kind == RECORD_RUN:
+        return _shape_problem(record, _RUN_SHAPE, "run header")
+    if kind != RECORD_CASE:
+        return f"not a results record (record: {json.dumps(kind)[:40]})"
+    problem = _shape_problem(record, _CASE_SHAPE, "case record")
+    for index, item in enumerate(record.get("comparisons", []) if not problem else []):
+        problem = _shape_problem(item, _COMPARISON_SHAPE, f"comparison {index}")
+        if not problem and item.get("diff") is not None:
+            problem = _shape_problem(item["diff"], _DIFF_SHAPE, f"comparison {index} diff")
+        if problem:
+            break
+    for index, item in enumerate(record.get("expectations", []) if not problem else []):
+        problem = problem or _shape_problem(item, _EXPECTATION_SHAPE, f"expectation {index}")
+    for index, item in enumerate(record.get("finite_differences", []) if not problem else []):
+        problem = problem or _shape_problem(item, _FD_SHAPE, f"finite difference {index}")
+    return problem
+
+
+def _line_problem(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """The record on one raw line, or what is wrong with it."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 (byte {exc.start + 1})"
+    if not text.strip():
+        return None, None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON ({exc.msg} at column {exc.colno})"
+    problem = record_problem(record)
+    return (None, problem) if problem else (record, None)
 
 
 def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Every complete record in a results file; a line cut short by a crash is skipped."""
+    """Every record in a results file, each checked: a bad line raises
+    ``ConformanceInputError`` naming the file and line (inside ``skipping_bad_lines`` it is
+    counted and skipped). An unfinished last line, left by a killed writer, is skipped."""
     try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115
+        handle = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise ConformanceInputError(f"cannot read results {path}: {exc.strerror}") from None
     with handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict):
+        for number, raw in enumerate(handle, start=1):
+            record, problem = _line_problem(raw)
+            if record is not None:
                 yield record
+            elif problem is not None and raw.endswith(b"\n"):
+                skipped = _SKIPPING.get()
+                if skipped is None:
+                    raise ConformanceInputError(
+                        f"{path}: line {number}: {problem} (--skip-bad-lines skips such lines)"
+                    )
+                skipped.add(str(path), f"line {number}: {problem}")
 
 
 def read_case_results(path: str | os.PathLike[str]) -> list[CaseResult]:
@@ -310,21 +611,37 @@ def _worst(comparisons: Iterable[dict[str, Any]], key: str) -> float | None:
     return max(values) if values else None  # type: ignore[type-var]
 
 
-def load_results(path: str | os.PathLike[str], level: str = "case") -> Any:
+def load_results(
+    path: str | os.PathLike[str], level: str = "case", *, skip_bad_lines: bool = False
+) -> Any:
     """A results file as a pandas DataFrame, sorted by case id.
 
     ``level="case"``: one row per case (outcome, reason, worst numeric differences, durations);
     ``level="observation"``: one row per compared observation, with its numeric differences.
-    The run headers are in ``df.attrs["runs"]``.
+    The run headers are in ``df.attrs["runs"]``. A bad line raises ``ConformanceInputError``
+    naming it; ``skip_bad_lines=True`` skips such lines and counts them in
+    ``df.attrs["skipped_lines"]``.
     """
-    import pandas as pd
-
     if level not in ("case", "observation"):
         raise ValueError(f"level must be 'case' or 'observation', got {level!r}")
+    if not skip_bad_lines:
+        return _load_results(path, level)
+    with skipping_bad_lines() as skipped:
+        frame = _load_results(path, level)
+    frame.attrs["skipped_lines"] = sum(skipped.counts.values())
+    return frame
+
+
+def _load_results(path: str | os.PathLike[str], level: str) -> Any:
+    import pandas as pd
+
+    headers: list[dict[str, Any]] = []
     latest: dict[str, dict[str, Any]] = {}
     for record in read_records(path):
         if record.get("record") == RECORD_CASE:
             latest[record["case_id"]] = record
+        else:
+            headers.append(record)
     rows: list[dict[str, Any]] = []
     for case_id in sorted(latest):
         record = latest[case_id]
@@ -377,5 +694,5 @@ def load_results(path: str | os.PathLike[str], level: str = "case") -> Any:
                     }
                 )
     frame = pd.DataFrame(rows, columns=CASE_COLUMNS if level == "case" else OBSERVATION_COLUMNS)
-    frame.attrs["runs"] = read_headers(path)
+    frame.attrs["runs"] = headers
     return frame
