@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import platform
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,7 @@ from conformance.results import (
     RunHeader,
     read_headers,
     read_records,
+    skipping_bad_lines,
 )
 from conformance.runner import RunOptions, load_pair, run_cases
 from conformance.summary import Tally
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from reports.rows import ReportData
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+SKIP_BAD_LINES_HELP = "skip (and count) results lines that are not valid records"
 DEFAULT_OUT = "results/run.jsonl"
 BAD = ("fail", "error")
 
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=DEFAULT_OUT, help=f"JSON Lines results (default {DEFAULT_OUT})"
     )
     run.add_argument("--resume", action="store_true", help="keep --out and skip its finished cases")
+    run.add_argument("--skip-bad-lines", action="store_true", help=SKIP_BAD_LINES_HELP)
     run.add_argument(
         "--generated", type=int, default=0, metavar="N", help="also run N generated programs"
     )
@@ -170,6 +174,7 @@ def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> 
     report.add_argument(
         "--baseline", default=None, metavar="FILE", help="gate baseline to plot deltas against"
     )
+    report.add_argument("--skip-bad-lines", action="store_true", help=SKIP_BAD_LINES_HELP)
 
     score = commands.add_parser(
         "mutation-score", help="how many generated programs it takes to find each planted bug"
@@ -181,6 +186,10 @@ def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> 
     gate = commands.add_parser("gate", help="compare a results file with a committed baseline")
     gate.add_argument("results", nargs="?", default=DEFAULT_OUT, help="JSON Lines results")
     gate.add_argument("--baseline", required=True, help="baseline JSON file")
+    gate.add_argument("--skip-bad-lines", action="store_true", help=SKIP_BAD_LINES_HELP)
+    gate.add_argument(
+        "-v", "--verbose", action="store_true", help="list new cases one by one, not per area"
+    )
     gate.add_argument(
         "--update-baseline",
         action="store_true",
@@ -216,9 +225,10 @@ def _options(args: argparse.Namespace, config: Config) -> RunOptions:
         raise ConformanceInputError(f"--backends needs two names, got {','.join(names) or 'none'}")
     jobs = args.jobs if args.jobs is not None else (config.jobs if config.jobs is not None else 1)
     timeout = args.timeout if args.timeout is not None else (config.timeout or 60.0)
-    if jobs < 0 or timeout <= 0 or getattr(args, "threads", 1) < 0:
-        raise ConformanceInputError("--jobs and --threads must be >= 0 and --timeout > 0")
     seed = args.seed if args.seed is not None else (config.seed or 0)
+    _check_numbers({"--jobs": jobs, "--timeout": timeout, "--seed": seed})
+    if timeout <= 0:
+        raise ConformanceInputError(f"--timeout must be more than 0 seconds, got {timeout:g}")
     return RunOptions(
         backends=(names[0], names[1]),
         seed=seed,
@@ -230,6 +240,49 @@ def _options(args: argparse.Namespace, config: Config) -> RunOptions:
         scheduler=getattr(args, "scheduler", None),
         threads=getattr(args, "threads", 1),
     )
+
+
+def _check_numbers(values: dict[str, float | int | None]) -> None:
+    """Every numeric option must be a finite number >= 0: NaN would switch a check off (a
+    timeout of NaN never expires), infinity or a negative count means nothing sensible."""
+    for option, value in values.items():
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise ConformanceInputError(f"{option} must be a finite number >= 0, got {value}")
+
+
+def _numeric_options(args: argparse.Namespace) -> dict[str, float | int | None]:
+    """The numeric options given on the command line, by option name."""
+    names = {
+        "jobs": "--jobs",
+        "timeout": "--timeout",
+        "threads": "--threads",
+        "seed": "--seed",
+        "generated": "--generated",
+        "shrink": "--shrink",
+        "limit": "--limit",
+        "factor": "--factor",
+    }
+    found = {names[k]: v for k, v in vars(args).items() if k in names}
+    for key, value in vars(args).items():
+        if key.startswith("floor_"):
+            found[f"--{key.removeprefix('floor_max_').removesuffix('_diff')}-floor"] = value
+    return found
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before a run starts, a report whose format its suffix does not name and a
+    baseline that cannot be read, rather than after the whole run."""
+    from reports.exports import FORMATS
+
+    for output in args.report:
+        if Path(output).suffix.lower() not in FORMATS:
+            raise ConformanceInputError(
+                f"cannot tell the format of {output} (known suffixes: {', '.join(FORMATS)})"
+            )
+    if args.baseline is not None:
+        from conformance.gate import load_baseline
+
+        load_baseline(args.baseline)
 
 
 def _check_resume(path: str, options: RunOptions) -> None:
@@ -247,8 +300,7 @@ def _check_resume(path: str, options: RunOptions) -> None:
 def command_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     options = _options(args, config)
-    if args.generated < 0:
-        raise ConformanceInputError("--generated must be >= 0")
+    _check_outputs(args)
     catalogue = select(load_catalogue(options.cases_package), args.area, args.tag, args.patterns)
     catalogue_ids = {c.id for c in catalogue}
 
@@ -266,9 +318,15 @@ def command_run(args: argparse.Namespace) -> int:
     pair = load_pair(options.backends)
     tally = Tally()
     done: set[str] = set()
-    if args.resume:
-        _check_resume(args.out, options)
-        done = _earlier_results(args.out, tally, selected)
+    resume = args.resume and Path(args.out).exists()  # nothing to resume: a fresh run
+    writer = ResultWriter(args.out, append=resume)  # locked before anything is read
+    if resume:
+        try:
+            _check_resume(args.out, options)
+            done = _earlier_results(args.out, tally, selected)
+        except BaseException:
+            writer.close()
+            raise
 
     def todo() -> Iterator[str]:
         """Catalogue cases in id order, then generated programs in index order, lazily."""
@@ -301,14 +359,14 @@ def command_run(args: argparse.Namespace) -> int:
         dtype_policy=environment.DTYPE_POLICY,
     )
     progress = Progress(total - len(done), enabled=None if not args.quiet else False)
-    with ResultWriter(args.out, append=args.resume) as writer:
+    with writer:
         writer.write(header)
 
         def finished(result: CaseResult) -> None:
             writer.write(result)
             tally.add(result)
             if result.area == "generated" and result.outcome in BAD:
-                save_failure(result.case_id, options.seed, args.out)
+                save_failure(result.case_id, options.seed, args.out)  # <out stem>.generated/
             progress.finish(result.outcome)
 
         report = run_cases(todo(), options, finished, progress.start, keep=False)
@@ -322,24 +380,30 @@ def command_run(args: argparse.Namespace) -> int:
             if args.verbose and result.message and result.message != result.reason:
                 print("      " + result.message.replace("\n", "\n      "))
     print(f"\nresults: {args.out}")
-    shrinkable = [r for r in bad if r.area == "generated"][: max(args.shrink, 0)]
-    for result in shrinkable if not report.interrupted else []:
-        print(
-            shrink_isolated(
-                result.case_id,
-                options.seed,
-                options.backends,
-                result.outcome,
-                result.reason,
-                args.out,
-            )
+    shrinkable = [r for r in bad if r.area == "generated" and not _harness_error(r)]
+    for result in shrinkable[: args.shrink] if not report.interrupted else []:
+        line = shrink_isolated(
+            result.case_id,
+            options.seed,
+            options.backends,
+            result.outcome,
+            result.reason,
+            args.out,
         )
+        if not args.quiet:
+            print(line)
     _write_reports(args.out, args.report, "failing", baseline=args.baseline)
     if report.interrupted:
         left = total - len(done)
         print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_FAILED if bad else EXIT_OK
+
+
+def _harness_error(result: CaseResult) -> bool:
+    """An ``error`` with nothing compared: the harness (a timeout, a dead worker, a malformed
+    case) stopped the program, so shrinking it would only chase the harness."""
+    return result.outcome == "error" and not result.comparisons
 
 
 def _earlier_results(path: str, tally: Tally, selected: Callable[[str], bool]) -> set[str]:
@@ -447,7 +511,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers |= {"report": command_report, "gate": command_gate}
     handlers |= {"mutation-score": command_mutation_score}
     try:
-        return handlers[args.command](args)
+        _check_numbers(_numeric_options(args))
+        if not getattr(args, "skip_bad_lines", False):
+            return handlers[args.command](args)
+        with skipping_bad_lines() as skipped:
+            status = handlers[args.command](args)
+        for warning in skipped.warnings():
+            print(f"conformance: {warning}", file=sys.stderr)
+        return status
     except ConformanceInputError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -50,11 +50,11 @@ class InProcessExecutor:
         for case_id in case_ids:
             start(case_id)
             case = self.cases.get(case_id) or resolve_case(case_id, options.seed)
-            with alarm(options.timeout):
-                try:
+            try:  # the alarm may go off as soon as it is armed, or while it is disarmed
+                with alarm(options.timeout):
                     result = execute_case(case, pair, options.seed, options.tolerances)
-                except CaseTimeout as exc:  # raised between the case's own guards
-                    result = timeout_result(case, options, str(exc))
+            except CaseTimeout as exc:  # raised between the case's own guards
+                result = timeout_result(case, options, str(exc))
             finish(result)
 
 

@@ -1,6 +1,6 @@
 """Generated programs as harness cases: program ``i`` of a run is drawn from its own seed.
 
-``draw_program(run_seed, index)`` draws one program from a random stream seeded by
+``draw_program(run_seed, index)`` (``draw.py``) draws one program from a random stream seeded by
 ``(run_seed, index)`` alone. So the id ``generated/p0042`` names the same program in every
 process, on every machine, whatever else the run contains: a worker (or a Dask task) rebuilds a
 case from its id, nothing is drawn up front, memory does not grow with the number of programs,
@@ -15,55 +15,22 @@ promotion) carry float32 rounding. A failing program is saved as JSON plus its r
 from __future__ import annotations
 
 import functools
-import random
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hypothesis.errors import HypothesisException
-from hypothesis.internal.conjecture.data import ConjectureData, StopTest
-from hypothesis.internal.conjecture.providers import Constants, HypothesisProvider
-
 from conformance.case import Case
 from conformance.errors import ConformanceInputError
 from conformance.inputs import Inputs
+from conformance.programs.draw import DRAW_VERSION, draw_program
 from conformance.programs.interpreter import interpret
-from conformance.programs.program import Program, hits_quirk, to_json
+from conformance.programs.program import Program, to_json
 from conformance.programs.render import render
-from conformance.programs.strategies import programs
 from conformance.tolerances import DEFAULT_TOLERANCES
 
 AREA = "generated"
 _ID = re.compile(rf"^{AREA}/p(\d+)$")
-
-
-class _HistoryFreeProvider(HypothesisProvider):
-    """Hypothesis's provider without its *local constants*: by default it sometimes draws
-    literals harvested from every project module imported so far, so a draw would depend on what
-    the process imported before (a worker that loaded the catalogue would draw another program
-    than one that did not). Global constants (0, 1, edge floats) still come up."""
-
-    @functools.cached_property
-    def _local_constants(self) -> Constants:
-        return Constants()
-
-
-@functools.lru_cache(maxsize=256)
-def draw_program(run_seed: int, index: int) -> Program:
-    """Program ``index`` of ``run_seed``: the first draw from its stream that avoids the
-    documented torch quirk (spec section 11)."""
-    stream = random.Random(f"autograd-conformance/{run_seed}/{index}")
-    strategy = programs()
-    for _ in range(100):
-        data = ConjectureData(random=stream, provider=_HistoryFreeProvider)
-        try:
-            program = data.draw(strategy)
-        except (StopTest, HypothesisException):
-            continue  # the draw ran past Hypothesis's size limit: draw again
-        if not hits_quirk(program):
-            return program
-    raise RuntimeError(f"no program could be drawn for seed {run_seed}, index {index}")
 
 
 def generate(run_seed: int, count: int) -> tuple[Program, ...]:
@@ -149,7 +116,7 @@ def as_case(index: int, program: Program, run_seed: int | None = None) -> Case:
         name=f"p{index:04d}",
         tags=("generated",),
         func=run,
-        doc=f"Generated autograd program {index}{seed_note} (Hypothesis).",
+        doc=f"Generated autograd program {index}{seed_note} (draw version {DRAW_VERSION}).",
         source=script,
         module=__name__,
         filename=None,
@@ -168,9 +135,12 @@ def case_for(case_id_: str, run_seed: int) -> Case:
 
 
 def save_failure(case_id_: str, run_seed: int, results_path: str | Path) -> Path:
-    """Write ``<results dir>/generated/<name>.json`` and ``.py`` for a generated case."""
+    """Write ``<name>.json`` and ``.py`` for a generated case into the results file's own
+    folder of failures (``results/run.jsonl`` -> ``results/run.generated/``)."""
+    from conformance.results import failures_folder
+
     program = draw_program(run_seed, index_of(case_id_))
-    folder = Path(results_path).parent / AREA
+    folder = failures_folder(results_path)
     folder.mkdir(parents=True, exist_ok=True)
     name = case_id_.split("/", 1)[1]
     (folder / f"{name}.json").write_text(to_json(program) + "\n")

@@ -558,10 +558,11 @@ def shrink_failure(
 
 
 def save_shrunk(shrunk: Shrunk, case_id: str, run_seed: int, results_path: str | Path) -> Path:
-    """Write ``<results dir>/generated/<name>.min.json`` and ``.min.py``; return the script."""
-    from conformance.programs.generated import AREA
+    """Write ``<name>.min.json`` and ``.min.py`` into the results file's folder of failures
+    (``results/run.generated/``); return the script."""
+    from conformance.results import failures_folder
 
-    folder = Path(results_path).parent / AREA
+    folder = failures_folder(results_path)
     folder.mkdir(parents=True, exist_ok=True)
     name = case_id.split("/", 1)[1]
     title = (
@@ -611,5 +612,7 @@ def shrink_isolated(
         return f"{case_id}: not shrunk (still shrinking after {timeout:g}s)"
     if child.exitcode != 0:
         return f"{case_id}: not shrunk (the shrinking process exited with {child.exitcode})"
+    from conformance.results import failures_folder
+
     name = case_id.split("/", 1)[1]
-    return f"{case_id}: shrunk reproducer {Path(results_path).parent / 'generated' / name}.min.py"
+    return f"{case_id}: shrunk reproducer {failures_folder(results_path) / name}.min.py"

@@ -251,12 +251,12 @@ def test_a_failing_generated_program_is_saved_shrunk_and_its_reproducer_runs_on_
         timeout=600,
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "shrunk reproducer" in done.stdout
-    saved = sorted((tmp_path / "results" / "generated").glob("*.min.py"))
+    assert "shrunk reproducer" not in done.stdout  # -q: no shrink lines, the files are saved
+    saved = sorted((tmp_path / "results" / "run.generated").glob("*.min.py"))
     assert len(saved) == 1
     name = saved[0].name.removesuffix(".min.py")
     full, shrunk = (
-        (tmp_path / "results" / "generated" / f"{name}{suffix}.json").read_text().count("\n")
+        (tmp_path / "results" / "run.generated" / f"{name}{suffix}.json").read_text().count("\n")
         for suffix in ("", ".min")
     )
     assert shrunk < full  # one JSON line per leaf, step and call

@@ -278,7 +278,7 @@ def test_a_generated_failure_is_shrunk_by_id_and_saved_next_to_the_results(tmp_p
     )
     assert shrunk.size <= 4 and shrunk.size < shrunk.original_size  # leaf, (op,) tanh, call
     script = save_shrunk(shrunk, f"generated/p{index:04d}", 0, tmp_path / "run.jsonl")
-    assert script == tmp_path / "generated" / f"p{index:04d}.min.py"
+    assert script == tmp_path / "run.generated" / f"p{index:04d}.min.py"
     assert from_json(script.with_suffix(".json").read_text()) == shrunk.program
     assert f"shrunk from {shrunk.original_size} to {shrunk.size}" in script.read_text()
 
