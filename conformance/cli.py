@@ -457,7 +457,7 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_gate(args: argparse.Namespace) -> int:
-    from conformance.gate import GateConfig, run_gate, update_baseline
+    from conformance.gate import GateConfig, run_gate, summary_lines, update_baseline
 
     if args.update_baseline:
         written, kept = update_baseline(args.baseline, args.results)
@@ -465,8 +465,8 @@ def command_gate(args: argparse.Namespace) -> int:
         return EXIT_OK
     floors = {k.removeprefix("floor_"): v for k, v in vars(args).items() if k.startswith("floor_")}
     result = run_gate(args.baseline, args.results, GateConfig(args.factor, floors))
-    for finding in sorted(result.findings, key=lambda f: (not f.regression, f.kind, f.case_id)):
-        print(finding.line())
+    for line in summary_lines(result.findings, verbose=args.verbose):
+        print(line)
     regressions = len(result.regressions)
     fixed = sum(not f.regression and f.kind != "new case" for f in result.findings)
     print(

@@ -3,9 +3,10 @@
 The baseline is plain JSON, reviewed like code: per environment fingerprint (backends, their
 versions, the run seed), one entry per case with its outcome and, per observation, its status
 and error figures. The gate fails on a new failure, on an error that grew past ``factor`` times
-its baseline value and above an absolute floor, and on a baseline case missing from the run; it
-lists improvements and fixed cases so the baseline gets refreshed (``update_baseline``, which
-rewrites only the cases that ran and never deletes the others).
+its baseline value and above an absolute floor, on a baseline case missing from the run, and
+on a failing case failing worse (more NaN or infinity misplaced, a larger share of elements
+mismatched); it lists improvements and fixed cases so the baseline gets refreshed
+(``update_baseline``, which rewrites only the cases that ran and never deletes the others).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import json
 import math
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,9 @@ BASELINE_SCHEMA_VERSION = 1
 #: Error figures kept per observation, with the floor below which growth is ignored.
 DEFAULT_FLOORS = {"max_ulp": 16.0, "max_rel_diff": 1e-5, "max_abs_diff": 1e-5}
 DEFAULT_FACTOR = 4.0
+#: Mismatch figures kept per observation: any growth of one is a regression, as it can only
+#: grow in a case that already fails (a passing case has none).
+MISMATCH_COUNTS = ("nan_mismatched", "inf_mismatched", "mismatched_fraction")
 #: Outcomes a case must not newly reach, and those that count as working.
 BAD_OUTCOMES = ("fail", "error")
 
@@ -105,6 +110,8 @@ def case_entry(result: CaseResult) -> dict[str, Any]:
         if comparison.diff is not None:
             for key in DEFAULT_FLOORS:
                 entry[key] = _plain(_number(getattr(comparison.diff, key)))
+            for key in MISMATCH_COUNTS:
+                entry[key] = _plain(_number(getattr(comparison.diff, key)))
         observations[comparison.name] = entry
     return {"outcome": result.outcome, "observations": observations}
 
@@ -146,7 +153,37 @@ def load_baseline(path: str | os.PathLike[str], missing_ok: bool = False) -> dic
         isinstance(e, dict) and isinstance(e.get("cases"), dict) for e in environments.values()
     ):
         raise ConformanceInputError(f"baseline {target} is malformed: bad 'environments'")
+    for environment in environments.values():
+        for case_id, entry in environment["cases"].items():
+            problem = _entry_problem(entry)
+            if problem:
+                raise ConformanceInputError(f"baseline {target} is malformed: {case_id}: {problem}")
     return data
+
+
+def _entry_problem(entry: Any) -> str | None:
+    """What is wrong with one case entry of a baseline (None: nothing)."""
+    if not isinstance(entry, dict):
+        return f"a JSON {type(entry).__name__} where an object belongs"
+    if not isinstance(entry.get("outcome"), str):
+        return "no 'outcome' string"
+    observations = entry.get("observations", {})
+    if not isinstance(observations, dict):
+        return "'observations' is not an object"
+    for name, figures in observations.items():
+        if not isinstance(figures, dict):
+            return f"observation {name!r} is not an object"
+        for key in (*DEFAULT_FLOORS, *MISMATCH_COUNTS):
+            value = figures.get(key)
+            if value is not None and not _is_number(value):
+                return f"observation {name!r} has a bad {key!r}: {json.dumps(value)[:40]}"
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or value in ("nan", "inf", "-inf")
 
 
 def load_run(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[CaseResult]]:
@@ -180,6 +217,12 @@ def _compare_figures(
             )
         elif old > floor and old > config.factor * new:
             findings.append(Finding(IMPROVED, case_id, f"{key} {old:g} -> {new:g}", name))
+    for key in MISMATCH_COUNTS:
+        old, new = _number(before.get(key)), _number(after.get(key))
+        if old is None or new is None or old == new:
+            continue
+        kind = GREW if new > old else IMPROVED
+        findings.append(Finding(kind, case_id, f"{key} {old:g} -> {new:g}", name))
     return findings
 
 
@@ -215,6 +258,27 @@ def compare(
             if isinstance(old, dict):
                 findings.extend(_compare_figures(case_id, name, old, figures, config))
     return findings
+
+
+def summary_lines(findings: Sequence[Finding], verbose: bool = False) -> list[str]:
+    """One line per finding, except new cases that do not fail: one line per area listing how
+    many (a run of 200 generated programs adds one line, not 200); ``verbose`` lists each."""
+    ordered = sorted(findings, key=lambda f: (not f.regression, f.kind, f.case_id))
+    if verbose:
+        return [finding.line() for finding in ordered]
+    lines = [finding.line() for finding in ordered if finding.kind != NEW_CASE]
+    outcomes: dict[str, Counter[str]] = {}
+    for finding in ordered:
+        if finding.kind == NEW_CASE:
+            area = finding.case_id.split("/", 1)[0]
+            outcomes.setdefault(area, Counter())[finding.detail.rsplit("; ", 1)[-1]] += 1
+    for area, counts in sorted(outcomes.items()):
+        split = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        lines.append(
+            f"NEW CASES: {area}: {counts.total()} not in the baseline ({split}); "
+            "--verbose lists them"
+        )
+    return lines
 
 
 def run_gate(
