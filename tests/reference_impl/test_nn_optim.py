@@ -2,10 +2,10 @@
 optim (Optimizer, SGD) to torch 2.13's observable behaviour.
 
 Every expected value below was printed once by the same program run on real torch 2.13 CPU
-(see /work/notes/torch_probe.md section 9 for the probe) and pasted here, so this file never
-imports torch. Float results are compared with a 1e-6 relative tolerance: torch's CPU
-``add(..., alpha=)`` is a fused multiply-add, so momentum/weight-decay updates can differ from
-the reference's two-rounding arithmetic in the last bit.
+and pasted here, so this file never imports torch. Float results are compared with a 1e-6
+relative tolerance: torch's CPU ``add(..., alpha=)`` is a fused multiply-add, so
+momentum/weight-decay updates can differ from the reference's two-rounding arithmetic in the
+last bit.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ through our own ``gradcheck`` (first order: the engine's vector-Jacobian product
 differences) and ``gradgradcheck`` (second order: the same for the create_graph gradient), all in
 float64 with values from ``numpy.random.default_rng`` seeded per case, kept away from the kinks
 of abs/relu/clamp/max. The kinks themselves are pinned separately (``KINKS``) to the subgradient
-values torch 2.13 returns (/work/notes/torch_probe.md, section 2).
+values torch 2.13 returns (docs/semantics.md §13).
 
 ``test_every_op_class_is_covered`` introspects the op classes in ``reference_impl._ops`` and fails
 listing any that no case's graph contains; classes only built by backward formulas are checked

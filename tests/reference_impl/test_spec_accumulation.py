@@ -1,6 +1,6 @@
-"""Spec §4: how ``.grad`` is created and accumulated (object identity included).
+"""docs/semantics.md §1: how ``.grad`` is created and accumulated (object identity included).
 
-Observed on torch 2.13 (spec §4, probe notes' corrections and §3).
+Observed on torch 2.13 (docs/semantics.md §1; the assignment rules are §1.5).
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ def nf(node):
     return tuple((None if n is None else type(n).__name__, i) for n, i in node.next_functions)
 
 
-def test_grad_is_none_before_any_backward():  # spec §4
+def test_grad_is_none_before_any_backward():  # semantics §1
     assert leaf(1.0, 2.0).grad is None
 
 
-def test_first_grad_is_a_new_tensor_not_the_gradient_argument():  # spec §4
+def test_first_grad_is_a_new_tensor_not_the_gradient_argument():  # semantics §1
     x = leaf(1.0, 2.0)
     g = torch.tensor([5.0, 6.0])
     x.backward(g)
@@ -48,7 +48,7 @@ def test_first_grad_is_a_new_tensor_not_the_gradient_argument():  # spec §4
     assert x.grad.tolist() == [5.0, 6.0]
 
 
-def test_first_grad_through_identity_like_node_is_not_an_alias():  # spec §4
+def test_first_grad_through_identity_like_node_is_not_an_alias():  # semantics §1
     x = leaf(1.0, 2.0)
     g = torch.tensor([5.0, 6.0])
     x.clone().backward(g)
@@ -57,7 +57,7 @@ def test_first_grad_through_identity_like_node_is_not_an_alias():  # spec §4
     assert x.grad.tolist() == [5.0, 6.0]
 
 
-def test_first_grad_is_a_plain_leaf_without_grad():  # spec §4
+def test_first_grad_is_a_plain_leaf_without_grad():  # semantics §1
     x = leaf(1.0, 2.0)
     (x * x).sum().backward()
     assert x.grad.requires_grad is False
@@ -65,7 +65,7 @@ def test_first_grad_is_a_plain_leaf_without_grad():  # spec §4
     assert x.grad.is_leaf is True
 
 
-def test_later_backwards_accumulate_in_place_into_the_same_object():  # spec §4
+def test_later_backwards_accumulate_in_place_into_the_same_object():  # semantics §1
     x = leaf(1.0, 2.0)
     (x * 3).sum().backward()
     first = x.grad
@@ -74,7 +74,7 @@ def test_later_backwards_accumulate_in_place_into_the_same_object():  # spec §4
     assert first.tolist() == [7.0, 7.0]  # outside references see the update
 
 
-def test_accumulation_bumps_the_grad_version():  # spec §4
+def test_accumulation_bumps_the_grad_version():  # semantics §1
     x = leaf(1.0, 2.0)
     (x * 3).sum().backward()
     first = x.grad
@@ -83,13 +83,13 @@ def test_accumulation_bumps_the_grad_version():  # spec §4
     assert first._version == v + 1
 
 
-def test_grads_from_several_paths_are_summed():  # spec §4
+def test_grads_from_several_paths_are_summed():  # semantics §1
     x = leaf(1.0, 2.0)
     (x * 2 + x * 3 + x).sum().backward()
     assert x.grad.tolist() == [6.0, 6.0]
 
 
-def test_create_graph_first_grad_has_copybackwards_grad_fn():  # probe corrections
+def test_create_graph_first_grad_has_copybackwards_grad_fn():  # semantics §1
     x = leaf(1.0, 2.0)
     (x**2).sum().backward(create_graph=True)
     assert x.grad.requires_grad is True
@@ -98,7 +98,7 @@ def test_create_graph_first_grad_has_copybackwards_grad_fn():  # probe correctio
     assert x.grad.tolist() == [2.0, 4.0]
 
 
-def test_create_graph_accumulation_is_out_of_place_with_addbackward():  # spec §4
+def test_create_graph_accumulation_is_out_of_place_with_addbackward():  # semantics §1
     x = leaf(1.0, 2.0)
     (x**2).sum().backward(create_graph=True)
     first = x.grad
@@ -110,14 +110,14 @@ def test_create_graph_accumulation_is_out_of_place_with_addbackward():  # spec �
     assert first.tolist() == [2.0, 4.0]
 
 
-def test_create_graph_constant_grad_is_a_plain_leaf():  # probe corrections
+def test_create_graph_constant_grad_is_a_plain_leaf():  # semantics §1
     x = leaf(1.0, 2.0)
     (x * 3).sum().backward(create_graph=True)
     assert x.grad.grad_fn is None
     assert x.grad.requires_grad is False
 
 
-def test_plain_backward_then_create_graph_backward_accumulates_out_of_place():  # probe corrections
+def test_plain_backward_then_create_graph_backward_accumulates_out_of_place():  # semantics §1
     x = leaf(1.0, 2.0)
     (x**2).sum().backward()
     first = x.grad
@@ -128,7 +128,7 @@ def test_plain_backward_then_create_graph_backward_accumulates_out_of_place():  
     assert x.grad.tolist() == [4.0, 8.0]
 
 
-def test_create_graph_grad_can_itself_be_differentiated():  # spec §4
+def test_create_graph_grad_can_itself_be_differentiated():  # semantics §1
     x = leaf(1.0, 2.0)
     (x**3).sum().backward(create_graph=True)
     g = x.grad
@@ -137,7 +137,7 @@ def test_create_graph_grad_can_itself_be_differentiated():  # spec §4
     assert x.grad.tolist() == [6.0, 12.0]
 
 
-def test_user_assigned_grad_is_used_and_updated_in_place():  # spec §4
+def test_user_assigned_grad_is_used_and_updated_in_place():  # semantics §1
     x = leaf(1.0, 2.0)
     g = torch.tensor([10.0, 20.0])
     x.grad = g
@@ -146,7 +146,7 @@ def test_user_assigned_grad_is_used_and_updated_in_place():  # spec §4
     assert g.tolist() == [12.0, 22.0]
 
 
-def test_assigning_wrong_shaped_grad_raises():  # spec §4
+def test_assigning_wrong_shaped_grad_raises():  # semantics §1
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError,
@@ -156,7 +156,7 @@ def test_assigning_wrong_shaped_grad_raises():  # spec §4
         x.grad = torch.ones(3)
 
 
-def test_assigning_grad_with_extra_dim_raises():  # probe §3
+def test_assigning_grad_with_extra_dim_raises():  # semantics §1
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError,
@@ -174,7 +174,7 @@ def test_assigning_grad_with_extra_dim_raises():  # probe §3
     ],
     ids=["float64", "int64"],
 )
-def test_assigning_grad_of_another_dtype_raises(value, dtype_name):  # probe §3
+def test_assigning_grad_of_another_dtype_raises(value, dtype_name):  # semantics §1
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError,
@@ -188,7 +188,7 @@ def test_assigning_grad_of_another_dtype_raises(value, dtype_name):  # probe §3
 
 
 @pytest.mark.parametrize(("value", "type_name"), [([1.0, 2.0], "list"), (1.0, "float")])
-def test_assigning_non_tensor_grad_raises_typeerror(value, type_name):  # probe §3
+def test_assigning_non_tensor_grad_raises_typeerror(value, type_name):  # semantics §1
     x = leaf(1.0, 2.0)
     with raises_exactly(
         TypeError, f"assigned grad expected to be a Tensor or None but got grad of type {type_name}"
@@ -196,7 +196,7 @@ def test_assigning_non_tensor_grad_raises_typeerror(value, type_name):  # probe 
         x.grad = value
 
 
-def test_assigning_grad_that_requires_grad_keeps_it_as_is():  # probe §3
+def test_assigning_grad_that_requires_grad_keeps_it_as_is():  # semantics §1
     x = leaf(1.0, 2.0)
     y = leaf(3.0, 4.0) * 2
     x.grad = y
@@ -205,14 +205,14 @@ def test_assigning_grad_that_requires_grad_keeps_it_as_is():  # probe §3
     assert fn_name(x.grad) == "MulBackward0"
 
 
-def test_assigning_grad_on_tensor_without_requires_grad_is_allowed():  # probe §3
+def test_assigning_grad_on_tensor_without_requires_grad_is_allowed():  # semantics §1
     t = torch.ones(2)
     g = torch.zeros(2)
     t.grad = g
     assert t.grad is g
 
 
-def test_assigning_grad_on_a_non_leaf_is_allowed_and_readable_back():  # probe §3
+def test_assigning_grad_on_a_non_leaf_is_allowed_and_readable_back():  # semantics §1
     y = leaf(1.0, 2.0) * 2
     g = torch.ones(2)
     y.grad = g
@@ -221,7 +221,7 @@ def test_assigning_grad_on_a_non_leaf_is_allowed_and_readable_back():  # probe �
         assert y.grad is g  # no non-leaf warning: the grad is defined
 
 
-def test_setting_grad_to_none_starts_a_fresh_grad_next_time():  # spec §4
+def test_setting_grad_to_none_starts_a_fresh_grad_next_time():  # semantics §1
     x = leaf(1.0, 2.0)
     (x * 2).sum().backward()
     first = x.grad
@@ -232,7 +232,7 @@ def test_setting_grad_to_none_starts_a_fresh_grad_next_time():  # spec §4
     assert first.tolist() == [2.0, 2.0]
 
 
-def test_retain_grad_fills_non_leaf_grad():  # spec §4
+def test_retain_grad_fills_non_leaf_grad():  # semantics §1
     x = leaf(1.0, 2.0)
     y = x * 2
     y.retain_grad()
@@ -241,7 +241,7 @@ def test_retain_grad_fills_non_leaf_grad():  # spec §4
     assert y.grad.tolist() == [4.0, 8.0]
 
 
-def test_retain_grad_accumulates_as_a_new_object_each_time():  # spec §4
+def test_retain_grad_accumulates_as_a_new_object_each_time():  # semantics §1
     x = leaf(1.0, 2.0)
     y = x * 2
     y.retain_grad()
@@ -254,7 +254,7 @@ def test_retain_grad_accumulates_as_a_new_object_each_time():  # spec §4
     assert first.tolist() == [1.0, 1.0]
 
 
-def test_retain_grad_on_leaf_is_a_no_op():  # spec §4
+def test_retain_grad_on_leaf_is_a_no_op():  # semantics §1
     x = leaf(1.0, 2.0)
     x.retain_grad()
     assert x.retains_grad is False
@@ -262,7 +262,7 @@ def test_retain_grad_on_leaf_is_a_no_op():  # spec §4
     assert x.grad.tolist() == [2.0, 2.0]
 
 
-def test_backward_inputs_with_non_leaf_fills_only_that_grad():  # spec §4
+def test_backward_inputs_with_non_leaf_fills_only_that_grad():  # semantics §1
     x = leaf(1.0, 2.0)
     y = x * 2
     (y * y).sum().backward(inputs=[y])
@@ -270,7 +270,7 @@ def test_backward_inputs_with_non_leaf_fills_only_that_grad():  # spec §4
     assert y.grad.tolist() == [4.0, 8.0]
 
 
-def test_reading_non_leaf_grad_filled_by_backward_inputs_does_not_warn():  # spec §2, §4
+def test_reading_non_leaf_grad_filled_by_backward_inputs_does_not_warn():  # semantics §11, §1
     x = leaf(1.0, 2.0)
     y = x * 2
     (y * y).sum().backward(inputs=[y])
@@ -279,7 +279,7 @@ def test_reading_non_leaf_grad_filled_by_backward_inputs_does_not_warn():  # spe
         assert y.grad.tolist() == [4.0, 8.0]  # torch warns only while the grad is still None
 
 
-def test_backward_inputs_restricts_leaves_that_get_grad():  # spec §4
+def test_backward_inputs_restricts_leaves_that_get_grad():  # semantics §1
     x = leaf(1.0, 2.0)
     w = leaf(3.0, 4.0)
     (x * w).sum().backward(inputs=[w])
@@ -287,7 +287,7 @@ def test_backward_inputs_restricts_leaves_that_get_grad():  # spec §4
     assert w.grad.tolist() == [1.0, 2.0]
 
 
-def test_backward_inputs_accepts_a_single_tensor():  # spec §4
+def test_backward_inputs_accepts_a_single_tensor():  # semantics §1
     x = leaf(1.0, 2.0)
     w = leaf(3.0, 4.0)
     (x * w).sum().backward(inputs=x)
@@ -295,14 +295,14 @@ def test_backward_inputs_accepts_a_single_tensor():  # spec §4
     assert w.grad is None
 
 
-def test_autograd_grad_never_touches_grad():  # spec §4
+def test_autograd_grad_never_touches_grad():  # semantics §1
     x = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad((x * 3).sum(), x)
     assert g.tolist() == [3.0, 3.0]
     assert x.grad is None
 
 
-def test_autograd_grad_leaves_an_existing_grad_unchanged():  # spec §4
+def test_autograd_grad_leaves_an_existing_grad_unchanged():  # semantics §1
     x = leaf(1.0, 2.0)
     existing = torch.tensor([7.0, 7.0])
     x.grad = existing
@@ -311,7 +311,7 @@ def test_autograd_grad_leaves_an_existing_grad_unchanged():  # spec §4
     assert existing.tolist() == [7.0, 7.0]
 
 
-def test_autograd_grad_still_fills_retain_grad_of_non_leaves():  # spec §4 (probed on torch)
+def test_autograd_grad_still_fills_retain_grad_of_non_leaves():  # semantics §1 (probed on torch)
     x = leaf(1.0, 2.0)
     y = x * 2
     y.retain_grad()
@@ -320,7 +320,7 @@ def test_autograd_grad_still_fills_retain_grad_of_non_leaves():  # spec §4 (pro
     assert y.grad.tolist() == [1.0, 1.0]  # retain_grad's capture is a hook: it runs here too
 
 
-def test_backward_inside_no_grad_still_works():  # spec §4
+def test_backward_inside_no_grad_still_works():  # semantics §1
     x = leaf(1.0, 2.0)
     y = (x * x).sum()
     with torch.no_grad():
@@ -328,7 +328,7 @@ def test_backward_inside_no_grad_still_works():  # spec §4
     assert x.grad.tolist() == [2.0, 4.0]
 
 
-def test_grad_of_a_leaf_used_directly_as_root():  # spec §4
+def test_grad_of_a_leaf_used_directly_as_root():  # semantics §1
     x = torch.tensor(3.0, requires_grad=True)
     x.backward()
     assert x.grad.tolist() == 1.0

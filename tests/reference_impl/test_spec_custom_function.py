@@ -1,5 +1,5 @@
-"""Spec §8 (custom ``autograd.Function``): every ctx feature and every error, incl. spec §2's
-custom-backward return-value errors and probe §4 (old-style Functions on torch 2.13).
+"""docs/semantics.md §6 (custom ``autograd.Function``): every ctx feature and every error, incl.
+the custom-backward return-value errors (§6.4) and old-style Functions, as on torch 2.13.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Sq(Function):
 # --- basics -------------------------------------------------------------------------------------
 
 
-def test_custom_function_backward_computes_the_grad():  # spec §8
+def test_custom_function_backward_computes_the_grad():  # semantics §6
     x = leaf(1.0, 2.0)
     y = Sq.apply(x)
     assert y.tolist() == [1.0, 4.0]
@@ -49,7 +49,7 @@ def test_custom_function_backward_computes_the_grad():  # spec §8
     assert x.grad.tolist() == [2.0, 4.0]
 
 
-def test_ctx_is_the_grad_fn_node():  # spec §8
+def test_ctx_is_the_grad_fn_node():  # semantics §6
     seen = {}
 
     class Capture(Function):
@@ -67,7 +67,7 @@ def test_ctx_is_the_grad_fn_node():  # spec §8
     assert type(y.grad_fn).__name__ == "CaptureBackward"
 
 
-def test_needs_input_grad_has_one_bool_per_forward_argument():  # spec §8
+def test_needs_input_grad_has_one_bool_per_forward_argument():  # semantics §6
     seen = []
 
     class Three(Function):
@@ -86,7 +86,7 @@ def test_needs_input_grad_has_one_bool_per_forward_argument():  # spec §8
     assert seen == [(True, False, False), (True, False, False)]
 
 
-def test_forward_runs_with_grad_disabled():  # spec §8
+def test_forward_runs_with_grad_disabled():  # semantics §6
     modes = []
 
     class Probe(Function):
@@ -106,7 +106,7 @@ def test_forward_runs_with_grad_disabled():  # spec §8
 
 
 @pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
-def test_backward_runs_with_grad_enabled_only_under_create_graph():  # spec §8
+def test_backward_runs_with_grad_enabled_only_under_create_graph():  # semantics §6
     modes = []
 
     class Probe(Function):
@@ -124,7 +124,7 @@ def test_backward_runs_with_grad_enabled_only_under_create_graph():  # spec §8
     assert modes == [False, True]
 
 
-def test_setup_context_style_function():  # spec §8
+def test_setup_context_style_function():  # semantics §6
     class Scale(Function):
         @staticmethod
         def forward(x, k):
@@ -146,20 +146,20 @@ def test_setup_context_style_function():  # spec §8
     assert x.grad.tolist() == [3.0, 3.0]
 
 
-def test_apply_under_no_grad_has_no_grad_fn():  # spec §8
+def test_apply_under_no_grad_has_no_grad_fn():  # semantics §6
     with torch.no_grad():
         y = Sq.apply(leaf(1.0, 2.0))
     assert y.requires_grad is False
     assert y.grad_fn is None
 
 
-def test_apply_with_no_grad_inputs_has_no_grad_fn():  # spec §8
+def test_apply_with_no_grad_inputs_has_no_grad_fn():  # semantics §6
     y = Sq.apply(torch.tensor([1.0, 2.0]))
     assert y.requires_grad is False
     assert y.grad_fn is None
 
 
-def test_grad_returned_for_input_that_needs_none_is_dropped():  # spec §8, probe §4
+def test_grad_returned_for_input_that_needs_none_is_dropped():  # semantics §6
     class Mul(Function):
         @staticmethod
         def forward(ctx, w, x, b):
@@ -180,7 +180,7 @@ def test_grad_returned_for_input_that_needs_none_is_dropped():  # spec §8, prob
     assert (x.grad, w.grad.tolist(), b.grad.tolist()) == (None, [1.0], [1.0])
 
 
-def test_function_without_backward_raises_not_implemented_on_backward():  # spec §8
+def test_function_without_backward_raises_not_implemented_on_backward():  # semantics §6
     class NoBackward(Function):
         @staticmethod
         def forward(ctx, x):
@@ -198,7 +198,7 @@ def test_function_without_backward_raises_not_implemented_on_backward():  # spec
 # --- save_for_backward ---------------------------------------------------------------------------
 
 
-def test_save_for_backward_accepts_none():  # spec §8
+def test_save_for_backward_accepts_none():  # semantics §6
     class SaveNone(Function):
         @staticmethod
         def forward(ctx, x):
@@ -216,7 +216,7 @@ def test_save_for_backward_accepts_none():  # spec §8
     assert x.grad.tolist() == [2.0]
 
 
-def test_save_for_backward_rejects_non_tensors():  # spec §8
+def test_save_for_backward_rejects_non_tensors():  # semantics §6
     class SaveInt(Function):
         @staticmethod
         def forward(ctx, x):
@@ -233,7 +233,7 @@ def test_save_for_backward_rejects_non_tensors():  # spec §8
         SaveInt.apply(leaf(1.0))
 
 
-def test_save_for_backward_twice_keeps_the_last_call():  # spec §8
+def test_save_for_backward_twice_keeps_the_last_call():  # semantics §6
     class Twice(Function):
         @staticmethod
         def forward(ctx, x, y):
@@ -252,7 +252,7 @@ def test_save_for_backward_twice_keeps_the_last_call():  # spec §8
     assert x.grad.tolist() == [5.0, 6.0]
 
 
-def test_saved_input_is_version_checked():  # spec §8
+def test_saved_input_is_version_checked():  # semantics §6
     x = leaf(1.0, 2.0)
     a = x * 1
     y = Sq.apply(a)
@@ -261,14 +261,14 @@ def test_saved_input_is_version_checked():  # spec §8
         y.sum().backward()
 
 
-def test_saved_tensors_of_the_node_are_readable_before_backward():  # spec §8
+def test_saved_tensors_of_the_node_are_readable_before_backward():  # semantics §6
     x = leaf(1.0, 2.0)
     y = Sq.apply(x)
     assert len(y.grad_fn.saved_tensors) == 1
     assert y.grad_fn.saved_tensors[0] is x
 
 
-def test_ctx_attributes_carry_non_tensor_state():  # spec §8
+def test_ctx_attributes_carry_non_tensor_state():  # semantics §6
     class Pow(Function):
         @staticmethod
         def forward(ctx, x, n):
@@ -286,7 +286,7 @@ def test_ctx_attributes_carry_non_tensor_state():  # spec §8
     assert x.grad.tolist() == [12.0]
 
 
-def test_saved_variables_is_a_deprecated_alias():  # probe §4
+def test_saved_variables_is_a_deprecated_alias():  # semantics §6
     seen = []
 
     class Old(Function):
@@ -309,7 +309,7 @@ def test_saved_variables_is_a_deprecated_alias():  # probe §4
     assert seen[1] == [(DeprecationWarning, "'saved_variables' is deprecated; use 'saved_tensors'")]
 
 
-def test_exception_from_user_backward_propagates_unchanged():  # probe §4
+def test_exception_from_user_backward_propagates_unchanged():  # semantics §6
     class Broken(Function):
         @staticmethod
         def forward(ctx, x):
@@ -344,7 +344,7 @@ class AddOneInPlace(Function):
         return g
 
 
-def test_mark_dirty_returns_the_input_object_with_new_grad_fn():  # spec §8
+def test_mark_dirty_returns_the_input_object_with_new_grad_fn():  # semantics §6
     x = leaf(1.0, 2.0)
     a = x * 1
     out = AddOneInPlace.apply(a)
@@ -356,14 +356,14 @@ def test_mark_dirty_returns_the_input_object_with_new_grad_fn():  # spec §8
     assert x.grad.tolist() == [1.0, 1.0]
 
 
-def test_mark_dirty_on_a_leaf_requiring_grad_raises():  # spec §2, §8
+def test_mark_dirty_on_a_leaf_requiring_grad_raises():  # semantics §6
     with raises_exactly(
         RuntimeError, "a leaf Variable that requires grad has been used in an in-place operation."
     ):
         AddOneInPlace.apply(leaf(1.0, 2.0))
 
 
-def test_mark_dirty_input_not_returned_raises():  # spec §8
+def test_mark_dirty_input_not_returned_raises():  # semantics §6
     class DirtyNotReturned(Function):
         @staticmethod
         def forward(ctx, x):
@@ -399,7 +399,7 @@ class SortLike(Function):
         return g * 2
 
 
-def test_mark_non_differentiable_output_is_a_leaf_without_grad():  # spec §8
+def test_mark_non_differentiable_output_is_a_leaf_without_grad():  # semantics §6
     out, idx = SortLike.apply(leaf(1.0, 2.0))
     assert out.requires_grad is True
     assert idx.requires_grad is False
@@ -407,7 +407,7 @@ def test_mark_non_differentiable_output_is_a_leaf_without_grad():  # spec §8
     assert idx.grad_fn is None
 
 
-def test_grad_for_non_differentiable_output_arrives_as_zeros():  # spec §8
+def test_grad_for_non_differentiable_output_arrives_as_zeros():  # semantics §6
     x = leaf(1.0, 2.0)
     out, _ = SortLike.apply(x)
     out.sum().backward()
@@ -415,7 +415,7 @@ def test_grad_for_non_differentiable_output_arrives_as_zeros():  # spec §8
     assert x.grad.tolist() == [2.0, 2.0]
 
 
-def test_integer_outputs_are_non_differentiable_automatically():  # spec §8
+def test_integer_outputs_are_non_differentiable_automatically():  # semantics §6
     class WithIndex(Function):
         @staticmethod
         def forward(ctx, x):
@@ -445,7 +445,7 @@ class TwoOut(Function):
         return g1 * 2 if g1 is not None else None
 
 
-def test_grad_for_unused_output_arrives_as_zeros():  # spec §8
+def test_grad_for_unused_output_arrives_as_zeros():  # semantics §6
     TwoOut.materialize = True
     a, _ = TwoOut.apply(leaf(1.0, 2.0))
     a.sum().backward()
@@ -454,7 +454,7 @@ def test_grad_for_unused_output_arrives_as_zeros():  # spec §8
     assert g2.tolist() == [0.0, 0.0]
 
 
-def test_grad_for_unused_output_is_none_without_materialize_grads():  # spec §8
+def test_grad_for_unused_output_is_none_without_materialize_grads():  # semantics §6
     TwoOut.materialize = False
     a, _ = TwoOut.apply(leaf(1.0, 2.0))
     a.sum().backward()
@@ -479,13 +479,13 @@ class Od(Function):
         return 2 * x * g
 
 
-def test_once_differentiable_first_order_works():  # spec §8
+def test_once_differentiable_first_order_works():  # semantics §6
     x = leaf(1.0, 2.0)
     Od.apply(x).sum().backward()
     assert x.grad.tolist() == [2.0, 4.0]
 
 
-def test_once_differentiable_raises_when_differentiated_twice():  # spec §8, probe corrections
+def test_once_differentiable_raises_when_differentiated_twice():  # semantics §6
     a = leaf(1.0, 2.0)
     y = Od.apply(a)
     (g,) = torch.autograd.grad((y**2).sum(), a, create_graph=True)
@@ -497,7 +497,7 @@ def test_once_differentiable_raises_when_differentiated_twice():  # spec §8, pr
 
 
 def test_once_differentiable_with_constant_incoming_grad_gives_constant_result():
-    # probe corrections
+    # semantics §6
     a = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad(Od.apply(a).sum(), a, create_graph=True)
     assert g.requires_grad is False
@@ -508,10 +508,10 @@ def test_once_differentiable_with_constant_incoming_grad_gives_constant_result()
         g.sum().backward()
 
 
-# --- backward return-value errors (spec §2) -------------------------------------------------------
+# --- backward return-value errors (semantics §6) --------------------------------------------------
 
 
-def test_backward_returning_too_many_grads_raises():  # spec §2
+def test_backward_returning_too_many_grads_raises():  # semantics §6
     class TooMany(Function):
         @staticmethod
         def forward(ctx, x):
@@ -528,7 +528,7 @@ def test_backward_returning_too_many_grads_raises():  # spec §2
         TooMany.apply(leaf(1.0)).sum().backward()
 
 
-def test_backward_returning_too_few_grads_raises():  # spec §2
+def test_backward_returning_too_few_grads_raises():  # semantics §6
     class TooFew(Function):
         @staticmethod
         def forward(ctx, x, y):
@@ -545,7 +545,7 @@ def test_backward_returning_too_few_grads_raises():  # spec §2
         TooFew.apply(leaf(1.0), leaf(2.0)).sum().backward()
 
 
-def test_backward_extra_trailing_nones_are_accepted():  # spec §2
+def test_backward_extra_trailing_nones_are_accepted():  # semantics §6
     class ExtraNones(Function):
         @staticmethod
         def forward(ctx, x):
@@ -560,7 +560,7 @@ def test_backward_extra_trailing_nones_are_accepted():  # spec §2
     assert x.grad.tolist() == [2.0]
 
 
-def test_backward_grad_for_non_tensor_input_raises():  # spec §2
+def test_backward_grad_for_non_tensor_input_raises():  # semantics §6
     class GradForNonTensor(Function):
         @staticmethod
         def forward(ctx, x, k):
@@ -579,7 +579,7 @@ def test_backward_grad_for_non_tensor_input_raises():  # spec §2
 
 
 @pytest.mark.parametrize(("value", "type_name"), [(1, "int"), ("list", "list")])
-def test_backward_returning_non_tensor_raises_runtimeerror(value, type_name):  # spec §2
+def test_backward_returning_non_tensor_raises_runtimeerror(value, type_name):  # semantics §6
     class BadReturn(Function):
         @staticmethod
         def forward(ctx, x):
@@ -593,7 +593,7 @@ def test_backward_returning_non_tensor_raises_runtimeerror(value, type_name):  #
         BadReturn.apply(leaf(1.0)).sum().backward()
 
 
-def test_backward_returning_wrong_shape_raises():  # spec §2
+def test_backward_returning_wrong_shape_raises():  # semantics §6
     class WrongShape(Function):
         @staticmethod
         def forward(ctx, x):
@@ -611,7 +611,7 @@ def test_backward_returning_wrong_shape_raises():  # spec §2
         WrongShape.apply(leaf(1.0, 2.0)).sum().backward()
 
 
-def test_backward_grad_with_leading_one_dim_is_summed_down():  # spec §2
+def test_backward_grad_with_leading_one_dim_is_summed_down():  # semantics §6
     class Leading(Function):
         @staticmethod
         def forward(ctx, x):
@@ -627,7 +627,7 @@ def test_backward_grad_with_leading_one_dim_is_summed_down():  # spec §2
     assert x.grad.tolist() == [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
 
 
-def test_backward_returning_0d_grad_for_2d_input_raises():  # spec §2
+def test_backward_returning_0d_grad_for_2d_input_raises():  # semantics §6
     class ZeroD(Function):
         @staticmethod
         def forward(ctx, x):
@@ -645,7 +645,7 @@ def test_backward_returning_0d_grad_for_2d_input_raises():  # spec §2
         ZeroD.apply(torch.zeros(2, 3, requires_grad=True)).sum().backward()
 
 
-def test_backward_float64_grad_is_cast_to_float32_input():  # spec §2
+def test_backward_float64_grad_is_cast_to_float32_input():  # semantics §6
     class Wide(Function):
         @staticmethod
         def forward(ctx, x):

@@ -1,4 +1,4 @@
-"""Spec §7 (grad dtypes and shapes) and the probe notes' type promotion table (probe §8).
+"""docs/semantics.md §10: grad dtypes and shapes, and torch's type promotion table (§10.3).
 
 Observed on torch 2.13.
 """
@@ -21,16 +21,16 @@ def raises_exactly(exc_type, message):
     assert str(info.value) == message
 
 
-# --- §7: grads have their leaf's dtype and shape ------------------------------------------------
+# --- semantics §10: grads have their leaf's dtype and shape ---------------------------------------
 
 
-def test_default_dtype_is_float32():  # spec §7
+def test_default_dtype_is_float32():  # semantics §10
     assert torch.get_default_dtype() == torch.float32
     assert torch.tensor([1.0]).dtype == torch.float32
     assert torch.ones(2).dtype == torch.float32
 
 
-def test_each_leaf_gets_a_grad_of_its_own_dtype():  # spec §7
+def test_each_leaf_gets_a_grad_of_its_own_dtype():  # semantics §10
     a = torch.tensor([1.0, 2.0], requires_grad=True)
     b = torch.tensor([3.0, 4.0], dtype=torch.float64, requires_grad=True)
     out = a * b
@@ -42,13 +42,13 @@ def test_each_leaf_gets_a_grad_of_its_own_dtype():  # spec §7
     assert b.grad.tolist() == [1.0, 2.0]
 
 
-def test_grad_through_dtype_conversion_comes_back_in_leaf_dtype():  # spec §7
+def test_grad_through_dtype_conversion_comes_back_in_leaf_dtype():  # semantics §10
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     x.double().sum().backward()
     assert x.grad.dtype == torch.float32
 
 
-def test_sum_with_float64_dtype_gives_float32_grad_for_float32_leaf():  # probe §1
+def test_sum_with_float64_dtype_gives_float32_grad_for_float32_leaf():  # semantics §10
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     s = x.sum(dtype=torch.float64)
     assert s.dtype == torch.float64
@@ -56,7 +56,7 @@ def test_sum_with_float64_dtype_gives_float32_grad_for_float32_leaf():  # probe 
     assert x.grad.dtype == torch.float32
 
 
-def test_float64_leaf_stays_float64_through_float32_scalars():  # spec §7
+def test_float64_leaf_stays_float64_through_float32_scalars():  # semantics §10
     x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
     y = x * 2.5
     assert y.dtype == torch.float64
@@ -64,7 +64,7 @@ def test_float64_leaf_stays_float64_through_float32_scalars():  # spec §7
     assert x.grad.dtype == torch.float64
 
 
-def test_broadcast_grad_is_summed_back_to_a_0d_leaf():  # spec §7
+def test_broadcast_grad_is_summed_back_to_a_0d_leaf():  # semantics §10
     s = torch.tensor(2.0, requires_grad=True)
     x = torch.ones(2, 3, requires_grad=True)
     (x * s).sum().backward()
@@ -72,7 +72,7 @@ def test_broadcast_grad_is_summed_back_to_a_0d_leaf():  # spec §7
     assert s.grad.item() == 6.0
 
 
-def test_broadcast_grad_keeps_size_one_dims():  # spec §7
+def test_broadcast_grad_keeps_size_one_dims():  # semantics §10
     a = torch.ones(2, 1, requires_grad=True)
     b = torch.ones(1, 3, requires_grad=True)
     (a * b).sum().backward()
@@ -82,7 +82,7 @@ def test_broadcast_grad_keeps_size_one_dims():  # spec §7
     assert b.grad.tolist() == [[2.0, 2.0, 2.0]]
 
 
-def test_broadcast_grad_is_summed_over_leading_dims():  # spec §7
+def test_broadcast_grad_is_summed_over_leading_dims():  # semantics §10
     v = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
     m = torch.ones(2, 3)
     (m + v).sum().backward()
@@ -90,14 +90,14 @@ def test_broadcast_grad_is_summed_over_leading_dims():  # spec §7
     assert v.grad.tolist() == [2.0, 2.0, 2.0]
 
 
-def test_grad_shape_equals_leaf_shape():  # spec §7
+def test_grad_shape_equals_leaf_shape():  # semantics §10
     x = torch.ones(2, 3, requires_grad=True)
     x.mean().backward()
     assert x.grad.shape == x.shape
     assert type(x.grad.shape).__name__ == "Size"
 
 
-# --- probe §8: result dtype of mixed-dtype ops ----------------------------------------------------
+# --- semantics §10: result dtype of mixed-dtype ops -----------------------------------------------
 
 
 def f32(*shape):
@@ -183,11 +183,11 @@ PROMOTION = [
 
 
 @pytest.mark.parametrize(("expr", "make", "expected"), PROMOTION, ids=[c[0] for c in PROMOTION])
-def test_result_dtype_follows_torch_promotion(expr, make, expected):  # probe §8
+def test_result_dtype_follows_torch_promotion(expr, make, expected):  # semantics §10
     assert make().dtype == getattr(torch, expected)
 
 
-def test_bool_plus_bool_is_logical_or():  # probe §8
+def test_bool_plus_bool_is_logical_or():  # semantics §10
     out = torch.tensor([True, False]) + torch.tensor([False, False])
     assert out.tolist() == [True, False]
 
@@ -219,17 +219,17 @@ FACTORY_DTYPES = [
 @pytest.mark.parametrize(
     ("expr", "make", "expected"), FACTORY_DTYPES, ids=[c[0] for c in FACTORY_DTYPES]
 )
-def test_factory_dtype_matches_torch(expr, make, expected):  # probe §8
+def test_factory_dtype_matches_torch(expr, make, expected):  # semantics §10
     assert make().dtype == getattr(torch, expected)
 
 
-def test_tensor_with_mixed_bool_and_int_converts_bools():  # probe §8
+def test_tensor_with_mixed_bool_and_int_converts_bools():  # semantics §10
     assert torch.tensor([1, True]).tolist() == [1, 1]
     assert torch.arange(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75]
 
 
 @pytest.mark.parametrize(("dtype", "name"), [("int64", "Long"), ("bool", "Bool")])
-def test_mean_of_integer_tensor_raises(dtype, name):  # probe §8
+def test_mean_of_integer_tensor_raises(dtype, name):  # semantics §10
     t = torch.zeros(2, dtype=getattr(torch, dtype))
     message = (
         "mean(): could not infer output dtype. Input dtype must be either a floating point or "
@@ -241,7 +241,7 @@ def test_mean_of_integer_tensor_raises(dtype, name):  # probe §8
         t.mean(0)
 
 
-def test_var_and_std_of_integer_tensor_raise():  # probe §8
+def test_var_and_std_of_integer_tensor_raise():  # semantics §10
     message = "std and var only support floating point and complex dtypes"
     with raises_exactly(RuntimeError, message):
         i64(2).var()
@@ -249,7 +249,7 @@ def test_var_and_std_of_integer_tensor_raise():  # probe §8
         i64(2).std()
 
 
-def test_norm_of_integer_tensor_raises():  # probe §8
+def test_norm_of_integer_tensor_raises():  # semantics §10
     with raises_exactly(
         RuntimeError,
         "linalg.vector_norm: Expected a floating point or complex tensor as input. Got Long",
@@ -257,14 +257,14 @@ def test_norm_of_integer_tensor_raises():  # probe §8
         i64(2).norm()
 
 
-def test_inplace_op_keeps_the_dtype_of_self():  # probe §8
+def test_inplace_op_keeps_the_dtype_of_self():  # semantics §10
     t = torch.ones(2)
     t.mul_(torch.tensor([2.0, 3.0], dtype=torch.float64))
     assert t.dtype == torch.float32
     assert t.tolist() == [2.0, 3.0]
 
 
-def test_inplace_float_into_integer_raises():  # probe §3
+def test_inplace_float_into_integer_raises():  # semantics §10
     with raises_exactly(
         RuntimeError, "result type Float can't be cast to the desired output type Long"
     ):

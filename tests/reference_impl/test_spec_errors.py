@@ -1,4 +1,4 @@
-"""Spec §2: every autograd error, with its exact type and message text, and the check order.
+"""docs/semantics.md §11: every autograd error, its exact type and message text, the check order.
 
 Messages are compared in full (``str(exc) == text``) and the type exactly (``type(exc) is T``),
 as observed on torch 2.13. Custom-Function backward errors live in test_spec_custom_function.py.
@@ -58,7 +58,7 @@ def leaf(*values, dtype=None):
 # --- freed graph -----------------------------------------------------------------------------
 
 
-def test_second_backward_without_retain_graph_raises_freed_graph_error():  # spec §2
+def test_second_backward_without_retain_graph_raises_freed_graph_error():  # semantics §3
     x = leaf(1.0, 2.0)
     y = (x * x).sum()
     y.backward()
@@ -66,7 +66,7 @@ def test_second_backward_without_retain_graph_raises_freed_graph_error():  # spe
         y.backward()
 
 
-def test_second_autograd_grad_without_retain_graph_raises_freed_graph_error():  # spec §2
+def test_second_autograd_grad_without_retain_graph_raises_freed_graph_error():  # semantics §3
     x = leaf(1.0, 2.0)
     y = x.exp().sum()
     torch.autograd.grad(y, x)
@@ -74,7 +74,7 @@ def test_second_autograd_grad_without_retain_graph_raises_freed_graph_error():  
         torch.autograd.grad(y, x)
 
 
-def test_backward_after_autograd_grad_raises_freed_graph_error():  # spec §2
+def test_backward_after_autograd_grad_raises_freed_graph_error():  # semantics §3
     x = leaf(1.0, 2.0)
     y = x.sigmoid().sum()
     torch.autograd.grad(y, x)
@@ -82,7 +82,7 @@ def test_backward_after_autograd_grad_raises_freed_graph_error():  # spec §2
         y.backward()
 
 
-def test_reading_saved_tensors_after_free_raises_freed_graph_error():  # spec §2
+def test_reading_saved_tensors_after_free_raises_freed_graph_error():  # semantics §3
     class Keep(torch.autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -101,7 +101,7 @@ def test_reading_saved_tensors_after_free_raises_freed_graph_error():  # spec §
         y.grad_fn.saved_tensors  # noqa: B018
 
 
-def test_retain_graph_allows_a_second_backward():  # spec §2
+def test_retain_graph_allows_a_second_backward():  # semantics §3
     x = leaf(1.0, 2.0)
     y = (x * x).sum()
     y.backward(retain_graph=True)
@@ -109,7 +109,7 @@ def test_retain_graph_allows_a_second_backward():  # spec §2
     assert x.grad.tolist() == [4.0, 8.0]
 
 
-def test_freeing_keeps_grad_fn_and_next_functions():  # spec §2
+def test_freeing_keeps_grad_fn_and_next_functions():  # semantics §3
     x = leaf(1.0, 2.0)
     y = (x * x).sum()
     node = y.grad_fn
@@ -119,7 +119,7 @@ def test_freeing_keeps_grad_fn_and_next_functions():  # spec §2
     assert node.next_functions[0][0].next_functions[0][0].variable is x
 
 
-def test_graph_that_saves_nothing_can_be_backwarded_again_and_again():  # spec §2
+def test_graph_that_saves_nothing_can_be_backwarded_again_and_again():  # semantics §3
     x = leaf(1.0, 2.0)
     y = (x + 1).sum()
     y.backward()
@@ -128,7 +128,7 @@ def test_graph_that_saves_nothing_can_be_backwarded_again_and_again():  # spec �
     assert x.grad.tolist() == [3.0, 3.0]
 
 
-def test_freed_graph_error_is_raised_lazily_when_the_freed_node_runs():  # spec §2
+def test_freed_graph_error_is_raised_lazily_when_the_freed_node_runs():  # semantics §3
     x = leaf(1.0, 2.0)
     h = x.exp()  # ExpBackward0 saves its result
     events = []
@@ -141,7 +141,7 @@ def test_freed_graph_error_is_raised_lazily_when_the_freed_node_runs():  # spec 
     assert events == ["s hook", "s hook"]  # the hook above the freed node still ran
 
 
-def test_second_root_sharing_a_freed_node_raises():  # spec §2
+def test_second_root_sharing_a_freed_node_raises():  # semantics §3
     x = leaf(1.0, 2.0)
     h = x.exp()
     h.sum().backward()
@@ -149,7 +149,7 @@ def test_second_root_sharing_a_freed_node_raises():  # spec §2
         (h * 2).sum().backward()
 
 
-def test_second_root_not_sharing_saved_state_still_works():  # spec §2
+def test_second_root_not_sharing_saved_state_still_works():  # semantics §3
     x = leaf(1.0, 2.0)
     h = x + 1
     h.exp().sum().backward()
@@ -160,24 +160,24 @@ def test_second_root_not_sharing_saved_state_still_works():  # spec §2
 # --- implicit gradient, outputs without grad, check order ---------------------------------
 
 
-def test_non_scalar_backward_without_gradient_raises():  # spec §2
+def test_non_scalar_backward_without_gradient_raises():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(RuntimeError, NOT_SCALAR):
         (x * 2).backward()
 
 
-def test_single_element_output_of_any_shape_counts_as_scalar():  # spec §2
+def test_single_element_output_of_any_shape_counts_as_scalar():  # semantics §11
     x = torch.ones(1, 1, requires_grad=True)
     (x * 3).backward()
     assert x.grad.tolist() == [[3.0]]
 
 
-def test_backward_of_output_without_grad_raises():  # spec §2
+def test_backward_of_output_without_grad_raises():  # semantics §11
     with raises_exactly(RuntimeError, NO_GRAD_0):
         torch.tensor(1.0).backward()
 
 
-def test_backward_of_result_computed_under_no_grad_raises():  # probe §3
+def test_backward_of_result_computed_under_no_grad_raises():  # semantics §11
     x = leaf(1.0, 2.0)
     with torch.no_grad():
         y = (x * 2).sum()
@@ -185,7 +185,7 @@ def test_backward_of_result_computed_under_no_grad_raises():  # probe §3
         y.backward()
 
 
-def test_autograd_grad_of_output_without_grad_raises():  # probe §3
+def test_autograd_grad_of_output_without_grad_raises():  # semantics §11
     x = leaf(1.0, 2.0)
     with torch.no_grad():
         y = (x * 2).sum()
@@ -193,7 +193,7 @@ def test_autograd_grad_of_output_without_grad_raises():  # probe §3
         torch.autograd.grad(y, x)
 
 
-def test_output_without_grad_error_names_its_position():  # spec §2
+def test_output_without_grad_error_names_its_position():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError, "element 1 of tensors does not require grad and does not have a grad_fn"
@@ -201,14 +201,14 @@ def test_output_without_grad_error_names_its_position():  # spec §2
         torch.autograd.backward([x.sum(), torch.tensor(1.0)])
 
 
-def test_no_grad_check_comes_before_scalar_check():  # spec §2, probe §3
+def test_no_grad_check_comes_before_scalar_check():  # semantics §11
     with raises_exactly(RuntimeError, NO_GRAD_0):
         torch.ones(2).backward()
     with raises_exactly(RuntimeError, NO_GRAD_0):
         torch.tensor([1, 2]).backward()
 
 
-def test_scalar_check_comes_before_freed_graph_check():  # spec §2
+def test_scalar_check_comes_before_freed_graph_check():  # semantics §3
     x = leaf(1.0, 2.0)
     y = x.exp()
     y.backward(torch.ones(2))
@@ -216,7 +216,7 @@ def test_scalar_check_comes_before_freed_graph_check():  # spec §2
         y.backward()
 
 
-def test_shape_check_comes_before_freed_graph_check():  # spec §2
+def test_shape_check_comes_before_freed_graph_check():  # semantics §3
     x = leaf(1.0, 2.0)
     y = x.exp()
     y.backward(torch.ones(2))
@@ -231,7 +231,7 @@ def test_shape_check_comes_before_freed_graph_check():  # spec §2
 # --- saved tensor modified in place ----------------------------------------------------------
 
 
-def test_modified_saved_output_names_its_producer_float():  # spec §2
+def test_modified_saved_output_names_its_producer_float():  # semantics §11
     x = leaf(1.0, 2.0)
     y = x.sigmoid()
     y.add_(1)
@@ -242,7 +242,7 @@ def test_modified_saved_output_names_its_producer_float():  # spec §2
         y.sum().backward()
 
 
-def test_modified_saved_output_double_and_2d_shape():  # spec §2
+def test_modified_saved_output_double_and_2d_shape():  # semantics §11
     x = torch.ones(2, 2, dtype=torch.float64, requires_grad=True)
     y = x.exp()
     y.mul_(2)
@@ -253,7 +253,7 @@ def test_modified_saved_output_double_and_2d_shape():  # spec §2
         y.sum().backward()
 
 
-def test_modified_saved_output_reports_current_version():  # spec §2
+def test_modified_saved_output_reports_current_version():  # semantics §11
     x = leaf(1.0, 2.0)
     y = x.exp()
     y.add_(1)
@@ -265,7 +265,7 @@ def test_modified_saved_output_reports_current_version():  # spec §2
         y.sum().backward()
 
 
-def test_modified_saved_input_names_its_grad_fn_at_backward_time():  # spec §2
+def test_modified_saved_input_names_its_grad_fn_at_backward_time():  # semantics §11
     x = leaf(1.0, 2.0)
     a = x * 1
     y = a * a
@@ -277,7 +277,7 @@ def test_modified_saved_input_names_its_grad_fn_at_backward_time():  # spec §2
         y.sum().backward()
 
 
-def test_modified_saved_input_rewritten_by_setitem_names_copyslices():  # spec §2
+def test_modified_saved_input_rewritten_by_setitem_names_copyslices():  # semantics §11
     x = leaf(1.0, 2.0)
     a = x * 1
     y = a * a
@@ -291,7 +291,7 @@ def test_modified_saved_input_rewritten_by_setitem_names_copyslices():  # spec �
         y.sum().backward()
 
 
-def test_modified_saved_custom_function_output_names_the_function():  # spec §2
+def test_modified_saved_custom_function_output_names_the_function():  # semantics §11
     class Sq(torch.autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -313,7 +313,7 @@ def test_modified_saved_custom_function_output_names_the_function():  # spec §2
         y.sum().backward()
 
 
-def test_modified_saved_plain_tensor_has_no_output_clause():  # spec §2
+def test_modified_saved_plain_tensor_has_no_output_clause():  # semantics §11
     x = leaf(1.0, 2.0)
     w = torch.tensor([3.0, 4.0])
     y = x * w
@@ -322,7 +322,7 @@ def test_modified_saved_plain_tensor_has_no_output_clause():  # spec §2
         y.sum().backward()
 
 
-def test_modified_saved_leaf_has_no_output_clause():  # spec §2
+def test_modified_saved_leaf_has_no_output_clause():  # semantics §11
     x = leaf(1.0, 2.0)
     y = x * x
     with torch.no_grad():
@@ -334,7 +334,7 @@ def test_modified_saved_leaf_has_no_output_clause():  # spec §2
 # --- in-place on leaves ------------------------------------------------------------------------
 
 
-def test_inplace_on_leaf_requiring_grad_raises():  # spec §2
+def test_inplace_on_leaf_requiring_grad_raises():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError, "a leaf Variable that requires grad is being used in an in-place operation."
@@ -342,7 +342,7 @@ def test_inplace_on_leaf_requiring_grad_raises():  # spec §2
         x.add_(1)
 
 
-def test_augmented_assignment_on_leaf_requiring_grad_raises():  # spec §2
+def test_augmented_assignment_on_leaf_requiring_grad_raises():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError, "a leaf Variable that requires grad is being used in an in-place operation."
@@ -350,7 +350,7 @@ def test_augmented_assignment_on_leaf_requiring_grad_raises():  # spec §2
         x += 1
 
 
-def test_setitem_on_leaf_requiring_grad_raises_view_of_leaf_error():  # spec §2
+def test_setitem_on_leaf_requiring_grad_raises_view_of_leaf_error():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError,
@@ -359,7 +359,7 @@ def test_setitem_on_leaf_requiring_grad_raises_view_of_leaf_error():  # spec §2
         x[0] = 5.0
 
 
-def test_inplace_on_view_of_leaf_requiring_grad_raises():  # spec §2
+def test_inplace_on_view_of_leaf_requiring_grad_raises():  # semantics §11
     x = leaf(1.0, 2.0)
     v = x[0:1]
     with raises_exactly(
@@ -369,7 +369,7 @@ def test_inplace_on_view_of_leaf_requiring_grad_raises():  # spec §2
         v.mul_(2)
 
 
-def test_inplace_on_leaf_under_no_grad_is_allowed():  # spec §2
+def test_inplace_on_leaf_under_no_grad_is_allowed():  # semantics §11
     x = leaf(1.0, 2.0)
     with torch.no_grad():
         x.add_(1)
@@ -382,7 +382,7 @@ def test_inplace_on_leaf_under_no_grad_is_allowed():  # spec §2
 # --- .grad of a non-leaf ------------------------------------------------------------------------
 
 
-def test_reading_grad_of_non_leaf_returns_none_with_userwarning():  # spec §2
+def test_reading_grad_of_non_leaf_returns_none_with_userwarning():  # semantics §11
     x = leaf(1.0, 2.0)
     y = x * 2
     with pytest.warns(UserWarning) as record:
@@ -395,7 +395,7 @@ def test_reading_grad_of_non_leaf_returns_none_with_userwarning():  # spec §2
 
 
 @pytest.mark.parametrize("case", ["leaf", "retain_grad"])
-def test_reading_grad_of_leaf_or_retained_non_leaf_does_not_warn(case):  # spec §2
+def test_reading_grad_of_leaf_or_retained_non_leaf_does_not_warn(case):  # semantics §11
     x = leaf(1.0, 2.0)
     t = x if case == "leaf" else x * 2
     if case == "retain_grad":
@@ -408,7 +408,7 @@ def test_reading_grad_of_leaf_or_retained_non_leaf_does_not_warn(case):  # spec 
 # --- gradient= / grad_outputs= ----------------------------------------------------------------
 
 
-def test_wrong_shaped_gradient_argument_raises_mismatch():  # spec §2
+def test_wrong_shaped_gradient_argument_raises_mismatch():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError,
@@ -418,7 +418,7 @@ def test_wrong_shaped_gradient_argument_raises_mismatch():  # spec §2
         (x * 2).backward(torch.ones(3))
 
 
-def test_wrong_shaped_grad_outputs_raises_mismatch():  # spec §2
+def test_wrong_shaped_grad_outputs_raises_mismatch():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError,
@@ -428,7 +428,7 @@ def test_wrong_shaped_grad_outputs_raises_mismatch():  # spec §2
         torch.autograd.grad(x * 2, x, grad_outputs=torch.ones(3))
 
 
-def test_gradient_argument_is_never_broadcast():  # spec §2
+def test_gradient_argument_is_never_broadcast():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(
         RuntimeError,
@@ -444,25 +444,25 @@ def test_gradient_argument_is_never_broadcast():  # spec §2
         (x * 2).backward(torch.tensor(1.0))
 
 
-def test_gradient_given_as_list_raises_typeerror():  # spec §2
+def test_gradient_given_as_list_raises_typeerror():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(TypeError, "gradients can be either Tensors or None, but got float"):
         (x * 2).backward([1.0, 1.0])
 
 
-def test_fewer_grad_outputs_than_outputs_raises():  # spec §2, probe corrections
+def test_fewer_grad_outputs_than_outputs_raises():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(RuntimeError, "got 2 tensors and 1 gradients"):
         torch.autograd.grad([x * 2, x * 3], [x], grad_outputs=[torch.ones(2)])
 
 
-def test_extra_grad_outputs_are_silently_ignored():  # probe corrections
+def test_extra_grad_outputs_are_silently_ignored():  # semantics §11
     x = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad([x * 2], [x], grad_outputs=[torch.ones(2), torch.ones(2)])
     assert g.tolist() == [2.0, 2.0]
 
 
-def test_extra_grad_tensors_to_autograd_backward_are_ignored():  # probe corrections
+def test_extra_grad_tensors_to_autograd_backward_are_ignored():  # semantics §11
     x = leaf(1.0, 2.0)
     torch.autograd.backward([x * 2], grad_tensors=[torch.ones(2), torch.ones(2)])
     assert x.grad.tolist() == [2.0, 2.0]
@@ -471,20 +471,20 @@ def test_extra_grad_tensors_to_autograd_backward_are_ignored():  # probe correct
 # --- requires_grad flags ------------------------------------------------------------------------
 
 
-def test_integer_tensor_factory_cannot_require_grad():  # spec §2
+def test_integer_tensor_factory_cannot_require_grad():  # semantics §11
     with raises_exactly(
         RuntimeError, "Only Tensors of floating point and complex dtype can require gradients"
     ):
         torch.tensor([1, 2], requires_grad=True)
 
 
-def test_integer_tensor_requires_grad_method_raises():  # spec §2
+def test_integer_tensor_requires_grad_method_raises():  # semantics §11
     t = torch.tensor([1, 2])
     with raises_exactly(RuntimeError, "only Tensors of floating point dtype can require gradients"):
         t.requires_grad_()
 
 
-def test_integer_tensor_requires_grad_attribute_raises():  # probe corrections
+def test_integer_tensor_requires_grad_attribute_raises():  # semantics §11
     t = torch.tensor([1, 2])
     with raises_exactly(
         RuntimeError, "only Tensors of floating point and complex dtype can require gradients"
@@ -492,7 +492,7 @@ def test_integer_tensor_requires_grad_attribute_raises():  # probe corrections
         t.requires_grad = True
 
 
-def test_non_leaf_requires_grad_false_raises_long_message():  # spec §2
+def test_non_leaf_requires_grad_false_raises_long_message():  # semantics §11
     y = leaf(1.0, 2.0) * 2
     message = (
         "you can only change requires_grad flags of leaf variables. If you want to use a computed "
@@ -505,13 +505,13 @@ def test_non_leaf_requires_grad_false_raises_long_message():  # spec §2
         y.requires_grad = False
 
 
-def test_non_leaf_requires_grad_attribute_true_raises_short_message():  # probe corrections
+def test_non_leaf_requires_grad_attribute_true_raises_short_message():  # semantics §11
     y = leaf(1.0, 2.0) * 2
     with raises_exactly(RuntimeError, "you can only change requires_grad flags of leaf variables."):
         y.requires_grad = True
 
 
-def test_non_leaf_requires_grad_method_true_is_a_no_op_returning_self():  # spec §2
+def test_non_leaf_requires_grad_method_true_is_a_no_op_returning_self():  # semantics §11
     y = leaf(1.0, 2.0) * 2
     node = y.grad_fn
     assert y.requires_grad_(True) is y
@@ -519,26 +519,26 @@ def test_non_leaf_requires_grad_method_true_is_a_no_op_returning_self():  # spec
     assert y.is_leaf is False
 
 
-def test_retain_grad_without_grad_raises():  # spec §2
+def test_retain_grad_without_grad_raises():  # semantics §11
     with raises_exactly(RuntimeError, "can't retain_grad on Tensor that has requires_grad=False"):
         torch.ones(2).retain_grad()
 
 
-def test_register_hook_without_grad_raises():  # spec §2
+def test_register_hook_without_grad_raises():  # semantics §11
     with raises_exactly(
         RuntimeError, "cannot register a hook on a tensor that doesn't require gradient"
     ):
         torch.ones(2).register_hook(lambda g: g)
 
 
-def test_backward_with_empty_inputs_raises():  # spec §2
+def test_backward_with_empty_inputs_raises():  # semantics §11
     x = leaf(1.0, 2.0)
     with raises_exactly(RuntimeError, "`inputs` argument to `backward()` cannot be empty."):
         (x * 2).sum().backward(inputs=[])
 
 
 @pytest.mark.parametrize("which", ["leaf", "non-leaf"])
-def test_numpy_on_tensor_requiring_grad_raises(which):  # spec §2, probe §3
+def test_numpy_on_tensor_requiring_grad_raises(which):  # semantics §11
     x = leaf(1.0, 2.0)
     t = x if which == "leaf" else x * 2
     with raises_exactly(
@@ -548,12 +548,12 @@ def test_numpy_on_tensor_requiring_grad_raises(which):  # spec §2, probe §3
         t.numpy()
 
 
-def test_numpy_after_detach_works():  # spec §2
+def test_numpy_after_detach_works():  # semantics §11
     x = leaf(1.0, 2.0)
     assert x.detach().numpy().tolist() == [1.0, 2.0]
 
 
-# --- detach_ on views, inference tensors (probe §3) -------------------------------------------
+# --- detach_ on views, inference tensors (semantics §11) ------------------------------------------
 
 DETACH_VIEW = (
     "Can't detach views in-place. Use detach() instead. If you are using "
@@ -569,14 +569,14 @@ DETACH_VIEW = (
     [lambda x: (x * 2)[0:1], lambda x: torch.ones(2)[0:1], lambda x: x[0:1]],
     ids=["view of non-leaf", "view of plain tensor", "view of leaf"],
 )
-def test_detach_in_place_on_a_view_raises(make_view):  # probe §3
+def test_detach_in_place_on_a_view_raises(make_view):  # semantics §11
     x = leaf(1.0, 2.0)
     v = make_view(x)
     with raises_exactly(RuntimeError, DETACH_VIEW):
         v.detach_()
 
 
-def test_inference_tensor_cannot_be_saved_for_backward():  # probe §3
+def test_inference_tensor_cannot_be_saved_for_backward():  # semantics §11
     with torch.inference_mode():
         it = torch.ones(2)
     w = leaf(1.0, 2.0)
@@ -590,7 +590,7 @@ def test_inference_tensor_cannot_be_saved_for_backward():  # probe §3
         it * w
 
 
-def test_inference_tensor_inplace_outside_inference_mode_raises():  # probe §3
+def test_inference_tensor_inplace_outside_inference_mode_raises():  # semantics §11
     with torch.inference_mode():
         it = torch.ones(2)
     with raises_exactly(
@@ -602,7 +602,7 @@ def test_inference_tensor_inplace_outside_inference_mode_raises():  # probe §3
         it.add_(1)
 
 
-def test_inference_tensor_requires_grad_outside_inference_mode_raises():  # probe §3
+def test_inference_tensor_requires_grad_outside_inference_mode_raises():  # semantics §11
     with torch.inference_mode():
         it = torch.ones(2)
     with raises_exactly(
@@ -612,14 +612,14 @@ def test_inference_tensor_requires_grad_outside_inference_mode_raises():  # prob
         it.requires_grad_()
 
 
-def test_inference_tensor_has_no_version_counter():  # probe §3
+def test_inference_tensor_has_no_version_counter():  # semantics §11
     with torch.inference_mode():
         it = torch.ones(2)
     with raises_exactly(RuntimeError, "Inference tensors do not track version counter."):
         it._version  # noqa: B018
 
 
-def test_float_of_tensor_requiring_grad_warns():  # probe §3
+def test_float_of_tensor_requiring_grad_warns():  # semantics §11
     x = leaf(1.5)
     with pytest.warns(UserWarning) as record:
         assert float(x) == 1.5
@@ -629,7 +629,7 @@ def test_float_of_tensor_requiring_grad_warns():  # probe §3
     )
 
 
-def test_tolist_of_tensor_requiring_grad_does_not_warn():  # probe §3
+def test_tolist_of_tensor_requiring_grad_does_not_warn():  # semantics §11
     x = leaf(1.0, 2.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

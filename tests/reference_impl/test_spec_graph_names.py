@@ -1,6 +1,6 @@
-"""Spec §1: grad_fn class names, ``name()`` and the ``next_functions`` structure.
+"""docs/semantics.md §12: grad_fn class names, ``name()`` and the ``next_functions`` structure.
 
-Every expectation was observed on torch 2.13 (spec page §1, probe notes §1 and §5).
+Every expectation was observed on torch 2.13 (docs/semantics.md §12).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ A3 = leaf(2, 3, 4)
 B3 = leaf(2, 4, 5)
 
 
-# spec §1: the op table (type(t.grad_fn).__name__)
+# semantics §12: the op table (type(t.grad_fn).__name__)
 SPEC_OP_NAMES = [
     ("x+y", lambda: X + Y, "AddBackward0"),
     ("x+1", lambda: X + 1, "AddBackward0"),
@@ -103,11 +103,11 @@ SPEC_OP_NAMES = [
 @pytest.mark.parametrize(
     ("expr", "make", "expected"), SPEC_OP_NAMES, ids=[c[0] for c in SPEC_OP_NAMES]
 )
-def test_grad_fn_class_name_of_each_op_matches_torch(expr, make, expected):  # spec §1
+def test_grad_fn_class_name_of_each_op_matches_torch(expr, make, expected):  # semantics §12
     assert fn_name(make()) == expected
 
 
-# probe §1: names and edge structure beyond the spec table
+# semantics §12: names and edge structure beyond the table of §12.1
 PROBE_OP_STRUCTURE = [
     ("2 - x", lambda: 2 - X, "RsubBackward1", (("AccumulateGrad", 0),)),
     ("2 / x", lambda: 2 / X, "MulBackward0", (("ReciprocalBackward0", 0), (None, 0))),
@@ -228,20 +228,20 @@ PROBE_OP_STRUCTURE = [
     PROBE_OP_STRUCTURE,
     ids=[c[0] for c in PROBE_OP_STRUCTURE],
 )
-def test_grad_fn_name_and_next_functions_match_torch(expr, make, expected, edges):  # probe §1
+def test_grad_fn_name_and_next_functions_match_torch(expr, make, expected, edges):  # semantics §12
     out = make()
     assert fn_name(out) == expected
     assert nf(out.grad_fn) == edges
 
 
-def test_contiguous_of_a_contiguous_leaf_returns_the_leaf_itself():  # spec §1
+def test_contiguous_of_a_contiguous_leaf_returns_the_leaf_itself():  # semantics §12
     x = leaf(3)
     c = x.contiguous()
     assert c is x
     assert c.grad_fn is None
 
 
-def test_float_of_float32_and_to_same_dtype_return_the_same_object():  # probe §1
+def test_float_of_float32_and_to_same_dtype_return_the_same_object():  # semantics §12
     x = leaf(3)
     d = leaf(3, dtype=torch.float64)
     assert x.float() is x
@@ -249,26 +249,26 @@ def test_float_of_float32_and_to_same_dtype_return_the_same_object():  # probe �
     assert d.double() is d
 
 
-def test_reshape_to_the_same_shape_is_a_new_view_node():  # probe §1
+def test_reshape_to_the_same_shape_is_a_new_view_node():  # semantics §12
     x = leaf(3, 4)
     r = x.reshape(3, 4)
     assert r is not x
     assert fn_name(r) == "ViewBackward0"
 
 
-def test_flatten_of_a_1d_tensor_returns_it_unchanged():  # probe §1
+def test_flatten_of_a_1d_tensor_returns_it_unchanged():  # semantics §12
     v = leaf(4)
     assert v.flatten() is v
 
 
-def test_var_mean_outputs_share_one_node():  # probe §1
+def test_var_mean_outputs_share_one_node():  # semantics §12
     x = leaf(3, 4)
     var, mean = torch.var_mean(x)
     assert fn_name(var) == "VarMeanBackward0"
     assert var.grad_fn is mean.grad_fn
 
 
-def test_max_with_dim_indices_have_no_grad_fn():  # probe §1
+def test_max_with_dim_indices_have_no_grad_fn():  # semantics §12
     x = leaf(3, 4)
     out = x.max(dim=0)
     assert out.indices.dtype == torch.int64
@@ -277,13 +277,13 @@ def test_max_with_dim_indices_have_no_grad_fn():  # probe §1
     assert out.values.requires_grad is True
 
 
-def test_argmax_result_does_not_require_grad():  # probe §1
+def test_argmax_result_does_not_require_grad():  # semantics §12
     x = leaf(3, 4)
     assert x.argmax().grad_fn is None
     assert x.argmax().requires_grad is False
 
 
-def test_setitem_into_empty_tensor_gives_copyslices_non_leaf():  # spec §1
+def test_setitem_into_empty_tensor_gives_copyslices_non_leaf():  # semantics §12
     x = leaf(3)
     z = torch.empty(3)
     z[0] = x[0] ** 2
@@ -322,21 +322,21 @@ def test_setitem_into_empty_tensor_gives_copyslices_non_leaf():  # spec §1
         "clamp_",
     ],
 )
-def test_inplace_op_on_non_leaf_sets_grad_fn_to_the_op_node(op, expected):  # spec §1, probe §1
+def test_inplace_op_on_non_leaf_sets_grad_fn_to_the_op_node(op, expected):  # semantics §12
     x = leaf(3)
     w = x * 1
     op(w)
     assert fn_name(w) == expected
 
 
-def test_inplace_sub_keeps_edge_to_previous_grad_fn():  # probe §1
+def test_inplace_sub_keeps_edge_to_previous_grad_fn():  # semantics §12
     x = leaf(3)
     w = x * 1
     w.sub_(1)
     assert nf(w.grad_fn) == (("MulBackward0", 0), (None, 0))
 
 
-def test_inplace_copy_gives_copybackwards_with_edge_to_source():  # probe §1
+def test_inplace_copy_gives_copybackwards_with_edge_to_source():  # semantics §12
     x = leaf(3)
     y = leaf(3)
     w = x * 1
@@ -345,14 +345,14 @@ def test_inplace_copy_gives_copybackwards_with_edge_to_source():  # probe §1
     assert nf(w.grad_fn) == (("MulBackward0", 0), ("AccumulateGrad", 0))
 
 
-def test_setitem_on_non_leaf_gives_copyslices():  # spec §1
+def test_setitem_on_non_leaf_gives_copyslices():  # semantics §12
     x = leaf(3)
     w = x * 1
     w[0] = 5.0
     assert fn_name(w) == "CopySlices"
 
 
-# probe §1: index assignment into y = x.clone()
+# semantics §12: index assignment into y = x.clone()
 INDEX_ASSIGN = [
     (
         "y[0] = 1.",
@@ -422,7 +422,7 @@ INDEX_ASSIGN = [
     ("expr", "assign", "expected", "edges"), INDEX_ASSIGN, ids=[c[0] for c in INDEX_ASSIGN]
 )
 def test_index_assignment_into_a_clone_names_and_versions(expr, assign, expected, edges):
-    # probe §1 (index assignment)
+    # semantics §12 (index assignment)
     x = leaf(4, 3)
     v = leaf(3)
     y = x.clone()
@@ -433,7 +433,7 @@ def test_index_assignment_into_a_clone_names_and_versions(expr, assign, expected
     assert y._version == 1
 
 
-def test_augmented_assignment_on_a_slice_nests_copyslices_and_bumps_twice():  # probe §1
+def test_augmented_assignment_on_a_slice_nests_copyslices_and_bumps_twice():  # semantics §12
     x = leaf(4, 3)
     y = x.clone()
     y[:, 0] += 1
@@ -444,7 +444,7 @@ def test_augmented_assignment_on_a_slice_nests_copyslices_and_bumps_twice():  # 
     assert y._version == 2
 
 
-def test_grad_value_written_into_plain_tensor_makes_copyslices_with_none_edge():  # probe §1
+def test_grad_value_written_into_plain_tensor_makes_copyslices_with_none_edge():  # semantics §12
     v = leaf(3)
     y = torch.zeros(4, 3)
     y[0] = v
@@ -455,7 +455,7 @@ def test_grad_value_written_into_plain_tensor_makes_copyslices_with_none_edge():
     assert y._version == 1
 
 
-def test_constant_write_into_plain_tensor_leaves_it_a_leaf():  # probe §1
+def test_constant_write_into_plain_tensor_leaves_it_a_leaf():  # semantics §12
     y = torch.zeros(4, 3)
     y[0] = 1.0
     assert y.grad_fn is None
@@ -464,13 +464,13 @@ def test_constant_write_into_plain_tensor_leaves_it_a_leaf():  # probe §1
     assert y._version == 1
 
 
-def test_leaves_have_no_grad_fn():  # spec §1
+def test_leaves_have_no_grad_fn():  # semantics §12
     x = leaf(3)
     assert x.grad_fn is None
     assert torch.ones(3).grad_fn is None
 
 
-def test_edge_to_a_leaf_is_accumulategrad_with_variable_and_name():  # spec §1
+def test_edge_to_a_leaf_is_accumulategrad_with_variable_and_name():  # semantics §12
     x = leaf(3)
     node, nr = (x * 2).grad_fn.next_functions[0]
     assert type(node).__name__ == "AccumulateGrad"
@@ -479,7 +479,7 @@ def test_edge_to_a_leaf_is_accumulategrad_with_variable_and_name():  # spec §1
     assert node.name() == "torch::autograd::AccumulateGrad"
 
 
-def test_accumulategrad_node_is_the_same_object_in_every_graph():  # spec §1
+def test_accumulategrad_node_is_the_same_object_in_every_graph():  # semantics §12
     x = leaf(3)
     a = (x * 2).grad_fn.next_functions[0][0]
     b = x.exp().grad_fn.next_functions[0][0]
@@ -488,12 +488,12 @@ def test_accumulategrad_node_is_the_same_object_in_every_graph():  # spec §1
     assert b is c
 
 
-def test_constant_scalar_operand_gets_a_none_edge():  # spec §1
+def test_constant_scalar_operand_gets_a_none_edge():  # semantics §12
     x = leaf(3)
     assert nf((x * 2).grad_fn) == (("AccumulateGrad", 0), (None, 0))
 
 
-def test_constant_tensor_operand_gets_a_none_edge():  # spec §1
+def test_constant_tensor_operand_gets_a_none_edge():  # semantics §12
     x = leaf(3)
     c = torch.ones(3)
     assert nf((x * c).grad_fn) == (("AccumulateGrad", 0), (None, 0))
@@ -505,13 +505,13 @@ def test_constant_tensor_operand_gets_a_none_edge():  # spec §1
     [lambda x: x * 2, lambda x: x.exp(), lambda x: x.sum(), lambda x: x[0], lambda x: x.t()],
     ids=["mul", "exp", "sum", "select", "t"],
 )
-def test_node_name_equals_its_class_name(make):  # spec §1
+def test_node_name_equals_its_class_name(make):  # semantics §12
     x = leaf(2, 2)
     node = make(x).grad_fn
     assert node.name() == type(node).__name__
 
 
-def test_copyslices_name_is_qualified():  # spec §1
+def test_copyslices_name_is_qualified():  # semantics §12
     x = leaf(3)
     w = x * 1
     w[0] = 5.0
@@ -519,7 +519,7 @@ def test_copyslices_name_is_qualified():  # spec §1
     assert w.grad_fn.name() == "torch::autograd::CopySlices"
 
 
-def test_custom_function_grad_fn_class_is_name_plus_backward():  # spec §1
+def test_custom_function_grad_fn_class_is_name_plus_backward():  # semantics §12
     class Sq(torch.autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -536,7 +536,7 @@ def test_custom_function_grad_fn_class_is_name_plus_backward():  # spec §1
     assert nf(y.grad_fn) == (("AccumulateGrad", 0),)
 
 
-def test_multi_node_chain_next_functions_point_at_producers():  # spec §1
+def test_multi_node_chain_next_functions_point_at_producers():  # semantics §12
     x = leaf(3)
     y = leaf(3)
     out = (x * y).exp().sum()
@@ -548,7 +548,7 @@ def test_multi_node_chain_next_functions_point_at_producers():  # spec §1
     assert nf(mul_node) == (("AccumulateGrad", 0), ("AccumulateGrad", 0))
 
 
-# spec §1 and probe §5: the grad_fn of a first-order grad taken with create_graph=True
+# semantics §12 and semantics §12: the grad_fn of a first-order grad taken with create_graph=True
 def _first_order(f, x):
     (g,) = torch.autograd.grad(f(x), x, create_graph=True)
     return g
@@ -582,14 +582,14 @@ CREATE_GRAPH_NAMES = [
     ("expr", "f", "expected"), CREATE_GRAPH_NAMES, ids=[c[0] for c in CREATE_GRAPH_NAMES]
 )
 def test_create_graph_first_order_grad_has_torch_grad_fn_name(expr, f, expected):
-    # spec §1, probe §5
+    # semantics §12
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     g = _first_order(f, x)
     assert g.requires_grad is True
     assert fn_name(g) == expected
 
 
-def test_create_graph_first_order_grad_edges_of_sin_and_exp():  # probe §5
+def test_create_graph_first_order_grad_edges_of_sin_and_exp():  # semantics §12
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert nf(_first_order(lambda t: torch.sin(t).sum(), x).grad_fn) == (
         (None, 0),
@@ -612,14 +612,14 @@ def test_create_graph_first_order_grad_edges_of_sin_and_exp():  # probe §5
     ],
     ids=["x*2", "sum", "mean", "x/2", "mm const W", "clamp", "max"],
 )
-def test_create_graph_grad_of_a_linear_function_is_a_constant(f):  # spec §1, probe §5
+def test_create_graph_grad_of_a_linear_function_is_a_constant(f):  # semantics §12
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     g = _first_order(f, x)
     assert g.grad_fn is None
     assert g.requires_grad is False
 
 
-def test_create_graph_matmul_grad_with_grad_requiring_weight_is_mm():  # probe corrections, §5
+def test_create_graph_matmul_grad_with_grad_requiring_weight_is_mm():  # semantics §12, §5
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     w = torch.ones(2, 3, requires_grad=True)
     gx, gw = torch.autograd.grad((x @ w).sum(), (x, w), create_graph=True)
@@ -629,7 +629,7 @@ def test_create_graph_matmul_grad_with_grad_requiring_weight_is_mm():  # probe c
     assert nf(gw.grad_fn) == (("TBackward0", 0), (None, 0))
 
 
-def test_node_repr_shows_class_name_and_address():  # probe §7
+def test_node_repr_shows_class_name_and_address():  # semantics §12
     x = leaf(3)
     y = x * 2
     assert re.fullmatch(r"<MulBackward0 object at 0x[0-9a-fA-F]+>", repr(y.grad_fn))
@@ -637,7 +637,7 @@ def test_node_repr_shows_class_name_and_address():  # probe §7
     assert re.fullmatch(r"<AccumulateGrad object at 0x[0-9a-fA-F]+>", repr(acc))
 
 
-def test_tensor_repr_names_its_grad_fn():  # probe §7
+def test_tensor_repr_names_its_grad_fn():  # semantics §12
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     assert repr(x) == "tensor([1., 2.], requires_grad=True)"
     assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"

@@ -1,6 +1,6 @@
-"""Spec §10: higher-order derivatives and ``autograd.grad``.
+"""docs/semantics.md §9: higher-order derivatives and ``autograd.grad``.
 
-Observed on torch 2.13 (spec §10, probe notes §3 and §5).
+Observed on torch 2.13 (semantics §9).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def leaf(*values):
     return torch.tensor(list(values), requires_grad=True)
 
 
-def test_three_chained_grads_of_cube():  # spec §10
+def test_three_chained_grads_of_cube():  # semantics §9
     x = leaf(1.0, 2.0)
     (g1,) = torch.autograd.grad((x**3).sum(), x, create_graph=True)
     assert g1.tolist() == [3.0, 12.0]
@@ -47,28 +47,28 @@ def test_three_chained_grads_of_cube():  # spec §10
     assert g3.tolist() == [6.0, 6.0]
 
 
-def test_grad_without_create_graph_is_a_constant():  # spec §10
+def test_grad_without_create_graph_is_a_constant():  # semantics §9
     x = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad((x**3).sum(), x)
     assert g.requires_grad is False
     assert g.grad_fn is None
 
 
-def test_grad_with_create_graph_requires_grad():  # spec §10
+def test_grad_with_create_graph_requires_grad():  # semantics §9
     x = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad((x**3).sum(), x, create_graph=True)
     assert g.requires_grad is True
     assert g.is_leaf is False
 
 
-def test_second_derivative_of_sin_is_minus_sin():  # spec §10
+def test_second_derivative_of_sin_is_minus_sin():  # semantics §9
     x = leaf(0.5, 1.0)
     (g,) = torch.autograd.grad(torch.sin(x).sum(), x, create_graph=True)
     (h,) = torch.autograd.grad(g.sum(), x)
     assert h.tolist() == pytest.approx([-math.sin(0.5), -math.sin(1.0)], rel=1e-6)
 
 
-def test_second_derivative_of_sigmoid():  # spec §10
+def test_second_derivative_of_sigmoid():  # semantics §9
     x = leaf(0.0, 1.0)
     (g,) = torch.autograd.grad(x.sigmoid().sum(), x, create_graph=True)
     (h,) = torch.autograd.grad(g.sum(), x)
@@ -76,7 +76,7 @@ def test_second_derivative_of_sigmoid():  # spec §10
     assert h.tolist() == pytest.approx([0.0, s * (1 - s) * (1 - 2 * s)], abs=1e-6)
 
 
-def test_mixed_second_derivative():  # spec §10
+def test_mixed_second_derivative():  # semantics §9
     x = leaf(2.0)
     y = leaf(3.0)
     (gx,) = torch.autograd.grad((x * x * y).sum(), x, create_graph=True)
@@ -85,7 +85,7 @@ def test_mixed_second_derivative():  # spec §10
     assert gxy.tolist() == [4.0]
 
 
-def test_backward_of_create_graph_grad_accumulates_second_derivative():  # spec §10
+def test_backward_of_create_graph_grad_accumulates_second_derivative():  # semantics §9
     x = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad((x**3).sum(), x, create_graph=True)
     g.sum().backward()
@@ -107,7 +107,7 @@ print(json.dumps(counts))
 
 
 def test_backward_create_graph_warns_about_reference_cycle_once_per_process():
-    # spec §10, probe §5; torch emits it once per process (C++ TORCH_WARN_ONCE), so the check
+    # semantics §9; torch emits it once per process (C++ TORCH_WARN_ONCE), so the check
     # runs in a fresh interpreter
     script = "import json\n" + _WARN_SCRIPT.format(module=torch.__name__)
     done = subprocess.run(
@@ -125,21 +125,21 @@ def test_backward_create_graph_warns_about_reference_cycle_once_per_process():
     assert second == []
 
 
-def test_autograd_grad_with_create_graph_does_not_warn():  # spec §10
+def test_autograd_grad_with_create_graph_does_not_warn():  # semantics §9
     x = leaf(1.0, 2.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         torch.autograd.grad((x**2).sum(), x, create_graph=True)
 
 
-def test_autograd_grad_returns_a_tuple():  # spec §10
+def test_autograd_grad_returns_a_tuple():  # semantics §9
     x = leaf(1.0, 2.0)
     result = torch.autograd.grad((x * 2).sum(), x)
     assert type(result) is tuple
     assert len(result) == 1
 
 
-def test_autograd_grad_with_several_inputs_returns_one_grad_each():  # spec §10
+def test_autograd_grad_with_several_inputs_returns_one_grad_each():  # semantics §9
     x = leaf(1.0, 2.0)
     w = leaf(3.0, 4.0)
     gx, gw = torch.autograd.grad((x * w).sum(), [x, w])
@@ -147,13 +147,13 @@ def test_autograd_grad_with_several_inputs_returns_one_grad_each():  # spec §10
     assert gw.tolist() == [1.0, 2.0]
 
 
-def test_autograd_grad_sums_over_multiple_outputs():  # spec §10
+def test_autograd_grad_sums_over_multiple_outputs():  # semantics §9
     x = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad([(x * 2).sum(), (x * x).sum()], x)
     assert g.tolist() == [4.0, 6.0]
 
 
-def test_autograd_grad_with_respect_to_a_non_leaf():  # spec §10
+def test_autograd_grad_with_respect_to_a_non_leaf():  # semantics §9
     x = leaf(1.0, 2.0)
     h = x * 2
     (g,) = torch.autograd.grad((h * h).sum(), h)
@@ -161,7 +161,7 @@ def test_autograd_grad_with_respect_to_a_non_leaf():  # spec §10
     assert x.grad is None
 
 
-def test_unused_input_raises():  # spec §10
+def test_unused_input_raises():  # semantics §9
     x = leaf(1.0, 2.0)
     unused = leaf(3.0)
     with raises_exactly(
@@ -172,7 +172,7 @@ def test_unused_input_raises():  # spec §10
         torch.autograd.grad((x * 2).sum(), [x, unused])
 
 
-def test_allow_unused_gives_none_for_unused_input():  # spec §10
+def test_allow_unused_gives_none_for_unused_input():  # semantics §9
     x = leaf(1.0, 2.0)
     unused = leaf(3.0)
     gx, gu = torch.autograd.grad((x * 2).sum(), [x, unused], allow_unused=True)
@@ -180,27 +180,27 @@ def test_allow_unused_gives_none_for_unused_input():  # spec §10
     assert gu is None
 
 
-def test_materialize_grads_gives_zeros_for_unused_input():  # spec §10
+def test_materialize_grads_gives_zeros_for_unused_input():  # semantics §9
     x = leaf(1.0, 2.0)
     unused = leaf(3.0, 4.0, 5.0)
     _, gu = torch.autograd.grad((x * 2).sum(), [x, unused], materialize_grads=True)
     assert gu.tolist() == [0.0, 0.0, 0.0]
 
 
-def test_input_that_does_not_require_grad_raises():  # spec §10
+def test_input_that_does_not_require_grad_raises():  # semantics §9
     x = leaf(1.0, 2.0)
     c = torch.ones(2)
     with raises_exactly(RuntimeError, "One of the differentiated Tensors does not require grad"):
         torch.autograd.grad((x * c).sum(), [x, c])
 
 
-def test_connected_zero_graph_gives_zero_grad():  # probe §3
+def test_connected_zero_graph_gives_zero_grad():  # semantics §9
     x = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad(x.sum() * 0 + torch.ones(()), x)
     assert g.tolist() == [0.0, 0.0]
 
 
-def test_grad_of_grad_through_non_scalar_with_grad_outputs():  # spec §10
+def test_grad_of_grad_through_non_scalar_with_grad_outputs():  # semantics §9
     x = leaf(1.0, 2.0)
     y = x**2
     (g,) = torch.autograd.grad(y, x, grad_outputs=torch.ones(2), create_graph=True)
@@ -209,7 +209,7 @@ def test_grad_of_grad_through_non_scalar_with_grad_outputs():  # spec §10
     assert h.tolist() == [2.0, 2.0]
 
 
-def test_create_graph_grad_can_be_used_again_thanks_to_retained_graph():  # spec §10
+def test_create_graph_grad_can_be_used_again_thanks_to_retained_graph():  # semantics §9
     x = leaf(1.0, 2.0)
     y = (x**3).sum()
     (g1,) = torch.autograd.grad(y, x, create_graph=True)
@@ -218,7 +218,7 @@ def test_create_graph_grad_can_be_used_again_thanks_to_retained_graph():  # spec
     assert g1 is not g2
 
 
-def test_second_order_graph_is_freed_after_use():  # spec §10
+def test_second_order_graph_is_freed_after_use():  # semantics §9
     x = leaf(1.0, 2.0)
     (g,) = torch.autograd.grad((x**3).sum(), x, create_graph=True)
     s = (g * g).sum()
@@ -227,7 +227,7 @@ def test_second_order_graph_is_freed_after_use():  # spec §10
         torch.autograd.grad(s, x)
 
 
-def test_hessian_vector_product_via_double_grad():  # spec §10
+def test_hessian_vector_product_via_double_grad():  # semantics §9
     x = leaf(1.0, 2.0)
     v = torch.tensor([1.0, 0.5])
     (g,) = torch.autograd.grad((x**3).sum(), x, create_graph=True)

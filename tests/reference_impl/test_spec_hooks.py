@@ -1,4 +1,4 @@
-"""Spec §9 and probe §6/§10: hooks (order, return values, errors, handles) and the engine's
+"""docs/semantics.md §7: hooks (order, return values, errors, handles) and the engine's
 node order (highest sequence number first; AccumulateGrad outranks everything).
 
 Orders are recorded as event lists; all were observed on torch 2.13.
@@ -37,7 +37,7 @@ def record(events, label):
 # --- order of hook kinds --------------------------------------------------------------------------
 
 
-def test_hook_kinds_fire_in_spec_order():  # spec §9
+def test_hook_kinds_fire_in_spec_order():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     events = []
@@ -56,7 +56,7 @@ def test_hook_kinds_fire_in_spec_order():  # spec §9
     ]
 
 
-def test_hook_arguments_in_full_order():  # probe §6
+def test_hook_arguments_in_full_order():  # semantics §7
     x = leaf(1.0, 2.0)
     w = leaf(3.0, 4.0)
     y = x * w
@@ -81,7 +81,7 @@ def test_hook_arguments_in_full_order():  # probe §6
 
 
 def test_tensor_hooks_run_before_node_prehooks_whatever_the_registration_order():
-    # probe corrections
+    # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     events = []
@@ -91,7 +91,7 @@ def test_tensor_hooks_run_before_node_prehooks_whatever_the_registration_order()
     assert events == ["tensor hook", "prehook"]
 
 
-def test_accumulategrad_node_hooks_order():  # probe §6
+def test_accumulategrad_node_hooks_order():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 1
     acc = y.grad_fn.next_functions[0][0]
@@ -110,7 +110,7 @@ def test_accumulategrad_node_hooks_order():  # probe §6
 # --- tensor hook return values -------------------------------------------------------------------
 
 
-def test_tensor_hook_returning_none_keeps_the_grad():  # spec §9
+def test_tensor_hook_returning_none_keeps_the_grad():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.register_hook(lambda g: None)
@@ -118,7 +118,7 @@ def test_tensor_hook_returning_none_keeps_the_grad():  # spec §9
     assert x.grad.tolist() == [3.0, 3.0]
 
 
-def test_tensor_hook_return_value_replaces_the_grad():  # spec §9
+def test_tensor_hook_return_value_replaces_the_grad():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.register_hook(lambda g: g * 2)
@@ -126,14 +126,14 @@ def test_tensor_hook_return_value_replaces_the_grad():  # spec §9
     assert x.grad.tolist() == [6.0, 6.0]
 
 
-def test_leaf_hook_return_value_is_what_gets_accumulated():  # spec §9
+def test_leaf_hook_return_value_is_what_gets_accumulated():  # semantics §7
     x = leaf(1.0, 2.0)
     x.register_hook(lambda g: g * 10)
     (x * 3).sum().backward()
     assert x.grad.tolist() == [30.0, 30.0]
 
 
-def test_tensor_hook_returning_wrong_size_raises():  # spec §9
+def test_tensor_hook_returning_wrong_size_raises():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.register_hook(lambda g: torch.ones(3))
@@ -141,7 +141,7 @@ def test_tensor_hook_returning_wrong_size_raises():  # spec §9
         y.sum().backward()
 
 
-def test_wrong_size_error_names_a_def_hook_by_its_name():  # spec §9
+def test_wrong_size_error_names_a_def_hook_by_its_name():  # semantics §7
     def widen(g):
         return torch.ones(3)
 
@@ -151,7 +151,7 @@ def test_wrong_size_error_names_a_def_hook_by_its_name():  # spec §9
         (x * 3).sum().backward()
 
 
-def test_multiple_tensor_hooks_chain_in_registration_order():  # probe §6
+def test_multiple_tensor_hooks_chain_in_registration_order():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 1
     y.register_hook(lambda g: g * 2)
@@ -160,7 +160,7 @@ def test_multiple_tensor_hooks_chain_in_registration_order():  # probe §6
     assert x.grad.tolist() == [3.0, 3.0]
 
 
-def test_multiple_leaf_hooks_chain_in_registration_order():  # probe §6
+def test_multiple_leaf_hooks_chain_in_registration_order():  # semantics §7
     x = leaf(1.0, 2.0)
     x.register_hook(lambda g: g * 2)
     x.register_hook(lambda g: g + 1)
@@ -168,7 +168,7 @@ def test_multiple_leaf_hooks_chain_in_registration_order():  # probe §6
     assert x.grad.tolist() == [3.0, 3.0]
 
 
-def test_hook_fires_once_with_the_summed_grad_when_tensor_used_twice():  # spec §9
+def test_hook_fires_once_with_the_summed_grad_when_tensor_used_twice():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 1
     seen = []
@@ -177,7 +177,7 @@ def test_hook_fires_once_with_the_summed_grad_when_tensor_used_twice():  # spec 
     assert seen == [[3.0, 5.0]]
 
 
-def test_retain_grad_captures_after_all_tensor_hooks():  # spec §9
+def test_retain_grad_captures_after_all_tensor_hooks():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 1
     y.retain_grad()
@@ -187,7 +187,7 @@ def test_retain_grad_captures_after_all_tensor_hooks():  # spec §9
     assert x.grad.tolist() == [2.0, 2.0]
 
 
-def test_tensor_hook_result_is_what_the_node_prehook_sees():  # probe §6
+def test_tensor_hook_result_is_what_the_node_prehook_sees():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 1
     seen = []
@@ -200,7 +200,7 @@ def test_tensor_hook_result_is_what_the_node_prehook_sees():  # probe §6
 # --- node hook return values and errors ----------------------------------------------------------
 
 
-def test_post_hook_grad_inputs_has_none_for_inputs_without_grad():  # probe §6
+def test_post_hook_grad_inputs_has_none_for_inputs_without_grad():  # semantics §7
     x = leaf(2.0, 2.0)
     y = x * 3
     seen = []
@@ -209,7 +209,7 @@ def test_post_hook_grad_inputs_has_none_for_inputs_without_grad():  # probe §6
     assert seen == [(([6.0, 6.0], None), ([2.0, 2.0],))]
 
 
-def test_prehook_returning_a_tuple_replaces_grad_outputs():  # probe §6
+def test_prehook_returning_a_tuple_replaces_grad_outputs():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.grad_fn.register_prehook(lambda go: (go[0] * 100,))
@@ -217,7 +217,7 @@ def test_prehook_returning_a_tuple_replaces_grad_outputs():  # probe §6
     assert x.grad.tolist() == [300.0, 300.0]
 
 
-def test_post_hook_returning_a_tuple_replaces_grad_inputs():  # probe §6
+def test_post_hook_returning_a_tuple_replaces_grad_inputs():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.grad_fn.register_hook(lambda gi, go: (gi[0] * 100, None))
@@ -225,7 +225,7 @@ def test_post_hook_returning_a_tuple_replaces_grad_inputs():  # probe §6
     assert x.grad.tolist() == [300.0, 300.0]
 
 
-def test_node_hooks_returning_none_keep_the_grads():  # probe §6
+def test_node_hooks_returning_none_keep_the_grads():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.grad_fn.register_prehook(lambda go: None)
@@ -234,7 +234,7 @@ def test_node_hooks_returning_none_keep_the_grads():  # probe §6
     assert x.grad.tolist() == [3.0, 3.0]
 
 
-def test_post_hook_returning_wrong_number_of_values_raises():  # probe §6
+def test_post_hook_returning_wrong_number_of_values_raises():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.grad_fn.register_hook(lambda gi, go: (gi[0] * 100,))
@@ -245,7 +245,7 @@ def test_post_hook_returning_wrong_number_of_values_raises():  # probe §6
         y.sum().backward()
 
 
-def test_prehook_returning_wrong_number_of_values_raises():  # probe §6
+def test_prehook_returning_wrong_number_of_values_raises():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.grad_fn.register_prehook(lambda go: (go[0], go[0]))
@@ -261,7 +261,7 @@ def test_prehook_returning_wrong_number_of_values_raises():  # probe §6
     [(lambda go: go[0], "Tensor"), (lambda go: [go[0]], "list")],
     ids=["Tensor", "list"],
 )
-def test_prehook_returning_non_tuple_raises_typeerror(returned, type_name):  # probe §6
+def test_prehook_returning_non_tuple_raises_typeerror(returned, type_name):  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     y.grad_fn.register_prehook(returned)
@@ -270,7 +270,7 @@ def test_prehook_returning_non_tuple_raises_typeerror(returned, type_name):  # p
 
 
 @pytest.mark.parametrize("kind", ["prehook", "post hook"])
-def test_node_hook_returning_wrong_size_raises(kind):  # probe §6
+def test_node_hook_returning_wrong_size_raises(kind):  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     if kind == "prehook":
@@ -284,7 +284,7 @@ def test_node_hook_returning_wrong_size_raises(kind):  # probe §6
 # --- post-accumulate-grad hooks -------------------------------------------------------------------
 
 
-def test_post_accumulate_hook_receives_the_tensor_after_grad_update():  # probe §6
+def test_post_accumulate_hook_receives_the_tensor_after_grad_update():  # semantics §7
     x = leaf(1.0, 2.0)
     seen = []
     x.register_post_accumulate_grad_hook(lambda p: seen.append((p is x, p.grad.tolist())))
@@ -293,14 +293,14 @@ def test_post_accumulate_hook_receives_the_tensor_after_grad_update():  # probe 
     assert seen == [(True, [3.0, 3.0]), (True, [6.0, 6.0])]
 
 
-def test_post_accumulate_hook_must_return_none():  # probe §6
+def test_post_accumulate_hook_must_return_none():  # semantics §7
     x = leaf(1.0, 2.0)
     x.register_post_accumulate_grad_hook(lambda p: 5)
     with raises_exactly(TypeError, "expected Variable, but hook returned 'int'"):
         (x * 3).sum().backward()
 
 
-def test_post_accumulate_hook_on_non_leaf_raises():  # probe §6
+def test_post_accumulate_hook_on_non_leaf_raises():  # semantics §7
     y = leaf(1.0, 2.0) * 3
     with raises_exactly(
         RuntimeError, "post accumulate grad hooks cannot be registered on non-leaf tensors"
@@ -308,14 +308,14 @@ def test_post_accumulate_hook_on_non_leaf_raises():  # probe §6
         y.register_post_accumulate_grad_hook(lambda p: None)
 
 
-def test_post_accumulate_hook_on_tensor_without_grad_raises():  # probe §6
+def test_post_accumulate_hook_on_tensor_without_grad_raises():  # semantics §7
     with raises_exactly(
         RuntimeError, "cannot register a hook on a tensor that doesn't require gradient"
     ):
         torch.ones(2).register_post_accumulate_grad_hook(lambda p: None)
 
 
-def test_post_accumulate_hook_does_not_fire_under_autograd_grad():  # probe §6
+def test_post_accumulate_hook_does_not_fire_under_autograd_grad():  # semantics §7
     x = leaf(1.0, 2.0)
     seen = []
     x.register_post_accumulate_grad_hook(lambda p: seen.append(1))
@@ -326,7 +326,7 @@ def test_post_accumulate_hook_does_not_fire_under_autograd_grad():  # probe §6
 # --- leaf hooks and restricted backward -----------------------------------------------------------
 
 
-def test_leaf_hook_fires_under_autograd_grad_and_changes_the_result():  # probe §6
+def test_leaf_hook_fires_under_autograd_grad_and_changes_the_result():  # semantics §7
     x = leaf(1.0, 2.0)
     x.register_hook(lambda g: g * 10)
     (g,) = torch.autograd.grad((x * 3).sum(), x)
@@ -334,7 +334,7 @@ def test_leaf_hook_fires_under_autograd_grad_and_changes_the_result():  # probe 
     assert x.grad is None
 
 
-def test_leaf_hook_does_not_fire_when_leaf_is_not_an_input():  # probe §6
+def test_leaf_hook_does_not_fire_when_leaf_is_not_an_input():  # semantics §7
     x = leaf(1.0, 2.0)
     w = leaf(3.0, 4.0)
     seen = []
@@ -345,7 +345,7 @@ def test_leaf_hook_does_not_fire_when_leaf_is_not_an_input():  # probe §6
     assert x.grad is None
 
 
-def test_backward_inputs_fires_hooks_only_on_the_path_to_the_inputs():  # probe §6
+def test_backward_inputs_fires_hooks_only_on_the_path_to_the_inputs():  # semantics §7
     x = leaf(1.0, 2.0)
     w = leaf(3.0, 4.0)
     events = []
@@ -365,7 +365,7 @@ def test_backward_inputs_fires_hooks_only_on_the_path_to_the_inputs():  # probe 
 # --- handles --------------------------------------------------------------------------------------
 
 
-def test_register_hook_returns_a_removable_handle():  # probe §6
+def test_register_hook_returns_a_removable_handle():  # semantics §7
     x = leaf(1.0, 2.0)
     handle = x.register_hook(lambda g: g)
     assert type(handle).__name__ == "RemovableHandle"
@@ -373,7 +373,7 @@ def test_register_hook_returns_a_removable_handle():  # probe §6
     assert isinstance(handle.id, int)
 
 
-def test_removed_hooks_no_longer_fire_for_every_kind():  # probe §6
+def test_removed_hooks_no_longer_fire_for_every_kind():  # semantics §7
     x = leaf(1.0, 2.0)
     y = x * 3
     seen = []
@@ -389,7 +389,7 @@ def test_removed_hooks_no_longer_fire_for_every_kind():  # probe §6
     assert seen == []
 
 
-def test_removing_a_handle_twice_is_fine():  # probe §6
+def test_removing_a_handle_twice_is_fine():  # semantics §7
     x = leaf(1.0, 2.0)
     handle = x.register_hook(lambda g: g * 100)
     handle.remove()
@@ -398,7 +398,7 @@ def test_removing_a_handle_twice_is_fine():  # probe §6
     assert x.grad.tolist() == [1.0, 1.0]
 
 
-def test_handle_as_context_manager_removes_on_exit():  # probe §6
+def test_handle_as_context_manager_removes_on_exit():  # semantics §7
     x = leaf(1.0, 2.0)
     with x.register_hook(lambda g: g * 100):
         (x * 1).sum().backward()
@@ -406,7 +406,7 @@ def test_handle_as_context_manager_removes_on_exit():  # probe §6
     assert x.grad.tolist() == [101.0, 101.0]
 
 
-def test_removing_one_hook_keeps_the_others():  # probe §6
+def test_removing_one_hook_keeps_the_others():  # semantics §7
     x = leaf(1.0, 2.0)
     x.register_hook(lambda g: g * 2)
     middle = x.register_hook(lambda g: g * 100)
@@ -416,24 +416,24 @@ def test_removing_one_hook_keeps_the_others():  # probe §6
     assert x.grad.tolist() == [3.0, 3.0]
 
 
-# --- engine order (probe §10) ---------------------------------------------------------------------
+# --- engine order (semantics §7) ------------------------------------------------------------------
 
 
-def test_sequence_numbers_increase_with_node_creation():  # probe §10
+def test_sequence_numbers_increase_with_node_creation():  # semantics §7
     x = leaf(1.0, 2.0)
     a = x * 2
     b = x * 3
     assert b.grad_fn._sequence_nr() > a.grad_fn._sequence_nr()
 
 
-def test_accumulategrad_sequence_number_is_uint64_max():  # probe §6
+def test_accumulategrad_sequence_number_is_uint64_max():  # semantics §7
     x = leaf(1.0, 2.0)
     acc = (x * 2).grad_fn.next_functions[0][0]
     assert acc._sequence_nr() == 2**64 - 1
 
 
 @pytest.mark.parametrize("order", ["a+b", "b+a"])
-def test_newer_node_runs_first(order):  # spec §9, probe §10
+def test_newer_node_runs_first(order):  # semantics §7
     x = leaf(1.0, 2.0)
     events = []
     a = x * 2
@@ -447,7 +447,7 @@ def test_newer_node_runs_first(order):  # spec §9, probe §10
     assert events == ["b", "a", "x", "x acc"]
 
 
-def test_creation_order_not_operand_order_decides():  # probe §10
+def test_creation_order_not_operand_order_decides():  # semantics §7
     x = leaf(1.0, 2.0)
     events = []
     b = x * 3
@@ -459,7 +459,7 @@ def test_creation_order_not_operand_order_decides():  # probe §10
 
 
 @pytest.mark.parametrize("reverse", [False, True], ids=["[s1, s2]", "[s2, s1]"])
-def test_root_order_in_autograd_backward_is_irrelevant(reverse):  # probe §10
+def test_root_order_in_autograd_backward_is_irrelevant(reverse):  # semantics §7
     x = leaf(1.0, 2.0)
     events = []
     a = x * 2
@@ -473,7 +473,7 @@ def test_root_order_in_autograd_backward_is_irrelevant(reverse):  # probe §10
     assert events == ["s2", "s1", "b", "a", "x", "x acc"]
 
 
-def test_same_root_twice_fires_hooks_once_with_summed_grad():  # probe §10
+def test_same_root_twice_fires_hooks_once_with_summed_grad():  # semantics §7
     x = leaf(1.0, 2.0)
     s = (x * 2).sum()
     seen = []
@@ -483,7 +483,7 @@ def test_same_root_twice_fires_hooks_once_with_summed_grad():  # probe §10
     assert x.grad.tolist() == [4.0, 4.0]
 
 
-def test_leaf_accumulation_runs_as_soon_as_it_is_ready():  # probe §10
+def test_leaf_accumulation_runs_as_soon_as_it_is_ready():  # semantics §7
     x = leaf(1.0, 2.0)
     y = leaf(3.0, 4.0)
     events = []
@@ -499,7 +499,7 @@ def test_leaf_accumulation_runs_as_soon_as_it_is_ready():  # probe §10
     assert events == ["e", "y", "y acc", "c", "x", "x acc"]
 
 
-def test_accumulategrad_waits_for_all_incoming_grads():  # probe §10
+def test_accumulategrad_waits_for_all_incoming_grads():  # semantics §7
     x = leaf(1.0, 2.0)
     events = []
     h1 = x * 2
@@ -511,7 +511,7 @@ def test_accumulategrad_waits_for_all_incoming_grads():  # probe §10
     assert events == ["h2", "h1", ("x", [7.0, 7.0])]
 
 
-def test_node_prehooks_follow_sequence_numbers():  # probe §10
+def test_node_prehooks_follow_sequence_numbers():  # semantics §7
     x = leaf(1.0, 2.0)
     events = []
     p = x * 2
@@ -538,7 +538,7 @@ def test_node_prehooks_follow_sequence_numbers():  # probe §10
     ],
     ids=["a*b", "b*a", "cat([a,b])", "a + b*2", "a*2 + b"],
 )
-def test_two_leaves_each_run_hook_and_accumulation_as_a_unit(make, expected):  # probe §6
+def test_two_leaves_each_run_hook_and_accumulation_as_a_unit(make, expected):  # semantics §7
     a = leaf(1.0, 2.0)
     b = leaf(3.0, 4.0)
     events = []

@@ -1,4 +1,4 @@
-"""Spec §3: version counters and in-place operations.
+"""docs/semantics.md §8: version counters and in-place operations.
 
 ``t._version`` is an int that every in-place write bumps by one; views and ``detach()`` share the
 counter, ``.data`` does not. Values observed on torch 2.13.
@@ -19,7 +19,7 @@ def leaf(*values):
     return torch.tensor(list(values), requires_grad=True)
 
 
-def test_new_tensor_starts_at_version_zero():  # spec §3
+def test_new_tensor_starts_at_version_zero():  # semantics §8
     assert plain(1.0, 2.0)._version == 0
     assert leaf(1.0, 2.0)._version == 0
     assert (leaf(1.0, 2.0) * 2)._version == 0
@@ -39,13 +39,13 @@ def test_new_tensor_starts_at_version_zero():  # spec §3
     ],
     ids=["add_", "setitem", "copy_", "mul_.add_", "zero_", "requires_grad_", "add", "exp"],
 )
-def test_version_after_each_op(op, bumps):  # spec §3
+def test_version_after_each_op(op, bumps):  # semantics §8
     t = plain(1.0, 2.0)
     op(t)
     assert t._version == bumps
 
 
-def test_augmented_assignment_bumps_version_once():  # spec §3
+def test_augmented_assignment_bumps_version_once():  # semantics §8
     t = plain(1.0, 2.0)
     before = t
     t += 1
@@ -53,14 +53,14 @@ def test_augmented_assignment_bumps_version_once():  # spec §3
     assert t._version == 1
 
 
-def test_out_argument_bumps_version_once():  # spec §3
+def test_out_argument_bumps_version_once():  # semantics §8
     out = torch.zeros(2)
     torch.add(plain(1.0, 2.0), plain(3.0, 4.0), out=out)
     assert out.tolist() == [4.0, 6.0]
     assert out._version == 1
 
 
-def test_views_share_the_version_counter():  # spec §3
+def test_views_share_the_version_counter():  # semantics §8
     base = plain(1.0, 2.0, 3.0)
     view = base[1:]
     view.add_(1)
@@ -70,7 +70,7 @@ def test_views_share_the_version_counter():  # spec §3
     assert view._version == 2
 
 
-def test_detach_shares_storage_and_version_counter():  # spec §3
+def test_detach_shares_storage_and_version_counter():  # semantics §8
     x = leaf(1.0, 2.0)
     d = x.detach()
     d.add_(1)
@@ -79,14 +79,14 @@ def test_detach_shares_storage_and_version_counter():  # spec §3
     assert d._version == 1
 
 
-def test_data_has_its_own_version_counter():  # spec §3
+def test_data_has_its_own_version_counter():  # semantics §8
     x = leaf(1.0, 2.0)
     x.data.add_(1)
     assert x.tolist() == [2.0, 3.0]
     assert x._version == 0
 
 
-def test_changes_through_data_are_never_detected():  # spec §3
+def test_changes_through_data_are_never_detected():  # semantics §8
     x = leaf(1.0, 2.0)
     y = x.exp()  # saves its result
     y.data.mul_(0)
@@ -94,7 +94,7 @@ def test_changes_through_data_are_never_detected():  # spec §3
     assert x.grad.tolist() == [0.0, 0.0]  # backward read the modified saved value, silently
 
 
-def test_modification_through_detach_is_detected():  # spec §3
+def test_modification_through_detach_is_detected():  # semantics §8
     x = leaf(1.0, 2.0)
     y = x.exp()
     y.detach().zero_()
@@ -102,7 +102,7 @@ def test_modification_through_detach_is_detected():  # spec §3
         y.sum().backward()
 
 
-def test_mul_with_constant_saves_only_the_constant():  # spec §3
+def test_mul_with_constant_saves_only_the_constant():  # semantics §8
     x = leaf(1.0, 2.0)
     w = plain(3.0, 4.0)
     a = x.clone()
@@ -112,7 +112,7 @@ def test_mul_with_constant_saves_only_the_constant():  # spec §3
     assert x.grad.tolist() == [3.0, 4.0]
 
 
-def test_modifying_the_saved_constant_is_detected():  # spec §3
+def test_modifying_the_saved_constant_is_detected():  # semantics §8
     x = leaf(1.0, 2.0)
     w = plain(3.0, 4.0)
     y = x * w
@@ -121,7 +121,7 @@ def test_modifying_the_saved_constant_is_detected():  # spec §3
         y.sum().backward()
 
 
-def test_add_saves_nothing_so_inputs_may_change():  # spec §3
+def test_add_saves_nothing_so_inputs_may_change():  # semantics §8
     x = leaf(1.0, 2.0)
     a = x * 1
     b = x * 1
@@ -132,7 +132,7 @@ def test_add_saves_nothing_so_inputs_may_change():  # spec §3
     assert x.grad.tolist() == [2.0, 2.0]
 
 
-def test_inplace_on_view_rebases_base_onto_copyslices():  # spec §3
+def test_inplace_on_view_rebases_base_onto_copyslices():  # semantics §8
     x = leaf(1.0, 2.0, 3.0)
     base = x * 1
     view = base[1:]
@@ -144,7 +144,7 @@ def test_inplace_on_view_rebases_base_onto_copyslices():  # spec §3
     assert x.grad.tolist() == [1.0, 2.0, 2.0]
 
 
-def test_view_grad_fn_is_refreshed_after_inplace_on_base():  # spec §3
+def test_view_grad_fn_is_refreshed_after_inplace_on_base():  # semantics §8
     x = leaf(1.0, 2.0, 3.0)
     base = x * 1
     view = base[1:]
@@ -154,7 +154,7 @@ def test_view_grad_fn_is_refreshed_after_inplace_on_base():  # spec §3
     assert x.grad.tolist() == [0.0, 2.0, 2.0]
 
 
-def test_chained_inplace_ops_are_valid():  # spec §3
+def test_chained_inplace_ops_are_valid():  # semantics §8
     x = leaf(1.0, 2.0)
     a = x * 1
     a.mul_(3)
@@ -165,7 +165,7 @@ def test_chained_inplace_ops_are_valid():  # spec §3
     assert x.grad.tolist() == [18.0, 36.0]  # d/dx (3x)^2 = 18x
 
 
-def test_writing_grad_value_into_plain_tensor_slice_makes_it_a_non_leaf():  # spec §3
+def test_writing_grad_value_into_plain_tensor_slice_makes_it_a_non_leaf():  # semantics §8
     x = leaf(1.0, 2.0)
     y = torch.zeros(2)
     y[0:1] = x[0:1]
@@ -175,7 +175,7 @@ def test_writing_grad_value_into_plain_tensor_slice_makes_it_a_non_leaf():  # sp
     assert x.grad.tolist() == [1.0, 0.0]
 
 
-def test_inplace_add_of_grad_value_into_plain_tensor_makes_it_a_non_leaf():  # spec §3
+def test_inplace_add_of_grad_value_into_plain_tensor_makes_it_a_non_leaf():  # semantics §8
     x = leaf(1.0, 2.0)
     y = torch.zeros(2)
     y.add_(x)
@@ -185,20 +185,20 @@ def test_inplace_add_of_grad_value_into_plain_tensor_makes_it_a_non_leaf():  # s
     assert y._version == 1
 
 
-def test_setitem_then_augmented_assignment_on_slice_bumps_twice():  # probe §1
+def test_setitem_then_augmented_assignment_on_slice_bumps_twice():  # semantics §8
     y = leaf(1.0, 2.0, 3.0).clone()
     y[0] *= 2
     assert y._version == 2
 
 
-def test_inplace_keeps_same_tensor_object():  # spec §3
+def test_inplace_keeps_same_tensor_object():  # semantics §8
     x = leaf(1.0, 2.0)
     a = x * 1
     assert a.add_(1) is a
     assert a.mul_(2) is a
 
 
-def test_version_counter_keeps_counting_across_backward():  # spec §3
+def test_version_counter_keeps_counting_across_backward():  # semantics §8
     x = leaf(1.0, 2.0)
     a = x * 1
     a.add_(1)
@@ -207,7 +207,7 @@ def test_version_counter_keeps_counting_across_backward():  # spec §3
     assert a._version == 2
 
 
-def test_backward_checks_the_version_of_each_saved_tensor_independently():  # spec §3
+def test_backward_checks_the_version_of_each_saved_tensor_independently():  # semantics §8
     x = leaf(1.0, 2.0)
     a = x * 1
     y = a.exp()  # saves y, not a
