@@ -57,3 +57,146 @@ def inplace_on_saved_nondifferentiable_tensors(torch, make: Inputs):
     (fine * 2).sum().backward()
     out["untouched mask: x.grad"] = x.grad
     return out
+
+
+# -- torch.autograd.functional ----------------------------------------------------------------
+
+
+def _cubic(a, b):
+    """A function of two inputs with non-zero second derivatives in both."""
+    return (a**3).sum() * b.exp().sum() + (a * b[:2]).sum()
+
+
+@case(area=AREA, tags=("functional",))
+def functional_jacobian_and_hessian(torch, make: Inputs):
+    """jacobian and hessian for one or two inputs and outputs (shapes out.shape + in.shape,
+    nested as (outputs, inputs)), an unused input giving zeros, and detached results."""
+    AF = torch.autograd.functional
+    a = make.randn(2, dtype=torch.float64)
+    b = make.randn(3, dtype=torch.float64)
+    jac = AF.jacobian(lambda x: x.exp() * x, a)
+    return {
+        "jacobian": jac,
+        "jacobian.requires_grad": jac.requires_grad,
+        "jacobian two in": AF.jacobian(lambda x, y: x.sum() * y, (a, b)),
+        "jacobian two out": AF.jacobian(lambda x: (x * 2, (x**2).sum()), a),
+        "jacobian unused input": AF.jacobian(lambda x, y: (x * 2, y.sum()), (a, b)),
+        "hessian": AF.hessian(lambda x: (x**3).sum(), a),
+        "hessian two in": AF.hessian(_cubic, (a, b)),
+        "inputs untouched": (a.requires_grad, a.grad, b.requires_grad),
+    }
+
+
+@case(area=AREA, tags=("functional",))
+def functional_products(torch, make: Inputs):
+    """vjp, jvp (by the double backward trick), vhp and hvp return (outputs, product); v may be
+    omitted for a single-element output (vjp) or input (jvp)."""
+    AF = torch.autograd.functional
+    a = make.randn(2, dtype=torch.float64)
+    b = make.randn(3, dtype=torch.float64)
+    va, vb = make.randn(2, dtype=torch.float64), make.randn(3, dtype=torch.float64)
+    return {
+        "vjp": AF.vjp(lambda x: x.sin() * x, a, va),
+        "vjp scalar output": AF.vjp(lambda x: (x**2).sum(), a),
+        "vjp two in": AF.vjp(_cubic, (a, b)),
+        "jvp": AF.jvp(lambda x: x.sin() * x, a, va),
+        "jvp two in two out": AF.jvp(lambda x, y: (x * y[:2], y.exp().sum()), (a, b), (va, vb)),
+        "jvp scalar input": AF.jvp(lambda x: x**3, a[0].detach()),
+        "vhp": AF.vhp(_cubic, (a, b), (va, vb)),
+        "hvp": AF.hvp(_cubic, (a, b), (va, vb)),
+    }
+
+
+@case(area=AREA, tags=("functional",))
+def functional_create_graph_gives_differentiable_results(torch, make: Inputs):
+    """With create_graph=True the products keep their history: differentiating a jacobian,
+    a vjp or an hvp again reaches the caller's leaf (third derivatives of x**4)."""
+    AF = torch.autograd.functional
+    x = make.randn(3, dtype=torch.float64, requires_grad=True)
+    quartic = lambda t: (t**4).sum()  # noqa: E731
+    jac = AF.jacobian(lambda t: t**4, x, create_graph=True)
+    _, vjp = AF.vjp(quartic, x, create_graph=True)
+    _, hvp = AF.hvp(quartic, x, torch.ones(3, dtype=torch.float64), create_graph=True)
+    hess = AF.hessian(quartic, x, create_graph=True)
+    grads = torch.autograd.grad((jac.sum(), vjp.sum(), hvp.sum(), hess.sum()), x)
+    return {
+        "requires_grad": (jac.requires_grad, vjp.requires_grad, hvp.requires_grad),
+        "jacobian": jac,
+        "hessian": hess,
+        "d(sum of all)/dx": grads[0],
+    }
+
+
+@case(area=AREA, tags=("functional", "errors"))
+def functional_argument_and_strict_errors(torch, make: Inputs):
+    """torch's texts for a list of inputs, a non-tensor output, a missing or misshapen v, a
+    non-scalar hessian, and strict mode meeting an independent input or a linear function."""
+    AF = torch.autograd.functional
+    a = make.randn(2)
+    b = make.randn(3)
+    ones = torch.ones(2)
+    return {
+        "list inputs": capture(lambda: AF.jacobian(lambda x, y: x, [a, b])),
+        "float output": capture(lambda: AF.jacobian(lambda x: 3.0, a)),
+        "tuple with a float": capture(lambda: AF.vjp(lambda x, y: x, (a, 2.0), ones)),
+        "vjp without v": capture(lambda: AF.vjp(lambda x: x * 2, a)),
+        "jvp without v": capture(lambda: AF.jvp(lambda x: x * 2, a)),
+        "v of the wrong size": capture(lambda: AF.vjp(lambda x: x * 2, a, torch.ones(3))),
+        "v entry of the wrong size": capture(lambda: AF.jvp(lambda x, y: x, (a, b), (ones, ones))),
+        "v tuple too short": capture(lambda: AF.jvp(lambda x, y: x, (a, b), (ones,))),
+        "hessian of a vector": capture(lambda: AF.hessian(lambda x: x**3, a)),
+        "hvp of a vector": capture(lambda: AF.hvp(lambda x: x**3, a, ones)),
+        "strict jacobian, unused input": capture(
+            lambda: AF.jacobian(lambda x, y: x * 2, (a, b), strict=True)
+        ),
+        "strict jacobian, constant output": capture(
+            lambda: AF.jacobian(lambda x: x.detach(), a, strict=True)
+        ),
+        "strict jvp, unused input": capture(
+            lambda: AF.jvp(lambda x, y: x * 2, (a, b), (ones, torch.ones(3)), strict=True)
+        ),
+        "strict hessian, linear": capture(lambda: AF.hessian(lambda x: x.sum(), a, strict=True)),
+        "strict hvp, linear": capture(lambda: AF.hvp(lambda x: x.sum(), a, ones, strict=True)),
+        "strict vhp, quadratic ok": AF.vhp(lambda x: (x**2).sum(), a, ones, strict=True),
+        "non-strict vjp, unused input": AF.vjp(lambda x, y: x * 2, (a, b), ones),
+    }
+
+
+# -- autograd.grad(is_grads_batched=True) -------------------------------------------------------
+
+
+@case(area=AREA, tags=("grad", "batched"))
+def grad_with_batched_grad_outputs(torch, make: Inputs):
+    """The first dim of each grad_output is a batch: one gradient per row, stacked (rows of
+    the identity give the Jacobian); allow_unused keeps None; a misshapen batch or a 0-dim
+    implicit gradient raise torch's errors; without retain_graph the graph is freed after."""
+    x = make.randn(3, requires_grad=True)
+    y = x**2 * x.sin()
+    eye = torch.eye(3)
+    other = make.randn(2, requires_grad=True)
+    out = {
+        "jacobian rows": torch.autograd.grad(y, x, eye, retain_graph=True, is_grads_batched=True),
+        "two outputs": torch.autograd.grad(
+            (y, y.sum()), x, (eye[:2], torch.ones(2)), retain_graph=True, is_grads_batched=True
+        ),
+        "unused": torch.autograd.grad(
+            y, (x, other), eye, retain_graph=True, is_grads_batched=True, allow_unused=True
+        ),
+        "bad shape": capture(
+            lambda: torch.autograd.grad(
+                y, x, torch.ones(3, 2), retain_graph=True, is_grads_batched=True
+            )
+        ),
+        "implicit 0-dim": capture(
+            lambda: torch.autograd.grad(y.sum(), x, None, retain_graph=True, is_grads_batched=True)
+        ),
+    }
+    out["freed"] = torch.autograd.grad(y, x, eye, is_grads_batched=True)
+    out["after freed"] = capture(lambda: torch.autograd.grad(y, x, torch.ones(3)))
+    z = x**3
+    (batched,) = torch.autograd.grad(z, x, eye, create_graph=True, is_grads_batched=True)
+    # torch vmaps one backward (grad_fn MulBackward0 here); reference_impl stacks one backward
+    # per row (StackBackward0): values, requires_grad and second derivatives are compared.
+    out["create_graph"] = (batched.detach(), batched.requires_grad)
+    out["create_graph, grad again"] = torch.autograd.grad(batched.sum(), x)
+    return out

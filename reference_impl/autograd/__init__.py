@@ -7,7 +7,7 @@ from typing import Any
 from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .._node import Node
 from .._tensor import Tensor
-from . import function, graph
+from . import function, functional, graph
 from ._api import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import gradcheck, gradgradcheck
@@ -30,6 +30,7 @@ __all__ = [
     "backward",
     "enable_grad",
     "function",
+    "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",

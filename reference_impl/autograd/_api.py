@@ -145,8 +145,6 @@ def grad(
     materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` w.r.t. ``inputs``; never touches ``.grad``."""
-    if is_grads_batched:
-        raise NotImplementedError("autograd.grad(is_grads_batched=True)")
     if materialize_grads and allow_unused is False:
         raise ValueError(
             "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
@@ -157,19 +155,22 @@ def grad(
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
     grads_in = _matching_grads(grad_outputs, len(outs))
-    grads = _make_grads(outs, grads_in)
     if retain_graph is None:
         retain_graph = create_graph
-    edges = _root_edges(outs)
-    _check_inputs(ins)
-    result = run_backward(
-        edges,
-        grads,
-        keep_graph=retain_graph,
-        create_graph=create_graph,
-        inputs=ins,
-        accumulate=False,
-    )
+    if is_grads_batched:
+        result = _batched_grads(outs, ins, grads_in, retain_graph, create_graph)
+    else:
+        grads = _make_grads(outs, grads_in)
+        edges = _root_edges(outs)
+        _check_inputs(ins)
+        result = run_backward(
+            edges,
+            grads,
+            keep_graph=retain_graph,
+            create_graph=create_graph,
+            inputs=ins,
+            accumulate=False,
+        )
     final: list[Tensor | None] = []
     for i, (g, inp) in enumerate(zip(result, ins, strict=True)):
         if g is None:
@@ -182,3 +183,69 @@ def grad(
                 g = Tensor._from_array(np.zeros(tuple(inp.shape), dtype=inp.dtype.numpy))
         final.append(g)
     return tuple(final)
+
+
+def _check_batched_shapes(outputs: Sequence[Tensor], grads: Sequence[Any]) -> None:
+    """Each grad_output's first dim is the batch; the rest must match its output."""
+    for out, grad in zip(outputs, grads, strict=True):
+        if not isinstance(grad, Tensor):
+            continue
+        first = grad[0]
+        if tuple(first.shape) != tuple(out.shape):
+            # torch prints the shape of grad[0] without its first dim.
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                "expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{list(grads).index(grad)}] has a shape of "
+                f"{first.shape[1:]!r} and output[{list(outputs).index(out)}] has a shape of "
+                f"{out.shape!r}. If you only want some tensors in `grad_output` to be "
+                "considered batched, consider using vmap."
+            )
+
+
+def _batched_grads(
+    outputs: tuple[Tensor, ...],
+    inputs: tuple[Tensor, ...],
+    grads_in: tuple[Any, ...],
+    retain_graph: bool,
+    create_graph: bool,
+) -> list[Tensor | None]:
+    """``is_grads_batched=True``: one backward per slice of the grad_outputs' first dim, the
+    gradients stacked along a new first dim (torch vmaps that one backward instead)."""
+    from .._functions import stack
+
+    _check_batched_shapes(outputs, grads_in)
+    grads = _make_grads(outputs, [g[0] if isinstance(g, Tensor) else g for g in grads_in])
+    for g, given in zip(grads, grads_in, strict=True):
+        if given is None and g is not None and g.ndim == 0:
+            raise ValueError(
+                "vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for some input, but that "
+                "input is a Tensor of dimensionality 0 so expected in_dim to satisfy "
+                "0 <= in_dim < 0."
+            )
+    edges = _root_edges(outputs)
+    _check_inputs(inputs)
+    sizes = [g.shape[0] for g in grads_in if isinstance(g, Tensor)]
+    batch = sizes[0] if sizes else 1
+    per_slice = []
+    for b in range(batch):
+        slice_grads = [
+            given[b].to(out.dtype) if isinstance(given, Tensor) else made
+            for given, made, out in zip(grads_in, grads, outputs, strict=True)
+        ]
+        per_slice.append(
+            run_backward(
+                edges,
+                slice_grads,
+                keep_graph=retain_graph or b < batch - 1,
+                create_graph=create_graph,
+                inputs=inputs,
+                accumulate=False,
+            )
+        )
+    stacked: list[Tensor | None] = []
+    for i in range(len(inputs)):
+        column = [result[i] for result in per_slice]
+        stacked.append(None if column[0] is None else stack(column, dim=0))
+    return stacked

@@ -76,3 +76,110 @@ def test_an_unmodified_mask_still_gives_the_masked_gradient():
     mask = torch.tensor([True, False, False, True])
     (x.masked_fill(mask, 7.0) * 3).sum().backward()
     assert x.grad.tolist() == [0.0, 3.0, 3.0, 0.0]
+
+
+# -- torch.autograd.functional ----------------------------------------------------------------
+
+AF = torch.autograd.functional
+
+
+def central_jacobian(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d f / d x by central differences (f: float64 array -> array), shaped f.shape + x.shape."""
+    columns = []
+    for i in range(x.size):
+        step = np.zeros(x.size)
+        step[i] = eps
+        step = step.reshape(x.shape)
+        columns.append((f(x + step) - f(x - step)) / (2 * eps))
+    return np.stack(columns, axis=-1).reshape(*np.shape(f(x)), *x.shape)
+
+
+def as_np(fn):
+    """A reference_impl function of one tensor as a NumPy function."""
+    return lambda arr: fn(torch.tensor(arr.tolist(), dtype=torch.float64)).detach().numpy()
+
+
+def test_jacobian_matches_central_differences_and_is_detached():
+    x = leaf(3).detach()
+    f = lambda t: t.sin() * t.sum()  # noqa: E731
+    jac = AF.jacobian(f, x)
+    assert tuple(jac.shape) == (3, 3) and not jac.requires_grad
+    np.testing.assert_allclose(jac.numpy(), central_jacobian(as_np(f), x.numpy()), atol=1e-8)
+
+
+def test_jacobian_nests_outputs_then_inputs_and_fills_unused_with_zeros():
+    a, b = leaf(2).detach(), leaf(3, seed=1).detach()
+    (j_aa, j_ab), (j_ba, j_bb) = AF.jacobian(lambda x, y: (x * 2, y.sum()), (a, b))
+    assert [tuple(t.shape) for t in (j_aa, j_ab, j_ba, j_bb)] == [(2, 2), (2, 3), (2,), (3,)]
+    assert j_ab.abs().sum().item() == 0 and j_ba.abs().sum().item() == 0
+    assert j_bb.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_hessian_matches_central_differences_of_the_gradient():
+    x = leaf(3).detach()
+    f = lambda t: (t**3 * t.sum()).sum()  # noqa: E731
+    grad_f = lambda t: AF.vjp(f, t)[1]  # noqa: E731
+    hess = AF.hessian(f, x)
+    np.testing.assert_allclose(hess.numpy(), central_jacobian(as_np(grad_f), x.numpy()), atol=1e-6)
+
+
+def test_products_agree_with_the_jacobian_and_hessian():
+    x, v = leaf(3).detach(), leaf(3, seed=2).detach()
+    f = lambda t: t.exp() * t  # noqa: E731
+    s = lambda t: (t.exp() * t).sum() * t[0]  # noqa: E731
+    jac, hess = AF.jacobian(f, x), AF.hessian(s, x)
+    np.testing.assert_allclose(AF.vjp(f, x, v)[1].numpy(), v.numpy() @ jac.numpy())
+    np.testing.assert_allclose(AF.jvp(f, x, v)[1].numpy(), jac.numpy() @ v.numpy())
+    np.testing.assert_allclose(AF.vhp(s, x, v)[1].numpy(), v.numpy() @ hess.numpy())
+    np.testing.assert_allclose(AF.hvp(s, x, v)[1].numpy(), hess.numpy() @ v.numpy())
+    assert AF.vjp(f, x, v)[0].tolist() == f(x).tolist()
+
+
+def test_create_graph_results_reach_the_callers_leaf():
+    x = leaf(3)
+    jac = AF.jacobian(lambda t: t**4, x, create_graph=True)
+    (third,) = torch.autograd.grad(jac.sum(), x)
+    np.testing.assert_allclose(third.numpy(), 12 * x.detach().numpy() ** 2)
+    assert x.grad is None
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda a: AF.jacobian(lambda x: x, [a]), TypeError, "but the given inputs has type"),
+        (lambda a: AF.vjp(lambda x: x * 2, a), RuntimeError, "The vector v can only be None"),
+        (lambda a: AF.hessian(lambda x: x**3, a), RuntimeError, "should contain a single element"),
+        (
+            lambda a: AF.jacobian(lambda x, y: x * 2, (a, a.clone()), strict=True),
+            RuntimeError,
+            "Output 0 of the user-provided function is independent of input 1",
+        ),
+        (
+            lambda a: AF.hvp(lambda x: x.sum(), a, a, strict=True),
+            RuntimeError,
+            "found that the jacobian of the user-provided function with respect to input 0",
+        ),
+    ],
+    ids=["list", "no v", "vector hessian", "strict unused", "strict linear"],
+)
+def test_functional_errors_are_torchs(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call(leaf(2).detach())
+
+
+# -- autograd.grad(is_grads_batched=True) ---------------------------------------------------------
+
+
+def test_batched_grad_outputs_give_one_gradient_per_row():
+    x = leaf(3)
+    y = x.sin() * x
+    (rows,) = torch.autograd.grad(y, x, torch.eye(3, dtype=torch.float64), is_grads_batched=True)
+    np.testing.assert_allclose(rows.numpy(), AF.jacobian(lambda t: t.sin() * t, x).numpy())
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        torch.autograd.grad(y, x, torch.ones(3, dtype=torch.float64))
+
+
+def test_batched_grad_outputs_of_the_wrong_shape_name_the_shape_torch_prints():
+    x = leaf(2)
+    with pytest.raises(RuntimeError, match=re.escape("has a shape of torch.Size([])")):
+        torch.autograd.grad(x * 2, x, torch.ones(2, 3), is_grads_batched=True)
