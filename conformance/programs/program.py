@@ -39,7 +39,7 @@ class OpSpec:
     """One op: a Python expression over ``a`` (and ``b``) and ``torch``, and its shape rule.
 
     ``shape`` is one of: same, broadcast, scalar, drop0, droplast, t, unsqueeze, flatten,
-    select, slice, gram. ``view`` ops are never generated under no_grad (spec section 11).
+    select, slice, gram. ``view`` ops are never generated under no_grad (docs/semantics.md §5.6).
     """
 
     expr: str
@@ -317,12 +317,12 @@ def walk(steps: tuple[Step, ...]) -> list[tuple[Step, bool | None]]:
 
 
 def hits_quirk(program: Program) -> bool:
-    """Whether the program runs into the spec's section 11 quirk family.
+    """Whether the program runs into the views quirk family of docs/semantics.md §5.6 and §5.7.
 
     Torch answers a view's ``requires_grad`` from its base. So a view made under no_grad, or a
     view made before ``requires_grad_()`` was called on its base, reports requires_grad=True
-    although autograd never recorded it; gradients through it are dropped. The spec calls this
-    a documented divergence, so such programs are not generated.
+    although autograd never recorded it; gradients through it are dropped. The page documents
+    this as a divergence, so such programs are not generated.
     """
     families: dict[int, int] = {}  # slot -> the slot its view family started from
     slot = len(program.leaves)

@@ -1,5 +1,5 @@
 """Generated autograd programs: data that round-trips, runs alike on torch and the reference,
-renders to a torch script, and never contains the spec section 11 quirk."""
+renders to a torch script, and never contains the views quirk of docs/semantics.md §5.6."""
 
 from __future__ import annotations
 
