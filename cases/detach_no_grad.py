@@ -4,7 +4,7 @@
 saved-tensor checks); ``.data`` shares storage but not the counter; ``requires_grad_`` works on
 leaves only; ``no_grad`` / ``enable_grad`` / ``set_grad_enabled`` / ``inference_mode`` nest and
 restore; results made with grad disabled are leaves. Views of grad leaves made under no_grad are
-left out on purpose (spec section 11).
+left out on purpose (docs/semantics.md §5.6).
 """
 
 from conformance import Inputs, capture, case

@@ -1,7 +1,7 @@
 """Higher order: create_graph, grads of grads, Hessian-vector products, autograd.grad options.
 
 Covered: chained autograd.grad with create_graph (3x², 6x, 6), the grad_fn of first-order grads
-under create_graph (probe notes §5), backward(create_graph=True)'s warning and its ``.grad``
+under create_graph (docs/semantics.md §9.5), backward(create_graph=True)'s warning and its ``.grad``
 (CopyBackwards, then AddBackward0), Hessian-vector products and full Hessians, double backward
 through softmax / log_softmax / mse_loss / sigmoid / tanh and friends, allow_unused and
 materialize_grads, and the errors of autograd.grad.
@@ -114,7 +114,7 @@ def create_graph_implies_retain_graph(torch, make: Inputs):
     return {"g1": g1, "again": again}
 
 
-# -- first-order grads' grad_fn under create_graph (probe §5) --------------------------------
+# -- first-order grads' grad_fn under create_graph (semantics §9.5) ---------------------------
 
 
 @case(area=AREA, tags=("grad_fn", "create_graph"))

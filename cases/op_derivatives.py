@@ -5,8 +5,8 @@ expression over them, and optionally fixed weights and expected values. One case
 dtype (``exp_float32``, ``exp_float64``) runs the expression, observes the output (value, dtype,
 shape, grad_fn) and, when it requires grad, backpropagates ``sum(out * w)`` with a seeded ``w``
 of the output's shape (``weight="ones"``: plain ``out.sum()``) and observes every input's grad.
-The "edge" forms pin down ties, zeros and boundaries from the probe notes (§2), with the numbers
-torch printed there as expectations.
+The "edge" forms pin down ties, zeros and boundaries (docs/semantics.md §13), with the numbers
+torch printed as expectations.
 
 Each generated case function is ``_op_case`` with its own ``FORM`` and ``DTYPE`` globals, so
 ``conformance show`` prints them as constants next to ``run_form``.
@@ -828,7 +828,7 @@ LOSSES = [
     ),
 ]
 
-# -- edge values (probe notes §2) ------------------------------------------------------------
+# -- edge values (semantics §13) -------------------------------------------------------------
 
 
 def _edge(name, doc, expr, *inputs, expect=None, weight="ones", dtypes=DTYPES):

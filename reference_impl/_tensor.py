@@ -190,7 +190,7 @@ class Tensor:
     def requires_grad(self) -> bool:
         # torch's DifferentiableViewMeta also reports a view with no history as requiring grad
         # whenever its base does (a view made under no_grad, or before base.requires_grad_()),
-        # then drops the gradients through it: spec section 11 documents that as a divergence
+        # then drops the gradients through it: docs/semantics.md §5.6 documents that as a divergence
         # not to copy, so such a view here requires no grad.
         return self._requires_grad or self.grad_fn is not None
 

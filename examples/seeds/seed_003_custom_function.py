@@ -6,7 +6,7 @@ its pre-0.4 names: ``t`` is ``torch`` and ``V`` is ``torch.autograd.Variable`` (
 (deprecated: torch 2.13 still returns ``saved_tensors`` with a DeprecationWarning). Run:
 ``python -m examples.seeds.seed_003_custom_function [--module reference_impl]``.
 
-What torch 2.13 does (/work/notes/torch_probe.md section 4): ``MultiplyAdd.forward`` calls
+What torch 2.13 does (docs/semantics.md §6): ``MultiplyAdd.forward`` calls
 ``ctx.save_for_backward()`` with no tensors, so ``w,x = ctx.saved_variables`` in its backward
 raises ``ValueError: not enough values to unpack (expected 2, got 0)`` and no grads are set. The
 document shows no output; the program prints the error instead of dying on it, then the grads.
