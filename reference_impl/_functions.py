@@ -12,9 +12,11 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as dt
+from ._ops import binary_math as bm
 from ._ops import indexing, joining, linalg
 from ._ops import pointwise as pw
 from ._ops import reductions as red
+from ._ops import special as sp
 from ._ops import views as vw
 from ._ops.base import as_tensor_arg
 from ._tensor import Tensor, _wrap_dim
@@ -585,3 +587,207 @@ def copy_for_grad(grad: Tensor) -> Tensor:
     """The first ``.grad`` under create_graph: a recorded copy (torch's CopyBackwards)."""
     out = Tensor._from_array(np.zeros(tuple(grad.shape), dtype=grad.dtype.numpy))
     return pw.CopyBackwards.invoke_inplace(out, grad)
+
+
+# -- breadth: elementwise special functions (_ops/special.py) ----------------------------------
+
+acos = arccos = _unary(sp.AcosBackward0)
+asin = arcsin = _unary(sp.AsinBackward0)
+atan = arctan = _unary(sp.AtanBackward0)
+acosh = arccosh = _unary(sp.AcoshBackward0)
+asinh = arcsinh = _unary(sp.AsinhBackward0)
+atanh = arctanh = _unary(sp.AtanhBackward0)
+sinh = _unary(sp.SinhBackward0)
+cosh = _unary(sp.CoshBackward0)
+tan = _unary(sp.TanBackward0)
+erf = _unary(sp.ErfBackward0)
+erfc = _unary(sp.ErfcBackward0)
+erfinv = _unary(sp.ErfinvBackward0)
+lgamma = _unary(sp.LgammaBackward0)
+digamma = _unary(sp.DigammaBackward0)
+expm1 = _unary(sp.Expm1Backward0)
+log1p = _unary(sp.Log1PBackward0)
+log2 = _unary(sp.Log2Backward0)
+log10 = _unary(sp.Log10Backward0)
+exp2 = _unary(sp.Exp2Backward0)
+sinc = _unary(sp.SincBackward0)
+deg2rad = _unary(sp.Deg2RadBackward0)
+rad2deg = _unary(sp.Rad2DegBackward0)
+trunc = fix = _unary(sp.TruncBackward0)
+ceil = _unary(sp.CeilBackward0)
+floor = _unary(sp.FloorBackward0)
+frac = _unary(sp.FracBackward0)
+angle = _unary(sp.AngleBackward0)
+sgn = _unary(pw.SgnBackward0)
+
+
+def positive(input: Tensor) -> Tensor:  # noqa: A002
+    return input
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
+    if decimals == 0:
+        return sp.RoundBackward0.invoke(input)
+    return sp.RoundBackward1.invoke(input, decimals=decimals)
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:  # noqa: A002
+    return sp.PolygammaBackward0.invoke(input, n=n)
+
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
+    return sp.MvlgammaBackward0.invoke(input, p=p)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
+    return sp.LogitBackward0.invoke(input, eps=eps)
+
+
+def nan_to_num(
+    input: Tensor,  # noqa: A002
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Tensor:
+    return sp.NanToNumBackward0.invoke(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+# -- breadth: binary and ternary elementwise (_ops/binary_math.py) ------------------------------
+
+
+def _tensor_or_scalar(tensor_op: Any, scalar_op: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Tensor op for two tensors; the one-edge Scalar node when ``other`` is a Python number."""
+    if isinstance(other, Tensor) or scalar_op is None:
+        return tensor_op.invoke(_t(input), _t(other))
+    return scalar_op.invoke(input, other=other)
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return bm.Atan2Backward0.invoke(input, other)
+
+
+arctan2 = atan2
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return bm.HypotBackward0.invoke(input, other)
+
+
+def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+    if not isinstance(input, Tensor):
+        return bm.XlogyBackward1.invoke(other, self_scalar=input)
+    return _tensor_or_scalar(bm.XlogyBackward0, bm.XlogyBackward2, input, other)
+
+
+def fmod(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    return _tensor_or_scalar(bm.FmodBackward1, bm.FmodBackward0, input, other)
+
+
+def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+    if not isinstance(input, Tensor):
+        return bm.RemainderBackward1.invoke(_t(input), other)
+    return _tensor_or_scalar(bm.RemainderBackward1, bm.RemainderBackward0, input, other)
+
+
+def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    return _tensor_or_scalar(bm.CopysignBackward0, bm.CopysignBackward1, input, other)
+
+
+def fmax(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return bm.FmaxBackward0.invoke(input, other)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return bm.FminBackward0.invoke(input, other)
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return bm.LogaddexpBackward0.invoke(input, other)
+
+
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return bm.Logaddexp2Backward0.invoke(input, other)
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    if isinstance(weight, Tensor):
+        return bm.LerpBackward1.invoke(input, end, weight)
+    return bm.LerpBackward0.invoke(input, end, weight=weight)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
+    return bm.AddcmulBackward0.invoke(input, tensor1, tensor2, value=value)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:  # noqa: A002
+    return bm.AddcdivBackward0.invoke(input, tensor1, tensor2, value=value)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    """pow computed in float64, as torch's float_power casts both operands first."""
+
+    def as_double(v: Any) -> Any:
+        return v.to(dt.float64) if isinstance(v, Tensor) else v
+
+    return pow(as_double(input), as_double(exponent))
+
+
+#: Tensor methods that are the function of the same name with self first; ``_methods`` installs
+#: them (kept here, next to the functions, so a new op is one line in one place).
+SELF_FIRST_METHODS = [
+    "acos",
+    "arccos",
+    "asin",
+    "arcsin",
+    "atan",
+    "arctan",
+    "acosh",
+    "arccosh",
+    "asinh",
+    "arcsinh",
+    "atanh",
+    "arctanh",
+    "sinh",
+    "cosh",
+    "tan",
+    "erf",
+    "erfc",
+    "erfinv",
+    "lgamma",
+    "digamma",
+    "expm1",
+    "log1p",
+    "log2",
+    "log10",
+    "exp2",
+    "sinc",
+    "deg2rad",
+    "rad2deg",
+    "trunc",
+    "fix",
+    "ceil",
+    "floor",
+    "frac",
+    "angle",
+    "sgn",
+    "positive",
+    "round",
+    "mvlgamma",
+    "logit",
+    "nan_to_num",
+    "atan2",
+    "arctan2",
+    "hypot",
+    "xlogy",
+    "fmod",
+    "remainder",
+    "copysign",
+    "fmax",
+    "fmin",
+    "logaddexp",
+    "logaddexp2",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "float_power",
+]

@@ -379,6 +379,16 @@ METHODS: dict[str, Any] = {
     "index_put_": _index_put_,
 }
 
+METHODS.update({name: getattr(F, name) for name in F.SELF_FIRST_METHODS})
+METHODS.update(
+    {
+        "polygamma": lambda self, n: F.polygamma(n, self),
+        "__mod__": _binary_operand(F.remainder),
+        "__rmod__": _binary_operand(lambda self, other: F.remainder(as_tensor_arg(other), self)),
+        "__rdiv__": _binary_operand(_rtruediv),
+    }
+)
+
 PROPERTIES: dict[str, Any] = {"T": _T, "mT": _mT}
 
 

@@ -203,6 +203,8 @@ def _flatten(value: Any, is_tensor: Any) -> list[Any]:
 
 
 def _to_numpy(t: Any) -> np.ndarray:
+    if getattr(t, "_is_zerotensor", lambda: False)():  # torch's lazily-zero gradient
+        return np.zeros(tuple(t.shape))
     return np.asarray(t.detach().numpy())
 
 

@@ -769,7 +769,9 @@ def test_every_op_class_is_covered() -> None:
     assert set(classes) >= BACKWARD_ONLY, sorted(BACKWARD_ONLY - set(classes))
     forward_cover: dict[str, list[str]] = {}
     backward_cover: dict[str, list[str]] = {}
-    for case in CASES:
+    from .test_op_breadth import BREADTH_CASES  # the op-breadth table (issue 13)
+
+    for case in (*CASES, *BREADTH_CASES):
         fwd, bwd = _case_coverage(case)
         for name in fwd:
             forward_cover.setdefault(name, []).append(case.name)
