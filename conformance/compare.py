@@ -23,6 +23,7 @@ from conformance.observe import (
     UnobservableObservation,
     ValueObservation,
     _plain,
+    clip_text,
 )
 
 MATCH = "match"
@@ -310,7 +311,8 @@ def compare_raised(
     want, got = normalise_message(baseline.message), normalise_message(candidate.message)
     if want != got:
         result.reasons.append("message")
-        lines.append(f"Exception messages differ:\n  expected: {want!r}\n  actual:   {got!r}")
+        want, got = clip_text(repr(want)), clip_text(repr(got))
+        lines.append(f"Exception messages differ:\n  expected: {want}\n  actual:   {got}")
     if result.reasons:
         result.status = MISMATCH
         result.message = "\n".join(lines)
@@ -321,10 +323,10 @@ def _describe(observation: Observation) -> str:
     if isinstance(observation, TensorObservation):
         return f"{observation.container} {observation.dtype}{list(observation.shape)}"
     if isinstance(observation, RaisedObservation):
-        return f"raised {observation.type_name}: {observation.message}"
+        return f"raised {observation.type_name}: {clip_text(observation.message)}"
     if isinstance(observation, ValueObservation):
-        return f"{observation.type_name} {_plain(observation.value)!r}"
-    return f"unreadable {observation.type_name} ({observation.error})"
+        return f"{observation.type_name} {clip_text(repr(_plain(observation.value)))}"
+    return f"unreadable {observation.type_name} ({clip_text(observation.error)})"
 
 
 def compare_observations(
@@ -371,12 +373,13 @@ def compare_observations(
         if baseline.type_name in ("float", "complex"):
             return _compare_floats(baseline, candidate, rtol, atol)
         same = baseline.value == candidate.value
+        want, got = clip_text(repr(baseline.value)), clip_text(repr(candidate.value))
         return ObservationComparison(
             name,
             MATCH if same else MISMATCH,
             "value",
             [] if same else ["value"],
-            "" if same else f"Values differ: {baseline.value!r} != {candidate.value!r}.",
+            "" if same else f"Values differ: {want} != {got}.",
             baseline=baseline.summary(),
             candidate=candidate.summary(),
         )
@@ -384,12 +387,13 @@ def compare_observations(
         candidate, UnobservableObservation
     ):
         same = (baseline.type_name, baseline.error) == (candidate.type_name, candidate.error)
+        want, got = clip_text(baseline.error), clip_text(candidate.error)
         return ObservationComparison(
             name,
             MATCH if same else MISMATCH,
             "unobservable",
             [] if same else ["unobservable"],
-            "" if same else f"Both unreadable, differently: {baseline.error} != {candidate.error}",
+            "" if same else f"Both unreadable, differently: {want} != {got}",
             baseline=baseline.summary(),
             candidate=candidate.summary(),
         )

@@ -7,6 +7,7 @@ into NumPy with its dtype, shape and autograd flags, so the two sides can be com
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,13 @@ from conformance.capture import Raised
 RAISED_NAME = "<raised>"
 #: Tensor values up to this many elements are kept in result records.
 VALUES_KEPT = 64
+#: Text kept of a string, a message or a repr in a record; the rest is summarised by its length
+#: and hash, so one record stays small whatever a case returns.
+TEXT_KEPT = 2000
+#: Items of a list or tuple observed one by one; a longer list of plain numbers is observed as
+#: one array (container ``list``/``tuple``), a longer list of anything else up to this many items
+#: plus its length.
+ITEMS_WALKED = 1000
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ class ValueObservation:
 
     def summary(self) -> dict[str, Any]:
         value = [self.value.real, self.value.imag] if self.type_name == "complex" else self.value
+        if self.type_name == "str":
+            value = clip_text(value)
         return {"kind": self.kind, "type": self.type_name, "value": _plain(value)}
 
 
@@ -174,7 +184,13 @@ def observe(returned: Any, backend: Backend) -> list[Observation]:
                 walk(f"{name}.{key}" if name else str(key), item)
             return
         if isinstance(value, list | tuple) and value and not _is_leaf_value(value, backend):
-            for index, item in enumerate(value):
+            if len(value) > ITEMS_WALKED:
+                as_array = _numbers_observation(name, value)
+                if as_array is not None:
+                    found.append(as_array)
+                    return
+                found.append(ValueObservation(f"{name}.<length>", "int", len(value)))
+            for index, item in enumerate(value[:ITEMS_WALKED]):
                 walk(f"{name}.{index}", item)
             return
         try:
@@ -185,6 +201,29 @@ def observe(returned: Any, backend: Backend) -> list[Observation]:
     for key, value in returned.items():
         walk(str(key), value)
     return found
+
+
+def _numbers_observation(name: str, items: list[Any] | tuple[Any, ...]) -> Observation | None:
+    """A long list of plain numbers as one array observation (None when it holds anything
+    else): ten million floats observed one by one took gigabytes and minutes to compare."""
+    if not {type(item) for item in items} <= {bool, int, float}:
+        return None
+    try:
+        array = np.asarray(items)
+    except OverflowError:
+        return None
+    if array.dtype.kind not in "biuf":
+        return None
+    kind = type(items).__name__
+    return TensorObservation(name, array.dtype.name, array.shape, None, None, None, array, kind)
+
+
+def clip_text(text: str, keep: int = TEXT_KEPT) -> str:
+    """``text`` itself, or its first ``keep`` characters and a note of its length and hash."""
+    if len(text) <= keep:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{text[:keep]}... [clipped: {len(text):,} characters, sha256 {digest}]"
 
 
 def _is_leaf_value(value: Any, backend: Backend) -> bool:

@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - not on Windows: no lock there
 
 from conformance.compare import ObservationComparison
 from conformance.errors import ConformanceInputError
+from conformance.observe import clip_text
 from conformance.verdict import ExpectationCheck
 
 #: Columns of ``load_results`` per level, in order.
@@ -81,6 +82,9 @@ OBSERVATION_COLUMNS = [
 
 RECORD_RUN = "run"
 RECORD_CASE = "case"
+#: Longest string a record keeps (a message, a reason, a traceback); longer ones are clipped
+#: with their length and hash, so one record stays under a few MB whatever a case produced.
+RECORD_TEXT_KEPT = 65536
 
 
 @dataclass
@@ -185,13 +189,16 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 def plain(value: Any) -> Any:
     """``value`` as JSON-ready data in one pass: records become dicts, tuples lists, keys strings,
-    and non-finite floats the strings 'nan', 'inf', '-inf'."""
+    non-finite floats the strings 'nan', 'inf', '-inf', and strings longer than
+    ``RECORD_TEXT_KEPT`` a clipped start with their length and hash."""
     kind = type(value)
     if kind is float:
         if value - value == 0.0:  # finite
             return value
         return "nan" if value != value else ("inf" if value > 0 else "-inf")
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind is str:
+        return value if len(value) <= RECORD_TEXT_KEPT else clip_text(value, RECORD_TEXT_KEPT)
+    if kind is int or kind is bool or value is None:
         return value
     if kind is list or kind is tuple:
         return [plain(v) for v in value]
@@ -559,6 +566,14 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                         f"{path}: line {number}: {problem} (--skip-bad-lines skips such lines)"
                     )
                 skipped.add(str(path), f"line {number}: {problem}")
+
+
+def failures_folder(results_path: str | os.PathLike[str]) -> Path:
+    """Where a run saves its failing generated programs: next to its results file and named
+    after it (``results/run.jsonl`` -> ``results/run.generated/``), so two runs writing to one
+    folder keep their programs apart."""
+    path = Path(results_path)
+    return path.parent / f"{path.stem}.generated"
 
 
 def read_case_results(path: str | os.PathLike[str]) -> list[CaseResult]:
