@@ -200,3 +200,95 @@ def grad_with_batched_grad_outputs(torch, make: Inputs):
     out["create_graph"] = (batched.detach(), batched.requires_grad)
     out["create_graph, grad again"] = torch.autograd.grad(batched.sum(), x)
     return out
+
+
+# -- saved-tensor hooks -------------------------------------------------------------------------
+
+
+@case(area=AREA, tags=("saved_tensors_hooks", "hooks"))
+def saved_tensors_hooks_pack_and_unpack_order(torch, make: Inputs):
+    """Every tensor a recording op saves goes through pack (inputs before outputs, grad mode
+    off; a Python scalar operand is never packed) and comes back through unpack in the order
+    backward needs it; what unpack returns is what backward uses. Ops outside the context or
+    under no_grad pack nothing; the innermost context wins."""
+    log = []
+
+    def pack(t):
+        label = len([e for e in log if e[0] == "pack"])
+        name = None if t.grad_fn is None else type(t.grad_fn).__name__
+        log.append(("pack", label, tuple(t.shape), name, torch.is_grad_enabled()))
+        return (label, t)
+
+    def unpack(packed):
+        log.append(("unpack", packed[0], torch.is_grad_enabled()))
+        return packed[1]
+
+    x = make.randn(3, requires_grad=True)
+    y = make.randn(2, 1, requires_grad=True)
+    m = make.randn(3, 4, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        a = x * y
+        b = a.exp() / y
+        c = b.sin() * 2.0
+        d = (c @ m).sum()
+        with torch.no_grad():
+            x.exp()
+        x.detach().exp()
+    e = (x.exp() * 3).sum()
+    d.backward()
+    e.backward()
+    return {"log": log, "x.grad": x.grad, "y.grad": y.grad, "m.grad": m.grad}
+
+
+@case(area=AREA, tags=("saved_tensors_hooks", "hooks", "errors"))
+def saved_tensors_hooks_results_and_errors(torch, make: Inputs):
+    """unpack's result is used as the saved tensor (a scaled copy scales the gradient); no
+    version check is made on a hooked tensor; retain_graph unpacks again; an unpack returning
+    a non-tensor, and a pack hook writing into its input, raise torch's errors; nested contexts
+    use the innermost pair only."""
+    out = {}
+    x = make.randn(3, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 10):
+        z = (x * 1.0).exp()
+    z.sum().backward()
+    out["scaled by unpack"] = x.grad
+
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        w = x * 1
+        u = w.sin()
+    w.add_(1)
+    x.grad = None
+    u.sum().backward()
+    out["written after save, hooked"] = x.grad
+
+    unpacks = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: unpacks.append(1) or t):
+        s = x.exp().sum()
+    s.backward(retain_graph=True)
+    s.backward()
+    out["unpacks with retain_graph"] = len(unpacks)
+    out["third backward"] = capture(lambda: s.backward())
+
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: 3):
+        bad = x.exp().sum()
+    out["unpack returns int"] = capture(lambda: bad.backward())
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: None, lambda t: t):
+        none = x.exp().sum()
+    out["unpack returns None"] = capture(lambda: none.backward())
+
+    def writes(t):
+        t.add_(1)
+        return t
+
+    leaf_copy = (x * 1).detach().requires_grad_()
+    with torch.autograd.graph.saved_tensors_hooks(writes, lambda t: t):
+        out["pack writes its input"] = capture(lambda: (leaf_copy * 1).exp())
+
+    order = []
+    hooks = torch.autograd.graph.saved_tensors_hooks
+    with hooks(lambda t: order.append("outer") or t, lambda t: t):
+        with hooks(lambda t: order.append("inner") or t, lambda t: t):
+            x.exp()
+        x.exp()
+    out["nested"] = order
+    return out

@@ -7,7 +7,8 @@ it runs. The two messages below are torch's, word for word.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ._size import shape_str
 
@@ -40,25 +41,76 @@ def _type_string(t: Tensor) -> str:
     return "CPUBoolType" if t.dtype.numpy.kind == "b" else t.dtype.tensor_type
 
 
+#: The (pack, unpack) pairs of the active ``saved_tensors_hooks``, innermost last.
+HOOK_STACK: list[tuple[Callable[[Tensor], Any], Callable[[Any], Any]]] = []
+
+PACK_MODIFIED_INPUT = (
+    "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack "
+    "hook cannot be modified by in-place operations as this can lead to unexpected side-effects. "
+    "Please open an issue if you need to perform in-place operations on the input to a pack hook."
+)
+
+
 class SavedTensor:
-    """A tensor saved by a node, with the version it had when saved."""
+    """A tensor saved by a node, with the version it had when saved.
 
-    __slots__ = ("tensor", "version", "producer", "output_nr", "freed")
+    Saved for a recording node while ``saved_tensors_hooks`` are active (``hooked=True``), it
+    keeps what the innermost pack hook returned instead, and backward gets the unpack hook's
+    result: torch checks no version then, since the packed object is the hooks' business.
+    """
 
-    def __init__(self, tensor: Tensor, producer: str | None = None, output_nr: int = 0) -> None:
+    __slots__ = ("tensor", "version", "producer", "output_nr", "freed", "packed", "unpack_hook")
+
+    def __init__(
+        self,
+        tensor: Tensor,
+        producer: str | None = None,
+        output_nr: int = 0,
+        hooked: bool = False,
+    ) -> None:
         self.tensor = tensor
         self.version = tensor._version_counter.value
         # For a saved *output*, the node that produced it (its name goes in the error message).
         self.producer = producer
         self.output_nr = output_nr
         self.freed = False
+        self.packed: Any = None
+        self.unpack_hook: Callable[[Any], Any] | None = None
+        # A wrapped Python number (``x * 2.0``) is kept as it is: torch never packs one.
+        if hooked and HOOK_STACK and not tensor._wrapped_number:
+            self._pack(*HOOK_STACK[-1])
+
+    def _pack(self, pack: Callable[[Tensor], Any], unpack: Callable[[Any], Any]) -> None:
+        from ._grad_mode import no_grad
+
+        with no_grad():  # torch runs both hooks with grad mode off
+            self.packed = pack(self.tensor)
+        if self.tensor._version_counter.value != self.version:
+            raise RuntimeError(PACK_MODIFIED_INPUT)
+        self.unpack_hook = unpack
+        self.tensor = None  # type: ignore[assignment]
 
     def unpack(self) -> Tensor:
         if self.freed:
             raise RuntimeError(FREED_GRAPH)
+        if self.unpack_hook is not None:
+            return self._unpack_hooked(self.unpack_hook)
         t = self.tensor
         if t._version_counter.value != self.version:
             raise RuntimeError(self._modified_message(t))
+        return t
+
+    def _unpack_hooked(self, unpack: Callable[[Any], Any]) -> Tensor:
+        from ._grad_mode import no_grad
+        from ._tensor import Tensor
+
+        with no_grad():
+            t = unpack(self.packed)
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                "Output of saved tensor unpack_hook expected to be a Tensor but got result of "
+                f"type {type(t).__name__}"
+            )
         return t
 
     def _modified_message(self, t: Tensor) -> str:
@@ -78,3 +130,4 @@ class SavedTensor:
     def free(self) -> None:
         self.freed = True
         self.tensor = None  # type: ignore[assignment]
+        self.packed = None

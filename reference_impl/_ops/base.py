@@ -86,7 +86,9 @@ class Op(Node):
         it: as a saved tensor, version-checked and freed like any other. An internal caller's
         bare array (a condition built inside a backward) is saved as a fresh tensor."""
         source = self._param_tensors.get(name)
-        self._saved[name] = SavedTensor(source if source is not None else Tensor._from_array(array))
+        self._saved[name] = self._make_saved(
+            source if source is not None else Tensor._from_array(array)
+        )
 
     def save_result(self, name: str, index: int = 0) -> None:
         """Keep output ``index`` for backward (saved once the output tensor exists)."""
@@ -95,7 +97,7 @@ class Op(Node):
     def _make_saved(self, t: Tensor, producer: str | None = None, nr: int = 0) -> SavedTensor:
         if t._is_inference and self._recording:
             raise RuntimeError(INFERENCE_SAVE)
-        return SavedTensor(t, producer, nr)
+        return SavedTensor(t, producer, nr, hooked=self._recording)
 
     @property
     def _recording(self) -> bool:

@@ -232,9 +232,9 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
         if t._is_inference:
             raise RuntimeError(INFERENCE_SAVE)
         if id(t) in output_nr and t._grad_fn is node:
-            node._saved.append(SavedTensor(t, node.name(), output_nr[id(t)]))
+            node._saved.append(SavedTensor(t, node.name(), output_nr[id(t)], hooked=True))
         else:
-            node._saved.append(SavedTensor(t))
+            node._saved.append(SavedTensor(t, hooked=True))
     return tuple(outs) if is_tuple else outs[0]
 
 

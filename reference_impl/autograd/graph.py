@@ -1,5 +1,31 @@
-"""torch.autograd.graph: the Node type of grad_fn objects."""
+"""torch.autograd.graph: the Node type of grad_fn objects and saved-tensor hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from .._node import Node
+from .._saved import HOOK_STACK
+from .._tensor import Tensor
 
-__all__ = ["Node"]
+__all__ = ["Node", "saved_tensors_hooks"]
+
+
+class saved_tensors_hooks:  # noqa: N801 - torch's name
+    """Inside the context, every tensor a recording op saves for backward goes through
+    ``pack_hook`` (its result is kept instead) and comes back through ``unpack_hook`` when
+    backward needs it. The innermost context wins; both hooks run with grad mode off."""
+
+    def __init__(
+        self, pack_hook: Callable[[Tensor], Any], unpack_hook: Callable[[Any], Tensor]
+    ) -> None:
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self) -> saved_tensors_hooks:
+        HOOK_STACK.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        HOOK_STACK.pop()

@@ -183,3 +183,52 @@ def test_batched_grad_outputs_of_the_wrong_shape_name_the_shape_torch_prints():
     x = leaf(2)
     with pytest.raises(RuntimeError, match=re.escape("has a shape of torch.Size([])")):
         torch.autograd.grad(x * 2, x, torch.ones(2, 3), is_grads_batched=True)
+
+
+# -- saved_tensors_hooks ------------------------------------------------------------------------
+
+
+def test_pack_sees_inputs_then_outputs_and_unpack_feeds_backward():
+    log = []
+    x = leaf(3)
+
+    def pack(t):
+        log.append(("pack", None if t.grad_fn is None else t.grad_fn.name()))
+        return t.detach() * 2  # backward will see twice the saved values
+
+    def unpack(t):
+        log.append(("unpack", torch.is_grad_enabled()))
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = (x.sin() * 1.0).exp()  # sin saves x; `* 1.0` packs no scalar; exp saves its result
+    y.sum().backward()
+    assert log == [("pack", None), ("pack", "ExpBackward0"), ("unpack", False), ("unpack", False)]
+    values = x.detach().numpy()
+    expected = 2 * np.exp(np.sin(values)) * np.cos(2 * values)
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+
+
+def test_hooked_tensors_skip_the_version_check_and_unpack_must_return_a_tensor():
+    x = leaf(3)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        w = x * 1
+        u = w.sin()
+    w.add_(1)
+    u.sum().backward()  # no "modified by an inplace operation": torch checks no version here
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: None):
+        v = x.exp().sum()
+    with pytest.raises(TypeError, match="unpack_hook expected to be a Tensor but got result of"):
+        v.backward()
+
+
+def test_pack_hook_writing_its_input_is_refused():
+    def writes(t):
+        t.add_(1)
+        return t
+
+    x = leaf(3).detach().requires_grad_()
+    y = x * 1
+    hooks = torch.autograd.graph.saved_tensors_hooks(writes, lambda t: t)
+    with hooks, pytest.raises(RuntimeError, match="pack hook is modifying its input in place"):
+        y.exp()
