@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from conformance.errors import ConformanceInputError
+from conformance.facets import FLAGS, GRAPH
 from conformance.inputs import dtype_name
 
 ENTRY_POINT_GROUP = "autograd_conformance.backends"
@@ -34,13 +35,31 @@ def _generic_to_numpy(tensor: Any) -> np.ndarray:
     return np.asarray(value)
 
 
+def call_directly(func: Callable[[Any, Any], Any], module: Any, make: Any) -> Any:
+    """Run a case function as it is: the default way a backend runs a case."""
+    return func(module, make)
+
+
+#: How a backend runs a case function: ``call(func, module, make)`` returns what ``func``
+#: returns, run however the backend means it (compiled, under compiled autograd, on a device).
+CaseCall = Callable[[Callable[[Any, Any], Any], Any, Any], Any]
+
+#: Facets a reader provides unless the backend says otherwise.
+ALL_FACETS = frozenset({FLAGS, GRAPH})
+
+
 @dataclass
 class Backend:
-    """A torch-like module under a name, with the two hooks the harness needs.
+    """A torch-like module under a name: how to run a case on it and how to read its tensors.
 
+    Running: ``call`` runs the case function (directly by default; a compiling backend wraps
+    it), inside ``isolated``, which restores the module's global state. Reading, kept apart:
     ``to_numpy`` turns one of its tensors into a NumPy array (values only); ``is_tensor`` says
-    whether an observed value is one of its tensors. ``device`` is passed to tensor factories
-    for inputs and made the default device while a case runs.
+    whether an observed value is one of its tensors; ``provides`` names the optional facets its
+    tensors carry (``flags``: requires_grad/is_leaf, ``graph``: grad_fn) - one it lacks is
+    skipped and reported as skipped, never failed. ``device`` is passed to tensor factories for
+    inputs and made the default device while a case runs. ``version`` overrides the module's
+    ``__version__`` in the run header (a recorded run keeps the torch it was recorded with).
     """
 
     name: str
@@ -48,6 +67,11 @@ class Backend:
     to_numpy: Callable[[Any], np.ndarray] = field(default=_generic_to_numpy)
     is_tensor: Callable[[Any], bool] | None = None
     device: str | None = None
+    call: CaseCall = field(default=call_directly)
+    provides: frozenset[str] = ALL_FACETS
+    version_override: str | None = None
+    #: After each case on this backend: what it measured about the run (e.g. compiled graphs).
+    run_stats: Callable[[], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.is_tensor is None:
@@ -60,6 +84,8 @@ class Backend:
 
     @property
     def version(self) -> str | None:
+        if self.version_override is not None:
+            return self.version_override
         version = getattr(self.module, "__version__", None)
         return None if version is None else str(version)
 

@@ -32,18 +32,49 @@ def normalise_message(message: str) -> str:
     return text.strip()
 
 
+#: Modules whose exceptions wrap the error they met (Dynamo's ``TorchRuntimeError`` around the
+#: ``RuntimeError`` an op raised while tracing): their cause is recorded with them.
+WRAPPER_MODULES = ("torch._dynamo", "torch._inductor")
+#: How Dynamo names the wrapped error in its message when it does not chain it:
+#: ``... got RuntimeError('a leaf Variable that requires grad ...')``.
+_WRAPPED_IN_MESSAGE = re.compile(r"""got (\w+)\((['"])(.*?)\2\)""", re.DOTALL)
+
+
+def wrapped_cause(exc: BaseException) -> tuple[str, str] | None:
+    """``(type name, message)`` of the exception a wrapper exception stands for, or None."""
+    if not type(exc).__module__.startswith(WRAPPER_MODULES):
+        return None
+    inner = getattr(exc, "inner_exception", None) or exc.__cause__
+    if isinstance(inner, BaseException):
+        return wrapped_cause(inner) or (type(inner).__name__, str(inner))
+    found = _WRAPPED_IN_MESSAGE.search(str(exc))
+    if found is None:
+        return None
+    return found.group(1), found.group(3).encode().decode("unicode_escape", errors="replace")
+
+
 @dataclass(frozen=True)
 class Raised:
-    """An exception turned into a value: its class name and its message (``str(exc)``)."""
+    """An exception turned into a value: its class name and its message (``str(exc)``), and for
+    a wrapper exception the type and message of the error it wraps."""
 
     type_name: str
     message: str
     #: Whether the exception is a ``NotImplementedError`` (whatever its class name).
     not_implemented: bool = False
+    cause_type: str | None = None
+    cause_message: str | None = None
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> Raised:
-        return cls(type(exc).__name__, str(exc), isinstance(exc, NotImplementedError))
+        cause = wrapped_cause(exc)
+        return cls(
+            type(exc).__name__,
+            str(exc),
+            isinstance(exc, NotImplementedError),
+            None if cause is None else cause[0],
+            None if cause is None else cause[1],
+        )
 
     def __str__(self) -> str:
         return f"{self.type_name}: {self.message}"

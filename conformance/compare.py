@@ -30,6 +30,7 @@ MATCH = "match"
 MISMATCH = "mismatch"
 MISSING = "missing"  # the candidate lacks an observation the baseline has
 EXTRA = "extra"  # the candidate has an observation the baseline lacks
+IGNORED = "ignored"  # differs only in facets the pair's comparison policy ignores
 
 FLOAT_BITS: dict[str, tuple[type[np.floating[Any]], type[np.signedinteger[Any]]]] = {
     "float16": (np.float16, np.int16),
@@ -74,6 +75,8 @@ class ObservationComparison:
     diff: ValueDiff | None = None
     baseline: dict[str, Any] | None = None
     candidate: dict[str, Any] | None = None
+    #: Attributes not compared because a backend's reader does not provide them.
+    skipped: list[str] = field(default_factory=list)
 
 
 # -- numbers -----------------------------------------------------------------------------
@@ -263,7 +266,11 @@ def compare_tensors(
         baseline.name, MATCH, "tensor", baseline=baseline.summary(), candidate=candidate.summary()
     )
     lines: list[str] = []
+    unread = set(baseline.skipped) | set(candidate.skipped)
     for attribute in ("container", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn"):
+        if attribute in unread:
+            result.skipped.append(attribute)
+            continue
         want, got = getattr(baseline, attribute), getattr(candidate, attribute)
         if want != got:
             result.reasons.append(attribute)
@@ -297,18 +304,29 @@ def _compare_floats(
     return result
 
 
+def _as_raised(observation: RaisedObservation, unwrap: bool) -> tuple[str, str]:
+    if unwrap and observation.cause_type is not None:
+        return observation.cause_type, observation.cause_message or ""
+    return observation.type_name, observation.message
+
+
 def compare_raised(
-    baseline: RaisedObservation, candidate: RaisedObservation
+    baseline: RaisedObservation, candidate: RaisedObservation, unwrap_errors: bool = False
 ) -> ObservationComparison:
-    """Same exception type, and (reported apart) the same normalised message."""
+    """Same exception type, and (reported apart) the same normalised message.
+
+    With ``unwrap_errors`` a wrapper exception (Dynamo's) is compared as the error it wraps.
+    """
     result = ObservationComparison(
         baseline.name, MATCH, "raised", baseline=baseline.summary(), candidate=candidate.summary()
     )
     lines = []
-    if baseline.type_name != candidate.type_name:
+    want_type, want_message = _as_raised(baseline, unwrap_errors)
+    got_type, got_message = _as_raised(candidate, unwrap_errors)
+    if want_type != got_type:
         result.reasons.append("type")
-        lines.append(f"Exception types differ: {baseline.type_name} != {candidate.type_name}.")
-    want, got = normalise_message(baseline.message), normalise_message(candidate.message)
+        lines.append(f"Exception types differ: {want_type} != {got_type}.")
+    want, got = normalise_message(want_message), normalise_message(got_message)
     if want != got:
         result.reasons.append("message")
         want, got = clip_text(repr(want)), clip_text(repr(got))
@@ -335,10 +353,12 @@ def compare_observations(
     candidate: Observation | None,
     rtol: float = 0.0,
     atol: float = 0.0,
+    unwrap_errors: bool = False,
 ) -> ObservationComparison:
     """Compare one observation pair; ``None`` on a side means that side lacks it.
 
-    ``rtol``/``atol`` are the tolerances already resolved for this observation's dtype.
+    ``rtol``/``atol`` are the tolerances already resolved for this observation's dtype;
+    ``unwrap_errors`` compares wrapper exceptions as what they wrap (a comparison policy's).
     """
     if baseline is None and candidate is None:
         raise ValueError(f"{name}: nothing to compare")
@@ -364,7 +384,7 @@ def compare_observations(
     if isinstance(baseline, TensorObservation) and isinstance(candidate, TensorObservation):
         return compare_tensors(baseline, candidate, rtol, atol)
     if isinstance(baseline, RaisedObservation) and isinstance(candidate, RaisedObservation):
-        return compare_raised(baseline, candidate)
+        return compare_raised(baseline, candidate, unwrap_errors)
     if (
         isinstance(baseline, ValueObservation)
         and isinstance(candidate, ValueObservation)

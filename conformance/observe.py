@@ -8,6 +8,7 @@ into NumPy with its dtype, shape and autograd flags, so the two sides can be com
 from __future__ import annotations
 
 import hashlib
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 
 from conformance.backends import Backend
 from conformance.capture import Raised
+from conformance.facets import TENSOR_ATTRIBUTES
 
 #: Name of the observation recording that the case function itself raised.
 RAISED_NAME = "<raised>"
@@ -47,10 +49,14 @@ class TensorObservation:
     values: np.ndarray = field(repr=False, compare=False)
     container: str = "tensor"
     kind: str = "tensor"
+    #: Attributes the backend's reader does not provide (``grad_fn`` on a library without
+    #: graph nodes): compared as skipped, never as different.
+    skipped: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         kept = self.values.size <= VALUES_KEPT
-        return {
+        extra = {"skipped": list(self.skipped)} if self.skipped else {}
+        return extra | {
             "kind": self.kind,
             "container": self.container,
             "dtype": self.dtype,
@@ -91,9 +97,19 @@ class RaisedObservation:
     message: str
     not_implemented: bool = False
     kind: str = "raised"
+    #: For a wrapper exception (Dynamo's ``TorchRuntimeError``), the error it wraps.
+    cause_type: str | None = None
+    cause_message: str | None = None
+    #: The traceback of an exception that escaped the case body (a broken case, or a candidate
+    #: failing where the baseline did not), for the record.
+    traceback: str | None = None
 
     def summary(self) -> dict[str, Any]:
         summary = {"kind": self.kind, "type": self.type_name, "message": self.message}
+        if self.cause_type is not None:
+            summary |= {"cause_type": self.cause_type, "cause_message": self.cause_message}
+        if self.traceback is not None:
+            summary["traceback"] = self.traceback
         return summary | ({"not_implemented": True} if self.not_implemented else {})
 
 
@@ -129,22 +145,35 @@ def _plain(value: Any) -> Any:
 
 
 def observe_tensor(name: str, tensor: Any, backend: Backend) -> TensorObservation:
-    """Read one backend tensor: values through ``backend.to_numpy``, flags from attributes."""
-    grad_fn = tensor.grad_fn
+    """Read one backend tensor: values through ``backend.to_numpy``, flags from attributes.
+
+    An attribute the backend says it does not provide (``Backend.provides``) is not read and is
+    listed in ``skipped``; one it claims but lacks is a reading error, as it should be.
+    """
+    skipped = tuple(a for a, facet in TENSOR_ATTRIBUTES.items() if facet not in backend.provides)
+    grad_fn = None if "grad_fn" in skipped else tensor.grad_fn
     return TensorObservation(
         name=name,
         dtype=backend.dtype_of(tensor),
         shape=tuple(int(s) for s in tensor.shape),
-        requires_grad=bool(tensor.requires_grad),
-        is_leaf=bool(tensor.is_leaf),
+        requires_grad=None if "requires_grad" in skipped else bool(tensor.requires_grad),
+        is_leaf=None if "is_leaf" in skipped else bool(tensor.is_leaf),
         grad_fn=None if grad_fn is None else type(grad_fn).__name__,
         values=np.array(backend.to_numpy(tensor), copy=True),
+        skipped=skipped,
     )
 
 
 def _observe_one(name: str, value: Any, backend: Backend) -> Observation:
     if isinstance(value, Raised):
-        return RaisedObservation(name, value.type_name, value.message, value.not_implemented)
+        return RaisedObservation(
+            name,
+            value.type_name,
+            value.message,
+            value.not_implemented,
+            cause_type=value.cause_type,
+            cause_message=value.cause_message,
+        )
     if backend.tensor_check(value):
         return observe_tensor(name, value, backend)
     if isinstance(value, np.ndarray):
@@ -232,7 +261,14 @@ def _is_leaf_value(value: Any, backend: Backend) -> bool:
 
 
 def raised_observation(exc: BaseException) -> RaisedObservation:
-    """The observation recording that the case function itself raised ``exc``."""
+    """The observation recording that the case function itself raised ``exc``, with where."""
+    raised = Raised.from_exception(exc)
     return RaisedObservation(
-        RAISED_NAME, type(exc).__name__, str(exc), isinstance(exc, NotImplementedError)
+        RAISED_NAME,
+        raised.type_name,
+        raised.message,
+        raised.not_implemented,
+        cause_type=raised.cause_type,
+        cause_message=raised.cause_message,
+        traceback="".join(traceback.format_exception(exc, limit=-8)),
     )

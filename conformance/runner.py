@@ -26,6 +26,7 @@ from conformance.errors import CaseDefinitionError, ConformanceInputError
 from conformance.executors import executor_for
 from conformance.inputs import Inputs, case_seed
 from conformance.observe import Observation, observe, raised_observation
+from conformance.policies import policy_for
 from conformance.results import CaseResult, FiniteDifferenceCheck
 from conformance.tolerances import ToleranceTable
 from conformance.verdict import BackendRun, Outcome, Verdict, harness_error, judge
@@ -80,7 +81,7 @@ def run_on_backend(case: Case, backend: Backend, seed: int) -> BackendRun:
     with backend.isolated(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            returned = case.func(backend.module, make)
+            returned = backend.call(case.func, backend.module, make)
         except CaseDefinitionError:
             raise
         except Exception as exc:  # noqa: BLE001 - what a case raises is an observation
@@ -90,7 +91,8 @@ def run_on_backend(case: Case, backend: Backend, seed: int) -> BackendRun:
                 observations = observe(returned, backend)
             except TypeError as exc:
                 raise CaseDefinitionError(f"{case.id}: {exc}") from None
-    return BackendRun(backend.name, observations, time.perf_counter() - start)
+    stats = backend.run_stats() if backend.run_stats is not None else {}
+    return BackendRun(backend.name, observations, time.perf_counter() - start, stats)
 
 
 def _result(
@@ -100,6 +102,7 @@ def _result(
     verdict: Verdict,
     durations: dict[str, float],
     finite_differences: list[FiniteDifferenceCheck] | None = None,
+    stats: dict[str, dict[str, Any]] | None = None,
 ) -> CaseResult:
     return CaseResult(
         case_id=case.id,
@@ -116,6 +119,9 @@ def _result(
         expectations=verdict.expectations,
         durations=durations,
         finite_differences=finite_differences or [],
+        facets=list(verdict.facets),
+        ignored=list(verdict.ignored),
+        stats=stats or {},
     )
 
 
@@ -133,6 +139,7 @@ def execute_case(
     seed = case_seed(run_seed, case.id)
     names = [b.name for b in backends]
     durations: dict[str, float] = {}
+    stats: dict[str, dict[str, Any]] = {}
     checks: list[FiniteDifferenceCheck] = []
     try:
         runs = []
@@ -141,10 +148,13 @@ def execute_case(
                 on_phase(backend.name)
             run = run_on_backend(case, backend, seed)
             durations[backend.name] = run.duration
+            if run.stats:
+                stats[backend.name] = run.stats
             runs.append(run)
         if on_phase is not None:
             on_phase("compare")
-        verdict = judge(case, runs[0], runs[1], tolerances)
+        policy = policy_for(names[0], names[1])
+        verdict = judge(case, runs[0], runs[1], tolerances, policy)
         if case.oracle is not None:
             if on_phase is not None:
                 on_phase("finite differences")
@@ -162,7 +172,7 @@ def execute_case(
         verdict = harness_error(
             f"harness error: {type(exc).__name__}: {exc} ({where.filename}:{where.lineno})"
         )
-    return _result(case, names, seed, verdict, durations, checks)
+    return _result(case, names, seed, verdict, durations, checks, stats)
 
 
 def timeout_result(case: Case | str, options: RunOptions, reason: str) -> CaseResult:

@@ -1,9 +1,13 @@
-"""A case's outcome from its two runs: pass, fail (with the reason), unsupported or error.
+"""A case's outcome from its two runs: pass, fail (with the reason), unsupported, error or crash.
 
-``error`` means the harness itself failed (or the case is malformed); ``unsupported`` that one
-backend lacks what the case needs (it raised ``NotImplementedError``, or the case hit a missing
-module attribute, where the other backend did not); ``fail`` that some observation or expectation
-differs. The failure message lists each differing observation in assert_close style.
+``error`` means the harness itself failed or the case is broken (an exception escaped its body
+on the baseline, which is the reference, or on both sides); ``unsupported`` that the candidate
+lacks what the case needs (``NotImplementedError``, a missing module or tensor attribute, an
+unexpected keyword) where the baseline did not; ``fail`` that some observation or expectation
+differs; ``crash`` that a backend killed its process. Every non-pass outcome names the facets
+that differed (``conformance.facets``); differences only in facets the pair's comparison policy
+ignores are recorded as ``ignored``, never dropped. The failure message lists each differing
+observation in assert_close style.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ import numpy as np
 from conformance.case import Case
 from conformance.compare import (
     EXTRA,
+    IGNORED,
     MATCH,
     MISMATCH,
     MISSING,
     ObservationComparison,
     compare_observations,
 )
+from conformance.facets import CRASH, ERROR, UNSUPPORTED, VALUES, facets_of_difference, ordered
 from conformance.observe import (
     RAISED_NAME,
     Observation,
@@ -32,6 +38,7 @@ from conformance.observe import (
     TensorObservation,
     ValueObservation,
 )
+from conformance.policies import STRICT, ComparisonPolicy
 from conformance.tolerances import ToleranceTable, resolve
 
 
@@ -40,6 +47,7 @@ class Outcome(StrEnum):
     FAIL = "fail"
     UNSUPPORTED = "unsupported"
     ERROR = "error"
+    CRASH = "crash"
 
 
 @dataclass
@@ -59,6 +67,8 @@ class BackendRun:
     backend: str
     observations: list[Observation] = field(default_factory=list)
     duration: float = 0.0
+    #: What the backend measured about this run (``Backend.run_stats``).
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,19 +78,27 @@ class Verdict:
     message: str
     comparisons: list[ObservationComparison]
     expectations: list[ExpectationCheck]
+    #: Facets that differed (``conformance.facets``), in table order.
+    facets: list[str] = field(default_factory=list)
+    #: Facets that differed only where the comparison policy ignores them.
+    ignored: list[str] = field(default_factory=list)
 
 
-_MISSING_ATTRIBUTE = re.compile(r"^module '[\w.]+' has no attribute '\w+'$")
+_MISSING_ATTRIBUTE = re.compile(r"^(module '[\w.]+'|'\w+' object) has no attribute '\w+'")
+_MISSING_KEYWORD = re.compile(r"got an unexpected keyword argument '\w+'")
 
 
 def lacks_feature(observation: Observation | None) -> bool:
-    """Whether an observation says its backend lacks an op rather than behaving differently."""
+    """Whether an observation says its backend lacks a feature rather than behaving differently:
+    ``NotImplementedError``, a missing module or object attribute, an unexpected keyword."""
     if not isinstance(observation, RaisedObservation):
         return False
     if observation.not_implemented or observation.type_name == "NotImplementedError":
         return True
-    return observation.type_name == "AttributeError" and bool(
-        _MISSING_ATTRIBUTE.match(observation.message)
+    if observation.type_name == "AttributeError":
+        return bool(_MISSING_ATTRIBUTE.match(observation.message))
+    return observation.type_name == "TypeError" and bool(
+        _MISSING_KEYWORD.search(observation.message)
     )
 
 
@@ -104,6 +122,37 @@ def _unsupported(
                 assert isinstance(observation, RaisedObservation)
                 first = observation.message.splitlines()[0] if observation.message else ""
                 return f"{side} lacks a feature ({name}): {observation.type_name}: {first}"
+    return None
+
+
+def _first_line(observation: RaisedObservation) -> str:
+    return f"{observation.type_name}: {(observation.message.splitlines() or [''])[0]}"
+
+
+def broken_case(baseline: BackendRun, candidate: BackendRun) -> Verdict | None:
+    """The verdict on a case whose body let an exception escape where it may not.
+
+    The baseline is the reference: an exception escaping the case body there is a bug of the
+    case (a typo such as ``make.tensorr``, a ``KeyError``), whatever the candidate did, and so is
+    a missing attribute or keyword on both sides. Errors a case expects are captured
+    (``capture``) and compared as observations instead.
+    """
+    left = {o.name: o for o in baseline.observations}
+    right = {o.name: o for o in candidate.observations}
+    escaped = left.get(RAISED_NAME)
+    if isinstance(escaped, RaisedObservation):
+        where = f"\n{escaped.traceback}" if escaped.traceback else ""
+        reason = f"broken case: {_first_line(escaped)} escaped the case body on {baseline.backend}"
+        return harness_error(reason, reason + where)
+    for name, observation in left.items():
+        if (
+            isinstance(observation, RaisedObservation)
+            and observation.type_name in ("AttributeError", "TypeError")
+            and lacks_feature(observation)
+            and _same_raise(observation, right.get(name))
+        ):
+            reason = f"broken case: {name} raised {_first_line(observation)} on both backends"
+            return harness_error(reason)
     return None
 
 
@@ -180,30 +229,31 @@ def judge(
     baseline: BackendRun,
     candidate: BackendRun,
     table: ToleranceTable | None = None,
+    policy: ComparisonPolicy = STRICT,
 ) -> Verdict:
-    """Compare two runs of ``case`` and decide its outcome."""
-    table = table or ToleranceTable()
+    """Compare two runs of ``case`` under the pair's ``policy`` and decide its outcome."""
+    broken = broken_case(baseline, candidate)
+    if broken is not None:
+        return broken
+    comparisons = _compare_all(case, baseline, candidate, table or ToleranceTable(), policy)
     left = {o.name: o for o in baseline.observations}
     right = {o.name: o for o in candidate.observations}
-    names = list(left) + [n for n in right if n not in left]
-    comparisons = []
-    for name in names:
-        reference = left.get(name) or right[name]
-        rtol, atol = _tolerances(case, reference, table)
-        comparisons.append(compare_observations(name, left.get(name), right.get(name), rtol, atol))
     expectations = [
         check_expectation(run.backend, name, expected, obs.get(name), case.expect_atol)
         for run, obs in ((baseline, left), (candidate, right))
         for name, expected in (case.expect or {}).items()
     ]
-    comparisons = merge_containers(comparisons)
-    differing = [c for c in comparisons if c.status != MATCH]
+    differing = [c for c in comparisons if c.status not in (MATCH, IGNORED)]
+    ignored = ordered(f for c in comparisons if c.status == IGNORED for f in _facets(c))
     unmet = [e for e in expectations if not e.ok]
     unsupported = _unsupported(left, right)
     if unsupported is not None:
-        return Verdict(Outcome.UNSUPPORTED, unsupported, "", comparisons, expectations)
+        return Verdict(
+            Outcome.UNSUPPORTED, unsupported, "", comparisons, expectations, [UNSUPPORTED], ignored
+        )
     if not differing and not unmet:
-        return Verdict(Outcome.PASS, "", "", comparisons, expectations)
+        return Verdict(Outcome.PASS, "", "", comparisons, expectations, [], ignored)
+    facets = ordered([f for c in differing for f in _facets(c)] + ([VALUES] if unmet else []))
     reasons = [f"{c.name}: {c.status} ({', '.join(c.reasons)})" for c in differing]
     raised = next(
         (c for c in differing if c.name == RAISED_NAME and c.status in (MISSING, EXTRA)), None
@@ -217,11 +267,50 @@ def judge(
         assert summary is not None
         first = (summary.get("message") or "").splitlines()[:1]
         reasons = [f"only {side} raised {summary.get('type')}: {''.join(first)}"]
+        facets = [ERROR]  # what else differs follows from the body stopping early
         if len(differing) > 1:
             reasons.append(f"{len(differing) - 1} other observation(s) differ as a result")
     reasons += [f"expect {e.name} on {e.backend}" for e in unmet]
     message = failure_message(differing, unmet, baseline.backend, candidate.backend)
-    return Verdict(Outcome.FAIL, "; ".join(reasons), message, comparisons, expectations)
+    return Verdict(
+        Outcome.FAIL, "; ".join(reasons), message, comparisons, expectations, facets, ignored
+    )
+
+
+def _facets(comparison: ObservationComparison) -> list[str]:
+    return facets_of_difference(
+        comparison.name, comparison.reasons, comparison.baseline, comparison.candidate
+    )
+
+
+def _compare_all(
+    case: Case,
+    baseline: BackendRun,
+    candidate: BackendRun,
+    table: ToleranceTable,
+    policy: ComparisonPolicy,
+) -> list[ObservationComparison]:
+    """Every observation name of either side compared, in the baseline's order; differences
+    only in facets ``policy`` ignores are marked ``ignored``."""
+    left = {o.name: o for o in baseline.observations}
+    right = {o.name: o for o in candidate.observations}
+    names = list(left) + [n for n in right if n not in left]
+    comparisons = []
+    for name in names:
+        reference = left.get(name) or right[name]
+        rtol, atol = _tolerances(case, reference, table)
+        comparisons.append(
+            compare_observations(
+                name, left.get(name), right.get(name), rtol, atol, policy.unwrap_errors
+            )
+        )
+    comparisons = merge_containers(comparisons)
+    if policy.ignore:
+        for comparison in comparisons:
+            facets = _facets(comparison)
+            if comparison.status == MISMATCH and facets and set(facets) <= set(policy.ignore):
+                comparison.status = IGNORED
+    return comparisons
 
 
 def merge_containers(comparisons: list[ObservationComparison]) -> list[ObservationComparison]:
@@ -286,9 +375,16 @@ def failure_message(
     return "\n".join(blocks)
 
 
-def harness_error(reason: str) -> Verdict:
-    """The verdict when the harness could not run or compare the case."""
-    return Verdict(Outcome.ERROR, reason, reason, [], [])
+def harness_error(reason: str, message: str | None = None) -> Verdict:
+    """The verdict when the harness could not run or compare the case, or the case is broken."""
+    return Verdict(Outcome.ERROR, reason, reason if message is None else message, [], [])
+
+
+def crash_verdict(backend: str, detail: str) -> Verdict:
+    """The verdict when ``backend`` killed the process running the case (a signal, an abort):
+    a finding about that backend, not an error of the harness."""
+    reason = f"{backend} crashed: {detail}"
+    return Verdict(Outcome.CRASH, reason, reason, [], [], [CRASH])
 
 
 __all__ = [
@@ -297,6 +393,8 @@ __all__ = [
     "ExpectationCheck",
     "Outcome",
     "Verdict",
+    "broken_case",
     "check_expectation",
+    "crash_verdict",
     "judge",
 ]

@@ -42,16 +42,60 @@ def test_a_wrong_derivative_fails_naming_the_observation(
     assert "Mismatched elements: 4 / 4 (100.0%)" in result.message
 
 
-def test_an_exception_from_the_case_itself_is_the_observation_named_raised(registry, torch_pair):
+def test_an_exception_escaping_the_case_body_on_both_sides_is_a_broken_case_not_a_pass(
+    registry, torch_pair
+):
     @case(area="t")
     def always_raises(torch, make):
-        raise ValueError("from the case")
+        return {"x": {}["missing key"]}
 
-    result = execute_case(registry["t/always_raises"], torch_pair, 0)
-    assert result.outcome == Outcome.PASS
-    assert [(c.name, c.baseline["type"]) for c in result.comparisons] == [
-        ("<raised>", "ValueError")
-    ]
+    @case(area="t")
+    def typo_in_make(torch, make):
+        return {"x": make.tensorr([1.0])}
+
+    for name, error in (("always_raises", "KeyError"), ("typo_in_make", "AttributeError")):
+        result = execute_case(registry[f"t/{name}"], torch_pair, 0)
+        assert result.outcome == Outcome.ERROR
+        assert result.reason.startswith(f"broken case: {error}: ")
+        assert "escaped the case body on torch" in result.reason
+        assert "Traceback" in result.message  # where it escaped, for the case's author
+
+
+def test_a_typo_in_a_tensor_attribute_on_both_sides_is_a_broken_case(registry, torch_pair):
+    @case(area="t")
+    def reads_grd(torch, make):
+        x = make.tensor([1.0], requires_grad=True)
+        return {"g": capture(lambda: x.grd)}
+
+    result = execute_case(registry["t/reads_grd"], torch_pair, 0)
+    assert result.outcome == Outcome.ERROR
+    assert result.reason == (
+        "broken case: g raised AttributeError: 'Tensor' object has no attribute 'grd' "
+        "on both backends"
+    )
+
+
+def test_a_missing_method_or_keyword_on_the_candidate_alone_is_unsupported(registry, torch_backend):
+    case(area="t", name="lacks_method")(
+        only_on("lacking", AttributeError("'Tensor' object has no attribute 'logaddexp'"))
+    )
+    case(area="t", name="lacks_keyword")(
+        only_on("lacking", TypeError("sum() got an unexpected keyword argument 'dtype'"))
+    )
+    for name in ("lacks_method", "lacks_keyword"):
+        result = execute_case(registry[f"t/{name}"], (torch_backend, renamed("lacking")), 0)
+        assert result.outcome == Outcome.UNSUPPORTED, result.reason
+        assert result.facets == ["unsupported"]
+
+
+def test_any_other_exception_escaping_on_the_candidate_alone_is_an_error_difference(
+    registry, torch_backend
+):
+    case(area="t", name="candidate_raises")(only_on("lacking", ValueError("bad shape")))
+    result = execute_case(registry["t/candidate_raises"], (torch_backend, renamed("lacking")), 0)
+    assert result.outcome == Outcome.FAIL
+    assert result.reason.startswith("only lacking raised ValueError: bad shape")
+    assert result.facets == ["error"]
 
 
 def only_on(backend_name: str, exc: Exception):
