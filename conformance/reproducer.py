@@ -24,7 +24,15 @@ from conformance.case import Case
 from conformance.inputs import Inputs, Made, case_seed
 from conformance.observe import observe
 
-HARNESS_NAMES = {"case", "capture", "capture_warnings", "Raised", "Inputs", "normalise_message"}
+HARNESS_NAMES = {
+    "case",
+    "capture",
+    "capture_warnings",
+    "Raised",
+    "Inputs",
+    "normalise_message",
+    "call_expression",
+}
 
 PRELUDE = '''
 from __future__ import annotations
@@ -44,6 +52,12 @@ class Raised:
 
     def __repr__(self):
         return f"Raised({self.type_name}: {self.message})"
+
+
+def call_expression(expr, namespace):
+    """Evaluate a table expression as a lambda over its names (as the harness does)."""
+    function = eval(f"lambda {', '.join(namespace)}: {expr}")
+    return function(*namespace.values())
 
 
 def capture(fn):

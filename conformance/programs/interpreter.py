@@ -9,12 +9,12 @@ later calls accumulate into the same objects.
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import CodeType
 from typing import Any
 
 import numpy as np
 
 from conformance.capture import Raised, capture
+from conformance.expressions import call_expression
 from conformance.programs.program import (
     APPLY,
     FUNCTIONS,
@@ -35,7 +35,6 @@ from conformance.programs.program import (
     leaf_values,
 )
 
-_COMPILED: dict[str, CodeType] = {}
 _CLASSES: dict[tuple[int, str], Any] = {}
 
 
@@ -57,11 +56,8 @@ def snapshot(tensor: Any) -> Any:
 
 
 def evaluate(expr: str, namespace: dict[str, Any]) -> Any:
-    """Evaluate one table expression (compiled once)."""
-    code = _COMPILED.get(expr)
-    if code is None:
-        code = _COMPILED[expr] = compile(expr, f"<{expr}>", "eval")
-    return eval(code, namespace)  # noqa: S307 - expressions come from the fixed tables
+    """Evaluate one table expression as a function call (traceable by a compiler)."""
+    return call_expression(expr, namespace)
 
 
 def function_class(torch: Any, name: str) -> Any:
