@@ -1,0 +1,295 @@
+"""What a generated program is made of, and in what proportions, written once for two sources.
+
+Every choice goes through a ``Chooser``: ``draw.py`` answers from a seeded ``random.Random``
+(fast, the same in every process: the programs a run names ``generated/pNNNN``), and
+``strategies.py`` answers through Hypothesis (its search, database and shrinking, in pytest).
+So the vocabulary and its distribution live here only:
+
+- one to three leaves of mutually broadcastable shapes (rank 0-2, sides 1-3), mostly float32,
+  mostly requiring grad;
+- up to six steps per block, mostly ops (operands half the time from the two newest slots, so
+  most ops end up on a differentiated path), some state steps (detach - half the time followed
+  by an in-place write through the detached tensor or its source -, ``requires_grad_``,
+  ``retain_grad``, hooks, in-place ops, custom Functions correct or planted), and grad-mode
+  regions nested at most twice; view ops are never drawn under no_grad (spec section 11);
+- a schedule of one to four ``backward``/``autograd.grad`` calls with ``gradient`` weights,
+  ``retain_graph``, ``create_graph`` and ``inputs=``, ``.grad`` resets between some of them.
+
+``draw_one`` may still return a program of the section 11 quirk family (a ``requires_grad_``
+after a view) or one that crashes torch (``known_crashes.py``); the callers draw again
+(``draw.py``) or filter (``strategies.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+import numpy as np
+
+from conformance.programs.program import (
+    FUNCTIONS,
+    INPLACE,
+    OPS,
+    Backward,
+    Call,
+    Custom,
+    Detach,
+    GradMode,
+    Hook,
+    InPlace,
+    Leaf,
+    Op,
+    Program,
+    RequiresGrad,
+    ResetGrads,
+    RetainGrad,
+    Step,
+)
+
+T = TypeVar("T")
+
+
+class Chooser(Protocol):
+    """The source of every choice a program is built from."""
+
+    def integer(self, lo: int, hi: int) -> int:
+        """An integer in ``[lo, hi]``."""
+        ...
+
+    def choice(self, options: Sequence[T]) -> T:
+        """One of ``options`` (a repeated option is proportionally likelier)."""
+        ...
+
+    def boolean(self) -> bool: ...
+
+
+MAX_SIDE = 3
+MAX_RANK = 2
+MAX_SEED = 2**16 - 1
+MAX_STEPS = 6
+MAX_REGION_DEPTH = 2
+LEAF_DTYPES = ("float32", "float32", "float64")
+#: Step kinds of a block: three ops for one state step and one grad-mode region.
+STEP_KINDS = ("op", "op", "op", "state", "region")
+STATE_KINDS = ("detach", "requires_grad", "retain_grad", "hook", "custom")
+HOOK_SCALES = (0.5, 2.0, -1.0)
+RETAIN_GRAPH = (None, True, False)
+RESET_MODES = ("none", "zero")
+INPLACE_OPS = tuple(sorted(INPLACE))
+FUNCTION_NAMES = tuple(sorted(FUNCTIONS))
+
+
+@dataclass
+class Slots:
+    """What is known about each slot while drawing: shape, dtype, made by an op."""
+
+    shapes: list[tuple[int, ...]] = field(default_factory=list)
+    dtypes: list[str] = field(default_factory=list)
+    computed: list[bool] = field(default_factory=list)
+    #: Slots made by ``detach``: in-place targets (a write through them changes their source).
+    detached: list[int] = field(default_factory=list)
+
+    def add(self, shape: tuple[int, ...], dtype: str, computed: bool) -> None:
+        self.shapes.append(shape)
+        self.dtypes.append(dtype)
+        self.computed.append(computed)
+
+    def computed_slots(self) -> list[int]:
+        return [i for i, c in enumerate(self.computed) if c]
+
+
+def result_shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """The shape ``op`` gives for operands of ``shapes`` (see ``OpSpec.shape``)."""
+    rule, s = OPS[op].shape, shapes[0]
+    if rule == "broadcast":
+        return tuple(np.broadcast_shapes(*shapes))
+    rules = {
+        "same": lambda: s,
+        "scalar": lambda: (),
+        "drop0": lambda: s[1:],
+        "droplast": lambda: s[:-1],
+        "t": lambda: s[::-1],
+        "unsqueeze": lambda: (1, *s),
+        "flatten": lambda: (int(np.prod(s)),),
+        "select": lambda: s[1:],
+        "slice": lambda: (s[0] - 1, *s[1:]),
+        "gram": lambda: (s[0], s[0]),
+    }
+    return rules[rule]()
+
+
+@functools.lru_cache(maxsize=1024)
+def fitting_ops(shape: tuple[int, ...], grad_enabled: bool) -> tuple[str, ...]:
+    """The ops (in ``OPS`` order) that take an operand of ``shape``; no views under no_grad."""
+    return tuple(
+        name
+        for name, spec in OPS.items()
+        if spec.min_dims <= len(shape) <= spec.max_dims
+        and not (spec.shape == "slice" and shape[0] < 2)
+        and not (spec.view and not grad_enabled)  # section 11 quirk
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def mostly_true(choose: Chooser) -> bool:
+    """True three times in four."""
+    return choose.boolean() or choose.boolean()
+
+
+def recent_or_any(choose: Chooser, count: int) -> int:
+    """A slot index, half the time one of the two newest: operands mostly extend the graph
+    towards the roots backward calls use, so most ops end up on a differentiated path."""
+    if choose.boolean():
+        return choose.integer(max(count - 2, 0), count - 1)
+    return choose.integer(0, count - 1)
+
+
+def broadcastable_shapes(choose: Chooser, count: int) -> list[tuple[int, ...]]:
+    """``count`` shapes that broadcast together: each a trailing part of one drawn shape of
+    rank ``MAX_RANK``, some sides replaced by 1."""
+    full = [choose.integer(1, MAX_SIDE) for _ in range(MAX_RANK)]
+    shapes = []
+    for _ in range(count):
+        rank = choose.integer(0, MAX_RANK)
+        kept = full[MAX_RANK - rank :]
+        shapes.append(tuple(1 if choose.integer(0, 3) == 0 else side for side in kept))
+    return shapes
+
+
+def leaves(choose: Chooser) -> tuple[Leaf, ...]:
+    """One to three leaves with mutually broadcastable shapes, mostly float32."""
+    shapes = broadcastable_shapes(choose, choose.integer(1, 3))
+    drawn = []
+    for shape in shapes:
+        dtype = choose.choice(LEAF_DTYPES)
+        requires_grad = mostly_true(choose)
+        drawn.append(Leaf(shape, dtype, requires_grad, choose.integer(0, MAX_SEED)))
+    return tuple(drawn)
+
+
+def op_step(choose: Chooser, slots: Slots, grad_enabled: bool) -> Op:
+    """An op whose operands fit its rank and domain and broadcast together: first operand
+    (mostly a recent slot), then an op that fits it, then a second operand that broadcasts."""
+    first = recent_or_any(choose, len(slots.shapes))
+    shape = slots.shapes[first]
+    name = choose.choice(fitting_ops(shape, grad_enabled))
+    spec = OPS[name]
+    args: tuple[int, ...] = (first,)
+    if spec.arity == 2:
+        partners = [j for j, other in enumerate(slots.shapes) if _broadcasts(shape, other)]
+        args = (first, choose.choice(partners))
+    float64 = spec.to_double or any(slots.dtypes[a] == "float64" for a in args)
+    slots.add(
+        result_shape(name, [slots.shapes[a] for a in args]),
+        "float64" if float64 else "float32",
+        True,
+    )
+    return Op(name, args)
+
+
+def state_step(choose: Chooser, slots: Slots) -> tuple[Step, ...]:
+    """A graph-state step: detach (half the time followed by an in-place write through the
+    detached tensor or its source, which share memory), requires_grad_, retain_grad, a hook,
+    in-place, a Function."""
+    last = len(slots.shapes) - 1
+    targets = slots.computed_slots() + slots.detached
+    kind = choose.choice(STATE_KINDS + ("inplace",) if targets else STATE_KINDS)
+    if kind == "detach":
+        arg = choose.integer(0, last)
+        slots.add(slots.shapes[arg], slots.dtypes[arg], False)
+        slots.detached.append(last + 1)
+        if not choose.boolean():
+            return (Detach(arg),)
+        target = choose.choice((last + 1, arg))
+        return (Detach(arg), InPlace(choose.choice(INPLACE_OPS), target))
+    if kind == "requires_grad":
+        return (RequiresGrad(choose.integer(0, last), choose.boolean()),)
+    if kind == "retain_grad":
+        return (RetainGrad(choose.integer(0, last)),)
+    if kind == "hook":
+        return (Hook(choose.integer(0, last), choose.choice(HOOK_SCALES)),)
+    if kind == "inplace":
+        return (InPlace(choose.choice(INPLACE_OPS), choose.choice(targets)),)
+    ranked = [i for i, s in enumerate(slots.shapes) if len(s) >= 1]
+    function = choose.choice(FUNCTION_NAMES)
+    if function == "WrongShape" and ranked:
+        arg = choose.choice(ranked)
+    else:
+        function = "Square" if function == "WrongShape" else function
+        arg = choose.integer(0, last)
+    slots.add(slots.shapes[arg], slots.dtypes[arg], True)
+    return (Custom(function, arg),)
+
+
+def steps(
+    choose: Chooser, slots: Slots, grad_enabled: bool = True, depth: int = 0
+) -> tuple[Step, ...]:
+    """One to ``MAX_STEPS`` steps: mostly ops, some state steps, sometimes a grad-mode region."""
+    drawn: list[Step] = []
+    for _ in range(choose.integer(1, MAX_STEPS)):
+        kind = choose.choice(STEP_KINDS)
+        if kind == "region" and depth < MAX_REGION_DEPTH:
+            enabled = choose.boolean()
+            drawn.append(GradMode(enabled, steps(choose, slots, enabled, depth + 1)))
+        elif kind == "state":
+            drawn.extend(state_step(choose, slots))
+        else:
+            drawn.append(op_step(choose, slots, grad_enabled))
+    return tuple(drawn)
+
+
+def backward_call(choose: Chooser, slots: Slots, leaf_count: int) -> Backward:
+    """A backward or autograd.grad call on a computed slot (half the time the newest one)."""
+    computed = slots.computed_slots() or [len(slots.shapes) - 1]
+    root = computed[-1] if choose.boolean() else choose.choice(computed)
+    scalar = slots.shapes[root] == ()
+    weight = choose.integer(0, MAX_SEED) if not scalar or choose.boolean() else None
+    if not scalar and choose.integer(0, 9) == 0:
+        weight = None  # sometimes the "grad can be implicitly created" error
+    inputs: tuple[int, ...] | None = None
+    if choose.boolean():
+        pool = list(range(leaf_count)) + computed
+        first = choose.choice(pool)
+        inputs = (first,)
+        others = [slot for slot in pool if slot != first]
+        if others and choose.boolean():
+            inputs = (first, choose.choice(others))
+    return Backward(
+        root=root,
+        weight_seed=weight,
+        retain_graph=choose.choice(RETAIN_GRAPH),
+        create_graph=choose.integer(0, 4) == 0,
+        inputs=inputs,
+        use_grad=choose.integer(0, 3) == 0,
+    )
+
+
+def schedule(choose: Chooser, slots: Slots, leaf_count: int) -> tuple[Call, ...]:
+    """One to four calls: backward/grad calls with resets between some of them."""
+    calls: list[Call] = [backward_call(choose, slots, leaf_count)]
+    for _ in range(choose.integer(0, 3)):
+        if choose.integer(0, 3) == 0:
+            calls.append(ResetGrads(choose.choice(RESET_MODES)))
+        calls.append(backward_call(choose, slots, leaf_count))
+    return tuple(calls)
+
+
+def draw_one(choose: Chooser) -> Program:
+    """Leaves, steps, schedule (possibly of the section 11 quirk family: see the docstring)."""
+    drawn_leaves = leaves(choose)
+    slots = Slots()
+    for leaf in drawn_leaves:
+        slots.add(leaf.shape, leaf.dtype, False)
+    body = steps(choose, slots)
+    return Program(drawn_leaves, body, schedule(choose, slots, len(drawn_leaves)))
