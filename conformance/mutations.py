@@ -22,14 +22,16 @@ from conformance.runner import execute_case
 
 @dataclass(frozen=True)
 class Mutation:
-    """One planted bug: what it breaks, how to apply it, and the failure it should cause."""
+    """One planted bug: what it breaks, how to apply it, and the failure it must cause."""
 
     name: str
     description: str
-    #: Substring expected in the ``reason`` of at least one failing case.
-    expected_reason: str
     #: Areas where the bug must be caught (at least one failing case in each).
     expected_areas: tuple[str, ...]
+    #: A catalogue case that pins the broken behaviour: it must fail, with ``expected_reason``.
+    witness: str
+    #: The exact ``reason`` of the witness's failing result: which observations differ and how.
+    expected_reason: str
     apply: Callable[[], contextlib.AbstractContextManager[None]] = field(repr=False)
 
 
@@ -115,41 +117,152 @@ def _different_error_message() -> contextlib.AbstractContextManager[None]:
     return _patched(_saved, "FREED_GRAPH", "graph already freed; use retain_graph=True")
 
 
+def _hook_result_ignored() -> contextlib.AbstractContextManager[None]:
+    """Tensor hooks run, but what they return never replaces the gradient."""
+    from reference_impl import _engine
+
+    run_hooks = _engine._call_tensor_pre_hooks
+
+    def ignore_results(node: Any, grads: list[Any]) -> list[Any]:
+        run_hooks(node, list(grads))
+        return grads
+
+    return _patched(_engine, "_call_tensor_pre_hooks", ignore_results)
+
+
+def _custom_backward_count_unchecked() -> contextlib.AbstractContextManager[None]:
+    """A custom backward returning too many or too few grads is padded or cut silently."""
+    from reference_impl.autograd import function
+
+    user_backward = function._user_backward
+
+    def lenient(cls: Any) -> Any:
+        backward = user_backward(cls)
+        if backward is None:
+            return None
+
+        def padded(ctx: Any, *grads: Any) -> tuple[Any, ...]:
+            result = backward(ctx, *grads)
+            result = result if isinstance(result, tuple) else (result,)
+            expected = len(ctx._is_tensor_input)
+            return (*result, *[None] * expected)[:expected]
+
+        return padded
+
+    return _patched(function, "_user_backward", lenient)
+
+
+def _inplace_keeps_version() -> contextlib.AbstractContextManager[None]:
+    """In-place writes never move the version counter, so stale saved tensors go unnoticed."""
+    from reference_impl._tensor import VersionCounter
+
+    return _patched(VersionCounter, "bump", lambda self: None)
+
+
+def _create_graph_ignored() -> contextlib.AbstractContextManager[None]:
+    """Backward never records a graph of its own, so grads of grads are impossible."""
+    from reference_impl import _engine
+
+    run_backward = _engine.run_backward
+
+    def without_graph(*args: Any, **kwargs: Any) -> Any:
+        return run_backward(*args, **{**kwargs, "create_graph": False})
+
+    return _patched_everywhere("reference_impl._engine", "run_backward", without_graph)
+
+
+def _gradient_weights_ignored() -> contextlib.AbstractContextManager[None]:
+    """``gradient=`` / ``grad_outputs=`` are checked, then every weight is taken to be 1."""
+    from reference_impl.autograd import _api
+
+    make_grads = _api._make_grads
+
+    def all_ones(outputs: Any, grads: Any) -> list[Any]:
+        return [None if g is None else g.new_ones(g.shape) for g in make_grads(outputs, grads)]
+
+    return _patched(_api, "_make_grads", all_ones)
+
+
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
-        "accumulation_overwrites",
-        "a later backward overwrites .grad instead of accumulating",
-        "mismatch (values)",
-        ("accumulation",),
-        _accumulation_overwrites,
+        name="accumulation_overwrites",
+        description="a later backward overwrites .grad instead of accumulating",
+        expected_areas=("accumulation",),
+        witness="accumulation/repeated_backward_accumulates",
+        expected_reason="x.grad: mismatch (values)",
+        apply=_accumulation_overwrites,
     ),
     Mutation(
-        "retain_graph_never_frees",
-        "saved tensors are never freed, so a second backward does not raise",
-        "mismatch (kind)",
-        ("retain_graph",),
-        _retain_graph_never_frees,
+        name="retain_graph_never_frees",
+        description="saved tensors are never freed, so a second backward does not raise",
+        expected_areas=("retain_graph",),
+        witness="retain_graph/second_backward_after_free_raises",
+        expected_reason="second: mismatch (kind); x.grad: mismatch (values)",
+        apply=_retain_graph_never_frees,
     ),
     Mutation(
-        "detach_copies",
-        "detach() copies instead of sharing storage and version counter",
-        "mismatch",
-        ("detach_no_grad",),
-        _detach_copies,
+        name="detach_copies",
+        description="detach() copies instead of sharing storage and version counter",
+        expected_areas=("detach_no_grad",),
+        witness="detach_no_grad/detach_shares_storage_and_version",
+        expected_reason="x: mismatch (values); x._version: mismatch (value)",
+        apply=_detach_copies,
     ),
     Mutation(
-        "wrong_derivative",
-        "tanh's vector-Jacobian product uses 1 - y instead of 1 - y**2",
-        "mismatch (values)",
-        ("op_derivatives",),
-        _wrong_derivative,
+        name="wrong_derivative",
+        description="tanh's vector-Jacobian product uses 1 - y instead of 1 - y**2",
+        expected_areas=("op_derivatives",),
+        witness="op_derivatives/tanh_float64",
+        expected_reason="grad.x: mismatch (values)",
+        apply=_wrong_derivative,
     ),
     Mutation(
-        "different_error_message",
-        "the freed-graph RuntimeError has another message",
-        "mismatch (message)",
-        ("retain_graph",),
-        _different_error_message,
+        name="different_error_message",
+        description="the freed-graph RuntimeError has another message",
+        expected_areas=("retain_graph",),
+        witness="retain_graph/second_backward_after_free_raises",
+        expected_reason="second: mismatch (message)",
+        apply=_different_error_message,
+    ),
+    Mutation(
+        name="hook_result_ignored",
+        description="a tensor hook's return value does not replace the gradient",
+        expected_areas=("hooks",),
+        witness="hooks/leaf_hook_return_changes_grad",
+        expected_reason="x.grad: mismatch (values)",
+        apply=_hook_result_ignored,
+    ),
+    Mutation(
+        name="custom_backward_count_unchecked",
+        description="a custom backward returning too many or too few grads is not refused",
+        expected_areas=("custom_function",),
+        witness="custom_function/too_many_grads_errors",
+        expected_reason="backward: mismatch (kind); x.grad: mismatch (kind)",
+        apply=_custom_backward_count_unchecked,
+    ),
+    Mutation(
+        name="inplace_keeps_version",
+        description="in-place ops do not bump the version counter (stale saves go unnoticed)",
+        expected_areas=("inplace_version",),
+        witness="inplace_version/saved_sigmoid_output_modified_errors",
+        expected_reason="y._version: mismatch (value); backward: mismatch (kind)",
+        apply=_inplace_keeps_version,
+    ),
+    Mutation(
+        name="create_graph_ignored",
+        description="backward(create_graph=True) records no graph for the grads",
+        expected_areas=("higher_order",),
+        witness="higher_order/create_graph_implies_retain_graph",
+        expected_reason="g1: mismatch (requires_grad, is_leaf, grad_fn)",
+        apply=_create_graph_ignored,
+    ),
+    Mutation(
+        name="gradient_weights_ignored",
+        description="the gradient= weights are replaced by ones",
+        expected_areas=("gradient_weights",),
+        witness="gradient_weights/vjp_zero_weights_give_zeros",
+        expected_reason="x.grad: mismatch (values)",
+        apply=_gradient_weights_ignored,
     ),
 )
 
