@@ -7,7 +7,7 @@ binary cross entropy, ``nn.init.eye_``, sort/topk/all, the in-place metadata ops
 bare ``@no_grad`` decorator and integer floor division by zero.
 """
 
-from conformance import Inputs, capture, case
+from conformance import Inputs, capture, capture_warnings, case
 
 AREA = "api_surface"
 
@@ -291,4 +291,110 @@ def saved_tensors_hooks_results_and_errors(torch, make: Inputs):
             x.exp()
         x.exp()
     out["nested"] = order
+    return out
+
+
+# -- module hooks ---------------------------------------------------------------------------------
+
+
+def _describe(value):
+    """A hook argument as plain data: tensors by shape, grad_fn name and values."""
+    if isinstance(value, tuple | list):
+        return tuple(_describe(v) for v in value)
+    if hasattr(value, "grad_fn"):
+        name = None if value.grad_fn is None else type(value.grad_fn).__name__
+        return (tuple(value.shape), name, value.detach().tolist())
+    return value
+
+
+@case(area=AREA, tags=("module_hooks", "hooks"))
+def module_hooks_in_torchs_order(torch, make: Inputs):
+    """Forward pre hooks (one replacing the input), forward hooks (prepend first, one replacing
+    the output), backward pre hooks (one scaling grad_output) and full backward hooks (one
+    scaling grad_input) run in torch's order with torch's arguments; the inputs and output are
+    passed through BackwardHookFunctionBackward; removed hooks no longer run."""
+    log = []
+    linear = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        linear.weight.copy_(make.randn(2, 3))
+        linear.bias.copy_(make.randn(2))
+
+    def note(name, result=None):
+        def hook(module, *args):
+            log.append((name, type(module).__name__, _describe(args)))
+            return result(*args) if result is not None else None
+
+        return hook
+
+    handles = [
+        linear.register_forward_pre_hook(note("pre")),
+        linear.register_forward_pre_hook(note("pre, doubles", lambda args: args[0] * 2)),
+        linear.register_forward_hook(note("fwd")),
+        linear.register_forward_hook(note("fwd, plus one", lambda args, out: out + 1)),
+        linear.register_forward_hook(note("fwd, prepended"), prepend=True),
+        linear.register_full_backward_pre_hook(note("bwd pre")),
+        linear.register_full_backward_pre_hook(note("bwd pre, x3", lambda go: (go[0] * 3,))),
+        linear.register_full_backward_hook(note("bwd")),
+        linear.register_full_backward_hook(note("bwd, x10", lambda gi, go: (gi[0] * 10,))),
+    ]
+    x = make.randn(4, 3, requires_grad=True)
+    out = linear(x)
+    log.append(("output grad_fn", type(out.grad_fn).__name__))
+    (out * make.randn(4, 2)).sum().backward()
+    result = {"log": log, "x.grad": x.grad, "weight.grad": linear.weight.grad}
+    for handle in handles:
+        handle.remove()
+    log.clear()
+    plain = linear(x)
+    result["after remove"] = (log, type(plain.grad_fn).__name__)
+    return result
+
+
+@case(area=AREA, tags=("module_hooks", "hooks"))
+def module_hooks_nested_and_special_cases(torch, make: Inputs):
+    """In a Sequential, hooks fire outside-in forward and inside-out backward; with_kwargs
+    hooks get the keyword arguments; a module whose inputs need no grad calls its full backward
+    hook at the outputs with grad_input None (and torch's warning); a hook returning the wrong
+    number of gradients raises torch's error."""
+    log = []
+    seq = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh())
+    for i, sub in enumerate([seq, seq[0], seq[1]]):
+        sub.register_forward_pre_hook(lambda m, a, i=i: log.append(("pre", i)))
+        sub.register_forward_hook(lambda m, a, o, i=i: log.append(("fwd", i)))
+        sub.register_full_backward_pre_hook(lambda m, g, i=i: log.append(("bwd pre", i)))
+        sub.register_full_backward_hook(
+            lambda m, gi, go, i=i: log.append(("bwd", i, _describe(gi), _describe(go)))
+        )
+    seq(make.randn(1, 3, requires_grad=True)).sum().backward()
+    out = {"sequential": [entry[:2] for entry in log]}
+
+    class Scale(torch.nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    seen = []
+    scale = Scale()
+    scale.register_forward_pre_hook(
+        lambda m, args, kwargs: (args, {"factor": kwargs["factor"] * 2}), with_kwargs=True
+    )
+    scale.register_forward_hook(
+        lambda m, args, kwargs, o: seen.append(sorted(kwargs.items())), with_kwargs=True
+    )
+    out["with_kwargs"] = (scale(torch.ones(2), factor=3.0), seen)
+
+    frozen_input = []
+    scale2 = Scale()
+    scale2.register_full_backward_hook(lambda m, gi, go: frozen_input.append(_describe((gi, go))))
+    y = scale2(make.randn(2), factor=torch.ones(2, requires_grad=True))
+    out["no input requires grad"] = capture_warnings(lambda: y.sum().backward())
+    out["no input requires grad: hook"] = frozen_input
+
+    bad = torch.nn.Linear(2, 2)
+    bad.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
+    out["wrong count"] = capture(lambda: bad(make.randn(1, 2, requires_grad=True)).sum().backward())
+    bad_pre = torch.nn.Linear(2, 2)
+    bad_pre.register_full_backward_pre_hook(lambda m, go: (go[0], go[0]))
+    out["wrong count, pre"] = capture(
+        lambda: bad_pre(make.randn(1, 2, requires_grad=True)).sum().backward()
+    )
     return out

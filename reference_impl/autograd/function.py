@@ -211,6 +211,7 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             continue
+        marked_non_diff = id(o) in non_diff  # before an input is replaced by its view
         if id(o) in dirty_ids:
             if o._grad_fn is None and o._requires_grad and o._view is None:
                 raise RuntimeError(LEAF_DIRTY)
@@ -219,7 +220,7 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
             o = outs[i] = _custom_view(o, node.name(), i)
         nr = node.add_output(o)
         output_nr[id(o)] = nr
-        if id(o) in non_diff or not o.dtype.is_floating_point:
+        if marked_non_diff or not o.dtype.is_floating_point:
             o._requires_grad = False
             continue
         o._grad_fn = node

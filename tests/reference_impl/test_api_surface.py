@@ -232,3 +232,51 @@ def test_pack_hook_writing_its_input_is_refused():
     hooks = torch.autograd.graph.saved_tensors_hooks(writes, lambda t: t)
     with hooks, pytest.raises(RuntimeError, match="pack hook is modifying its input in place"):
         y.exp()
+
+
+# -- module hooks ---------------------------------------------------------------------------------
+
+
+class Double(torch.nn.Module):
+    def forward(self, x):
+        return x * 2
+
+
+def test_module_hooks_run_in_torchs_order_and_may_replace_values():
+    log = []
+    module = Double()
+    module.register_forward_pre_hook(lambda m, args: log.append("pre") or (args[0] + 1,))
+    module.register_forward_hook(lambda m, args, out: log.append("fwd") or out * 3)
+    module.register_forward_hook(lambda m, args, out: log.append("fwd first"), prepend=True)
+    module.register_full_backward_pre_hook(lambda m, go: log.append("bwd pre") or (go[0] * 5,))
+    module.register_full_backward_hook(lambda m, gi, go: log.append("bwd") or (gi[0] * 7,))
+    x = leaf(3)
+    out = module(x)
+    assert out.grad_fn.name() == "BackwardHookFunctionBackward"
+    np.testing.assert_allclose(out.detach().numpy(), (x.detach().numpy() + 1) * 6)
+    out.sum().backward()
+    assert log == ["pre", "fwd first", "fwd", "bwd pre", "bwd"]
+    assert x.grad.tolist() == [5 * 6 * 7.0] * 3
+
+
+def test_full_backward_hook_without_input_grads_fires_at_the_outputs_with_a_warning():
+    seen = []
+    module = torch.nn.Linear(2, 1)
+    module.register_full_backward_hook(lambda m, gi, go: seen.append((gi, go[0].shape)))
+    with pytest.warns(UserWarning, match="since no inputs require gradients"):
+        module(torch.ones(1, 2)).sum().backward()
+    assert seen == [((None,), (1, 1))]
+
+
+def test_removed_module_hooks_leave_a_plain_call():
+    module = Double()
+    handle = module.register_full_backward_hook(lambda m, gi, go: None)
+    handle.remove()
+    assert module(leaf(2)).grad_fn.name() == "MulBackward0"
+
+
+def test_backward_hook_returning_the_wrong_number_of_grads_is_refused():
+    module = Double()
+    module.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
+    with pytest.raises(RuntimeError, match="invalid number of grad_input, got 2, but expected 1"):
+        module(leaf(2)).sum().backward()

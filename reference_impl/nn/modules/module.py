@@ -1,19 +1,30 @@
 """torch.nn.Module: attribute registration, traversal, train/eval, state dicts and repr.
 
 The registration rules, traversal order, names and error texts follow torch 2.13's
-``torch/nn/modules/module.py``; hooks, devices and buffers beyond the basics are left out.
+``torch/nn/modules/module.py``, forward and full backward hooks included; devices and buffers
+beyond the basics are left out.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from ... import _dtype as dt
 from ..._grad_mode import no_grad
+from ..._node import RemovableHandle, add_hook
 from ..._tensor import Tensor
 from ..parameter import Parameter
+
+#: The per-module hook dictionaries, torch's attribute names.
+_HOOK_REGISTRIES = (
+    "_forward_pre_hooks",
+    "_forward_hooks",
+    "_backward_pre_hooks",
+    "_backward_hooks",
+)
 
 
 def typename(obj: Any) -> str:
@@ -88,9 +99,105 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", {})
+        for registry in _HOOK_REGISTRIES:
+            object.__setattr__(self, registry, OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks_with_kwargs", set())
+        object.__setattr__(self, "_forward_hooks_with_kwargs", set())
 
+    # -- calling, with hooks in torch's order ---------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if not any(self.__dict__.get(registry) for registry in _HOOK_REGISTRIES):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Forward pre hooks, then (for full backward hooks) the inputs wrapped in an identity
+        node, forward, forward hooks, and the outputs wrapped last."""
+        from .backward_hook import BackwardHook
+
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                returned = hook(self, args, kwargs)
+                if returned is not None:
+                    if not (isinstance(returned, tuple) and len(returned) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook must return None or a tuple of (new_args, "
+                            f"new_kwargs), but got {returned}."
+                        )
+                    args, kwargs = returned
+            else:
+                returned = hook(self, args)
+                if returned is not None:
+                    args = returned if isinstance(returned, tuple) else (returned,)
+        backward_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward_hook = BackwardHook(
+                self, list(self._backward_hooks.values()), list(self._backward_pre_hooks.values())
+            )
+            args = backward_hook.setup_input_hook(args)
+        result = self.forward(*args, **kwargs)
+        for hook_id, hook in list(self._forward_hooks.items()):
+            if hook_id in self._forward_hooks_with_kwargs:
+                returned = hook(self, args, kwargs, result)
+            else:
+                returned = hook(self, args, result)
+            if returned is not None:
+                result = returned
+        if backward_hook is not None:
+            if not isinstance(result, Tensor | tuple):
+                warnings.warn(
+                    "For backward hooks to be called, module output should be a Tensor or a "
+                    f"tuple of Tensors but received {type(result)}",
+                    stacklevel=3,
+                )
+            result = backward_hook.setup_output_hook(result)
+        return result
+
+    def _register(self, registry: str, hook: Callable[..., Any], prepend: bool) -> RemovableHandle:
+        hooks: OrderedDict[int, Callable[..., Any]] = getattr(self, registry)
+        handle = add_hook(hooks, hook)
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, args)`` (or ``(module, args, kwargs)``) before forward; a non-None
+        result replaces the arguments."""
+        handle = self._register("_forward_pre_hooks", hook, prepend)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """``hook(module, args, output)`` (or with kwargs) after forward; a non-None result
+        replaces the output."""
+        handle = self._register("_forward_hooks", hook, prepend)
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, grad_output)`` when the outputs' gradients are ready; a non-None
+        result replaces them."""
+        return self._register("_backward_pre_hooks", hook, prepend)
+
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` when the inputs' gradients are ready; a
+        non-None result replaces grad_input."""
+        return self._register("_backward_hooks", hook, prepend)
 
     # -- registration ---------------------------------------------------------------------------
     def register_parameter(self, name: str, param: Parameter | None) -> None:
