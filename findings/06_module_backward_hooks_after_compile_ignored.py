@@ -26,20 +26,25 @@ def double_grad_output(module, grad_output):
     return tuple(g * 2 for g in grad_output)
 
 
-for kind in ("full_backward_hook", "full_backward_pre_hook"):
+def compare(kind):
     layer = nn.Linear(3, 3, bias=False)
     layer.weight = nn.Parameter(torch.eye(3))
     torch._dynamo.reset()
-    compiled = torch.compile(lambda x: layer(x), backend="aot_eager", fullgraph=True)
+
+    def f(x):
+        return layer(x)
+
+    compiled = torch.compile(f, backend="aot_eager", fullgraph=True)
     compiled(torch.randn(3, requires_grad=True))  # compile before the hook exists
     if kind == "full_backward_hook":
         layer.register_full_backward_hook(double_grad_input)
     else:
         layer.register_full_backward_pre_hook(double_grad_output)
-    results = {}
     for side, fn in (("eager   ", layer), ("compiled", compiled)):
         x = torch.ones(3, requires_grad=True)
         fn(x).sum().backward()
-        results[side] = x.grad.tolist()
-    for side, grad in results.items():
-        print(f"{side}: {kind}: x.grad = {grad}")
+        print(f"{side}: {kind}: x.grad = {x.grad.tolist()}")
+
+
+compare("full_backward_hook")
+compare("full_backward_pre_hook")

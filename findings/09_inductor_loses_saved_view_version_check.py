@@ -6,8 +6,9 @@ Differs: y = (x @ w).sum() with a 3-D x saves a reshaped view of x; x.add_(1) be
     y.backward() makes eager raise "one of the variables needed for gradient computation has
     been modified by an inplace operation"; inductor raises nothing and w.grad is computed from
     the mutated x.
-Right side: eager: the version check is documented autograd behaviour; the silent w.grad is the
-    gradient of a function that was never evaluated (it equals the grad for x + 1, not for x).
+Right side: eager: the version check is documented autograd behaviour (reference_impl raises the
+    same RuntimeError); the silent w.grad is the gradient of a function that was never
+    evaluated (it equals the grad for x + 1, not for x).
 Issue: https://github.com/pytorch/pytorch/issues/197887 ("[inductor] Autograd's 'modified by an
     inplace operation' check is lost when a view of a graph input is saved for backward", open).
 """
