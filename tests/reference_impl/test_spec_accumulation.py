@@ -6,33 +6,13 @@ Observed on torch 2.13 (docs/semantics.md §1; the assignment rules are §1.5).
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
 
 import pytest
 
 import reference_impl as torch
+from tests.helpers import grad_fn_name, leaf, next_names, raises_exactly
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
-
-
-@contextmanager
-def raises_exactly(exc_type, message):
-    with pytest.raises(Exception) as info:
-        yield
-    assert info.type is exc_type, f"{info.type.__name__}: {info.value}"
-    assert str(info.value) == message
-
-
-def leaf(*values, dtype=None):
-    return torch.tensor(list(values), dtype=dtype, requires_grad=True)
-
-
-def fn_name(t):
-    return type(t.grad_fn).__name__
-
-
-def nf(node):
-    return tuple((None if n is None else type(n).__name__, i) for n, i in node.next_functions)
 
 
 def test_grad_is_none_before_any_backward():  # semantics §1
@@ -93,8 +73,8 @@ def test_create_graph_first_grad_has_copybackwards_grad_fn():  # semantics §1
     x = leaf(1.0, 2.0)
     (x**2).sum().backward(create_graph=True)
     assert x.grad.requires_grad is True
-    assert fn_name(x.grad) == "CopyBackwards"
-    assert nf(x.grad.grad_fn) == ((None, 0), ("MulBackward0", 0))
+    assert grad_fn_name(x.grad) == "CopyBackwards"
+    assert next_names(x.grad.grad_fn) == ((None, 0), ("MulBackward0", 0))
     assert x.grad.tolist() == [2.0, 4.0]
 
 
@@ -104,8 +84,8 @@ def test_create_graph_accumulation_is_out_of_place_with_addbackward():  # semant
     first = x.grad
     (x**2).sum().backward(create_graph=True)
     assert x.grad is not first
-    assert fn_name(x.grad) == "AddBackward0"
-    assert nf(x.grad.grad_fn) == (("CopyBackwards", 0), ("MulBackward0", 0))
+    assert grad_fn_name(x.grad) == "AddBackward0"
+    assert next_names(x.grad.grad_fn) == (("CopyBackwards", 0), ("MulBackward0", 0))
     assert x.grad.tolist() == [4.0, 8.0]
     assert first.tolist() == [2.0, 4.0]
 
@@ -123,7 +103,7 @@ def test_plain_backward_then_create_graph_backward_accumulates_out_of_place():  
     first = x.grad
     (x**2).sum().backward(create_graph=True)
     assert x.grad is not first
-    assert fn_name(x.grad) == "AddBackward0"
+    assert grad_fn_name(x.grad) == "AddBackward0"
     assert first.tolist() == [2.0, 4.0]
     assert x.grad.tolist() == [4.0, 8.0]
 
@@ -202,7 +182,7 @@ def test_assigning_grad_that_requires_grad_keeps_it_as_is():  # semantics §1
     x.grad = y
     assert x.grad is y
     assert x.grad.requires_grad is True
-    assert fn_name(x.grad) == "MulBackward0"
+    assert grad_fn_name(x.grad) == "MulBackward0"
 
 
 def test_assigning_grad_on_tensor_without_requires_grad_is_allowed():  # semantics §1

@@ -5,25 +5,13 @@ the custom-backward return-value errors (§6.4) and old-style Functions, as on t
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
 
 import pytest
 
 import reference_impl as torch
+from tests.helpers import leaf, raises_exactly
 
 Function = torch.autograd.Function
-
-
-@contextmanager
-def raises_exactly(exc_type, message):
-    with pytest.raises(Exception) as info:
-        yield
-    assert info.type is exc_type, f"{info.type.__name__}: {info.value}"
-    assert str(info.value) == message
-
-
-def leaf(*values, dtype=None):
-    return torch.tensor(list(values), dtype=dtype, requires_grad=True)
 
 
 class Sq(Function):

@@ -5,21 +5,11 @@ Observed on torch 2.13.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 
 import reference_impl as torch
-
-
-@contextmanager
-def raises_exactly(exc_type, message):
-    with pytest.raises(Exception) as info:
-        yield
-    assert info.type is exc_type, f"{info.type.__name__}: {info.value}"
-    assert str(info.value) == message
-
+from tests.helpers import raises_exactly
 
 # --- semantics §10: grads have their leaf's dtype and shape ---------------------------------------
 

@@ -7,11 +7,11 @@ as observed on torch 2.13. Custom-Function backward errors live in test_spec_cus
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
 
 import pytest
 
 import reference_impl as torch
+from tests.helpers import leaf, raises_exactly
 
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -35,24 +35,12 @@ NONLEAF_GRAD_WARNING = (
 )
 
 
-@contextmanager
-def raises_exactly(exc_type, message):
-    with pytest.raises(Exception) as info:
-        yield
-    assert info.type is exc_type, f"{info.type.__name__}: {info.value}"
-    assert str(info.value) == message
-
-
 def modified_message(tensor_type, shape, clause, version, expected):
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{tensor_type} {shape}]{clause} is at version {version}; expected version "
         f"{expected} instead." + HINT
     )
-
-
-def leaf(*values, dtype=None):
-    return torch.tensor(list(values), dtype=dtype, requires_grad=True)
 
 
 # --- freed graph -----------------------------------------------------------------------------

@@ -8,12 +8,9 @@ from __future__ import annotations
 import pytest
 
 import reference_impl as torch
+from tests.helpers import leaf
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
-
-
-def leaf(*values, dtype=None):
-    return torch.tensor(list(values), dtype=dtype, requires_grad=True)
 
 
 def test_gradient_weights_the_vector_jacobian_product():  # semantics §2

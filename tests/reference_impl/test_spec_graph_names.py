@@ -10,29 +10,17 @@ import re
 import pytest
 
 import reference_impl as torch
+from tests.helpers import grad_fn_name, next_names, ones_leaf
 
 F = torch.nn.functional
 
 
-def fn_name(t):
-    return type(t.grad_fn).__name__
-
-
-def nf(node):
-    """next_functions as (class name or None, input_nr) pairs."""
-    return tuple((None if n is None else type(n).__name__, i) for n, i in node.next_functions)
-
-
-def leaf(*shape, dtype=None):
-    return torch.ones(*shape, dtype=dtype, requires_grad=True)
-
-
-X = leaf(3, 4)
-Y = leaf(3, 4)
-V = leaf(4)
-W = leaf(4, 5)
-A3 = leaf(2, 3, 4)
-B3 = leaf(2, 4, 5)
+X = ones_leaf(3, 4)
+Y = ones_leaf(3, 4)
+V = ones_leaf(4)
+W = ones_leaf(4, 5)
+A3 = ones_leaf(2, 3, 4)
+B3 = ones_leaf(2, 4, 5)
 
 
 # semantics §12: the op table (type(t.grad_fn).__name__)
@@ -104,7 +92,7 @@ SPEC_OP_NAMES = [
     ("expr", "make", "expected"), SPEC_OP_NAMES, ids=[c[0] for c in SPEC_OP_NAMES]
 )
 def test_grad_fn_class_name_of_each_op_matches_torch(expr, make, expected):  # semantics §12
-    assert fn_name(make()) == expected
+    assert grad_fn_name(make()) == expected
 
 
 # semantics §12: names and edge structure beyond the table of §12.1
@@ -230,46 +218,46 @@ PROBE_OP_STRUCTURE = [
 )
 def test_grad_fn_name_and_next_functions_match_torch(expr, make, expected, edges):  # semantics §12
     out = make()
-    assert fn_name(out) == expected
-    assert nf(out.grad_fn) == edges
+    assert grad_fn_name(out) == expected
+    assert next_names(out.grad_fn) == edges
 
 
 def test_contiguous_of_a_contiguous_leaf_returns_the_leaf_itself():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     c = x.contiguous()
     assert c is x
     assert c.grad_fn is None
 
 
 def test_float_of_float32_and_to_same_dtype_return_the_same_object():  # semantics §12
-    x = leaf(3)
-    d = leaf(3, dtype=torch.float64)
+    x = ones_leaf(3)
+    d = ones_leaf(3, dtype=torch.float64)
     assert x.float() is x
     assert x.to(torch.float32) is x
     assert d.double() is d
 
 
 def test_reshape_to_the_same_shape_is_a_new_view_node():  # semantics §12
-    x = leaf(3, 4)
+    x = ones_leaf(3, 4)
     r = x.reshape(3, 4)
     assert r is not x
-    assert fn_name(r) == "ViewBackward0"
+    assert grad_fn_name(r) == "ViewBackward0"
 
 
 def test_flatten_of_a_1d_tensor_returns_it_unchanged():  # semantics §12
-    v = leaf(4)
+    v = ones_leaf(4)
     assert v.flatten() is v
 
 
 def test_var_mean_outputs_share_one_node():  # semantics §12
-    x = leaf(3, 4)
+    x = ones_leaf(3, 4)
     var, mean = torch.var_mean(x)
-    assert fn_name(var) == "VarMeanBackward0"
+    assert grad_fn_name(var) == "VarMeanBackward0"
     assert var.grad_fn is mean.grad_fn
 
 
 def test_max_with_dim_indices_have_no_grad_fn():  # semantics §12
-    x = leaf(3, 4)
+    x = ones_leaf(3, 4)
     out = x.max(dim=0)
     assert out.indices.dtype == torch.int64
     assert out.indices.grad_fn is None
@@ -278,19 +266,19 @@ def test_max_with_dim_indices_have_no_grad_fn():  # semantics §12
 
 
 def test_argmax_result_does_not_require_grad():  # semantics §12
-    x = leaf(3, 4)
+    x = ones_leaf(3, 4)
     assert x.argmax().grad_fn is None
     assert x.argmax().requires_grad is False
 
 
 def test_setitem_into_empty_tensor_gives_copyslices_non_leaf():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     z = torch.empty(3)
     z[0] = x[0] ** 2
-    assert fn_name(z) == "CopySlices"
+    assert grad_fn_name(z) == "CopySlices"
     assert z.requires_grad is True
     assert z.is_leaf is False
-    assert nf(z.grad_fn) == ((None, 0), ("PowBackward0", 0))
+    assert next_names(z.grad_fn) == ((None, 0), ("PowBackward0", 0))
 
 
 @pytest.mark.parametrize(
@@ -323,33 +311,33 @@ def test_setitem_into_empty_tensor_gives_copyslices_non_leaf():  # semantics §1
     ],
 )
 def test_inplace_op_on_non_leaf_sets_grad_fn_to_the_op_node(op, expected):  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     w = x * 1
     op(w)
-    assert fn_name(w) == expected
+    assert grad_fn_name(w) == expected
 
 
 def test_inplace_sub_keeps_edge_to_previous_grad_fn():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     w = x * 1
     w.sub_(1)
-    assert nf(w.grad_fn) == (("MulBackward0", 0), (None, 0))
+    assert next_names(w.grad_fn) == (("MulBackward0", 0), (None, 0))
 
 
 def test_inplace_copy_gives_copybackwards_with_edge_to_source():  # semantics §12
-    x = leaf(3)
-    y = leaf(3)
+    x = ones_leaf(3)
+    y = ones_leaf(3)
     w = x * 1
     w.copy_(y)
-    assert fn_name(w) == "CopyBackwards"
-    assert nf(w.grad_fn) == (("MulBackward0", 0), ("AccumulateGrad", 0))
+    assert grad_fn_name(w) == "CopyBackwards"
+    assert next_names(w.grad_fn) == (("MulBackward0", 0), ("AccumulateGrad", 0))
 
 
 def test_setitem_on_non_leaf_gives_copyslices():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     w = x * 1
     w[0] = 5.0
-    assert fn_name(w) == "CopySlices"
+    assert grad_fn_name(w) == "CopySlices"
 
 
 # semantics §12: index assignment into y = x.clone()
@@ -423,33 +411,33 @@ INDEX_ASSIGN = [
 )
 def test_index_assignment_into_a_clone_names_and_versions(expr, assign, expected, edges):
     # semantics §12 (index assignment)
-    x = leaf(4, 3)
-    v = leaf(3)
+    x = ones_leaf(4, 3)
+    v = ones_leaf(3)
     y = x.clone()
     assert y._version == 0
     assign(y, v)
-    assert fn_name(y) == expected
-    assert nf(y.grad_fn) == edges
+    assert grad_fn_name(y) == expected
+    assert next_names(y.grad_fn) == edges
     assert y._version == 1
 
 
 def test_augmented_assignment_on_a_slice_nests_copyslices_and_bumps_twice():  # semantics §12
-    x = leaf(4, 3)
+    x = ones_leaf(4, 3)
     y = x.clone()
     y[:, 0] += 1
-    assert fn_name(y) == "CopySlices"
-    assert nf(y.grad_fn) == (("CopySlices", 0), ("AsStridedBackward0", 0))
+    assert grad_fn_name(y) == "CopySlices"
+    assert next_names(y.grad_fn) == (("CopySlices", 0), ("AsStridedBackward0", 0))
     inner = y.grad_fn.next_functions[0][0]
-    assert nf(inner) == (("CloneBackward0", 0), (None, 0))
+    assert next_names(inner) == (("CloneBackward0", 0), (None, 0))
     assert y._version == 2
 
 
 def test_grad_value_written_into_plain_tensor_makes_copyslices_with_none_edge():  # semantics §12
-    v = leaf(3)
+    v = ones_leaf(3)
     y = torch.zeros(4, 3)
     y[0] = v
-    assert fn_name(y) == "CopySlices"
-    assert nf(y.grad_fn) == ((None, 0), ("AccumulateGrad", 0))
+    assert grad_fn_name(y) == "CopySlices"
+    assert next_names(y.grad_fn) == ((None, 0), ("AccumulateGrad", 0))
     assert y.requires_grad is True
     assert y.is_leaf is False
     assert y._version == 1
@@ -465,13 +453,13 @@ def test_constant_write_into_plain_tensor_leaves_it_a_leaf():  # semantics §12
 
 
 def test_leaves_have_no_grad_fn():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     assert x.grad_fn is None
     assert torch.ones(3).grad_fn is None
 
 
 def test_edge_to_a_leaf_is_accumulategrad_with_variable_and_name():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     node, nr = (x * 2).grad_fn.next_functions[0]
     assert type(node).__name__ == "AccumulateGrad"
     assert nr == 0
@@ -480,7 +468,7 @@ def test_edge_to_a_leaf_is_accumulategrad_with_variable_and_name():  # semantics
 
 
 def test_accumulategrad_node_is_the_same_object_in_every_graph():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     a = (x * 2).grad_fn.next_functions[0][0]
     b = x.exp().grad_fn.next_functions[0][0]
     c = (x + x).grad_fn.next_functions[1][0]
@@ -489,15 +477,15 @@ def test_accumulategrad_node_is_the_same_object_in_every_graph():  # semantics �
 
 
 def test_constant_scalar_operand_gets_a_none_edge():  # semantics §12
-    x = leaf(3)
-    assert nf((x * 2).grad_fn) == (("AccumulateGrad", 0), (None, 0))
+    x = ones_leaf(3)
+    assert next_names((x * 2).grad_fn) == (("AccumulateGrad", 0), (None, 0))
 
 
 def test_constant_tensor_operand_gets_a_none_edge():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     c = torch.ones(3)
-    assert nf((x * c).grad_fn) == (("AccumulateGrad", 0), (None, 0))
-    assert nf((c * x).grad_fn) == ((None, 0), ("AccumulateGrad", 0))
+    assert next_names((x * c).grad_fn) == (("AccumulateGrad", 0), (None, 0))
+    assert next_names((c * x).grad_fn) == ((None, 0), ("AccumulateGrad", 0))
 
 
 @pytest.mark.parametrize(
@@ -506,13 +494,13 @@ def test_constant_tensor_operand_gets_a_none_edge():  # semantics §12
     ids=["mul", "exp", "sum", "select", "t"],
 )
 def test_node_name_equals_its_class_name(make):  # semantics §12
-    x = leaf(2, 2)
+    x = ones_leaf(2, 2)
     node = make(x).grad_fn
     assert node.name() == type(node).__name__
 
 
 def test_copyslices_name_is_qualified():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     w = x * 1
     w[0] = 5.0
     assert type(w.grad_fn).__name__ == "CopySlices"
@@ -531,21 +519,21 @@ def test_custom_function_grad_fn_class_is_name_plus_backward():  # semantics §1
             (x,) = ctx.saved_tensors
             return 2 * x * g
 
-    y = Sq.apply(leaf(3))
+    y = Sq.apply(ones_leaf(3))
     assert type(y.grad_fn).__name__ == "SqBackward"
-    assert nf(y.grad_fn) == (("AccumulateGrad", 0),)
+    assert next_names(y.grad_fn) == (("AccumulateGrad", 0),)
 
 
 def test_multi_node_chain_next_functions_point_at_producers():  # semantics §12
-    x = leaf(3)
-    y = leaf(3)
+    x = ones_leaf(3)
+    y = ones_leaf(3)
     out = (x * y).exp().sum()
-    assert fn_name(out) == "SumBackward0"
-    assert nf(out.grad_fn) == (("ExpBackward0", 0),)
+    assert grad_fn_name(out) == "SumBackward0"
+    assert next_names(out.grad_fn) == (("ExpBackward0", 0),)
     exp_node = out.grad_fn.next_functions[0][0]
-    assert nf(exp_node) == (("MulBackward0", 0),)
+    assert next_names(exp_node) == (("MulBackward0", 0),)
     mul_node = exp_node.next_functions[0][0]
-    assert nf(mul_node) == (("AccumulateGrad", 0), ("AccumulateGrad", 0))
+    assert next_names(mul_node) == (("AccumulateGrad", 0), ("AccumulateGrad", 0))
 
 
 # semantics §12 and semantics §12: the grad_fn of a first-order grad taken with create_graph=True
@@ -586,17 +574,23 @@ def test_create_graph_first_order_grad_has_torch_grad_fn_name(expr, f, expected)
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     g = _first_order(f, x)
     assert g.requires_grad is True
-    assert fn_name(g) == expected
+    assert grad_fn_name(g) == expected
 
 
 def test_create_graph_first_order_grad_edges_of_sin_and_exp():  # semantics §12
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    assert nf(_first_order(lambda t: torch.sin(t).sum(), x).grad_fn) == (
+    assert next_names(_first_order(lambda t: torch.sin(t).sum(), x).grad_fn) == (
         (None, 0),
         ("CosBackward0", 0),
     )
-    assert nf(_first_order(lambda t: t.exp().sum(), x).grad_fn) == ((None, 0), ("ExpBackward0", 0))
-    assert nf(_first_order(lambda t: (t**3).sum(), x).grad_fn) == ((None, 0), ("MulBackward1", 0))
+    assert next_names(_first_order(lambda t: t.exp().sum(), x).grad_fn) == (
+        (None, 0),
+        ("ExpBackward0", 0),
+    )
+    assert next_names(_first_order(lambda t: (t**3).sum(), x).grad_fn) == (
+        (None, 0),
+        ("MulBackward1", 0),
+    )
 
 
 @pytest.mark.parametrize(
@@ -623,14 +617,14 @@ def test_create_graph_matmul_grad_with_grad_requiring_weight_is_mm():  # semanti
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     w = torch.ones(2, 3, requires_grad=True)
     gx, gw = torch.autograd.grad((x @ w).sum(), (x, w), create_graph=True)
-    assert fn_name(gx) == "MmBackward0"
-    assert nf(gx.grad_fn) == ((None, 0), ("TBackward0", 0))
-    assert fn_name(gw) == "MmBackward0"
-    assert nf(gw.grad_fn) == (("TBackward0", 0), (None, 0))
+    assert grad_fn_name(gx) == "MmBackward0"
+    assert next_names(gx.grad_fn) == ((None, 0), ("TBackward0", 0))
+    assert grad_fn_name(gw) == "MmBackward0"
+    assert next_names(gw.grad_fn) == (("TBackward0", 0), (None, 0))
 
 
 def test_node_repr_shows_class_name_and_address():  # semantics §12
-    x = leaf(3)
+    x = ones_leaf(3)
     y = x * 2
     assert re.fullmatch(r"<MulBackward0 object at 0x[0-9a-fA-F]+>", repr(y.grad_fn))
     acc = y.grad_fn.next_functions[0][0]

@@ -10,12 +10,12 @@ import math
 import subprocess
 import sys
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 import reference_impl as torch
+from tests.helpers import leaf, raises_exactly
 
 CYCLE_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter "
@@ -23,18 +23,6 @@ CYCLE_WARNING = (
     "creating the graph to avoid this. If you have to use this function, make sure to reset the "
     ".grad fields of your parameters to None after use to break the cycle and avoid the leak."
 )
-
-
-@contextmanager
-def raises_exactly(exc_type, message):
-    with pytest.raises(Exception) as info:
-        yield
-    assert info.type is exc_type, f"{info.type.__name__}: {info.value}"
-    assert str(info.value) == message
-
-
-def leaf(*values):
-    return torch.tensor(list(values), requires_grad=True)
 
 
 def test_three_chained_grads_of_cube():  # semantics §9

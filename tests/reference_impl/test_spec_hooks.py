@@ -6,23 +6,10 @@ Orders are recorded as event lists; all were observed on torch 2.13.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 
 import reference_impl as torch
-
-
-@contextmanager
-def raises_exactly(exc_type, message):
-    with pytest.raises(Exception) as info:
-        yield
-    assert info.type is exc_type, f"{info.type.__name__}: {info.value}"
-    assert str(info.value) == message
-
-
-def leaf(*values):
-    return torch.tensor(list(values), requires_grad=True)
+from tests.helpers import leaf, raises_exactly
 
 
 def as_lists(grads):

@@ -8,11 +8,7 @@ from __future__ import annotations
 import pytest
 
 import reference_impl as torch
-
-
-def leaf(*values):
-    return torch.tensor(list(values), requires_grad=True)
-
+from tests.helpers import leaf
 
 # --- what is a leaf ---------------------------------------------------------------------------
 

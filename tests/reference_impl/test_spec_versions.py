@@ -9,14 +9,11 @@ from __future__ import annotations
 import pytest
 
 import reference_impl as torch
+from tests.helpers import leaf
 
 
 def plain(*values):
     return torch.tensor(list(values))
-
-
-def leaf(*values):
-    return torch.tensor(list(values), requires_grad=True)
 
 
 def test_new_tensor_starts_at_version_zero():  # semantics §8
