@@ -1,7 +1,9 @@
-"""Backends: a torch-like module plus how to read its tensors as NumPy.
+"""Backends: a torch-like module, how a case runs on it, and how to read its tensors.
 
-Built in: ``torch`` (CPU), ``torch-cuda`` (when CUDA is available) and ``reference``
-(``reference_impl``). Any other torch-like library becomes a backend through the entry-point
+Built in: ``torch`` (CPU), ``torch-cuda`` (when CUDA is available), ``reference``
+(``reference_impl``), ``torch-compile[:MODE]`` and ``torch-compiled-autograd[:MODE]``
+(``conformance.torch_compiled``) and ``replay:PATH`` (one side of a recorded results file,
+``conformance.replay``). Any other torch-like library becomes a backend through the entry-point
 group ``autograd_conformance.backends`` (an entry point naming a module, a ``Backend``, or a
 callable returning one) or ad hoc as ``module:<dotted.module.name>``.
 """
@@ -23,7 +25,14 @@ from conformance.facets import FLAGS, GRAPH
 from conformance.inputs import dtype_name
 
 ENTRY_POINT_GROUP = "autograd_conformance.backends"
-BUILTIN = ("torch", "torch-cuda", "reference")
+BUILTIN = (
+    "torch",
+    "torch-cuda",
+    "reference",
+    "torch-compile[:aot_eager|inductor|eager]",
+    "torch-compiled-autograd[:aot_eager|inductor|eager]",
+    "replay:RESULTS.jsonl[#baseline|#candidate]",
+)
 
 
 def _generic_to_numpy(tensor: Any) -> np.ndarray:
@@ -70,8 +79,9 @@ class Backend:
     call: CaseCall = field(default=call_directly)
     provides: frozenset[str] = ALL_FACETS
     version_override: str | None = None
-    #: After each case on this backend: what it measured about the run (e.g. compiled graphs).
-    run_stats: Callable[[], dict[str, Any]] | None = None
+    #: After each case on this backend, given its observations: what it measured about the run
+    #: (compiled graphs, the share of results that came from compiled code).
+    run_stats: Callable[[list[Any]], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.is_tensor is None:
@@ -178,10 +188,30 @@ def reference_backend() -> Backend:
     return Backend("reference", reference_impl, to_numpy)
 
 
-_BUILTIN_FACTORIES: dict[str, Callable[[], Backend]] = {
-    "torch": torch_backend,
-    "torch-cuda": torch_cuda_backend,
-    "reference": reference_backend,
+def _compiled(kind: str) -> Callable[[str], Backend]:
+    def factory(mode: str) -> Backend:
+        from conformance import torch_compiled
+
+        make = getattr(torch_compiled, f"{kind}_backend")
+        return make(mode or "aot_eager")  # type: ignore[no-any-return]
+
+    return factory
+
+
+def _replay(path: str) -> Backend:
+    from conformance.replay import replay_backend
+
+    return replay_backend(path)
+
+
+#: Built-in backends by name; ``NAME:OPTION`` passes OPTION (a compile mode, a results file).
+_BUILTIN_FACTORIES: dict[str, Callable[[str], Backend]] = {
+    "torch": lambda option: torch_backend(),
+    "torch-cuda": lambda option: torch_cuda_backend(),
+    "reference": lambda option: reference_backend(),
+    "torch-compile": _compiled("torch_compile"),
+    "torch-compiled-autograd": _compiled("torch_compiled_autograd"),
+    "replay": _replay,
 }
 
 
@@ -216,8 +246,11 @@ def load_backend(name: str) -> Backend:
         if name.startswith("module:"):
             module_name = name.removeprefix("module:")
             return Backend.from_module(name, importlib.import_module(module_name))
-        if name in _BUILTIN_FACTORIES:
-            return _BUILTIN_FACTORIES[name]()
+        base, _, option = name.partition(":")
+        if base in _BUILTIN_FACTORIES and (option or base != "replay"):
+            if option and base in ("torch", "torch-cuda", "reference"):
+                raise ConformanceInputError(f"backend {base!r} takes no option, got {name!r}")
+            return _BUILTIN_FACTORIES[base](option)
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             if ep.name == name:
                 return _from_loaded(name, ep.load())

@@ -91,7 +91,7 @@ def run_on_backend(case: Case, backend: Backend, seed: int) -> BackendRun:
                 observations = observe(returned, backend)
             except TypeError as exc:
                 raise CaseDefinitionError(f"{case.id}: {exc}") from None
-    stats = backend.run_stats() if backend.run_stats is not None else {}
+    stats = backend.run_stats(observations) if backend.run_stats is not None else {}
     return BackendRun(backend.name, observations, time.perf_counter() - start, stats)
 
 

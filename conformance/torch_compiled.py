@@ -1,0 +1,104 @@
+"""Compiled torch as backends: ``torch-compile[:MODE]`` and ``torch-compiled-autograd[:MODE]``.
+
+Both hand cases the plain ``torch`` module and change *how* the case runs:
+
+- ``torch-compile`` runs the whole case function through ``torch.compile`` (Dynamo backend
+  ``aot_eager`` by default; ``:inductor``, ``:eager``, ``:aot_eager``). Ops are called directly
+  by the case and the program interpreter, so Dynamo traces them; what it cannot trace
+  (``backward()``, hooks, NumPy) is a graph break and runs eagerly in between.
+- ``torch-compiled-autograd`` runs the case eagerly and every backward pass under compiled
+  autograd, which traces the backward graph (hooks included) and compiles it with ``MODE``.
+
+Dynamo's caches are reset before each case, so no case sees another's compiled artefacts and
+no case falls back to eager because the recompile limit was reached by earlier ones. Each run
+records how much came from compiled code (``stats``): the graphs compiled, graph breaks, and
+for ``torch-compile`` the share of grad-carrying results whose node is a compiled graph's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conformance.backends import Backend, torch_backend
+from conformance.errors import ConformanceInputError
+
+COMPILE_MODES = ("aot_eager", "inductor", "eager")
+#: Node names of autograd graphs that compiled code produced.
+COMPILED_NODES = frozenset({"CompiledFunctionBackward"})
+
+
+def _check_mode(backend: str, mode: str) -> str:
+    if mode not in COMPILE_MODES:
+        known = ", ".join(COMPILE_MODES)
+        raise ConformanceInputError(f"backend {backend!r}: unknown mode {mode!r} (known: {known})")
+    return mode
+
+
+def _fresh_dynamo() -> Any:
+    """Forget every compiled artefact and counter, so a case is compiled on its own."""
+    import torch._dynamo
+    from torch._dynamo.utils import counters
+
+    torch._dynamo.reset()
+    counters.clear()
+    return counters
+
+
+def _grad_share(observations: list[Any]) -> dict[str, int]:
+    """How many tensor results carry a grad_fn, and how many of those are compiled graphs'."""
+    with_history = [
+        o for o in observations if getattr(o, "kind", "") == "tensor" and o.grad_fn is not None
+    ]
+    compiled = [o for o in with_history if o.grad_fn in COMPILED_NODES]
+    return {"grad_results": len(with_history), "compiled_grad_results": len(compiled)}
+
+
+def torch_compile_backend(mode: str = "aot_eager") -> Backend:
+    """torch with every case function run through ``torch.compile(backend=mode)``."""
+    import torch
+
+    name = "torch-compile" if mode == "aot_eager" else f"torch-compile:{mode}"
+    _check_mode(name, mode)
+
+    def call(func: Callable[[Any, Any], Any], module: Any, make: Any) -> Any:
+        _fresh_dynamo()
+        return torch.compile(func, backend=mode)(module, make)
+
+    def run_stats(observations: list[Any]) -> dict[str, Any]:
+        from torch._dynamo.utils import counters
+
+        return {
+            "graphs": int(counters["stats"]["unique_graphs"]),
+            "graph_breaks": int(sum(counters["graph_break"].values())),
+            **_grad_share(observations),
+        }
+
+    plain = torch_backend()
+    return Backend(name, torch, plain.to_numpy, plain.is_tensor, call=call, run_stats=run_stats)
+
+
+def torch_compiled_autograd_backend(mode: str = "aot_eager") -> Backend:
+    """torch with every backward pass of a case run under compiled autograd."""
+    import torch
+    from torch._dynamo import compiled_autograd
+
+    name = "torch-compiled-autograd" if mode == "aot_eager" else f"torch-compiled-autograd:{mode}"
+    _check_mode(name, mode)
+
+    def call(func: Callable[[Any, Any], Any], module: Any, make: Any) -> Any:
+        _fresh_dynamo()
+        with compiled_autograd._enable(torch.compile(backend=mode)):
+            return func(module, make)
+
+    def run_stats(observations: list[Any]) -> dict[str, Any]:
+        from torch._dynamo.utils import counters
+
+        return {
+            "graphs": int(counters["stats"]["unique_graphs"]),
+            "backward_graphs": int(counters["compiled_autograd"]["captures"]),
+            **_grad_share(observations),
+        }
+
+    plain = torch_backend()
+    return Backend(name, torch, plain.to_numpy, plain.is_tensor, call=call, run_stats=run_stats)
