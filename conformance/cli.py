@@ -1,4 +1,4 @@
-"""The ``conformance`` command: run, list and show cases.
+"""The conformance command: run, list, show, report, gate and mutation-score.
 
 Exit status: 0 when no case failed or errored, 1 when some did, 2 on bad input (one error line
 on stderr), 130 when interrupted (the results file still holds every finished case).
@@ -70,7 +70,10 @@ def _selection_args(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="conformance", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, title="commands"
+    )
 
     run = commands.add_parser("run", help="run cases on two backends and compare them")
     _selection_args(run)
@@ -155,7 +158,7 @@ def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> 
         "results",
         nargs="*",
         default=[DEFAULT_OUT],
-        help="JSON Lines results; several files are shown side by side",
+        help=f"JSON Lines results (default {DEFAULT_OUT}); several are shown side by side",
     )
     report.add_argument(
         "-o",
@@ -184,7 +187,12 @@ def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> 
     score.add_argument("--json", default=None, metavar="PATH", help="also write the records")
 
     gate = commands.add_parser("gate", help="compare a results file with a committed baseline")
-    gate.add_argument("results", nargs="?", default=DEFAULT_OUT, help="JSON Lines results")
+    gate.add_argument(
+        "results",
+        nargs="?",
+        default=DEFAULT_OUT,
+        help=f"JSON Lines results (default {DEFAULT_OUT})",
+    )
     gate.add_argument("--baseline", required=True, help="baseline JSON file")
     gate.add_argument("--skip-bad-lines", action="store_true", help=SKIP_BAD_LINES_HELP)
     gate.add_argument(
@@ -295,6 +303,9 @@ def _check_resume(path: str, options: RunOptions) -> None:
             f"--resume: {path} was run with backends {','.join(last.get('backends', []))} and "
             f"seed {last.get('seed')}, not {','.join(options.backends)} and seed {options.seed}"
         )
+    refusal = environment.resume_refusal(last)
+    if refusal:
+        raise ConformanceInputError(f"--resume: {path}: {refusal}")
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -357,6 +368,7 @@ def command_run(args: argparse.Namespace) -> int:
         git_commit=environment.git_commit(),
         device=environment.device(options.backends),
         dtype_policy=environment.DTYPE_POLICY,
+        generator=environment.generator(),
     )
     progress = Progress(total - len(done), enabled=None if not args.quiet else False)
     with writer:
@@ -506,7 +518,11 @@ def command_mutation_score(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``conformance`` command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # a bare ``conformance``: say what it can do
+        parser.print_help()
+        return 0
     handlers = {"run": command_run, "list": command_list, "show": command_show}
     handlers |= {"report": command_report, "gate": command_gate}
     handlers |= {"mutation-score": command_mutation_score}

@@ -106,6 +106,8 @@ class RunHeader:
     dtype_policy: str = ""
     #: The pair's comparison policy: name and what it ignores (``conformance.policies``).
     policy: dict[str, Any] = field(default_factory=dict)
+    #: What generated programs depend on (``environment.generator``): draw and Hypothesis versions.
+    generator: dict[str, Any] = field(default_factory=dict)
     record: str = RECORD_RUN
 
 
