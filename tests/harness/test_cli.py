@@ -262,3 +262,25 @@ def test_report_shows_two_runs_side_by_side_with_a_baseline_delta(project):
     assert "tanh_gradient" in (project / "both.html").read_text()
     missing = run_cli("report", "nothing.jsonl", "-o", "x.html", cwd=project)
     assert missing.returncode == 2 and "nothing.jsonl" in missing.stderr
+
+
+def test_a_bare_conformance_prints_help_listing_every_command(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: conformance")
+    for command in ("run", "list", "show", "report", "gate", "mutation-score"):
+        assert f"\n    {command}" in out, command
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("conformance ")
+
+
+@pytest.mark.parametrize("command", ["report", "gate"])
+def test_report_and_gate_help_name_the_default_results_file(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "default results/run.jsonl" in " ".join(capsys.readouterr().out.split())
