@@ -13,9 +13,12 @@ import numpy as np
 
 from . import _dtype as dt
 from ._ops import binary_math as bm
+from ._ops import gather_scatter as gs
 from ._ops import indexing, joining, linalg
+from ._ops import ordering as od
 from ._ops import pointwise as pw
 from ._ops import reductions as red
+from ._ops import shape_ops as so
 from ._ops import special as sp
 from ._ops import views as vw
 from ._ops.base import as_tensor_arg
@@ -174,10 +177,14 @@ clip = clamp
 
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    if isinstance(min, Tensor):
+        return clamp(input, min=min)
     return pw.ClampMinBackward0.invoke(input, min=min)
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    if isinstance(max, Tensor):
+        return clamp(input, max=max)
     return pw.ClampMaxBackward0.invoke(input, max=max)
 
 
@@ -732,6 +739,245 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     return pow(as_double(input), as_double(exponent))
 
 
+# -- breadth: gather/scatter (_ops/gather_scatter.py) ------------------------------------------
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:  # noqa: A002
+    return gs.GatherBackward0.invoke(
+        input, dim=_wrap_dim(dim, builtins.max(input.ndim, 1)), index=index
+    )
+
+
+def scatter(
+    input: Tensor,
+    dim: int,
+    index: Tensor,
+    src: Any = None,
+    *,
+    value: Any = None,
+    reduce: Any = None,
+) -> Tensor:  # noqa: A002
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=...)")
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    if src is None:
+        src = value
+    if isinstance(src, Tensor):
+        return gs.ScatterBackward0.invoke(input, src, dim=d, index=index)
+    return gs.ScatterBackward1.invoke(input, dim=d, index=index, value=src)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    return gs.ScatterAddBackward0.invoke(input, src, dim=d, index=index)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    return gs.IndexSelectBackward0.invoke(input, dim=d, index=index)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    return gs.IndexAddBackward0.invoke(input, source, dim=d, index=index, alpha=alpha)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
+    return gs.TakeBackward0.invoke(input, index=index)
+
+
+# -- breadth: rearranging copies (_ops/shape_ops.py) -------------------------------------------
+
+
+def _dims_tuple(dims: Any) -> tuple[int, ...]:
+    return tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+
+
+def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
+    wrapped = (
+        vw.normalize_dims(_dims_tuple(dims), builtins.max(input.ndim, 1)) if input.ndim else ()
+    )
+    return so.FlipBackward0.invoke(input, dims=wrapped)
+
+
+def fliplr(input: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
+    shift_t = _dims_tuple(shifts)
+    if dims is None:
+        return so.RollBackward0.invoke(input, shifts=shift_t, dims=())
+    dims_t = tuple(_wrap_dim(d, builtins.max(input.ndim, 1)) for d in _dims_tuple(dims))
+    return so.RollBackward0.invoke(input, shifts=shift_t, dims=dims_t)
+
+
+def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:  # noqa: A002
+    d0, d1 = (_wrap_dim(d, input.ndim) for d in dims)
+    return so.Rot90Backward0.invoke(input, k=k % 4, dims=(d0, d1))
+
+
+def repeat(input: Tensor, *repeats: Any) -> Tensor:  # noqa: A002
+    return so.RepeatBackward0.invoke(input, repeats=_shape_args(repeats))
+
+
+def tile(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
+    reps = _shape_args((dims,))
+    reps = (1,) * (input.ndim - len(reps)) + reps
+    return repeat(input, reps)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    return so.TrilBackward0.invoke(input, diagonal=diagonal)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    return so.TriuBackward0.invoke(input, diagonal=diagonal)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    d1, d2 = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
+    return so.DiagonalBackward0.invoke(input, offset=offset, dim1=d1, dim2=d2)
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
+    d1, d2 = _wrap_dim(dim1, input.ndim + 1), _wrap_dim(dim2, input.ndim + 1)
+    return so.DiagEmbedBackward0.invoke(input, offset=offset, dim1=d1, dim2=d2)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    if input.ndim == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if input.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    return so.DiagonalBackward0.invoke(input, offset=diagonal, dim1=0, dim2=1)
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002
+    return so.TraceBackward0.invoke(input)
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    src = [_wrap_dim(d, input.ndim) for d in _dims_tuple(source)]
+    dst = [_wrap_dim(d, input.ndim) for d in _dims_tuple(destination)]
+    if len(src) != len(dst):
+        raise RuntimeError(
+            "movedim: Invalid source or destination dims: source "
+            f"({list(_dims_tuple(source))} dims) should contain the same number of dims as "
+            f"destination ({list(_dims_tuple(destination))} dims)"
+        )
+    order = [d for d in range(input.ndim) if d not in src]
+    result: list[int] = [-1] * input.ndim
+    for s_, d_ in zip(src, dst, strict=True):
+        result[d_] = s_
+    rest = iter(order)
+    perm = [r if r != -1 else next(rest) for r in result]
+    return permute(input, *perm)
+
+
+moveaxis = movedim
+
+
+# -- breadth: order statistics (_ops/ordering.py) and running reductions -----------------------
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:  # noqa: A002
+    values, indices = od.SortBackward0.invoke(input, dim=dim, descending=descending)
+    return od.SortResult(values, indices)
+
+
+def msort(input: Tensor) -> Tensor:  # noqa: A002
+    return sort(input, 0).values
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:  # noqa: A002
+    return sort(input, dim, descending).indices
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    values, indices = od.TopkBackward0.invoke(input, k=k, dim=dim, largest=largest, sorted=sorted)
+    return od.TopkResult(values, indices)
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
+    values, indices = od.KthvalueBackward0.invoke(input, k=k, dim=dim, keepdim=keepdim)
+    return od.KthvalueResult(values, indices)
+
+
+def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
+    if dim is None:
+        return od.MedianBackward0.invoke(input)
+    values, indices = od.MedianBackward1.invoke(input, dim=dim, keepdim=keepdim)
+    return od.MedianResult(values, indices)
+
+
+def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
+    if dim is None:
+        return od.NanmedianBackward0.invoke(input)
+    values, indices = od.NanmedianBackward1.invoke(input, dim=dim, keepdim=keepdim)
+    return od.NanmedianResult(values, indices)
+
+
+def cummax(input: Tensor, dim: int) -> Any:  # noqa: A002
+    values, indices = od.CummaxBackward0.invoke(input, dim=dim)
+    return od.CummaxResult(values, indices)
+
+
+def cummin(input: Tensor, dim: int) -> Any:  # noqa: A002
+    values, indices = od.CumminBackward0.invoke(input, dim=dim)
+    return od.CumminResult(values, indices)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    return red.CumprodBackward0.invoke(input, dim=d, dtype=dtype)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    return red.LogcumsumexpBackward0.invoke(input, dim=_wrap_dim(dim, builtins.max(input.ndim, 1)))
+
+
+# -- breadth: scaled matrix products (_ops/linalg.py) -----------------------------------------
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    if beta == 1 and alpha == 1:
+        from ._ops.nn_ops import AddmmBackward0
+
+        return AddmmBackward0.invoke(input, mat1, mat2)
+    product = mm(mat1, mat2)
+    scaled = product * alpha if alpha != 1 else product
+    return scaled if beta == 0 else input * beta + scaled
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    return linalg.AddmvBackward0.invoke(input, mat, vec, beta=beta, alpha=alpha)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    return linalg.AddrBackward0.invoke(input, vec1, vec2, beta=beta, alpha=alpha)
+
+
+def baddbmm(
+    input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1
+) -> Tensor:  # noqa: A002
+    return linalg.BaddbmmBackward0.invoke(input, batch1, batch2, beta=beta, alpha=alpha)
+
+
+def addbmm(
+    input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1
+) -> Tensor:  # noqa: A002
+    return linalg.AddbmmBackward0.invoke(input, batch1, batch2, beta=beta, alpha=alpha)
+
+
 #: Tensor methods that are the function of the same name with self first; ``_methods`` installs
 #: them (kept here, next to the functions, so a new op is one line in one place).
 SELF_FIRST_METHODS = [
@@ -790,4 +1036,41 @@ SELF_FIRST_METHODS = [
     "addcmul",
     "addcdiv",
     "float_power",
+    "gather",
+    "scatter",
+    "scatter_add",
+    "index_select",
+    "index_add",
+    "take",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "rot90",
+    "repeat",
+    "tile",
+    "tril",
+    "triu",
+    "diagonal",
+    "diag_embed",
+    "diag",
+    "trace",
+    "movedim",
+    "moveaxis",
+    "sort",
+    "msort",
+    "argsort",
+    "topk",
+    "kthvalue",
+    "median",
+    "nanmedian",
+    "cummax",
+    "cummin",
+    "cumprod",
+    "logcumsumexp",
+    "addmm",
+    "addmv",
+    "addr",
+    "baddbmm",
+    "addbmm",
 ]

@@ -1,13 +1,16 @@
-"""Matrix products: mm, mv, dot, bmm, and matmul's dispatch onto them (as torch does)."""
+"""Matrix products: mm, mv, dot, bmm, and matmul's dispatch onto them (as torch does); the
+scaled-sum family addmv, addr, baddbmm, addbmm."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from .. import _dtype as dt
 from .._size import shape_str
 from .._tensor import Tensor
-from .base import Op
+from .base import Op, unbroadcast
 from .views import SqueezeBackward4, UnsafeViewBackward0
 
 
@@ -169,3 +172,86 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 __all__ = ["BmmBackward0", "DotBackward0", "MmBackward0", "MvBackward0", "matmul", "shape_str"]
+
+
+class _ScaledProductPlus(Op):
+    """beta * input + alpha * product(a, b), the addmv/addr/baddbmm/addbmm family; beta = 0
+    ignores input's values (nan included), as torch does."""
+
+    def forward(
+        self, c: np.ndarray, a: np.ndarray, b: np.ndarray, beta: Any = 1, alpha: Any = 1
+    ) -> np.ndarray:
+        self.beta, self.alpha, self.input_shape = beta, alpha, c.shape
+        if self.needs_input_grad[1]:
+            self.save_input("second", 2)
+        if self.needs_input_grad[2]:
+            self.save_input("first", 1)
+        product = self.product(a, b)
+        np.broadcast_shapes(c.shape, product.shape)
+        scaled = product * np.asarray(alpha, dtype=product.dtype) if alpha != 1 else product
+        if beta == 0:
+            return np.broadcast_to(scaled, np.broadcast_shapes(c.shape, scaled.shape)).copy()
+        base = c * np.asarray(beta, dtype=c.dtype) if beta != 1 else c
+        return np.asarray(base + scaled, dtype=np.result_type(c, product))
+
+    def product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def product_vjp(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        raise NotImplementedError
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        g_input = None
+        if self.needs_input_grad[0]:
+            g_input = unbroadcast(grad * self.beta if self.beta != 1 else grad, self.input_shape)
+        scaled = grad * self.alpha if self.alpha != 1 else grad
+        g_a, g_b = self.product_vjp(scaled)
+        return g_input, g_a, g_b
+
+
+class AddmvBackward0(_ScaledProductPlus):
+    def product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a @ b
+
+    def product_vjp(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g_mat = (
+            g.unsqueeze(1) * self.saved("second").unsqueeze(0) if self.needs_input_grad[1] else None
+        )
+        g_vec = self.saved("first").t().mv(g) if self.needs_input_grad[2] else None
+        return g_mat, g_vec
+
+
+class AddrBackward0(_ScaledProductPlus):
+    def product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.outer(a, b)
+
+    def product_vjp(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g_u = g.mv(self.saved("second")) if self.needs_input_grad[1] else None
+        g_v = g.t().mv(self.saved("first")) if self.needs_input_grad[2] else None
+        return g_u, g_v
+
+
+class BaddbmmBackward0(_ScaledProductPlus):
+    def product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a @ b
+
+    def product_vjp(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g_a = g.bmm(self.saved("second").transpose(1, 2)) if self.needs_input_grad[1] else None
+        g_b = self.saved("first").transpose(1, 2).bmm(g) if self.needs_input_grad[2] else None
+        return g_a, g_b
+
+
+class AddbmmBackward0(_ScaledProductPlus):
+    """beta * input + alpha * sum over the batch of a_i @ b_i."""
+
+    def product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.batch = a.shape[0]
+        return (a @ b).sum(axis=0)
+
+    def product_vjp(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        batched = g.unsqueeze(0).expand(self.batch, *g.shape)
+        g_a = (
+            batched.bmm(self.saved("second").transpose(1, 2)) if self.needs_input_grad[1] else None
+        )
+        g_b = self.saved("first").transpose(1, 2).bmm(batched) if self.needs_input_grad[2] else None
+        return g_a, g_b

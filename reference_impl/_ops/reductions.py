@@ -51,6 +51,10 @@ def _expand_back(
 def _dims_or_all(dim: Any, ndim: int) -> tuple[int, ...]:
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return tuple(range(ndim))
+    if ndim == 0:
+        # A 0-d tensor reduces over dim 0 or -1 (torch treats it as one element): no axes.
+        normalize_dims(dim, 1)
+        return ()
     return normalize_dims(dim, ndim)
 
 
@@ -97,11 +101,15 @@ def _mean_check(a: np.ndarray, dtype: dt.dtype | None) -> np.dtype:
 class CumsumBackward0(Op):
     def forward(self, a: np.ndarray, dim: int, dtype: dt.dtype | None = None) -> np.ndarray:
         self.dim = dim
+        if a.ndim == 0:
+            return np.asarray(a, dtype=_sum_dtype(a, dtype)).copy()
         return np.asarray(np.cumsum(a, axis=dim, dtype=_sum_dtype(a, dtype)))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         from .indexing import IndexBackward0
 
+        if grad.ndim == 0:
+            return (grad,)
         flip = (slice(None),) * self.dim + (slice(None, None, -1),)
         reversed_grad = IndexBackward0.invoke(grad, key=flip)
         return (
@@ -177,7 +185,8 @@ class MaxBackward0(Op):
     def forward(
         self, a: np.ndarray, dim: int, keepdim: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        (d,) = normalize_dims(dim, a.ndim)
+        (d,) = normalize_dims(dim, max(a.ndim, 1))
+        self.shape, self.dim, self.keepdim = a.shape, d, keepdim
         if a.ndim == 0:
             return a.copy(), np.asarray(0, dtype=np.int64)
         if a.shape[d] == 0:
@@ -201,6 +210,8 @@ class MaxBackward0(Op):
     def backward(self, grad: Tensor, _indices_grad: Tensor | None = None) -> tuple[Tensor]:
         from .indexing import embed
 
+        if not self.shape:
+            return (grad,)
         if self.keepdim:
             grad = grad.squeeze(self.dim)
         key = tuple(
@@ -302,14 +313,18 @@ class ProdBackward1(Op):
     def forward(
         self, a: np.ndarray, dim: int, keepdim: bool = False, dtype: dt.dtype | None = None
     ) -> np.ndarray:
-        (self.dim,) = normalize_dims(dim, a.ndim)
+        (self.dim,) = normalize_dims(dim, max(a.ndim, 1))
         self.keepdim = keepdim
         self.save_input("self", 0)
         self.save_result("result")
+        if a.ndim == 0:  # one element: the product is itself
+            return np.asarray(a, dtype=_sum_dtype(a, dtype)).copy()
         return np.asarray(a.prod(axis=self.dim, keepdims=keepdim, dtype=_sum_dtype(a, dtype)))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         x = self.saved("self")
+        if x.ndim == 0:
+            return (grad,)
         g = _expand_back(grad, tuple(x.shape), (self.dim,), self.keepdim)
         if not (x._data == 0).any():
             r = _expand_back(self.saved("result"), tuple(x.shape), (self.dim,), self.keepdim)
@@ -483,3 +498,67 @@ class LogsumexpBackward0(Op):
         r = _expand_back(self.saved("result"), tuple(x.shape), self.dims, self.keepdim)
         g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
         return (g * (x - r).exp(),)
+
+
+def _moved_rows(x: Tensor, dim: int) -> tuple[Tensor, int]:
+    """x with ``dim`` moved last, and that dim's size."""
+    return x.movedim(dim, -1), x.shape[dim]
+
+
+class CumprodBackward0(Op):
+    """Running product along dim. Without zeros the gradient is a reversed cumsum of
+    grad * result divided by x; with zeros, each input's row of partial products skips it."""
+
+    def forward(self, a: np.ndarray, dim: int, dtype: dt.dtype | None = None) -> np.ndarray:
+        self.dim = dim
+        self.save_input("self", 0)
+        self.save_result("result")
+        if a.ndim == 0:
+            return np.asarray(a, dtype=_sum_dtype(a, dtype)).copy()
+        return np.asarray(np.cumprod(a, axis=dim, dtype=_sum_dtype(a, dtype)))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        if x.ndim == 0:
+            return (grad,)
+        if not (x._data == 0).any():
+            weighted = grad * self.saved("result")
+            flipped = weighted.flip(self.dim).cumsum(self.dim).flip(self.dim)
+            return (flipped / x,)
+        rows, n = _moved_rows(x, self.dim)
+        # partial[..., i, j] = prod_{k <= j, k != i} x_k: x with its i-th entry set to 1.
+        square = rows.unsqueeze(-2).expand(*rows.shape[:-1], n, n)
+        eye = np.broadcast_to(np.eye(n, dtype=bool), square.shape)
+        partial = where_const(eye, 1.0, square).cumprod(-1)
+        upper = _const(np.broadcast_to(np.triu(np.ones((n, n))), square.shape), grad)
+        g_rows, _ = _moved_rows(grad, self.dim)
+        out = (partial * upper * g_rows.unsqueeze(-2)).sum(-1)
+        return (out.movedim(-1, self.dim),)
+
+
+class LogcumsumexpBackward0(Op):
+    """out_i = log sum_{k <= i} exp(x_k); d out_i / d x_k = exp(x_k - out_i) for k <= i."""
+
+    def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
+        if a.dtype.kind != "f":
+            a = a.astype(dt.get_default_dtype().numpy)
+        self.dim = dim
+        self.save_input("self", 0)
+        self.save_result("result")
+        if a.ndim == 0:
+            return a.copy()
+        with _errstate():
+            return np.asarray(np.logaddexp.accumulate(a, axis=dim), dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        if x.ndim == 0:
+            return (grad,)
+        xs, n = _moved_rows(x, self.dim)
+        outs, _ = _moved_rows(self.saved("result"), self.dim)
+        gs, _ = _moved_rows(grad, self.dim)
+        # weight[..., i, k] = exp(x_k - out_i) where k <= i, else 0.
+        lower = np.broadcast_to(np.tril(np.ones((n, n), dtype=bool)), (*xs.shape[:-1], n, n))
+        diff = xs.unsqueeze(-2) - outs.unsqueeze(-1)
+        weight = where_const(lower, diff, -np.inf).exp()  # masked before exp: no inf * 0
+        return ((gs.unsqueeze(-1) * weight).sum(-2).movedim(-1, self.dim),)

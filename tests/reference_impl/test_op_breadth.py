@@ -35,6 +35,9 @@ def _t(values: Any, dtype: Any = None) -> Any:
 
 
 S = (3, 4)
+IDX_GATHER = _t([[0, 3, 3], [1, 1, 0], [2, 0, 1]])
+IDX_SCATTER = _t([[0, 2, 2, 1], [0, 2, 1, 1]])  # column-wise repeats: accumulation
+IDX_UNIQUE = _t([[0, 2, 1, 1], [2, 0, 0, 2]])  # no repeat within a column
 
 BREADTH_CASES: list[OpCase] = [
     # -- unary: inverse trig and hyperbolic ------------------------------------------------
@@ -103,6 +106,75 @@ BREADTH_CASES: list[OpCase] = [
     C("lerp(weight tensor)", torch.lerp, S, S, (4,)),
     C("addcmul", lambda a, b, c: torch.addcmul(a, b, c, value=0.5), S, (4,), (3, 1)),
     C("addcdiv", lambda a, b, c: torch.addcdiv(a, b, c, value=2), S, S, In(S, "away0")),
+    # -- gather / scatter (duplicate indices included where the op accumulates) -------------
+    C("gather(1)", lambda x: torch.gather(x, 1, IDX_GATHER), S),
+    C("scatter_add(0) duplicates", lambda x, s: x.scatter_add(0, IDX_SCATTER, s), S, (2, 4)),
+    C("scatter(0) src", lambda x, s: x.scatter(0, IDX_UNIQUE, s), S, (2, 4)),
+    C("scatter(0) value", lambda x: x.scatter(0, IDX_UNIQUE, 1.5), S),
+    C("index_select(1)", lambda x: x.index_select(1, _t([3, 0, 3])), S),
+    C(
+        "index_add(0, alpha) duplicates",
+        lambda x, s: x.index_add(0, _t([2, 0, 2]), s, alpha=0.5),
+        S,
+        (3, 4),
+    ),
+    C("take", lambda x: torch.take(x, _t([[0, 11], [5, 5]])), S),
+    # -- rearranging copies ----------------------------------------------------------------
+    C("flip(0, 1)", lambda x: torch.flip(x, (0, 1)), S),
+    C("fliplr/flipud", lambda x: torch.fliplr(x) * torch.flipud(x), S),
+    C("roll(1, 0)", lambda x: torch.roll(x, 1, 0), S),
+    C("roll(flat)", lambda x: torch.roll(x, -5), S),
+    C("rot90", lambda x: torch.rot90(x, 1, (0, 1)), S),
+    C("repeat", lambda x: x.repeat(2, 1, 3), S),
+    C("tile", lambda x: torch.tile(x, (2,)), S),
+    C("tril(-1)", lambda x: torch.tril(x, -1), S),
+    C("triu(1)", lambda x: torch.triu(x, 1), (2, 3, 4)),
+    C("diagonal(offset 1, dims 2, 0)", lambda x: torch.diagonal(x, 1, 2, 0), (3, 2, 4)),
+    C("diag_embed(offset -1)", lambda x: torch.diag_embed(x, -1), S),
+    C("diag(1-D, 2-D)", lambda v, m: torch.diag(v).sum() + torch.diag(m, 1), (3,), S),
+    C("trace", torch.trace, S),
+    C("movedim", lambda x: torch.movedim(x, (0, 1), (2, 0)), (2, 3, 4)),
+    # -- order statistics (distinct values: no ties) ---------------------------------------
+    C("sort(descending)", lambda x: torch.sort(x, 1, descending=True).values, S, domain="distinct"),
+    C("topk(2, dim 0)", lambda x: torch.topk(x, 2, 0).values, S, domain="distinct"),
+    C("topk(smallest)", lambda x: x.topk(2, largest=False).values, S, domain="distinct"),
+    C("kthvalue(2)", lambda x: torch.kthvalue(x, 2, 1).values, S, domain="distinct"),
+    C("median()", torch.median, S, domain="distinct"),
+    C("median(dim, keepdim)", lambda x: x.median(0, True).values, S, domain="distinct"),
+    C("nanmedian()", torch.nanmedian, S, domain="distinct"),
+    C("nanmedian(dim)", lambda x: torch.nanmedian(x, 1).values, S, domain="distinct"),
+    C("cummax", lambda x: torch.cummax(x, 1).values, S, domain="distinct"),
+    C("cummin", lambda x: torch.cummin(x, 0).values, S, domain="distinct"),
+    # -- running reductions ------------------------------------------------------------------
+    C("cumprod", lambda x: torch.cumprod(x, 1), S),
+    C(
+        "cumprod with zeros",
+        lambda x: torch.cumprod(x, 0),
+        np.array([[0.5, 0.0], [0.0, 2.0], [1.5, -1.0]]),
+    ),
+    C("logcumsumexp", lambda x: torch.logcumsumexp(x, 1), S),
+    # -- scaled matrix products --------------------------------------------------------------
+    C(
+        "addmm(beta, alpha)",
+        lambda c, a, b: torch.addmm(c, a, b, beta=0.5, alpha=2),
+        (4,),
+        (3, 2),
+        (2, 4),
+    ),
+    C("addmm", torch.addmm, (3, 4), (3, 2), (2, 4)),
+    C("addmv", lambda c, m, v: torch.addmv(c, m, v, beta=2, alpha=0.5), (3,), S, (4,)),
+    C("addr", lambda c, u, v: torch.addr(c, u, v, alpha=3), (1, 4), (3,), (4,)),
+    C("baddbmm", lambda c, a, b: torch.baddbmm(c, a, b, beta=0.5), (2, 3, 4), (2, 3, 2), (2, 2, 4)),
+    C("addbmm", lambda c, a, b: torch.addbmm(c, a, b, alpha=-1), (3, 4), (2, 3, 2), (2, 2, 4)),
+    # -- reductions over a 0-d tensor (dim 0 and -1 are its one element) --------------------
+    C("sum(0) of 0-d", lambda x: x.sum(0), ()),
+    C("mean(-1) of 0-d", lambda x: x.mean(-1), ()),
+    C("amax(0) of 0-d", lambda x: x.amax(0), ()),
+    C("logsumexp(0) of 0-d", lambda x: x.logsumexp(0), ()),
+    C("max(0, True) of 0-d", lambda x: x.max(0, True).values, ()),
+    C("prod(0) of 0-d", lambda x: x.prod(0), ()),
+    C("clamp_min(tensor)", lambda x, lo: x.clamp_min(lo), In(S, "offgrid"), In((4,), "grid")),
+    C("clamp_max(tensor)", lambda x, hi: torch.clamp_max(x, hi), In(S, "offgrid"), In(S, "grid")),
 ]
 
 
