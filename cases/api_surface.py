@@ -12,7 +12,7 @@ from conformance import Inputs, capture, capture_warnings, case
 AREA = "api_surface"
 
 
-# -- saved tensors that take no gradient are version-checked too ----------------------------
+# -- saved tensors that take no gradient are version-checked too -----------------------------------
 
 
 @case(area=AREA, tags=("version", "errors"))
@@ -59,7 +59,7 @@ def inplace_on_saved_nondifferentiable_tensors(torch, make: Inputs):
     return out
 
 
-# -- torch.autograd.functional ----------------------------------------------------------------
+# -- torch.autograd.functional ---------------------------------------------------------------------
 
 
 def _cubic(a, b):
@@ -162,7 +162,7 @@ def functional_argument_and_strict_errors(torch, make: Inputs):
     }
 
 
-# -- autograd.grad(is_grads_batched=True) -------------------------------------------------------
+# -- autograd.grad(is_grads_batched=True) ----------------------------------------------------------
 
 
 @case(area=AREA, tags=("grad", "batched"))
@@ -202,7 +202,7 @@ def grad_with_batched_grad_outputs(torch, make: Inputs):
     return out
 
 
-# -- saved-tensor hooks -------------------------------------------------------------------------
+# -- saved-tensor hooks ----------------------------------------------------------------------------
 
 
 @case(area=AREA, tags=("saved_tensors_hooks", "hooks"))
@@ -294,7 +294,7 @@ def saved_tensors_hooks_results_and_errors(torch, make: Inputs):
     return out
 
 
-# -- module hooks ---------------------------------------------------------------------------------
+# -- module hooks ----------------------------------------------------------------------------------
 
 
 def _describe(value):
@@ -397,4 +397,48 @@ def module_hooks_nested_and_special_cases(torch, make: Inputs):
     out["wrong count, pre"] = capture(
         lambda: bad_pre(make.randn(1, 2, requires_grad=True)).sum().backward()
     )
+    return out
+
+
+# -- optimizers ------------------------------------------------------------------------------------
+
+
+@case(area=AREA, tags=("optim",))
+def adam_and_adamw_training_steps(torch, make: Inputs):
+    """Five steps of Adam (plain, weight decay + amsgrad, maximize) and AdamW on a small
+    non-convex loss: parameters, state (step, moments), versions, defaults, state_dict layout,
+    a parameter without grad left alone, and torch's argument errors."""
+    out = {}
+    configs = {
+        "adam": (torch.optim.Adam, {}),
+        "adam wd amsgrad": (torch.optim.Adam, {"weight_decay": 0.1, "amsgrad": True}),
+        "adam maximize": (torch.optim.Adam, {"maximize": True, "lr": 0.05}),
+        "adamw": (torch.optim.AdamW, {"lr": 0.01}),
+    }
+    start = make.randn(3)
+    for name, (cls, kwargs) in configs.items():
+        p = torch.nn.Parameter(start.clone())
+        idle = torch.nn.Parameter(torch.ones(2))
+        opt = cls([p, idle], **kwargs)
+        for _ in range(5):
+            opt.zero_grad()
+            ((p**2).sum() * p.sin()).sum().backward()
+            opt.step()
+        out[name] = {
+            "param": p,
+            "version": p._version,
+            "state": dict(opt.state[p]),
+            "idle": (idle, idle in opt.state),
+            "state_dict keys": sorted(opt.state_dict()["state"]),
+            "defaults": sorted(opt.defaults.items()),
+        }
+    p = torch.nn.Parameter(torch.ones(2))
+    for label, kwargs in {
+        "lr": {"lr": -1.0},
+        "eps": {"eps": -1.0},
+        "beta0": {"betas": (1.0, 0.9)},
+        "beta1": {"betas": (0.9, -0.1)},
+        "weight_decay": {"weight_decay": -1.0},
+    }.items():
+        out[f"invalid {label}"] = capture(lambda kwargs=kwargs: torch.optim.Adam([p], **kwargs))
     return out

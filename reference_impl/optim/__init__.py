@@ -1,7 +1,8 @@
-"""torch.optim: the Optimizer base class and SGD."""
+"""torch.optim: the Optimizer base class, SGD, Adam and AdamW."""
 
-from . import optimizer, sgd
+from . import adam, optimizer, sgd
+from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .sgd import SGD
 
-__all__ = ["SGD", "Optimizer", "optimizer", "sgd"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "adam", "optimizer", "sgd"]

@@ -25,7 +25,7 @@ def leaf(*shape: int, seed: int = 0) -> torch.Tensor:
     return torch.tensor(values.tolist(), dtype=torch.float64, requires_grad=True)
 
 
-# -- every saved tensor is version-checked, differentiable or not -----------------------------
+# -- every saved tensor is version-checked, differentiable or not ----------------------------------
 
 
 def test_where_condition_written_in_place_fails_backward():
@@ -78,7 +78,7 @@ def test_an_unmodified_mask_still_gives_the_masked_gradient():
     assert x.grad.tolist() == [0.0, 3.0, 3.0, 0.0]
 
 
-# -- torch.autograd.functional ----------------------------------------------------------------
+# -- torch.autograd.functional ---------------------------------------------------------------------
 
 AF = torch.autograd.functional
 
@@ -167,7 +167,7 @@ def test_functional_errors_are_torchs(call, error, message):
         call(leaf(2).detach())
 
 
-# -- autograd.grad(is_grads_batched=True) ---------------------------------------------------------
+# -- autograd.grad(is_grads_batched=True) ----------------------------------------------------------
 
 
 def test_batched_grad_outputs_give_one_gradient_per_row():
@@ -185,7 +185,7 @@ def test_batched_grad_outputs_of_the_wrong_shape_name_the_shape_torch_prints():
         torch.autograd.grad(x * 2, x, torch.ones(2, 3), is_grads_batched=True)
 
 
-# -- saved_tensors_hooks ------------------------------------------------------------------------
+# -- saved_tensors_hooks ---------------------------------------------------------------------------
 
 
 def test_pack_sees_inputs_then_outputs_and_unpack_feeds_backward():
@@ -234,7 +234,7 @@ def test_pack_hook_writing_its_input_is_refused():
         y.exp()
 
 
-# -- module hooks ---------------------------------------------------------------------------------
+# -- module hooks ----------------------------------------------------------------------------------
 
 
 class Double(torch.nn.Module):
@@ -280,3 +280,53 @@ def test_backward_hook_returning_the_wrong_number_of_grads_is_refused():
     module.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
     with pytest.raises(RuntimeError, match="invalid number of grad_input, got 2, but expected 1"):
         module(leaf(2)).sum().backward()
+
+
+# -- optim.Adam / AdamW ----------------------------------------------------------------------------
+
+
+def adam_reference(theta, grads, lr, beta1=0.9, beta2=0.999, eps=1e-8, decay=0.0, decoupled=False):
+    """The Adam/AdamW update written from the paper, in float64 NumPy."""
+    m = v = np.zeros_like(theta)
+    for t, g in enumerate(grads, start=1):
+        if decoupled:
+            theta = theta * (1 - lr * decay)
+        elif decay:
+            g = g + decay * theta
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return theta
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "decoupled"),
+    [
+        (torch.optim.Adam, {"lr": 0.1}, False),
+        (torch.optim.Adam, {"lr": 0.1, "weight_decay": 0.3}, False),
+        (torch.optim.AdamW, {"lr": 0.1, "weight_decay": 0.3}, True),
+    ],
+    ids=["adam", "adam weight decay", "adamw"],
+)
+def test_adam_matches_the_update_rule_on_a_fixed_gradient_sequence(cls, kwargs, decoupled):
+    start = np.array([1.0, -2.0, 0.5])
+    grads = [np.array([0.3, -1.0, 2.0]) * k for k in (1.0, -0.5, 2.0)]
+    p = torch.nn.Parameter(torch.tensor(start.tolist(), dtype=torch.float64))
+    opt = cls([p], **kwargs)
+    for g in grads:
+        p.grad = torch.tensor(g.tolist(), dtype=torch.float64)
+        opt.step()
+    expected = adam_reference(
+        start, grads, kwargs["lr"], decay=kwargs.get("weight_decay", 0.0), decoupled=decoupled
+    )
+    np.testing.assert_allclose(p.detach().numpy(), expected, rtol=1e-12)
+    assert list(opt.state[p]) == ["step", "exp_avg", "exp_avg_sq"]
+    assert opt.state[p]["step"].item() == 3.0
+
+
+def test_adamw_defaults_to_decoupled_weight_decay():
+    opt = torch.optim.AdamW([torch.nn.Parameter(torch.ones(1))])
+    assert opt.defaults["weight_decay"] == 1e-2 and opt.defaults["decoupled_weight_decay"]
+    with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
+        torch.optim.Adam([torch.nn.Parameter(torch.ones(1))], betas=(0.9, 1.0))
