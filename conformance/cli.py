@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, NoReturn
 import numpy as np
 
 from conformance import environment
+from conformance.backends import load_backend
 from conformance.catalogue import DEFAULT_PACKAGE, get_case, load_catalogue, select
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
 from conformance.executors import EXECUTORS
+from conformance.policies import policy_for
 from conformance.programs.generated import is_selected, save_failure, selected_ids
 from conformance.programs.shrink import shrink_isolated
 from conformance.progress import Progress
+from conformance.reproducer import build_reproducer
 from conformance.results import (
     RECORD_CASE,
     CaseResult,
@@ -35,7 +38,7 @@ from conformance.results import (
     skipping_bad_lines,
 )
 from conformance.runner import RunOptions, load_pair, run_cases
-from conformance.summary import Tally
+from conformance.summary import DEFAULT_FAIL_ON, OUTCOMES, RunStatus, Tally, run_status
 
 if TYPE_CHECKING:
     from reports.rows import ReportData
@@ -111,6 +114,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--generated", type=int, default=0, metavar="N", help="also run N generated programs"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no failure list, no progress")
+    run.add_argument(
+        "--fail-on",
+        default=None,
+        metavar="OUTCOMES",
+        help="comma-separated outcomes that fail the run (default: fail,error,crash; "
+        "with two built-in backends also unsupported)",
+    )
+    run.add_argument(
+        "--max-unsupported",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="largest share of unsupported cases a successful run may have, 0..1 (default: 0 "
+        "with two built-in backends, else 0.5); a run where no case passed always fails",
+    )
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print each failure's full comparison"
     )
@@ -309,6 +327,7 @@ def _check_resume(path: str, options: RunOptions) -> None:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    _check_status_options(args)
     config = load_config(args.config)
     options = _options(args, config)
     _check_outputs(args)
@@ -369,6 +388,7 @@ def command_run(args: argparse.Namespace) -> int:
         device=environment.device(options.backends),
         dtype_policy=environment.DTYPE_POLICY,
         generator=environment.generator(),
+        policy=_policy_record(options.backends),
     )
     progress = Progress(total - len(done), enabled=None if not args.quiet else False)
     with writer:
@@ -379,11 +399,23 @@ def command_run(args: argparse.Namespace) -> int:
             tally.add(result)
             if result.area == "generated" and result.outcome in BAD:
                 save_failure(result.case_id, options.seed, args.out)  # <out stem>.generated/
+            elif result.outcome == "crash":
+                save_crash(result, options, args.out)  # <out stem>.crashes/
             progress.finish(result.outcome)
 
         report = run_cases(todo(), options, finished, progress.start, keep=False)
     progress.close()
+    status = _status(args, options.backends, tally)
+    print(status.line)
     print(tally.table())
+    if tally.facet_table():
+        print("\n" + tally.facet_table())
+    for backend, line in tally.compiled_share().items():
+        print(f"{backend}: {line}")
+    if tally.ignored:
+        policy = policy_for(*options.backends)
+        ignored = ", ".join(f"{n} {f}" for f, n in sorted(tally.ignored.items()))
+        print(f"policy {policy.name!r} {policy.describe()}: ignored differences: {ignored}")
     bad = tally.failures()
     if bad and not args.quiet:
         print()
@@ -409,7 +441,58 @@ def command_run(args: argparse.Namespace) -> int:
         left = total - len(done)
         print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return EXIT_FAILED if bad else EXIT_OK
+    return EXIT_OK if status.ok else EXIT_FAILED
+
+
+def _builtin(name: str) -> bool:
+    return name.partition(":")[0] in ("torch", "torch-cuda", "reference", "replay") or (
+        name.startswith(("torch-compile", "torch-compiled-autograd"))
+    )
+
+
+def save_crash(result: CaseResult, options: RunOptions, results_path: str) -> Path:
+    """Save the standalone torch script of a catalogue case that crashed a backend next to the
+    results (``results/run.jsonl`` -> ``results/run.crashes/<area>.<name>.py``): the finding a
+    maintainer runs. Its inputs are recorded on the backend that did not crash."""
+    crashed = result.reason.split(" crashed:", 1)[0]
+    survivor = next((b for b in options.backends if b != crashed), "reference")
+    out = Path(results_path)
+    folder = out.parent / f"{out.stem}.crashes"
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / f"{result.case_id.replace('/', '.')}.py"
+    case = get_case(result.case_id, options.cases_package, options.seed)
+    script.write_text(build_reproducer(case, options.seed, load_backend(survivor)))
+    return script
+
+
+def _check_status_options(args: argparse.Namespace) -> None:
+    """``--fail-on`` names outcomes and ``--max-unsupported`` is a share: checked before a run."""
+    if args.fail_on is not None:
+        unknown = [o for o in args.fail_on.split(",") if o.strip() not in OUTCOMES]
+        if unknown or not args.fail_on.strip():
+            raise ConformanceInputError(
+                f"--fail-on takes outcomes among {', '.join(OUTCOMES)}, got {args.fail_on!r}"
+            )
+    limit = args.max_unsupported
+    if limit is not None and not 0.0 <= limit <= 1.0:  # NaN fails this too
+        raise ConformanceInputError(f"--max-unsupported must be a share in 0..1, got {limit}")
+
+
+def _status(args: argparse.Namespace, backends: tuple[str, str], tally: Tally) -> RunStatus:
+    """The run's verdict from ``--fail-on`` and ``--max-unsupported`` (defaults by backend)."""
+    builtin = all(_builtin(b) for b in backends)
+    fail_on = (*DEFAULT_FAIL_ON, "unsupported") if builtin else DEFAULT_FAIL_ON
+    if args.fail_on is not None:
+        fail_on = tuple(o.strip() for o in args.fail_on.split(",") if o.strip())
+    limit = args.max_unsupported
+    if limit is None:
+        limit = 0.0 if builtin else 0.5
+    return run_status(tally.total(), fail_on, limit)
+
+
+def _policy_record(backends: tuple[str, str]) -> dict[str, str]:
+    policy = policy_for(*backends)
+    return {"name": policy.name, "description": policy.describe(), "why": policy.why}
 
 
 def _harness_error(result: CaseResult) -> bool:

@@ -221,13 +221,16 @@ class ProcessPoolExecutor:
     def _worker_died(
         self, worker: _Worker, options: RunOptions, finish: Finish, pending: _Lookahead
     ) -> None:
-        from conformance.runner import timeout_result
+        from conformance.runner import crash_result, timeout_result
 
         worker.process.join(2)
         code = worker.process.exitcode
         if not worker.ready:
             raise ConformanceInputError(f"worker exited while starting (exit code {code})")
-        if worker.case_id is not None:
+        if worker.case_id is not None and worker.phase in options.backends:
+            # The backend under test killed the process: a finding about it, not our error.
+            finish(crash_result(worker.case_id, options, worker.phase, code))
+        elif worker.case_id is not None:
             where = f" while running on {worker.phase}" if worker.phase else ""
             finish(
                 timeout_result(worker.case_id, options, f"worker died (exit code {code}){where}")

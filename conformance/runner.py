@@ -29,7 +29,14 @@ from conformance.observe import Observation, observe, raised_observation
 from conformance.policies import policy_for
 from conformance.results import CaseResult, FiniteDifferenceCheck
 from conformance.tolerances import ToleranceTable
-from conformance.verdict import BackendRun, Outcome, Verdict, harness_error, judge
+from conformance.verdict import (
+    BackendRun,
+    Outcome,
+    Verdict,
+    crash_verdict,
+    harness_error,
+    judge,
+)
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,28 @@ def execute_case(
             f"harness error: {type(exc).__name__}: {exc} ({where.filename}:{where.lineno})"
         )
     return _result(case, names, seed, verdict, durations, checks, stats)
+
+
+def exit_description(code: int | None) -> str:
+    """A dead process's exit code in words: ``signal 11 (SIGSEGV)`` or ``exit code 3``."""
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "unknown signal"
+        return f"signal {-code} ({name})"
+    return f"exit code {code}"
+
+
+def crash_result(
+    case: Case | str, options: RunOptions, backend: str, code: int | None
+) -> CaseResult:
+    """The ``crash`` record of a case during which ``backend`` killed its worker process."""
+    if isinstance(case, str):
+        case = resolve_case(case, options.seed)
+    seed = case_seed(options.seed, case.id)
+    verdict = crash_verdict(backend, exit_description(code))
+    return _result(case, options.backends, seed, verdict, {})
 
 
 def timeout_result(case: Case | str, options: RunOptions, reason: str) -> CaseResult:
