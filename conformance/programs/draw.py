@@ -59,7 +59,7 @@ def stream(run_seed: int, index: int) -> random.Random:
 @functools.lru_cache(maxsize=256)
 def draw_program(run_seed: int, index: int) -> Program:
     """Program ``index`` of ``run_seed``: the first draw from its stream that avoids the
-    documented torch quirk (spec section 11) and the known torch crashes."""
+    documented torch quirk (docs/semantics.md §5.6) and the known torch crashes."""
     choose = StreamChooser(stream(run_seed, index))
     for _ in range(MAX_ATTEMPTS):
         program = draw_one(choose)

@@ -11,7 +11,7 @@ So the vocabulary and its distribution live here only:
   most ops end up on a differentiated path), some state steps (detach - half the time followed
   by an in-place write through the detached tensor or its source -, ``requires_grad_``,
   ``retain_grad``, hooks, in-place ops, custom Functions correct or planted), and grad-mode
-  regions nested at most twice; view ops are never drawn under no_grad (spec section 11);
+  regions nested at most twice; view ops are never drawn under no_grad (semantics §5.6);
 - a schedule of one to four ``backward``/``autograd.grad`` calls with ``gradient`` weights,
   ``retain_graph``, ``create_graph`` and ``inputs=``, ``.grad`` resets between some of them.
 

@@ -112,6 +112,7 @@ def test_reference_impl_holds_every_statement_but_the_documented_divergences():
     assert failing == DIVERGENCES
 
 
+@pytest.mark.slow
 def test_the_probe_command_exits_0_on_torch_and_names_the_version():
     done = subprocess.run(
         [sys.executable, "-m", "conformance.semantics_probe"],
@@ -136,3 +137,43 @@ def test_a_statement_that_no_longer_holds_is_reported_and_fails_the_command(monk
     out = capsys.readouterr().out
     assert "7.99 DOES NOT HOLD: a hook runs twice" in out
     assert "AssertionError: torch changed" in out
+
+
+# -- the README ---------------------------------------------------------------------------------
+
+
+def readme() -> str:
+    return (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_layout_table_names_every_tracked_top_level_folder():
+    tracked = subprocess.run(
+        ["git", "ls-files"], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout.splitlines()
+    folders = {path.split("/")[0] for path in tracked if "/" in path}
+    layout = readme().split("## What is here", 1)[1].split("\n\n")[1]
+    listed = set(re.findall(r"^\| `([^`/]+)/`", layout, flags=re.MULTILINE))
+    assert folders - listed == set()
+    assert listed - folders == set()
+
+
+def test_the_readme_run_example_with_a_selection_selects_cases():
+    import shlex
+
+    from conformance.catalogue import load_catalogue, select
+    from conformance.cli import build_parser
+
+    examples = [
+        line.split("#")[0]
+        for line in readme().splitlines()
+        if line.startswith("conformance run ") and " -k " in line and "--area generated" not in line
+    ]
+    assert examples, "the README shows a run with a -k selection"
+    for example in examples:
+        args = build_parser().parse_args(shlex.split(example)[1:])
+        chosen = select(load_catalogue(), areas=args.area, tags=args.tag, patterns=args.patterns)
+        assert chosen, example
+
+
+def test_the_readme_benchmark_table_appears_once():
+    assert readme().count("engine small (64 el): torch") == 1
