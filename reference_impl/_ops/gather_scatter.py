@@ -50,6 +50,8 @@ class GatherBackward0(Op):
         _check_index(index, "gather")
         self.dim, self.shape = dim, a.shape
         self.save_param("index", index)
+        if index.size == 0:  # an empty index may have any number of dims
+            return np.zeros(index.shape, dtype=a.dtype)
         if a.ndim == 0:
             return np.broadcast_to(a, index.shape).copy()
         return np.asarray(a[_along_key(_wrap(index, a.shape[dim]), dim)])
@@ -77,8 +79,10 @@ class ScatterAddBackward0(Op):
         self.dim, self.src_shape = dim, src.shape
         self.save_param("index", index)
         out = np.array(a, copy=True)
+        if index.size == 0:
+            return out
         if a.ndim == 0:
-            return out + _index_src(src, index).sum() if index.size else out
+            return out + _index_src(src, index).sum()
         np.add.at(out, _along_key(_wrap(index, a.shape[dim]), dim), _index_src(src, index))
         return out
 

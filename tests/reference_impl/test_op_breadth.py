@@ -266,3 +266,12 @@ def test_sinc_at_zero_follows_torchs_masked_formula() -> None:
     (gg,) = torch.autograd.grad(g.sum(), x)
     assert np.isnan(gg.numpy()[0])
     np.testing.assert_allclose(gg.numpy()[1], -2.4585, atol=1e-4)
+
+
+def test_gather_with_an_empty_index_of_other_rank_is_empty() -> None:
+    """torch accepts an empty index of any rank: the result is empty, the gradient zero."""
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = torch.gather(x, 0, torch.zeros((2, 0), dtype=torch.int64))
+    assert tuple(out.shape) == (2, 0)
+    (out.sum() + x.sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
