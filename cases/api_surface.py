@@ -442,3 +442,56 @@ def adam_and_adamw_training_steps(torch, make: Inputs):
     }.items():
         out[f"invalid {label}"] = capture(lambda kwargs=kwargs: torch.optim.Adam([p], **kwargs))
     return out
+
+
+# -- softplus and binary cross entropy ---------------------------------------------------------
+
+
+@case(area=AREA, tags=("nn", "activations"))
+def softplus_function_and_module(torch, make: Inputs):
+    """F.softplus and nn.Softplus (beta, threshold: linear above it) with first and second
+    derivatives, the module's repr, and the SoftplusBackward0 node."""
+    F = torch.nn.functional
+    x = make.tensor([-30.0, -1.0, 0.0, 0.7, 10.0, 25.0], dtype=torch.float64, requires_grad=True)
+    y = F.softplus(x)
+    (g,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    (gg,) = torch.autograd.grad(g.sum(), x)
+    module = torch.nn.Softplus(beta=2.0, threshold=5.0)
+    z = module(x)
+    (gz,) = torch.autograd.grad(z.sum(), x)
+    return {
+        "y": y,
+        "dy": g.detach(),
+        "d2y": gg,
+        "module": z,
+        "module grad": gz,
+        "repr": repr(module),
+    }
+
+
+@case(area=AREA, tags=("nn", "losses"))
+def binary_cross_entropy_function_and_module(torch, make: Inputs):
+    """F.binary_cross_entropy / nn.BCELoss: the -100 clamp of log at 0 and 1, weight, the
+    three reductions, gradients for input and target, and torch's range and size errors."""
+    F = torch.nn.functional
+    p = make.tensor([0.0, 0.2, 0.9, 1.0, 0.5, 0.35], dtype=torch.float64, requires_grad=True)
+    t = make.tensor([0.0, 1.0, 0.3, 1.0, 0.5, 0.0], dtype=torch.float64, requires_grad=True)
+    w = make.rand(6, dtype=torch.float64)
+    out = {}
+    for reduction in ("mean", "sum", "none"):
+        loss = F.binary_cross_entropy(p, t, weight=w, reduction=reduction)
+        out[reduction] = loss
+        out[f"{reduction} grads"] = torch.autograd.grad(loss.sum(), (p, t))
+    inner = make.uniform(2, 3, low=0.05, high=0.95, dtype=torch.float64, requires_grad=True)
+    target = make.rand(2, 3, dtype=torch.float64)
+    module = torch.nn.BCELoss(reduction="sum")
+    loss = module(inner, target)
+    loss.backward()
+    out["module"] = (loss, inner.grad, repr(module))
+    out["out of range"] = capture(
+        lambda: F.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0]))
+    )
+    out["size mismatch"] = capture(
+        lambda: F.binary_cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([1.0]))
+    )
+    return out

@@ -352,3 +352,151 @@ class NllLossBackwardBackward0(Op):
         out = picked.reshape(target_shape) if reduction == "none" else picked.sum()
         grad_g = Tensor._from_array(np.asarray(out, dtype=gg._data.dtype))
         return grad_g, (gg * 0 if self.needs_input_grad[1] else None)
+
+
+# -- softplus and binary cross entropy (issue 13's API surface) -----------------------------------
+
+
+def _softplus_slope(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    """d softplus / dx as torch computes it: z / (z + 1) with z = exp(beta * x), or exactly 1
+    above the threshold."""
+    with _errstate():
+        z = np.exp(x * beta)
+        return np.where(x * beta > threshold, np.ones((), x.dtype), z / (z + 1)).astype(x.dtype)
+
+
+class SoftplusBackward0(Op):
+    """log(1 + exp(beta * x)) / beta, linear (x itself) where beta * x > threshold."""
+
+    def forward(self, x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+        self.beta, self.threshold = beta, threshold
+        self.save_input("self", 0)
+        with _errstate():
+            smooth = np.log1p(np.exp(x * beta)) / beta
+        return np.where(x * beta > threshold, x, smooth).astype(x.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        return (
+            SoftplusBackwardBackward0.invoke(grad, x, beta=self.beta, threshold=self.threshold),
+        )
+
+
+class SoftplusBackwardBackward0(Op):
+    """g * slope(x): softplus's vjp as one node (torch's softplus_backward)."""
+
+    def forward(self, g: np.ndarray, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+        self.beta, self.threshold = beta, threshold
+        self.save_input("grad_output", 0)
+        self.save_input("self", 1)
+        return np.asarray(g * _softplus_slope(x, beta, threshold), dtype=g.dtype)
+
+    def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g, x = self.saved("grad_output"), self.saved("self")
+        grad_g = SoftplusBackwardBackward0.invoke(gg, x, beta=self.beta, threshold=self.threshold)
+        slope = _const(_softplus_slope(x._data, self.beta, self.threshold), x)
+        above = x._data * self.beta > self.threshold
+        curvature = mul_scalar(slope * (1 - slope), self.beta)
+        curvature = curvature.masked_fill(Tensor._from_array(above), 0.0)
+        return grad_g, (gg * g * curvature if self.needs_input_grad[1] else None)
+
+
+#: torch clamps the denominator of binary_cross_entropy's gradient to at least this.
+_BCE_EPSILON = 1e-12
+
+
+def _bce_weight(node: Op) -> Tensor | None:
+    return node.saved("weight") if "weight" in node._saved else None
+
+
+class BinaryCrossEntropyBackward0(Op):
+    """-w * (t * log(p) + (1 - t) * log(1 - p)), each log clamped to at least -100."""
+
+    tensor_params = ("weight",)
+
+    def forward(
+        self,
+        p: np.ndarray,
+        t: np.ndarray,
+        weight: np.ndarray | None = None,
+        reduction: str = "mean",
+    ) -> np.ndarray:
+        if np.any((p < 0) | (p > 1)):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        self.reduction = reduction
+        self.save_input("self", 0)
+        self.save_input("target", 1)
+        if weight is not None:
+            self.save_param("weight", weight)
+        with _errstate():
+            log_p = np.maximum(np.log(p), -100)
+            log_1mp = np.maximum(np.log1p(-p), -100)
+            loss = -(t * log_p + (1 - t) * log_1mp)
+            if weight is not None:
+                loss = loss * weight
+        return _reduce(np.asarray(loss, dtype=p.dtype), reduction)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        p, t = self.saved("self"), self.saved("target")
+        weight = _bce_weight(self)
+        gp = gt = None
+        if self.needs_input_grad[0]:
+            gp = BinaryCrossEntropyBackwardBackward0.invoke(
+                grad, p, t, weight=weight, reduction=self.reduction
+            )
+        if self.needs_input_grad[1]:  # torch divides by the element count last
+            g = _scale(grad, tuple(p.shape), "sum" if self.reduction == "mean" else self.reduction)
+            gt = g * ((1 - p).log() - p.log())
+            if weight is not None:
+                gt = gt * weight
+            if self.reduction == "mean":
+                gt = div_scalar(gt, int(np.prod(p.shape)))
+        return gp, gt
+
+
+class BinaryCrossEntropyBackwardBackward0(Op):
+    """g * w * (p - t) / max(p * (1 - p), 1e-12), spread over the elements for a reduction."""
+
+    tensor_params = ("weight",)
+
+    def forward(
+        self,
+        g: np.ndarray,
+        p: np.ndarray,
+        t: np.ndarray,
+        weight: np.ndarray | None = None,
+        reduction: str = "mean",
+    ) -> np.ndarray:
+        self.reduction = reduction
+        self.save_input("grad_output", 0)
+        self.save_input("self", 1)
+        self.save_input("target", 2)
+        if weight is not None:
+            self.save_param("weight", weight)
+        scale = p.size if reduction == "mean" else 1
+        with _errstate():
+            out = g * (p - t) / np.maximum((1 - p) * p, _BCE_EPSILON) / scale
+            if weight is not None:
+                out = out * weight
+        return np.asarray(np.broadcast_to(out, p.shape), dtype=p.dtype)
+
+    def backward(self, gg: Tensor) -> tuple[Tensor | None, ...]:
+        g, p, t = self.saved("grad_output"), self.saved("self"), self.saved("target")
+        weight = _bce_weight(self)
+        ggw = gg if weight is None else gg * weight
+        ggw = _scale_back(ggw, self.reduction, p)
+        denom = (1 - p) * p
+        grad_g = grad_p = grad_t = None
+        if self.needs_input_grad[0]:
+            per_element = ggw * (p - t) / denom
+            grad_g = per_element if self.reduction == "none" else per_element.sum()
+        gs = g if self.reduction == "none" else g.expand(tuple(p.shape))
+        if self.needs_input_grad[1]:
+            grad_p = ggw * gs * (denom - (p - t) * (1 - 2 * p)) / (denom * denom)
+        if self.needs_input_grad[2]:
+            grad_t = -(ggw * gs) / denom
+        return grad_g, grad_p, grad_t
+
+
+def _scale_back(gg: Tensor, reduction: str, p: Tensor) -> Tensor:
+    return div_scalar(gg, int(np.prod(p.shape))) if reduction == "mean" else gg

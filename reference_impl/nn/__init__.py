@@ -2,6 +2,7 @@
 
 from . import functional, init, utils
 from .modules import (
+    BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Flatten,
@@ -16,11 +17,13 @@ from .modules import (
     Sequential,
     Sigmoid,
     Softmax,
+    Softplus,
     Tanh,
 )
 from .parameter import Parameter
 
 __all__ = [
+    "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "Flatten",
@@ -36,6 +39,7 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
     "functional",
     "init",

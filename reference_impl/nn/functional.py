@@ -26,6 +26,10 @@ def tanh(input: Tensor) -> Tensor:  # noqa: A002
     return F.tanh(input)
 
 
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    return nn_ops.SoftplusBackward0.invoke(input, beta=beta, threshold=threshold)
+
+
 def softmax(
     input: Tensor,
     dim: int | None = None,
@@ -122,6 +126,27 @@ def binary_cross_entropy_with_logits(
         weight=weight,
         pos_weight=pos_weight,
         reduction=reduction,
+    )
+
+
+def binary_cross_entropy(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.shape!r}) that is different to the input size "
+            f"({input.shape!r}) is deprecated. Please ensure they have the same size."
+        )
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        weight = weight.expand(*input.shape)
+    return nn_ops.BinaryCrossEntropyBackward0.invoke(
+        input, target, weight=weight, reduction=reduction
     )
 
 

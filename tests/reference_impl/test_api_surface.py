@@ -330,3 +330,40 @@ def test_adamw_defaults_to_decoupled_weight_decay():
     assert opt.defaults["weight_decay"] == 1e-2 and opt.defaults["decoupled_weight_decay"]
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
         torch.optim.Adam([torch.nn.Parameter(torch.ones(1))], betas=(0.9, 1.0))
+
+
+# -- softplus and binary cross entropy ---------------------------------------------------------
+
+
+def test_softplus_is_linear_above_the_threshold_and_smooth_below():
+    x = torch.tensor([-2.0, 0.3, 1.2, 3.0], dtype=torch.float64, requires_grad=True)
+    y = torch.nn.Softplus(beta=2.0, threshold=4.0)(x)
+    values = x.detach().numpy()
+    expected = np.where(2 * values > 4, values, np.log1p(np.exp(2 * values)) / 2)
+    np.testing.assert_allclose(y.detach().numpy(), expected)
+    assert y.grad_fn.name() == "SoftplusBackward0"
+    assert torch.autograd.gradcheck(lambda t: torch.nn.functional.softplus(t, 2.0, 4.0), (x,))
+    assert torch.autograd.gradgradcheck(lambda t: torch.nn.functional.softplus(t), (x,))
+
+
+def test_binary_cross_entropy_values_and_gradients():
+    p = torch.tensor([0.1, 0.4, 0.8], dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([0.0, 0.7, 1.0], dtype=torch.float64, requires_grad=True)
+    loss = torch.nn.BCELoss()(p, t)
+    pv, tv = p.detach().numpy(), t.detach().numpy()
+    expected = -(tv * np.log(pv) + (1 - tv) * np.log(1 - pv)).mean()
+    np.testing.assert_allclose(loss.item(), expected)
+    bce = torch.nn.functional.binary_cross_entropy
+    assert torch.autograd.gradcheck(lambda a, b: bce(a, b, reduction="sum"), (p, t))
+    assert torch.autograd.gradgradcheck(lambda a, b: bce(a, b), (p, t))
+
+
+def test_binary_cross_entropy_clamps_log_at_minus_100():
+    p = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    t = torch.tensor([1.0, 0.0], dtype=torch.float64)
+    assert torch.nn.functional.binary_cross_entropy(p, t, reduction="none").tolist() == [
+        100.0,
+        100.0,
+    ]
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0]))

@@ -537,6 +537,23 @@ CASES: list[OpCase] = [
     C("F.mse_loss[none]", lambda x, y: F.mse_loss(x, y, reduction="none"), (3, 4), (3, 4)),
     C("F.mse_loss[const target]", lambda x: F.mse_loss(x, BCE_T), (3, 4)),
     C("F.bce_logits[mean]", lambda x: F.binary_cross_entropy_with_logits(x, BCE_T), (3, 4)),
+    C("F.softplus", lambda x: F.softplus(x), (3, 4)),
+    C("F.softplus[beta,threshold]", lambda x: F.softplus(x, 2.0, 1.0), (3, 4), domain="offgrid"),
+    C("F.bce[mean]", lambda p: F.binary_cross_entropy(p, BCE_T), (3, 4), domain="unit"),
+    C(
+        "F.bce[weight,sum,target grad]",
+        lambda p, t: F.binary_cross_entropy(p, t, weight=BCE_W, reduction="sum"),
+        (3, 4),
+        (3, 4),
+        domain="unit",
+    ),
+    C(
+        "F.bce[none]",
+        lambda p, t: F.binary_cross_entropy(p, t, reduction="none"),
+        (3, 4),
+        (3, 4),
+        domain="unit",
+    ),
     C(
         "F.bce_logits[sum]",
         lambda x: F.binary_cross_entropy_with_logits(x, BCE_T, reduction="sum"),
@@ -707,6 +724,8 @@ BACKWARD_ONLY = {
     "LogSoftmaxBackwardDataBackward0",  # log_softmax's derivative
     "MseLossBackwardBackward0",  # mse_loss's derivative
     "NllLossBackwardBackward0",  # nll_loss's derivative
+    "SoftplusBackwardBackward0",  # softplus's derivative
+    "BinaryCrossEntropyBackwardBackward0",  # binary_cross_entropy's derivative
     "SelectBackwardBackward0",  # the adjoint of select / int indexing (and max(dim))
     "SliceBackwardBackward0",  # the adjoint of slicing
     "EmbedBackward",  # the adjoint of advanced indexing (scatter-add)

@@ -1,12 +1,13 @@
 """torch.nn.modules: the Module base class and the layers built on it."""
 
-from .activation import Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .container import Sequential
 from .linear import Identity, Linear
-from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 
 __all__ = [
+    "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "Flatten",
@@ -21,5 +22,6 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
 ]

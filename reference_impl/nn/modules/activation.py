@@ -19,6 +19,19 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
 class Sigmoid(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.sigmoid(input)
