@@ -177,3 +177,30 @@ def test_the_readme_run_example_with_a_selection_selects_cases():
 
 def test_the_readme_benchmark_table_appears_once():
     assert readme().count("engine small (64 el): torch") == 1
+
+
+# -- docs/architecture.md -----------------------------------------------------------------------
+
+
+def test_every_file_the_architecture_page_names_exists():
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = {
+        path
+        for path in re.findall(r"`([\w./-]+)`", page)
+        if "/" in path and re.search(r"\.(py|md|toml|html|css|js)$|/$", path)
+    }
+    assert len(named) > 40, "the pattern no longer finds the page's paths"
+    roots = [REPO, REPO / "conformance", REPO / "reference_impl", REPO / "reports"]
+    missing = sorted(p for p in named if not any((root / p).exists() for root in roots))
+    assert not missing
+
+
+def test_the_architecture_page_has_a_paragraph_for_every_harness_module():
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    modules = [
+        p.name
+        for folder in ("conformance", "conformance/programs", "reports")
+        for p in sorted((REPO / folder).glob("*.py"))
+        if p.name != "__init__.py" or folder == "conformance"
+    ]
+    assert [m for m in modules if f"`{m}`" not in page] == []
