@@ -44,14 +44,15 @@ def _generic_to_numpy(tensor: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def call_directly(func: Callable[[Any, Any], Any], module: Any, make: Any) -> Any:
-    """Run a case function as it is: the default way a backend runs a case."""
-    return func(module, make)
+def call_directly(case: Any, module: Any, make: Any) -> Any:
+    """Run a case's function as it is: the default way a backend runs a case."""
+    return case.func(module, make)
 
 
-#: How a backend runs a case function: ``call(func, module, make)`` returns what ``func``
-#: returns, run however the backend means it (compiled, under compiled autograd, on a device).
-CaseCall = Callable[[Callable[[Any, Any], Any], Any, Any], Any]
+#: How a backend runs a case (a ``conformance.case.Case``): ``call(case, module, make)`` returns
+#: what the case function returns, run however the backend means it (compiled, under compiled
+#: autograd), or a ``conformance.observe.Recorded`` set of observations (a replayed run).
+CaseCall = Callable[[Any, Any, Any], Any]
 
 #: Facets a reader provides unless the backend says otherwise.
 ALL_FACETS = frozenset({FLAGS, GRAPH})

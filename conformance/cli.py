@@ -204,6 +204,16 @@ def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> 
     score.add_argument("--limit", type=int, default=200, help="programs per bug (default 200)")
     score.add_argument("--json", default=None, metavar="PATH", help="also write the records")
 
+    diff = commands.add_parser(
+        "diff", help="what changed between two recorded runs, case by case (a torch upgrade)"
+    )
+    diff.add_argument("before", help="results file A (e.g. recorded with the old torch)")
+    diff.add_argument("after", help="results file B")
+    diff.add_argument(
+        "-v", "--verbose", action="store_true", help="show each changed observation's values"
+    )
+    diff.add_argument("--skip-bad-lines", action="store_true", help=SKIP_BAD_LINES_HELP)
+
     gate = commands.add_parser("gate", help="compare a results file with a committed baseline")
     gate.add_argument(
         "results",
@@ -219,7 +229,13 @@ def _report_and_gate_commands(commands: argparse._SubParsersAction[_Parser]) -> 
     gate.add_argument(
         "--update-baseline",
         action="store_true",
-        help="record the cases of this run in the baseline (others are kept)",
+        help="record the cases of this run in the baseline (others are kept); refused when a "
+        "case that passed there fails now, unless --accept-failures",
+    )
+    gate.add_argument(
+        "--accept-failures",
+        action="store_true",
+        help="with --update-baseline: record newly failing cases too (each is listed)",
     )
     gate.add_argument(
         "--factor",
@@ -366,7 +382,7 @@ def command_run(args: argparse.Namespace) -> int:
     header = RunHeader(
         seed=options.seed,
         backends=list(options.backends),
-        versions={b.name: b.version for b in pair},
+        versions={name: b.version for name, b in zip(options.backends, pair, strict=True)},
         selection={
             "areas": args.area,
             "tags": args.tag,
@@ -552,14 +568,31 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_gate(args: argparse.Namespace) -> int:
-    from conformance.gate import GateConfig, run_gate, summary_lines, update_baseline
+    from conformance.gate import (
+        GateConfig,
+        newly_failing,
+        run_gate,
+        summary_lines,
+        update_baseline,
+    )
 
     if args.update_baseline:
+        worse = newly_failing(args.baseline, args.results)
+        for line in worse:
+            print(f"newly failing: {line}")
+        if worse and not args.accept_failures:
+            print(
+                f"baseline {args.baseline} not updated: {len(worse)} case(s) that passed would "
+                "be recorded as failing (--accept-failures records them)"
+            )
+            return EXIT_FAILED
         written, kept = update_baseline(args.baseline, args.results)
         print(f"baseline {args.baseline}: {written} case(s) recorded, {kept} other(s) kept")
         return EXIT_OK
     floors = {k.removeprefix("floor_"): v for k, v in vars(args).items() if k.startswith("floor_")}
     result = run_gate(args.baseline, args.results, GateConfig(args.factor, floors))
+    if result.across:
+        print(f"gate: no baseline for these versions; compared across versions ({result.across})")
     for line in summary_lines(result.findings, verbose=args.verbose):
         print(line)
     regressions = len(result.regressions)
@@ -599,6 +632,19 @@ def command_mutation_score(args: argparse.Namespace) -> int:
     return mutation_score.main(argv + (["--json", args.json] if args.json else []))
 
 
+def command_diff(args: argparse.Namespace) -> int:
+    """Exit 0 when the two runs agree case by case, 1 when anything changed (as ``diff``)."""
+    from conformance.diff import diff_lines, diff_runs
+
+    for path in (args.before, args.after):
+        if not Path(path).is_file():
+            raise ConformanceInputError(f"no results file {path!r}")
+    found = diff_runs(args.before, args.after)
+    for line in diff_lines(found, args.verbose):
+        print(line)
+    return EXIT_FAILED if found.changes else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``conformance`` command; returns the exit status."""
     parser = build_parser()
@@ -608,7 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     handlers = {"run": command_run, "list": command_list, "show": command_show}
     handlers |= {"report": command_report, "gate": command_gate}
-    handlers |= {"mutation-score": command_mutation_score}
+    handlers |= {"mutation-score": command_mutation_score, "diff": command_diff}
     try:
         _check_numbers(_numeric_options(args))
         if not getattr(args, "skip_bad_lines", False):

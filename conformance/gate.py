@@ -69,6 +69,9 @@ class GateResult:
     fingerprint: str
     compared: int
     findings: list[Finding]
+    #: When the baseline had no entries for the run's environment and another version of the
+    #: same backends stood in: what changed, e.g. "torch 2.12.0 -> 2.13.0".
+    across: str | None = None
 
     @property
     def regressions(self) -> list[Finding]:
@@ -290,6 +293,9 @@ def run_gate(
     baseline = load_baseline(baseline_path)
     env, results = load_run(results_path)
     section = baseline["environments"].get(env["fingerprint"])
+    across = None
+    if section is None:
+        section, across = _other_versions(baseline["environments"], env)
     if section is None:
         known = "; ".join(
             f"{fp}: {', '.join(f'{b} {v}' for b, v in e.get('versions', {}).items())}"
@@ -297,12 +303,45 @@ def run_gate(
         )
         versions = ", ".join(f"{b} {v}" for b, v in env["versions"].items())
         raise ConformanceInputError(
-            f"baseline {baseline_path} has no entries for this environment "
+            f"baseline {baseline_path} has no entries for these backends "
             f"({versions}, seed {env['seed']}; fingerprint {env['fingerprint']}); "
             f"it has: {known or 'none'} (record one with --update-baseline)"
         )
     findings = compare(section["cases"], results, config or GateConfig())
-    return GateResult(env["fingerprint"], len(results), findings)
+    return GateResult(env["fingerprint"], len(results), findings, across)
+
+
+def _other_versions(
+    environments: dict[str, Any], env: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The newest recorded section for the same backends and seed under other versions (an
+    upgrade: the run is gated against what the previous release did), and what changed."""
+    for section in reversed(list(environments.values())):
+        if section.get("backends") == env["backends"] and section.get("seed") == env["seed"]:
+            before = section.get("versions", {})
+            changed = [
+                f"{b} {before.get(b)} -> {v}"
+                for b, v in env["versions"].items()
+                if before.get(b) != v
+            ]
+            return section, ", ".join(changed) or "same versions"
+    return None, None
+
+
+def newly_failing(
+    baseline_path: str | os.PathLike[str], results_path: str | os.PathLike[str]
+) -> list[str]:
+    """Cases that passed in the baseline's entries for this environment and do not now: what
+    ``--update-baseline`` would silently accept."""
+    baseline = load_baseline(baseline_path, missing_ok=True)
+    env, results = load_run(results_path)
+    section = baseline["environments"].get(env["fingerprint"], {"cases": {}})
+    found = []
+    for result in results:
+        before = section["cases"].get(result.case_id, {}).get("outcome")
+        if before == "pass" and result.outcome != "pass":
+            found.append(f"{result.case_id}: {before} -> {result.outcome} ({result.reason})")
+    return found
 
 
 def update_baseline(

@@ -198,11 +198,21 @@ class _Dtyped:
     dtype: Any
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """Observations a backend returns ready-made instead of a case's return value (a replayed
+    recording has no tensors to read, only what was read from them then)."""
+
+    observations: tuple[Observation, ...]
+
+
 def observe(returned: Any, backend: Backend) -> list[Observation]:
     """Flatten a case's return value into observations named by dotted paths.
 
     A value that fails to be read becomes an ``UnobservableObservation`` instead of an error.
     """
+    if isinstance(returned, Recorded):
+        return list(returned.observations)
     if not isinstance(returned, Mapping):
         raise TypeError(f"a case must return a dict of observations, got {type(returned).__name__}")
     found: list[Observation] = []

@@ -478,8 +478,10 @@ _DIFF_NUMBERS = (
     "inf_mismatched",
     "max_tolerance_ratio",
 )
+_DIFF_REQUIRED = ("numel", "mismatched", "mismatched_fraction", "rtol", "atol")
 _DIFF_SHAPE = {
-    key: (key in ("numel", "mismatched", "mismatched_fraction", "rtol", "atol"), _is_number)
+    # max_ulp is None for integer values, the maxima None when nothing could be measured
+    key: (True, _is_number) if key in _DIFF_REQUIRED else (False, _optional(_is_number))
     for key in _DIFF_NUMBERS
 }
 _EXPECTATION_SHAPE = {

@@ -88,7 +88,7 @@ def run_on_backend(case: Case, backend: Backend, seed: int) -> BackendRun:
     with backend.isolated(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            returned = backend.call(case.func, backend.module, make)
+            returned = backend.call(case, backend.module, make)
         except CaseDefinitionError:
             raise
         except Exception as exc:  # noqa: BLE001 - what a case raises is an observation

@@ -17,7 +17,6 @@ for ``torch-compile`` the share of grad-carrying results whose node is a compile
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from conformance.backends import Backend, torch_backend
@@ -61,9 +60,9 @@ def torch_compile_backend(mode: str = "aot_eager") -> Backend:
     name = "torch-compile" if mode == "aot_eager" else f"torch-compile:{mode}"
     _check_mode(name, mode)
 
-    def call(func: Callable[[Any, Any], Any], module: Any, make: Any) -> Any:
+    def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
-        return torch.compile(func, backend=mode)(module, make)
+        return torch.compile(case.func, backend=mode)(module, make)
 
     def run_stats(observations: list[Any]) -> dict[str, Any]:
         from torch._dynamo.utils import counters
@@ -86,10 +85,10 @@ def torch_compiled_autograd_backend(mode: str = "aot_eager") -> Backend:
     name = "torch-compiled-autograd" if mode == "aot_eager" else f"torch-compiled-autograd:{mode}"
     _check_mode(name, mode)
 
-    def call(func: Callable[[Any, Any], Any], module: Any, make: Any) -> Any:
+    def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
         with compiled_autograd._enable(torch.compile(backend=mode)):
-            return func(module, make)
+            return case.func(module, make)
 
     def run_stats(observations: list[Any]) -> dict[str, Any]:
         from torch._dynamo.utils import counters
