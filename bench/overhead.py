@@ -118,7 +118,7 @@ def measure_overhead(
                         "functions on both backends"
                     )
                     if label == "catalogue"
-                    else "generated: pipeline also draws the program (Hypothesis) and runs "
+                    else "generated: pipeline also draws the program and runs "
                     "the finite-difference oracle",
                 ),
             ]
