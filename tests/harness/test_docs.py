@@ -204,3 +204,8 @@ def test_the_architecture_page_has_a_paragraph_for_every_harness_module():
         if p.name != "__init__.py" or folder == "conformance"
     ]
     assert [m for m in modules if f"`{m}`" not in page] == []
+
+
+def test_the_evidence_page_refers_to_code_not_to_work_items():
+    page = (REPO / "docs" / "evidence.md").read_text(encoding="utf-8")
+    assert re.findall(r"\b(?:issues?|session) \d", page) == []
