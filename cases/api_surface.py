@@ -444,7 +444,7 @@ def adam_and_adamw_training_steps(torch, make: Inputs):
     return out
 
 
-# -- softplus and binary cross entropy ---------------------------------------------------------
+# -- softplus and binary cross entropy -------------------------------------------------------------
 
 
 @case(area=AREA, tags=("nn", "activations"))
@@ -495,3 +495,134 @@ def binary_cross_entropy_function_and_module(torch, make: Inputs):
         lambda: F.binary_cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([1.0]))
     )
     return out
+
+
+# -- small names users reach for -------------------------------------------------------------------
+
+
+@case(area=AREA, tags=("nn", "init"))
+def init_eye_writes_the_identity_in_place(torch, make: Inputs):
+    """nn.init.eye_ fills a 2-D tensor (or Parameter) with the identity in place (one version
+    bump, no history) and refuses other ranks with torch's ValueError."""
+    w = torch.empty(2, 3)
+    returned = torch.nn.init.eye_(w)
+    p = torch.nn.Parameter(make.randn(3, 3))
+    torch.nn.init.eye_(p)
+    return {
+        "w": w,
+        "same object": returned is w,
+        "version": w._version,
+        "parameter": (p, p._version, p.grad_fn is None, p.requires_grad),
+        "3-D": capture(lambda: torch.nn.init.eye_(torch.empty(2, 2, 2))),
+    }
+
+
+@case(area=AREA, tags=("tensor_methods",))
+def sort_topk_all_any_isinf(torch, make: Inputs):
+    """Tensor.sort / topk (values, indices and gradients through the values), all / any
+    (whole tensor, a dim, keepdim, a tuple of dims, uint8 kept, empty is True), torch.isinf."""
+    x = make.randn(3, 4, requires_grad=True)
+    values, indices = x.sort(dim=1, descending=True)
+    top, top_indices = x.topk(2, dim=0)
+    (values[:, :2].sum() + (top * top).sum()).backward()
+    flags = make.randn(3, 4) > 0
+    special = torch.tensor([1.0, float("inf"), -float("inf"), float("nan")])
+    return {
+        "sort": (values, indices),
+        "topk": (top, top_indices),
+        "x.grad": x.grad,
+        "all": (flags.all(), flags.all(dim=1), flags.all(0, keepdim=True), flags.all(dim=(0, 1))),
+        "any": (flags.any(), flags.any(dim=0), torch.any(flags, 1)),
+        "all of floats": torch.tensor([1.0, 0.0]).all(),
+        "all of uint8": torch.tensor([1, 2], dtype=torch.uint8).all(),
+        "all of empty": torch.tensor([]).all(),
+        "torch.all": torch.all(flags),
+        "isinf": (torch.isinf(special), special.isinf(), torch.isinf(torch.tensor([1, 2]))),
+    }
+
+
+@case(area=AREA, tags=("tensor_methods", "inplace", "version"))
+def inplace_metadata_ops(torch, make: Inputs):
+    """t_, transpose_, unsqueeze_ and squeeze_ (all, one dim, a tuple) change the shape in
+    place: same object, one version bump, the in-place overload's node (TBackward1...), a
+    gradient with the change undone; on a view they keep working; a leaf that requires grad
+    and a 3-D t_ are refused with torch's errors."""
+    x = make.randn(2, 3, requires_grad=True)
+    out = {}
+    ops = {
+        "t_": lambda a: a.t_(),
+        "transpose_": lambda a: a.transpose_(0, 1),
+        "unsqueeze_": lambda a: a.unsqueeze_(1),
+        "squeeze_": lambda a: a.unsqueeze(0).squeeze_(),
+        "squeeze_(0)": lambda a: a.unsqueeze(0).squeeze_(0),
+        "squeeze_((0,))": lambda a: a.unsqueeze(0).squeeze_((0,)),
+    }
+    for name, op in ops.items():
+        a = x * 1
+        b = op(a)
+        weight = make.randn(*b.shape)
+        (grad,) = torch.autograd.grad((b * weight).sum(), x)
+        out[name] = (tuple(b.shape), b._version, type(b.grad_fn).__name__, grad)
+    out["same object"] = (lambda a: a.t_() is a)(x * 1)
+    base = x * 1
+    view = base[0:1]
+    view.t_()
+    (grad,) = torch.autograd.grad((view * make.randn(3, 1)).sum(), x)
+    out["view"] = (tuple(view.shape), type(view.grad_fn).__name__, grad, base._version)
+    plain = torch.ones(2, 3)
+    plain.t_()
+    out["no grad"] = (tuple(plain.shape), plain._version, plain.grad_fn)
+    out["leaf"] = capture(lambda: x.t_())
+    out["leaf unsqueeze_"] = capture(lambda: x.unsqueeze_(0))
+    out["3-D"] = capture(lambda: torch.ones(2, 2, 2).t_())
+    return out
+
+
+@case(area=AREA, tags=("grad_mode",))
+def bare_grad_mode_decorators(torch, make: Inputs):
+    """@torch.no_grad, @torch.enable_grad and @torch.inference_mode work without parentheses
+    (and keep the function's name), as well as with them."""
+    x = make.randn(2, requires_grad=True)
+
+    @torch.no_grad
+    def doubled(t):
+        return t * 2
+
+    @torch.enable_grad
+    def grad_on():
+        return torch.is_grad_enabled()
+
+    @torch.inference_mode
+    def inference_on():
+        return torch.is_inference_mode_enabled()
+
+    @torch.no_grad()
+    def with_parentheses(t):
+        return t * 2
+
+    with torch.no_grad():
+        enabled_inside = grad_on()
+    return {
+        "no_grad": (doubled(x).requires_grad, doubled.__name__),
+        "enable_grad": enabled_inside,
+        "inference_mode": inference_on(),
+        "with parentheses": with_parentheses(x).requires_grad,
+        "grad mode after": torch.is_grad_enabled(),
+    }
+
+
+@case(area=AREA, tags=("errors", "integer"))
+def integer_floor_division_by_zero(torch, make: Inputs):
+    """Integer // 0 (a scalar, a tensor with a zero, reflected, floor_divide, div with a
+    rounding mode) raises torch's RuntimeError 'ZeroDivisionError'; float // 0 gives inf/nan."""
+    i = torch.tensor([5, -3, 0])
+    return {
+        "// 0": capture(lambda: i // 0),
+        "// tensor with a zero": capture(lambda: i // torch.tensor([1, 0, 2])),
+        "5 // i": capture(lambda: 5 // i),
+        "floor_divide": capture(lambda: torch.floor_divide(i, 0)),
+        "div floor": capture(lambda: torch.div(i, 0, rounding_mode="floor")),
+        "div trunc": capture(lambda: torch.div(i, 0, rounding_mode="trunc")),
+        "float // 0": torch.tensor([1.0, -1.0, 0.0]) // 0,
+        "// nonzero": i // torch.tensor([2, 2, -2]),
+    }

@@ -84,6 +84,7 @@ from ._functions import (
     is_tensor,
     isclose,
     isfinite,
+    isinf,
     isnan,
     le,
     log,
@@ -138,6 +139,8 @@ from ._functions import (
     view,
     where,
 )
+from ._functions import all_ as all  # noqa: A004 - torch.all
+from ._functions import any_ as any  # noqa: A004 - torch.any
 from ._grad_mode import (
     enable_grad,
     inference_mode,

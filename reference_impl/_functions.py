@@ -578,6 +578,32 @@ def isfinite(input: Tensor) -> Tensor:  # noqa: A002
     return Tensor._from_array(np.isfinite(input._data))
 
 
+def isinf(input: Tensor) -> Tensor:  # noqa: A002
+    return Tensor._from_array(np.isinf(input._data))
+
+
+def _truth_reduction(reduce: Any) -> Any:
+    """all/any: over everything or over ``dim`` (an int or a tuple); bool results, except
+    that a uint8 input keeps uint8 as in torch."""
+
+    def reduction(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+        data = input._data
+        if dim is None:
+            out = reduce(data)
+        else:
+            dims = dim if isinstance(dim, tuple | list) else (dim,)
+            axes = tuple(_wrap_dim(d, builtins.max(data.ndim, 1)) for d in dims)
+            out = reduce(data, axis=axes if data.ndim else None, keepdims=keepdim)
+        dtype = np.uint8 if data.dtype == np.uint8 else np.bool_
+        return Tensor._from_array(np.asarray(out, dtype=dtype))
+
+    return reduction
+
+
+all_ = _truth_reduction(np.all)
+any_ = _truth_reduction(np.any)
+
+
 def numel(input: Tensor) -> int:  # noqa: A002
     return input.numel()
 

@@ -50,11 +50,20 @@ class _GradModeContext:
         return type(self)()
 
 
-class no_grad(_GradModeContext):  # noqa: N801
+class _NoParamDecorator(_GradModeContext):
+    """Also a bare decorator, as torch's: ``@no_grad`` without parentheses wraps the function."""
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):  # noqa: N801
     _target = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
+class enable_grad(_NoParamDecorator):  # noqa: N801
     _target = True
 
 
@@ -77,6 +86,11 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
 
 class inference_mode(_GradModeContext):  # noqa: N801
     """Like no_grad; tensors made inside are inference tensors (``is_inference()``)."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # bare @inference_mode
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = bool(mode)

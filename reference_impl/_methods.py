@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _dtype as dt
 from . import _functions as F
+from . import _inplace_views
 from ._ops import indexing
 from ._ops import pointwise as pw
 from ._ops.base import as_tensor_arg
@@ -346,6 +347,13 @@ METHODS: dict[str, Any] = {
     "allclose": F.allclose,
     "isclose": F.isclose,
     "isnan": F.isnan,
+    "isinf": F.isinf,
+    "all": F.all_,
+    "any": F.any_,
+    "t_": _inplace_views.t_,
+    "transpose_": _inplace_views.transpose_,
+    "unsqueeze_": _inplace_views.unsqueeze_,
+    "squeeze_": _inplace_views.squeeze_,
     "logical_not": F.logical_not,
     "new_zeros": _new_tensor_factory(np.zeros),
     "new_ones": _new_tensor_factory(np.ones),

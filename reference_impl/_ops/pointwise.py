@@ -171,6 +171,7 @@ class DivBackward2(Binary):
     """div with rounding_mode: piecewise constant, so its gradient is zero everywhere."""
 
     def compute(self, a: np.ndarray, b: np.ndarray, rounding_mode: str = "floor") -> np.ndarray:
+        _check_integer_divisor(b)
         if a.dtype.kind in "iub":
             if rounding_mode == "floor":
                 return np.floor_divide(a, b)
@@ -181,6 +182,12 @@ class DivBackward2(Binary):
         return grad * 0, grad * 0
 
 
+def _check_integer_divisor(b: np.ndarray) -> None:
+    """Integer division by zero: torch's CPU kernels raise this one-word error."""
+    if b.dtype.kind in "iu" and not np.all(b):
+        raise RuntimeError("ZeroDivisionError")
+
+
 class NotImplemented(Op):  # noqa: A001 - torch's node name for floor_divide
     """``a // b``: torch records the op but has no derivative for it."""
 
@@ -188,6 +195,8 @@ class NotImplemented(Op):  # noqa: A001 - torch's node name for floor_divide
         assert self._inputs is not None
         b = rest[0] if rest else np.asarray(other)
         out_dtype = dt.result_type(*self._inputs, *(() if rest else (other,)))
+        if not out_dtype.is_floating_point:
+            _check_integer_divisor(b)
         with _errstate():
             return np.asarray(np.floor_divide(a, b), dtype=out_dtype.numpy)
 

@@ -36,6 +36,13 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     return _fill(tensor, np.full(tuple(tensor.shape), val))
 
 
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity (ones on the main diagonal) written into a 2-D tensor."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, np.eye(*tuple(tensor.shape)))
+
+
 def zeros_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 0.0)
 

@@ -332,7 +332,7 @@ def test_adamw_defaults_to_decoupled_weight_decay():
         torch.optim.Adam([torch.nn.Parameter(torch.ones(1))], betas=(0.9, 1.0))
 
 
-# -- softplus and binary cross entropy ---------------------------------------------------------
+# -- softplus and binary cross entropy -------------------------------------------------------------
 
 
 def test_softplus_is_linear_above_the_threshold_and_smooth_below():
@@ -367,3 +367,93 @@ def test_binary_cross_entropy_clamps_log_at_minus_100():
     ]
     with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
         torch.nn.functional.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0]))
+
+
+# -- small names users reach for -------------------------------------------------------------------
+
+
+def test_init_eye_writes_the_identity_without_history():
+    p = torch.nn.Parameter(torch.zeros(2, 3))
+    assert torch.nn.init.eye_(p) is p
+    assert p.tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    assert p._version == 1 and p.grad_fn is None
+    with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
+        torch.nn.init.eye_(torch.zeros(2))
+
+
+def test_all_any_and_isinf():
+    flags = torch.tensor([[True, False], [True, True]])
+    assert flags.all().item() is False and flags.any().item() is True
+    assert flags.all(dim=1).tolist() == [False, True]
+    assert flags.any(0, keepdim=True).shape == (1, 2)
+    assert torch.tensor([1, 2], dtype=torch.uint8).all().dtype == torch.uint8
+    assert torch.tensor([]).all().item() is True
+    special = torch.tensor([1.0, float("inf"), -float("inf"), float("nan")])
+    assert torch.isinf(special).tolist() == [False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("op", "node", "shape"),
+    [
+        (lambda a: a.t_(), "TBackward1", (3, 2)),
+        (lambda a: a.transpose_(1, 0), "TransposeBackward1", (3, 2)),
+        (lambda a: a.unsqueeze_(-1), "UnsqueezeBackward1", (2, 3, 1)),
+        (lambda a: a.unsqueeze(1).squeeze_(), "SqueezeBackward3", (2, 3)),
+        (lambda a: a.unsqueeze(1).squeeze_(1), "SqueezeBackward4", (2, 3)),
+        (lambda a: a.unsqueeze(1).squeeze_((1, 0)), "SqueezeBackward5", (2, 3)),
+    ],
+    ids=["t_", "transpose_", "unsqueeze_", "squeeze_", "squeeze_(dim)", "squeeze_(dims)"],
+)
+def test_inplace_metadata_ops_keep_the_object_and_undo_the_change_in_backward(op, node, shape):
+    x = leaf(2, 3)
+    changed = op(x * 1)
+    assert tuple(changed.shape) == shape and changed.grad_fn.name() == node
+    assert changed._version == 1
+    weight = np.random.default_rng(1).standard_normal(shape)
+    (changed * torch.tensor(weight.tolist(), dtype=torch.float64)).sum().backward()
+    transposed = node in ("TBackward1", "TransposeBackward1")
+    np.testing.assert_allclose(x.grad.numpy(), weight.T if transposed else weight.reshape(2, 3))
+
+
+def test_inplace_metadata_ops_return_the_same_object():
+    a = leaf(2, 3) * 1
+    assert a.t_() is a and a.unsqueeze_(0) is a and a.squeeze_() is a and a.transpose_(0, 1) is a
+    assert a._version == 4
+
+
+def test_inplace_metadata_op_on_a_grad_leaf_is_refused():
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        leaf(2, 3).t_()
+    with pytest.raises(RuntimeError, match=re.escape("t_() expects a tensor with <= 2 dimensions")):
+        torch.ones(2, 2, 2).t_()
+
+
+def test_bare_no_grad_and_enable_grad_decorators():
+    @torch.no_grad
+    def doubled(t):
+        return t * 2
+
+    @torch.enable_grad
+    def enabled():
+        return torch.is_grad_enabled()
+
+    assert doubled(leaf(2)).requires_grad is False and doubled.__name__ == "doubled"
+    with torch.no_grad():
+        assert enabled() is True
+    assert torch.is_grad_enabled()
+
+
+@pytest.mark.parametrize(
+    "divide",
+    [
+        lambda i: i // 0,
+        lambda i: 7 // i,
+        lambda i: torch.floor_divide(i, torch.tensor([1, 0, 2])),
+        lambda i: torch.div(i, 0, rounding_mode="trunc"),
+    ],
+    ids=["// 0", "reflected", "floor_divide", "div trunc"],
+)
+def test_integer_division_by_zero_raises_torchs_error(divide):
+    with pytest.raises(RuntimeError, match="^ZeroDivisionError$"):
+        divide(torch.tensor([5, -3, 0]))
+    assert (torch.tensor([1.0, -1.0]) // 0).tolist() == [float("inf"), -float("inf")]
