@@ -244,7 +244,8 @@ def judge(
         for name, expected in (case.expect or {}).items()
     ]
     differing = [c for c in comparisons if c.status not in (MATCH, IGNORED)]
-    ignored = ordered(f for c in comparisons if c.status == IGNORED for f in _facets(c))
+    touched = [f for c in comparisons if c.status != MATCH for f in _facets(c)]
+    ignored = ordered(f for f in touched if f in policy.ignore)
     unmet = [e for e in expectations if not e.ok]
     unsupported = _unsupported(left, right)
     if unsupported is not None:
@@ -253,7 +254,10 @@ def judge(
         )
     if not differing and not unmet:
         return Verdict(Outcome.PASS, "", "", comparisons, expectations, [], ignored)
-    facets = ordered([f for c in differing for f in _facets(c)] + ([VALUES] if unmet else []))
+    facets = ordered(
+        [f for c in differing for f in _facets(c) if f not in policy.ignore]
+        + ([VALUES] if unmet else [])
+    )
     reasons = [f"{c.name}: {c.status} ({', '.join(c.reasons)})" for c in differing]
     raised = next(
         (c for c in differing if c.name == RAISED_NAME and c.status in (MISSING, EXTRA)), None

@@ -178,7 +178,7 @@ def test_a_baseline_for_another_environment_is_exit_2(run_and_baseline, capsys):
     results_file, baseline = run_and_baseline
     other_seed = write_results(results_file.with_name("seed7.jsonl"), [case("alpha/steady")], 7)
     assert gate(baseline, other_seed) == 2
-    assert "no entries for this environment" in capsys.readouterr().err
+    assert "has no entries for these backends" in capsys.readouterr().err
 
 
 def test_a_missing_baseline_is_exit_2(tmp_path):
@@ -189,7 +189,7 @@ def test_a_missing_baseline_is_exit_2(tmp_path):
 def test_update_baseline_rewrites_the_cases_that_ran_and_keeps_the_others(run_and_baseline):
     results_file, baseline = run_and_baseline
     write_results(results_file, [case("alpha/drifting", "fail", ulp=500, reason="values")])
-    assert gate(baseline, results_file, "--update-baseline") == 0
+    assert gate(baseline, results_file, "--update-baseline", "--accept-failures") == 0
     (environment,) = json.loads(baseline.read_text())["environments"].values()
     assert sorted(environment["cases"]) == ["alpha/drifting", "alpha/steady", "beta/other"]
     assert environment["cases"]["alpha/drifting"]["outcome"] == "fail"
@@ -207,3 +207,31 @@ def test_committed_baseline_is_a_valid_baseline_of_the_catalogue():
     (environment,) = baseline["environments"].values()
     assert environment["backends"] == ["torch", "reference"]
     assert len(environment["cases"]) > 900
+
+
+def test_update_baseline_refuses_to_record_a_case_that_passed_as_failing(run_and_baseline, capsys):
+    results_file, baseline = run_and_baseline
+    before = baseline.read_text()
+    write_results(results_file, [case("alpha/drifting", "fail", ulp=500, reason="values")])
+    assert gate(baseline, results_file, "--update-baseline") == 1
+    out = capsys.readouterr().out
+    assert "newly failing: alpha/drifting: pass -> fail (values)" in out
+    assert "not updated" in out
+    assert baseline.read_text() == before
+
+
+def test_a_baseline_of_another_torch_version_is_compared_across_versions(
+    run_and_baseline, capsys
+):
+    results_file, baseline = run_and_baseline
+    data = json.loads(baseline.read_text())
+    (environment,) = data["environments"].values()
+    environment["versions"]["torch"] = "2.12.0+cpu"  # as recorded under the previous release
+    data["environments"] = {"fingerprint-of-2.12": environment}
+    environment["cases"]["alpha/steady"]["outcome"] = "fail"  # fixed by the upgrade
+    baseline.write_text(json.dumps(data))
+    write_results(results_file, [case("alpha/drifting", "fail", ulp=500, reason="values")])
+    assert gate(baseline, results_file) == 1
+    out = capsys.readouterr().out
+    assert "compared across versions (torch 2.12.0+cpu -> 2.13.0+cpu)" in out
+    assert "alpha/drifting" in out

@@ -1,0 +1,296 @@
+"""Backends that change how a case runs (compiled torch), stand in for a recorded run (replay),
+or kill their process (crash), and the comparison policies and facets that judge them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.backends import load_backend
+from conformance.capture import capture
+from conformance.case import case
+from conformance.catalogue import load_catalogue
+from conformance.cli import main
+from conformance.compare import compare_observations
+from conformance.errors import ConformanceInputError
+from conformance.observe import RaisedObservation
+from conformance.policies import COMPILED, STRICT, ComparisonPolicy, policy_for
+from conformance.runner import RunOptions, execute_case, run_cases
+
+from .conftest import run_cli, write_package
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    return load_backend("torch-compile")
+
+
+def test_policies_are_declared_per_pair_and_never_ignore_values_flags_or_errors():
+    assert policy_for("torch", "torch-compile:inductor") is COMPILED
+    assert policy_for("torch-compiled-autograd", "torch") is COMPILED
+    assert policy_for("torch", "reference") is STRICT
+    for facet in ("values", "flags", "meta", "error", "version"):
+        with pytest.raises(ConformanceInputError, match="never hides"):
+            ComparisonPolicy("lenient", ignore=(facet,))
+
+
+def test_a_compiled_case_differs_only_in_graph_names_which_its_policy_ignores(
+    registry, torch_backend, compiled
+):
+    @case(area="t")
+    def sin_twice(torch, make):
+        x = make.randn(3, requires_grad=True)
+        y = torch.sin(x) * 2
+        y.sum().backward()
+        return {"y": y, "x.grad": x.grad}
+
+    result = execute_case(registry["t/sin_twice"], (torch_backend, compiled), 0)
+    assert result.outcome == "pass", result.message
+    assert result.ignored == ["graph"]
+    (graph,) = [c for c in result.comparisons if c.name == "y"]
+    assert graph.status == "ignored"
+    assert graph.candidate["grad_fn"] == "CompiledFunctionBackward"
+    stats = result.stats["torch-compile"]
+    assert stats["compiled_grad_results"] == stats["grad_results"] == 1
+    assert stats["graphs"] >= 1
+
+
+def test_a_value_difference_is_never_hidden_by_the_compiled_policy(registry, torch_backend):
+    import torch
+
+    broken = load_backend("torch-compile")
+    real_call = broken.call
+
+    def call(found_case, module, make):  # a compiler that gets the value wrong
+        returned = real_call(found_case, module, make)
+        with torch.no_grad():
+            returned["y"].add_(1)
+        return returned
+
+    broken.call = call
+
+    @case(area="t")
+    def doubled(torch, make):
+        x = make.randn(2, requires_grad=True)
+        return {"y": x * 2}
+
+    result = execute_case(registry["t/doubled"], (torch_backend, broken), 0)
+    assert result.outcome == "fail"
+    assert result.facets == ["values"]
+    assert result.ignored == ["graph"]
+
+
+def test_dynamos_wrapped_error_is_compared_as_the_error_it_wraps():
+    import torch
+
+    def write_leaf(x):
+        x.add_(1)
+        return x
+
+    leaf = torch.ones(2, requires_grad=True)
+    wrapped = capture(lambda: torch.compile(write_leaf, backend="aot_eager")(leaf))
+    plain = capture(lambda: write_leaf(leaf))
+    assert (wrapped.type_name, wrapped.cause_type) == ("TorchRuntimeError", "RuntimeError")
+    assert wrapped.cause_message == plain.message
+    eager = RaisedObservation("err", plain.type_name, plain.message)
+    compiled = RaisedObservation(
+        "err",
+        wrapped.type_name,
+        wrapped.message,
+        cause_type="RuntimeError",
+        cause_message=wrapped.cause_message,
+    )
+    assert compare_observations("err", eager, compiled, unwrap_errors=True).status == "match"
+    strict = compare_observations("err", eager, compiled)
+    assert strict.reasons == ["type", "message"]
+
+
+def test_an_error_captured_inside_a_compiled_case_escapes_it(registry, torch_backend, compiled):
+    """torch.compile raises an op's error from the compiled frame, past the case's own
+    ``try``/``except``: recorded as the candidate raising where eager torch captured."""
+
+    @case(area="t")
+    def leaf_written_in_place(torch, make):
+        x = make.randn(2, requires_grad=True)
+        return {"err": capture(lambda: x.add_(1))}
+
+    result = execute_case(registry["t/leaf_written_in_place"], (torch_backend, compiled), 0)
+    assert result.outcome == "fail"
+    assert result.reason.startswith("only torch-compile raised TorchRuntimeError")
+    assert result.facets == ["error"]
+
+
+def test_compiled_autograd_runs_backward_passes_compiled(registry, torch_backend):
+    cab = load_backend("torch-compiled-autograd")
+
+    @case(area="t")
+    def hooked(torch, make):
+        x = make.randn(3, requires_grad=True)
+        y = x.exp()
+        y.register_hook(lambda g: g * 2)
+        y.sum().backward()
+        return {"x.grad": x.grad}
+
+    result = execute_case(registry["t/hooked"], (torch_backend, cab), 0)
+    assert result.outcome == "pass", result.message
+    assert result.stats["torch-compiled-autograd"]["backward_graphs"] == 1
+
+
+def test_an_unknown_compile_mode_is_one_input_error():
+    with pytest.raises(ConformanceInputError, match="unknown mode 'fast'"):
+        load_backend("torch-compile:fast")
+
+
+CRASHES = """
+    import os
+    import signal
+
+    from conformance import case
+
+
+    @case(area="c")
+    def segfaults_off_torch(torch, make):
+        x = make.randn(2)
+        if torch.__name__ != "torch":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return {"x": x}
+"""
+
+
+def test_a_backend_killing_its_process_is_a_crash_naming_backend_and_signal(
+    tmp_path, monkeypatch, registry
+):
+    write_package(tmp_path, "crashcases", {"cases": CRASHES})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    options = RunOptions(backends=("torch", "reference"), jobs=1, cases_package="crashcases")
+    (result,) = run_cases(load_catalogue("crashcases"), options).results
+    assert (result.outcome, result.reason) == (
+        "crash",
+        "reference crashed: signal 11 (SIGSEGV)",
+    )
+    assert result.facets == ["crash"]
+
+
+def test_a_crash_fails_the_run_and_saves_the_cases_script(tmp_path):
+    write_package(tmp_path, "crashcases", {"cases": CRASHES})
+    done = run_cli(
+        *("run", "--cases", "crashcases", "--out", "r.jsonl", "--jobs", "1"),
+        cwd=tmp_path,
+        extra_path=tmp_path,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines()[0] == "FAILED: no case passed; 1 crash"
+    assert "CRASH c/segfaults_off_torch: reference crashed: signal 11 (SIGSEGV)" in done.stdout
+    script = tmp_path / "r.crashes" / "c.segfaults_off_torch.py"
+    assert "def segfaults_off_torch(torch, make):" in script.read_text()
+
+
+def test_a_backend_that_supports_nothing_fails_the_run(tmp_path):
+    (tmp_path / "nothing_lib.py").write_text("class Tensor:\n    pass\n")
+    write_package(tmp_path, "fewcases", {"cases": FEW})
+    done = run_cli(
+        *("run", "--cases", "fewcases", "--backends", "torch,module:nothing_lib", "--jobs", "0"),
+        cwd=tmp_path,
+        extra_path=tmp_path,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == (
+        "FAILED: no case passed; 2 of 2 unsupported (100% > 50% allowed)"
+    )
+
+
+FEW = """
+    from conformance import case
+
+
+    @case(area="f")
+    def exp(torch, make):
+        return {"y": torch.exp(make.randn(2))}
+
+
+    @case(area="f")
+    def grad(torch, make):
+        x = make.randn(2, requires_grad=True)
+        (x * x).sum().backward()
+        return {"g": x.grad}
+"""
+
+
+@pytest.fixture
+def recorded(tmp_path):
+    write_package(tmp_path, "fewcases", {"cases": FEW})
+    done = run_cli(
+        *("run", "--cases", "fewcases", "--out", "old.jsonl", "--jobs", "0"),
+        cwd=tmp_path,
+        extra_path=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return tmp_path
+
+
+def test_a_replayed_recording_agrees_with_the_torch_it_was_recorded_with(recorded):
+    done = run_cli(
+        *("run", "--cases", "fewcases", "--backends", "torch,replay:old.jsonl", "--jobs", "0"),
+        *("--out", "replayed.jsonl"),
+        cwd=recorded,
+        extra_path=recorded,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "PASSED: 2 of 2 cases passed"
+    header = json.loads((recorded / "replayed.jsonl").read_text().splitlines()[0])
+    assert header["versions"]["replay:old.jsonl"].startswith("torch 2.")
+
+
+def _doctor(path, case_id, change):
+    lines = path.read_text().splitlines()
+    out = []
+    for line in lines:
+        record = json.loads(line)
+        if record.get("case_id") == case_id:
+            change(record)
+        out.append(json.dumps(record))
+    path.write_text("\n".join(out) + "\n")
+
+
+def test_a_doctored_recording_is_named_case_by_case_by_run_and_diff(recorded):
+    doctored = recorded / "doctored.jsonl"
+    doctored.write_text((recorded / "old.jsonl").read_text())
+
+    def grad_off_by_one(record):
+        for comparison in record["comparisons"]:
+            comparison["baseline"]["values"] = [v + 1 for v in comparison["baseline"]["values"]]
+
+    _doctor(doctored, "f/grad", grad_off_by_one)
+    done = run_cli(
+        *("run", "--cases", "fewcases", "--backends", "torch,replay:doctored.jsonl"),
+        *("--jobs", "0", "--out", "replayed.jsonl"),
+        cwd=recorded,
+        extra_path=recorded,
+    )
+    assert done.returncode == 1
+    assert "FAIL  f/grad: g: mismatch (values)" in done.stdout
+    assert "f/exp" not in done.stdout.split("results:")[0].split("FAIL", 1)[-1]
+
+    done = run_cli("diff", "old.jsonl", "doctored.jsonl", cwd=recorded, extra_path=recorded)
+    assert done.returncode == 1
+    assert "f/grad: torch g: values" in done.stdout
+    assert "diff: 2 case(s) in both runs, 1 changed, 0 only in B, 0 only in A" in done.stdout
+
+
+def test_diff_of_a_run_with_itself_is_empty_and_exits_0(recorded, capsys):
+    old = str(recorded / "old.jsonl")
+    assert main(["diff", old, old]) == 0
+    assert "0 changed" in capsys.readouterr().out
+
+
+def test_a_case_missing_from_the_recording_is_unsupported_not_failed(recorded):
+    _doctor(recorded / "old.jsonl", "f/exp", lambda r: r.update(case_id="f/renamed"))
+    done = run_cli(
+        *("run", "--cases", "fewcases", "--backends", "torch,replay:old.jsonl", "--jobs", "0"),
+        *("--out", "replayed.jsonl", "--max-unsupported", "0.5", "--fail-on", "fail,error"),
+        cwd=recorded,
+        extra_path=recorded,
+    )
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines()[3].split()[:4] == ["f", "1", "0", "1"]
