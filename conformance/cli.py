@@ -23,6 +23,7 @@ from conformance.catalogue import DEFAULT_PACKAGE, get_case, load_catalogue, sel
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
 from conformance.executors import EXECUTORS
+from conformance.known import load_known
 from conformance.policies import policy_for
 from conformance.programs.generated import is_selected, save_failure, selected_ids
 from conformance.programs.shrink import shrink_isolated
@@ -104,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="torch intra-op threads per worker (default 1; 0 keeps torch's default)",
+    )
+    run.add_argument(
+        "--known",
+        default=None,
+        metavar="FOLDER",
+        help="known-differences lists (*.toml) for backend pairs (default: ./known if present)",
     )
     run.add_argument(
         "--out", default=DEFAULT_OUT, help=f"JSON Lines results (default {DEFAULT_OUT})"
@@ -281,6 +288,7 @@ def _options(args: argparse.Namespace, config: Config) -> RunOptions:
         executor=getattr(args, "executor", "process"),
         scheduler=getattr(args, "scheduler", None),
         threads=getattr(args, "threads", 1),
+        known=getattr(args, "known", None),
     )
 
 
@@ -347,6 +355,7 @@ def command_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     options = _options(args, config)
     _check_outputs(args)
+    load_known(options.known, *options.backends)  # a malformed list stops the run before it starts
     catalogue = select(load_catalogue(options.cases_package), args.area, args.tag, args.patterns)
     catalogue_ids = {c.id for c in catalogue}
 

@@ -52,7 +52,9 @@ class InProcessExecutor:
             case = self.cases.get(case_id) or resolve_case(case_id, options.seed)
             try:  # the alarm may go off as soon as it is armed, or while it is disarmed
                 with alarm(options.timeout):
-                    result = execute_case(case, pair, options.seed, options.tolerances)
+                    result = execute_case(
+                        case, pair, options.seed, options.tolerances, known=options.known
+                    )
             except CaseTimeout as exc:  # raised between the case's own guards
                 result = timeout_result(case, options, str(exc))
             finish(result)

@@ -58,7 +58,11 @@ def run_remote(
     from conformance.runner import execute_case
 
     case = resolve_case(case_id, options.seed)
-    return encode(execute_case(case, pair, options.seed, options.tolerances, on_phase=on_phase))
+    return encode(
+        execute_case(
+            case, pair, options.seed, options.tolerances, on_phase=on_phase, known=options.known
+        )
+    )
 
 
 def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:

@@ -25,6 +25,7 @@ from conformance.catalogue import DEFAULT_PACKAGE, resolve_case
 from conformance.errors import CaseDefinitionError, ConformanceInputError
 from conformance.executors import executor_for
 from conformance.inputs import Inputs, case_seed
+from conformance.known import load_known
 from conformance.observe import Observation, observe, raised_observation
 from conformance.policies import policy_for
 from conformance.results import CaseResult, FiniteDifferenceCheck
@@ -55,6 +56,8 @@ class RunOptions:
     scheduler: str | None = None
     #: torch intra-op threads per worker (0 leaves torch's default).
     threads: int = 1
+    #: Folder of known-differences lists (``conformance.known``); None: ``./known`` if present.
+    known: str | None = None
 
 
 @dataclass
@@ -138,6 +141,7 @@ def execute_case(
     run_seed: int,
     tolerances: ToleranceTable | None = None,
     on_phase: Callable[[str], None] | None = None,
+    known: str | None = None,
 ) -> CaseResult:
     """Run ``case`` on both backends and judge it; never raises for a case's sake.
 
@@ -162,6 +166,7 @@ def execute_case(
             on_phase("compare")
         policy = policy_for(names[0], names[1])
         verdict = judge(case, runs[0], runs[1], tolerances, policy)
+        verdict = load_known(known, names[0], names[1]).apply(case.id, verdict)
         if case.oracle is not None:
             if on_phase is not None:
                 on_phase("finite differences")
@@ -201,6 +206,7 @@ def crash_result(
         case = resolve_case(case, options.seed)
     seed = case_seed(options.seed, case.id)
     verdict = crash_verdict(backend, exit_description(code))
+    verdict = load_known(options.known, *options.backends).apply(case.id, verdict)
     return _result(case, options.backends, seed, verdict, {})
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from conformance.facets import FACETS
 from conformance.results import CaseResult
 
-OUTCOMES = ("pass", "fail", "unsupported", "error", "crash")
+OUTCOMES = ("pass", "fail", "unsupported", "error", "crash", "known")
 #: Outcomes that fail a run unless ``--fail-on`` says otherwise.
 DEFAULT_FAIL_ON = ("fail", "error", "crash")
 

@@ -48,6 +48,9 @@ class Outcome(StrEnum):
     UNSUPPORTED = "unsupported"
     ERROR = "error"
     CRASH = "crash"
+    #: A failure or crash whose every differing facet a reviewed known-differences list names
+    #: (``conformance.known``): reported, but not a failure of the run.
+    KNOWN = "known"
 
 
 @dataclass
