@@ -5,12 +5,14 @@ Built in: ``torch`` (CPU), ``torch-cuda`` (when CUDA is available), ``reference`
 (``conformance.torch_compiled``) and ``replay:PATH`` (one side of a recorded results file,
 ``conformance.replay``). Any other torch-like library becomes a backend through the entry-point
 group ``autograd_conformance.backends`` (an entry point naming a module, a ``Backend``, or a
-callable returning one) or ad hoc as ``module:<dotted.module.name>``.
+callable returning one) or ad hoc as ``module:<dotted.module.name>`` (whose
+``conformance_backend()``, when it has one, says how to read its tensors).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -241,12 +243,25 @@ def _from_loaded(name: str, loaded: Any) -> Backend:
     )
 
 
+def _from_named_module(name: str, module: ModuleType) -> Backend:
+    """``module:NAME``: the module's own ``conformance_backend()`` when it has one (an adapter
+    saying how to read its tensors and which facets they carry), renamed to ``name``."""
+    factory = getattr(module, "conformance_backend", None)
+    if callable(factory):
+        made = factory()
+        if not isinstance(made, Backend):
+            raise ConformanceInputError(
+                f"backend {name!r}: conformance_backend() gave {type(made).__name__}, not a Backend"
+            )
+        return dataclasses.replace(made, name=name)
+    return Backend.from_module(name, module)
+
+
 def load_backend(name: str) -> Backend:
     """The backend called ``name``; one clear ``ConformanceInputError`` when it cannot load."""
     try:
         if name.startswith("module:"):
-            module_name = name.removeprefix("module:")
-            return Backend.from_module(name, importlib.import_module(module_name))
+            return _from_named_module(name, importlib.import_module(name.removeprefix("module:")))
         base, _, option = name.partition(":")
         if base in _BUILTIN_FACTORIES and (option or base != "replay"):
             if option and base in ("torch", "torch-cuda", "reference"):
