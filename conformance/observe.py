@@ -84,7 +84,7 @@ class ValueObservation:
     def summary(self) -> dict[str, Any]:
         value = [self.value.real, self.value.imag] if self.type_name == "complex" else self.value
         if self.type_name == "str":
-            value = clip_text(value)
+            value = clip_text(self.value)
         return {"kind": self.kind, "type": self.type_name, "value": _plain(value)}
 
 
