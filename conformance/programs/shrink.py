@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from conformance.backends import Backend
+from conformance.programs.grammar import result_shape
 from conformance.programs.program import (
     FUNCTIONS,
     INPLACE,
@@ -51,7 +52,6 @@ from conformance.programs.program import (
     walk,
 )
 from conformance.programs.render import render
-from conformance.programs.strategies import result_shape
 
 Predicate = Callable[[Program], bool]
 #: A pass: the candidates one kind of simplification offers, each built only when tried.

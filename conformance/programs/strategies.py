@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from conformance.programs.grammar import draw_one
-from conformance.programs.grammar import result_shape as result_shape  # shrink.py's import
 from conformance.programs.known_crashes import crashes_torch
 from conformance.programs.program import Program, hits_quirk
 
