@@ -39,7 +39,7 @@ from conformance.results import (
     skipping_bad_lines,
 )
 from conformance.runner import RunOptions, load_pair, run_cases
-from conformance.summary import DEFAULT_FAIL_ON, OUTCOMES, RunStatus, Tally, run_status
+from conformance.summary import OUTCOMES, RunStatus, Tally, default_status
 
 if TYPE_CHECKING:
     from reports.rows import ReportData
@@ -469,12 +469,6 @@ def command_run(args: argparse.Namespace) -> int:
     return EXIT_OK if status.ok else EXIT_FAILED
 
 
-def _builtin(name: str) -> bool:
-    return name.partition(":")[0] in ("torch", "torch-cuda", "reference", "replay") or (
-        name.startswith(("torch-compile", "torch-compiled-autograd"))
-    )
-
-
 def save_crash(result: CaseResult, options: RunOptions, results_path: str) -> Path:
     """Save the standalone torch script of a catalogue case that crashed a backend next to the
     results (``results/run.jsonl`` -> ``results/run.crashes/<area>.<name>.py``): the finding a
@@ -505,14 +499,10 @@ def _check_status_options(args: argparse.Namespace) -> None:
 
 def _status(args: argparse.Namespace, backends: tuple[str, str], tally: Tally) -> RunStatus:
     """The run's verdict from ``--fail-on`` and ``--max-unsupported`` (defaults by backend)."""
-    builtin = all(_builtin(b) for b in backends)
-    fail_on = (*DEFAULT_FAIL_ON, "unsupported") if builtin else DEFAULT_FAIL_ON
+    fail_on = None
     if args.fail_on is not None:
         fail_on = tuple(o.strip() for o in args.fail_on.split(",") if o.strip())
-    limit = args.max_unsupported
-    if limit is None:
-        limit = 0.0 if builtin else 0.5
-    return run_status(tally.total(), fail_on, limit)
+    return default_status(tally.total(), backends, fail_on, args.max_unsupported)
 
 
 def _policy_record(backends: tuple[str, str]) -> dict[str, str]:

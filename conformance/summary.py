@@ -114,6 +114,32 @@ def run_status(
     return RunStatus(True, f"PASSED: {passed} of {count} cases passed")
 
 
+BUILTIN_BACKENDS = ("torch", "torch-cuda", "reference", "replay")
+COMPILED_BACKENDS = ("torch-compile", "torch-compiled-autograd")
+
+
+def is_builtin(name: str) -> bool:
+    """Whether ``name`` is one of the project's own backends (their unsupported share must
+    be zero by default; a third-party library's may not)."""
+    return name.partition(":")[0] in BUILTIN_BACKENDS + COMPILED_BACKENDS
+
+
+def default_status(
+    totals: Counter[str] | dict[str, int],
+    backends: list[str] | tuple[str, ...],
+    fail_on: tuple[str, ...] | None = None,
+    max_unsupported: float | None = None,
+) -> RunStatus:
+    """``run_status`` with the defaults for this pair: with two built-in backends any
+    unsupported case fails the run, with a third-party one up to half may be unsupported."""
+    builtin = bool(backends) and all(is_builtin(b) for b in backends)
+    if fail_on is None:
+        fail_on = (*DEFAULT_FAIL_ON, "unsupported") if builtin else DEFAULT_FAIL_ON
+    if max_unsupported is None:
+        max_unsupported = 0.0 if builtin else 0.5
+    return run_status(Counter(totals), fail_on, max_unsupported)
+
+
 def format_counts(
     counts: dict[str, Counter[str]],
     columns: tuple[str, ...] = OUTCOMES,

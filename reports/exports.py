@@ -34,7 +34,11 @@ from reports.rows import CaseRow, ReportData
 #:    unless rendered against a gate baseline: ``{"baseline", "compared", "factor", "counts":
 #:    {<gate finding kind>: cases}, "regressions": [{"kind", "case_id", "observation",
 #:    "detail"}], "notes"}``).
-SUMMARY_SCHEMA_VERSION = 2
+#: 3. adds ``status`` (the run's verdict line: ``PASSED: ...`` or ``FAILED: <why>``), outcomes
+#:    ``crash`` and ``known`` in every count, ``facets`` (per area and ``TOTAL``: cases with each
+#:    facet differing), ``compiled`` (per compiling backend: its compiled share),
+#:    ``environments`` (each results file's own environment) and ``environment.policy``.
+SUMMARY_SCHEMA_VERSION = 3
 #: One row per case in CSV and parquet, in this order.
 CSV_COLUMNS = [
     "case_id",
@@ -93,9 +97,13 @@ def summary(data: ReportData) -> dict[str, Any]:
     fd = data.finite_differences
     return {
         "schema_version": SUMMARY_SCHEMA_VERSION,
+        "status": data.status,
         "source": data.source,
         "environment": dataclasses.asdict(data.environment),
+        "environments": [dataclasses.asdict(e) for e in data.environments],
         "totals": {"total": data.totals.total, **data.totals.counts},
+        "facets": {a.area: a.counts for a in data.facets},
+        "compiled": data.compiled,
         "areas": {a.area: {"total": a.total, **a.counts} for a in data.areas},
         "pairs": [
             {"area": p.area, "pair": p.pair, "total": p.total, **p.counts} for p in data.pairs
@@ -114,7 +122,7 @@ def summary(data: ReportData) -> dict[str, Any]:
         "failures": [
             {"case_id": c.case_id, "outcome": c.outcome, "reason": c.reason, "pair": c.pair}
             for c in data.cases
-            if c.outcome in ("fail", "error")
+            if c.outcome in ("fail", "error", "crash")
         ],
         "finite_differences": {
             "cases": fd.cases,
@@ -214,8 +222,12 @@ def junit_xml(data: ReportData) -> str:
             elif row.outcome == "unsupported":
                 ET.SubElement(case, "skipped", message=row.reason)
     ET.indent(suites)
+    status = data.status.replace("--", "- -")  # a comment may not hold "--"
     return (
-        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        + f"<!-- {status} -->\n"
+        + ET.tostring(suites, encoding="unicode")
+        + "\n"
     )
 
 
@@ -228,9 +240,11 @@ def markdown_summary(data: ReportData, failures_shown: int = 50) -> str:
     several), finite-difference opinions, the baseline delta, the first failures."""
     env = data.environment
     counts = data.totals.counts
-    bad = counts.get("fail", 0) + counts.get("error", 0)
+    bad = counts.get("fail", 0) + counts.get("error", 0) + counts.get("crash", 0)
     pairs = data.pair_names
     lines = [
+        f"**{data.status}**" if data.status else "## Autograd conformance",
+        "",
         "## Autograd conformance",
         "",
         f"{'**' + str(bad) + ' case(s) failed or errored**' if bad else 'No case failed'} "

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConformanceInputError
+from conformance.facets import FACETS
 from conformance.programs.oracle import WRONG_SIDE_TOL
 from conformance.summary import OUTCOMES
 from reports.delta_plot import delta_section
@@ -80,11 +81,41 @@ def _environment(data: ReportData) -> str:
         ("platform", env.platform),
         ("device", env.device),
         ("dtype policy", env.dtype_policy),
+        ("comparison policy", _policy_text(env.policy)),
+        *((f"compiled share ({b})", text) for b, text in data.compiled.items()),
         ("seed", env.seed),
         ("git commit", env.git_commit),
         ("started", env.started or "-"),
     ]
+    if len(data.environments) > 1:  # each file's own backends and versions
+        for one in data.environments:
+            versions = ", ".join(f"{k} {v}" for k, v in one.versions.items())
+            items.append((f"file {os.path.basename(one.source)}", versions or "-"))
     return "\n".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+
+
+def _policy_text(policy: dict[str, str]) -> str:
+    if not policy:
+        return "-"
+    why = f" ({policy['why']})" if policy.get("why") else ""
+    return f"{policy.get('name', '?')}: {policy.get('description', '')}{why}"
+
+
+def _facet_table(data: ReportData) -> str:
+    """Cases per area by the facet that differed: what a failure is about."""
+    if not data.facets:
+        return ""
+    head = "".join(f'<th class="num">{_e(f)}</th>' for f in FACETS)
+    rows = "".join(
+        f'<tr data-area="{_e(a.area)}"><th>{_e(a.area)}</th>'
+        + "".join(f'<td class="num">{a.counts.get(f, 0)}</td>' for f in FACETS)
+        + "</tr>"
+        for a in data.facets
+    )
+    return (
+        "<h3>What differed, by facet</h3>"
+        f'<table class="areas facets" id="facets"><tr><th>area</th>{head}</tr>{rows}</table>'
+    )
 
 
 def _totals(data: ReportData) -> str:
@@ -321,8 +352,8 @@ def _case_data(row: CaseRow) -> dict[str, Any]:
 
 def render_html(data: ReportData, title: str = "Autograd conformance report") -> str:
     """The report as one HTML document."""
-    bad = data.totals.counts.get("fail", 0) + data.totals.counts.get("error", 0)
-    verdict = f"{bad} case(s) failed or errored" if bad else "no case failed"
+    bad = not data.status.startswith("PASSED")
+    verdict = data.status
     env = data.environment
     payload = {
         "environment": dataclasses.asdict(env),
@@ -338,6 +369,7 @@ def render_html(data: ReportData, title: str = "Autograd conformance report") ->
         environment=_environment(data),
         totals=_totals(data),
         pair_table=_pair_table(data),
+        facet_table=_facet_table(data),
         fd_summary=_finite_differences(data),
         tolerance_table=_tolerance_table(data),
         heat_table=_heat_table(data),

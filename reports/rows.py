@@ -15,13 +15,14 @@ from typing import Any
 
 from conformance.compare import ObservationComparison
 from conformance.environment import DTYPE_POLICY, device, git_commit
+from conformance.facets import FACETS
 from conformance.gate import GateConfig
 from conformance.results import (
     CaseResult,
     FiniteDifferenceCheck,
     read_run,
 )
-from conformance.summary import OUTCOMES
+from conformance.summary import OUTCOMES, Tally, default_status
 from reports.delta import BaselineDelta, baseline_delta
 
 #: Outcomes in the order the table shows them: what needs attention first.
@@ -63,6 +64,10 @@ class Environment:
     device: str
     dtype_policy: str
     argv: list[str] = field(default_factory=list)
+    #: The pair's comparison policy (name, description, why), as the run recorded it.
+    policy: dict[str, str] = field(default_factory=dict)
+    #: The results file this environment was read from.
+    source: str = ""
 
 
 @dataclass
@@ -126,10 +131,18 @@ class CaseRow:
     #: The backend pair, baseline first (cases of one report may come from different pairs).
     backends: list[str] = field(default_factory=list)
     finite_differences: list[FiniteDifferenceRow] = field(default_factory=list)
+    #: Facets that differed, and those only the pair's comparison policy ignored.
+    facets: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    #: What each backend measured about its run (compiled graphs...).
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The results file the row came from, when a report reads several.
+    source: str = ""
 
     @property
     def pair(self) -> str:
-        return pair_name(self.backends)
+        name = pair_name(self.backends)
+        return f"{name} [{self.source}]" if self.source else name
 
 
 @dataclass
@@ -195,6 +208,14 @@ class ReportData:
     )
     #: The run against a gate baseline, when one was given (see ``reports.delta``).
     delta: BaselineDelta | None = None
+    #: Cases per area with each facet differing (``conformance.facets``), TOTAL last.
+    facets: list[AreaSummary] = field(default_factory=list)
+    #: Each results file's own environment, in the order given (one entry for one file).
+    environments: list[Environment] = field(default_factory=list)
+    #: Per compiling backend: the share of grad-carrying results from compiled graphs.
+    compiled: dict[str, str] = field(default_factory=dict)
+    #: The run's verdict line, the first line of every summary (``PASSED: ...``/``FAILED: ...``).
+    status: str = ""
 
     @property
     def dtypes(self) -> list[str]:
@@ -305,6 +326,9 @@ def case_row(result: CaseResult, run_seed: int | None) -> CaseRow:
         max_tolerance_ratio=_worst(o.max_tolerance_ratio for o in observations),
         backends=list(result.backends),
         finite_differences=[finite_difference_row(c) for c in result.finite_differences],
+        facets=list(result.facets),
+        ignored=list(result.ignored),
+        stats=dict(result.stats),
     )
 
 
@@ -400,6 +424,7 @@ def environment(headers: Sequence[dict[str, Any]]) -> Environment:
         device=str(last.get("device", "")) or device(backends),
         dtype_policy=str(last.get("dtype_policy", "")) or DTYPE_POLICY,
         argv=list(last.get("argv", [])),
+        policy=dict(last.get("policy", {})),
     )
 
 
@@ -424,10 +449,28 @@ def build_report(
         raise ValueError("build_report needs at least one results file")
     runs = [read_run(one) for one in paths]
     env = environment([h for headers, _ in runs for h in headers])
+    environments = []
+    for one, (headers, _) in zip(paths, runs, strict=True):
+        environments.append(environment(headers))
+        environments[-1].source = str(one)
+    pairs_of = {
+        str(one): {tuple(h.get("backends", [])) for h in headers}
+        for one, (headers, _) in zip(paths, runs, strict=True)
+    }
+    shared_pairs = {
+        one: any(pairs & other for name, other in pairs_of.items() if name != one)
+        for one, pairs in pairs_of.items()
+    }
     rows: dict[tuple[str, str], CaseRow] = {}
-    for headers, read in runs:
+    tally = Tally()
+    for one, (headers, read) in zip(paths, runs, strict=True):
         header = headers[-1] if headers else {}
         file_rows = [case_row(r, header.get("seed")) for r in read]
+        for result in read:
+            tally.add(result)
+        if shared_pairs[str(one)]:  # two files of one pair: each keeps its rows, named after it
+            for row in file_rows:
+                row.source = os.path.basename(str(one))
         if reproducers != "none":
             package = header.get("selection", {}).get("cases") or "cases"
             wanted = [c for c in file_rows if reproducers == "all" or c.outcome != "pass"]
@@ -449,7 +492,23 @@ def build_report(
         pairs=pair_summaries(cases),
         finite_differences=finite_difference_summary(cases),
         delta=delta,
+        facets=facet_summaries(tally),
+        environments=environments,
+        compiled=tally.compiled_share(),
+        status=default_status(totals.counts, env.backends).line,
     )
+
+
+def facet_summaries(tally: Tally) -> list[AreaSummary]:
+    """Cases per area with each facet differing, then ``TOTAL``; empty when none differed."""
+    if not any(tally.facets.values()):
+        return []
+    rows = [
+        AreaSummary(area, {f: counts.get(f, 0) for f in FACETS}, sum(counts.values()))
+        for area, counts in sorted(tally.facets.items())
+    ]
+    total = {f: sum(r.counts[f] for r in rows) for f in FACETS}
+    return [*rows, AreaSummary("TOTAL", total, sum(total.values()))]
 
 
 def add_reproducers(rows: Sequence[CaseRow], package: str, run_seed: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -102,6 +103,8 @@ def test_run_with_report_writes_a_page_whose_totals_are_the_results_file(real_ru
         "fail": counts.get("fail", 0),
         "unsupported": counts.get("unsupported", 0),
         "error": counts.get("error", 0),
+        "crash": counts.get("crash", 0),
+        "known": counts.get("known", 0),
     }
     assert totals_in(page)["fail"] == 1
 
@@ -123,7 +126,17 @@ def test_a_failing_case_carries_its_reproducer_observations_and_seeds(real_run):
 def test_summary_json_has_a_schema_version_and_the_run_totals(real_run):
     summary = json.loads((real_run / "summary.json").read_text())
     assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION
-    assert summary["totals"] == {"total": 2, "pass": 1, "fail": 1, "unsupported": 0, "error": 0}
+    assert summary["totals"] == {
+        "total": 2,
+        "pass": 1,
+        "fail": 1,
+        "unsupported": 0,
+        "error": 0,
+        "crash": 0,
+        "known": 0,
+    }
+    assert summary["status"] == "FAILED: 1 fail"
+    assert summary["facets"]["alpha"]["values"] == 1
     assert summary["areas"]["alpha"]["fail"] == 1
     assert [f["case_id"] for f in summary["failures"]] == ["alpha/tanh_gradient"]
     assert summary["environment"]["backends"] == ["torch", "module:reportcases.broken"]
@@ -187,7 +200,13 @@ def test_csv_junit_and_markdown_exports_count_the_same_cases(tmp_path):
     assert suites.get("failures") == str(sum(r.outcome == "fail" for r in results))
     assert suites.get("skipped") == str(sum(r.outcome == "unsupported" for r in results))
     markdown = markdown_summary(data)
-    assert "| **TOTAL** | 51 | 6 | 3 | 0 | 60 |" in markdown
+    assert markdown.splitlines()[0] == (
+        "**FAILED: 6 fail; 3 unsupported; 3 of 60 unsupported (5% > 0% allowed)**"
+    )
+    assert junit_xml(data).splitlines()[1] == (
+        "<!-- FAILED: 6 fail; 3 unsupported; 3 of 60 unsupported (5% > 0% allowed) -->"
+    )
+    assert "| **TOTAL** | 51 | 6 | 3 | 0 | 0 | 0 | 60 |" in markdown
     assert "`alpha/case_00003`" in markdown
 
 
@@ -303,14 +322,33 @@ def test_a_report_of_two_results_files_counts_each_area_and_backend_pair(tmp_pat
     assert '<tr data-area="alpha" data-pair="torch vs mylib"><th>alpha</th>' in page
     assert '<tr data-area="TOTAL" data-pair="every pair">' in page
     assert embedded_data(page)["pairs"] == ["torch vs mylib", "torch vs reference"]
-    assert "| alpha | torch vs mylib | 0 | 1 | 0 | 0 | 1 |" in markdown_summary(data)
+    assert "| alpha | torch vs mylib | 0 | 1 | 0 | 0 | 0 | 0 | 1 |" in markdown_summary(data)
     exported = summary(data)["pairs"]
     assert {"area": "TOTAL", "pair": "torch vs mylib", "total": 2} | {
         "pass": 1,
         "fail": 1,
         "unsupported": 0,
         "error": 0,
+        "crash": 0,
+        "known": 0,
     } in exported
+    assert [e["backends"] for e in summary(data)["environments"]] == [
+        ["torch", "reference"],
+        other,
+    ]
+
+
+def test_a_report_of_two_runs_of_one_pair_keeps_each_files_rows_and_versions(tmp_path):
+    before = write_results(tmp_path / "old.jsonl", [case("alpha/a"), case("alpha/b")])
+    after = write_results(
+        tmp_path / "new.jsonl", [case("alpha/a", "fail", ulp=500), case("alpha/b")]
+    )
+    data = build_report([before, after], reproducers="none")
+    assert data.totals.total == 4
+    outcomes = {(c.case_id, c.pair): c.outcome for c in data.cases}
+    assert outcomes[("alpha/a", "torch vs reference [old.jsonl]")] == "pass"
+    assert outcomes[("alpha/a", "torch vs reference [new.jsonl]")] == "fail"
+    assert [os.path.basename(e.source) for e in data.environments] == ["old.jsonl", "new.jsonl"]
 
 
 def test_a_run_has_one_pair_whose_counts_are_the_area_counts(tmp_path):
