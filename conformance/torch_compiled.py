@@ -34,6 +34,15 @@ def _check_mode(backend: str, mode: str) -> str:
     return mode
 
 
+def _quiet_dynamo() -> None:
+    """Dynamo's own warnings (recompile limits, graph-break explanations) are about how it
+    compiled, not about the case; they would drown the run's output. Its errors still show."""
+    import logging
+
+    for name in ("torch._dynamo", "torch._inductor", "torch.fx.experimental.symbolic_shapes"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def _fresh_dynamo() -> Any:
     """Forget every compiled artefact and counter, so a case is compiled on its own."""
     import torch._dynamo
@@ -59,6 +68,7 @@ def torch_compile_backend(mode: str = "aot_eager") -> Backend:
 
     name = "torch-compile" if mode == "aot_eager" else f"torch-compile:{mode}"
     _check_mode(name, mode)
+    _quiet_dynamo()
 
     def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
@@ -84,6 +94,7 @@ def torch_compiled_autograd_backend(mode: str = "aot_eager") -> Backend:
 
     name = "torch-compiled-autograd" if mode == "aot_eager" else f"torch-compiled-autograd:{mode}"
     _check_mode(name, mode)
+    _quiet_dynamo()
 
     def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
