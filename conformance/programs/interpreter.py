@@ -21,6 +21,7 @@ from conformance.programs.program import (
     INPLACE,
     OPS,
     Backward,
+    Call,
     Custom,
     Detach,
     GradMode,
@@ -32,7 +33,9 @@ from conformance.programs.program import (
     ResetGrads,
     RetainGrad,
     Step,
+    call_concern,
     leaf_values,
+    step_concern,
 )
 
 _CLASSES: dict[tuple[int, str], Any] = {}
@@ -90,93 +93,15 @@ class _Run:
         return value
 
     def run_steps(self, steps: tuple[Step, ...]) -> None:
-        torch = self.torch
         for step in steps:
             key = str(self.counter)
             self.counter += 1
-            if isinstance(step, GradMode):
-                mode = torch.enable_grad() if step.enabled else torch.no_grad()
-                with mode:
-                    self.run_steps(step.body)
-                continue
-            value = self.one(key, step)
+            value = execute(step, self, key)
             if step.produces:
                 self.slots.append(value)
 
-    def one(self, key: str, step: Step) -> Any:
-        torch, slots = self.torch, self.slots
-        if isinstance(step, Op):
-            spec = OPS[step.op]
-            names = dict(zip("ab", step.args, strict=False))
-            return self.step(
-                key,
-                lambda: evaluate(
-                    spec.expr, {"torch": torch, **{k: slots[v] for k, v in names.items()}}
-                ),
-                *step.args,
-            )
-        if isinstance(step, Detach):
-            return self.step(key, lambda: slots[step.arg].detach(), step.arg)
-        if isinstance(step, Custom):
-            cls = function_class(torch, step.function)
-            return self.step(
-                key,
-                lambda: evaluate(APPLY[step.function], {"F": cls, "a": slots[step.arg]}),
-                step.arg,
-            )
-        if isinstance(step, InPlace):
-            expr = INPLACE[step.op]
-            return self.step(key, lambda: evaluate(expr, {"a": slots[step.arg]}), step.arg)
-        if isinstance(step, RequiresGrad):
-            return self.step(key, lambda: slots[step.arg].requires_grad_(step.flag), step.arg)
-        if isinstance(step, RetainGrad):
-            done = self.step(key, lambda: slots[step.arg].retain_grad(), step.arg)
-            if key not in self.errors and step.arg not in self.retained:
-                self.retained.append(step.arg)
-            return done
-        if isinstance(step, Hook):
-            scale = step.scale
-            return self.step(
-                key, lambda: slots[step.arg].register_hook(lambda g: g * scale), step.arg
-            )
-        raise TypeError(f"unknown step {step!r}")
-
-    def call(self, call: Backward | ResetGrads) -> dict[str, Any]:
-        torch = self.torch
-        leaves = self.slots[: len(self.program.leaves)]
-        if isinstance(call, ResetGrads):
-            for leaf in leaves:
-                if call.mode == "none":
-                    leaf.grad = None
-                elif leaf.grad is not None:
-                    leaf.grad.zero_()
-            return {"result": None}
-        root = self.slots[call.root]
-        if root is None:
-            return {"result": Raised("Skipped", "the root of this call was not made")}
-
-        def go() -> Any:
-            gradient = None if call.weight_seed is None else weights(call.weight_seed, root, torch)
-            chosen = list(range(len(leaves))) if call.inputs is None else list(call.inputs)
-            targets = [self.slots[i] for i in chosen]
-            if call.use_grad:
-                return torch.autograd.grad(
-                    root,
-                    targets,
-                    grad_outputs=gradient,
-                    retain_graph=call.retain_graph,
-                    create_graph=call.create_graph,
-                    allow_unused=True,
-                )
-            kwargs: dict[str, Any] = {"gradient": gradient, "create_graph": call.create_graph}
-            if call.retain_graph is not None:
-                kwargs["retain_graph"] = call.retain_graph
-            if call.inputs is not None:
-                kwargs["inputs"] = targets
-            root.backward(**kwargs)
-            return None
-
-        return {"result": capture(go)}
+    def call(self, call: Call) -> dict[str, Any]:
+        return {"result": perform(call, self, self.slots[: len(self.program.leaves)])}
 
     def observations(self) -> dict[str, Any]:
         torch = self.torch
@@ -201,6 +126,124 @@ class _Run:
             "errors": dict(self.errors),
             "calls": calls,
         }
+
+
+# -- steps: what each one does (``key`` names it in ``errors``) ---------------------------------
+
+
+@step_concern
+def execute(step: Step, run: _Run, key: str) -> Any:
+    """Run one step in ``run``: the tensor it produces, or None (an error is recorded)."""
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@execute.register
+def _(step: Op, run: _Run, key: str) -> Any:
+    torch, slots = run.torch, run.slots
+    spec = OPS[step.op]
+    names = dict(zip("ab", step.args, strict=False))
+    return run.step(
+        key,
+        lambda: evaluate(spec.expr, {"torch": torch, **{k: slots[v] for k, v in names.items()}}),
+        *step.args,
+    )
+
+
+@execute.register
+def _(step: Detach, run: _Run, key: str) -> Any:
+    return run.step(key, lambda: run.slots[step.arg].detach(), step.arg)
+
+
+@execute.register
+def _(step: Custom, run: _Run, key: str) -> Any:
+    cls = function_class(run.torch, step.function)
+    return run.step(
+        key,
+        lambda: evaluate(APPLY[step.function], {"F": cls, "a": run.slots[step.arg]}),
+        step.arg,
+    )
+
+
+@execute.register
+def _(step: InPlace, run: _Run, key: str) -> Any:
+    expr = INPLACE[step.op]
+    return run.step(key, lambda: evaluate(expr, {"a": run.slots[step.arg]}), step.arg)
+
+
+@execute.register
+def _(step: RequiresGrad, run: _Run, key: str) -> Any:
+    return run.step(key, lambda: run.slots[step.arg].requires_grad_(step.flag), step.arg)
+
+
+@execute.register
+def _(step: RetainGrad, run: _Run, key: str) -> Any:
+    done = run.step(key, lambda: run.slots[step.arg].retain_grad(), step.arg)
+    if key not in run.errors and step.arg not in run.retained:
+        run.retained.append(step.arg)
+    return done
+
+
+@execute.register
+def _(step: Hook, run: _Run, key: str) -> Any:
+    scale = step.scale
+    return run.step(key, lambda: run.slots[step.arg].register_hook(lambda g: g * scale), step.arg)
+
+
+@execute.register
+def _(step: GradMode, run: _Run, key: str) -> Any:
+    with run.torch.enable_grad() if step.enabled else run.torch.no_grad():
+        run.run_steps(step.body)
+    return None
+
+
+# -- calls: what each one does to the leaves' grads ---------------------------------------------
+
+
+@call_concern
+def perform(call: Call, run: _Run, leaves: list[Any]) -> Any:
+    """Make one scheduled call in ``run``: its result (None, a tuple of grads, or ``Raised``)."""
+    raise NotImplementedError  # never run: call_concern dispatches on the call's type
+
+
+@perform.register
+def _(call: ResetGrads, run: _Run, leaves: list[Any]) -> Any:
+    for leaf in leaves:
+        if call.mode == "none":
+            leaf.grad = None
+        elif leaf.grad is not None:
+            leaf.grad.zero_()
+    return None
+
+
+@perform.register
+def _(call: Backward, run: _Run, leaves: list[Any]) -> Any:
+    torch = run.torch
+    root = run.slots[call.root]
+    if root is None:
+        return Raised("Skipped", "the root of this call was not made")
+
+    def go() -> Any:
+        gradient = None if call.weight_seed is None else weights(call.weight_seed, root, torch)
+        chosen = list(range(len(leaves))) if call.inputs is None else list(call.inputs)
+        targets = [run.slots[i] for i in chosen]
+        if call.use_grad:
+            return torch.autograd.grad(
+                root,
+                targets,
+                grad_outputs=gradient,
+                retain_graph=call.retain_graph,
+                create_graph=call.create_graph,
+                allow_unused=True,
+            )
+        kwargs: dict[str, Any] = {"gradient": gradient, "create_graph": call.create_graph}
+        if call.retain_graph is not None:
+            kwargs["retain_graph"] = call.retain_graph
+        if call.inputs is not None:
+            kwargs["inputs"] = targets
+        root.backward(**kwargs)
+        return None
+
+    return capture(go)
 
 
 def interpret(program: Program, torch: Any) -> dict[str, Any]:

@@ -9,11 +9,16 @@ reproducer runs exactly the code the interpreter ran.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from functools import _SingleDispatchCallable
 
 
 @dataclass(frozen=True)
@@ -299,6 +304,41 @@ STEP_TYPES: dict[str, type] = {
 CALL_TYPES: dict[str, type] = {t.kind: t for t in (Backward, ResetGrads)}
 
 
+# -- one dispatch per concern -------------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+#: Every function that dispatches on a step type, and every one that dispatches on a call type:
+#: ``tests/harness/test_structure.py`` checks each handles every type, so a new step type cannot
+#: be forgotten by the interpreter, the renderer, the shrinker, the oracle or the census.
+STEP_CONCERNS: list[Any] = []
+CALL_CONCERNS: list[Any] = []
+
+
+def _concern(fn: Callable[..., _T], registry: list[Any], what: str) -> _SingleDispatchCallable[_T]:
+    def unhandled(item: Any, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{fn.__module__}.{fn.__qualname__} does not handle {what} {item!r}")
+
+    unhandled.__name__, unhandled.__qualname__ = fn.__name__, fn.__qualname__
+    unhandled.__module__, unhandled.__doc__ = fn.__module__, fn.__doc__
+    dispatcher = functools.singledispatch(unhandled)
+    registry.append(dispatcher)
+    return dispatcher
+
+
+def step_concern(fn: Callable[..., _T]) -> _SingleDispatchCallable[_T]:
+    """``fn`` as a ``functools.singledispatch`` over step types, each registered separately.
+
+    The decorated body is never run: a step type with no registration raises ``TypeError``.
+    """
+    return _concern(fn, STEP_CONCERNS, "step")
+
+
+def call_concern(fn: Callable[..., _T]) -> _SingleDispatchCallable[_T]:
+    """Like ``step_concern``, over the call types of a schedule (``Backward``, ``ResetGrads``)."""
+    return _concern(fn, CALL_CONCERNS, "call")
+
+
 def walk(steps: tuple[Step, ...]) -> list[tuple[Step, bool | None]]:
     """Steps in execution order (regions flattened), each with the grad mode set around it.
 
@@ -327,15 +367,42 @@ def hits_quirk(program: Program) -> bool:
     families: dict[int, int] = {}  # slot -> the slot its view family started from
     slot = len(program.leaves)
     for step, mode in walk(program.steps):
-        if isinstance(step, Op) and OPS[step.op].view:
-            if mode is False:
-                return True
-            base = families.get(step.args[0], step.args[0])
-            families[step.args[0]] = families[slot] = base
-        elif isinstance(step, RequiresGrad) and step.flag and step.arg in families:
+        if _meets_quirk(step, mode, families, slot):
             return True
         if step.produces:
             slot += 1
+    return False
+
+
+@step_concern
+def _meets_quirk(step: Step, mode: bool | None, families: dict[int, int], slot: int) -> bool:
+    """Whether ``step`` (producing ``slot`` under ``mode``) meets the quirk; records views."""
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@_meets_quirk.register
+def _(step: Op, mode: bool | None, families: dict[int, int], slot: int) -> bool:
+    if not OPS[step.op].view:
+        return False
+    if mode is False:
+        return True
+    base = families.get(step.args[0], step.args[0])
+    families[step.args[0]] = families[slot] = base
+    return False
+
+
+@_meets_quirk.register
+def _(step: RequiresGrad, mode: bool | None, families: dict[int, int], slot: int) -> bool:
+    return step.flag and step.arg in families
+
+
+@_meets_quirk.register(Detach)
+@_meets_quirk.register(Custom)
+@_meets_quirk.register(InPlace)
+@_meets_quirk.register(RetainGrad)
+@_meets_quirk.register(Hook)
+@_meets_quirk.register(GradMode)
+def _(step: Step, mode: bool | None, families: dict[int, int], slot: int) -> bool:
     return False
 
 
