@@ -18,6 +18,7 @@ from conformance.programs.program import (
     INPLACE,
     OPS,
     Backward,
+    Call,
     Custom,
     Detach,
     GradMode,
@@ -29,7 +30,9 @@ from conformance.programs.program import (
     ResetGrads,
     RetainGrad,
     Step,
+    call_concern,
     leaf_values,
+    step_concern,
     to_json,
     walk,
 )
@@ -71,72 +74,20 @@ class _Writer:
         for item in steps:
             key = str(self.counter)
             self.counter += 1
-            if isinstance(item, GradMode):
-                self.emit(indent, f"with torch.{'enable_grad' if item.enabled else 'no_grad'}():")
-                if not item.body:
-                    self.emit(indent + 1, "pass")
-                self.steps(item.body, indent + 1)
-                continue
-            expr, needs = self.expression(item)
-            call = f"step({key!r}, lambda: {expr}, {', '.join(needs)})"
-            if item.produces:
-                self.emit(indent, f"t{self.slot} = {call}")
-                self.slot += 1
-            else:
-                self.emit(indent, call)
-            if isinstance(item, RetainGrad):
-                self.emit(indent, f"if {key!r} not in errors and {item.arg} not in retained:")
-                self.emit(indent + 1, f"retained.append({item.arg})")
+            write_step(item, self, key, indent)
 
-    def expression(self, item: Step) -> tuple[str, list[str]]:
-        if isinstance(item, Op):
-            names = {k: f"t{v}" for k, v in zip("ab", item.args, strict=False)}
-            return _expr(OPS[item.op].expr, names), [f"t{a}" for a in item.args]
-        arg = f"t{item.arg}"  # type: ignore[union-attr]
-        if isinstance(item, Detach):
-            return f"{arg}.detach()", [arg]
-        if isinstance(item, Custom):
-            return _expr(APPLY[item.function], {"F": item.function, "a": arg}), [arg]
-        if isinstance(item, InPlace):
-            return _expr(INPLACE[item.op], {"a": arg}), [arg]
-        if isinstance(item, RequiresGrad):
-            return f"{arg}.requires_grad_({item.flag})", [arg]
-        if isinstance(item, RetainGrad):
-            return f"{arg}.retain_grad()", [arg]
-        if isinstance(item, Hook):
-            return f"{arg}.register_hook(lambda g: g * {item.scale!r})", [arg]
-        raise TypeError(f"unknown step {item!r}")
-
-    def call(self, index: int, call: Backward | ResetGrads, leaves: list[str]) -> None:
-        self.emit(1, f"# call {index}")
-        if isinstance(call, ResetGrads):
-            for leaf in leaves:
-                if call.mode == "none":
-                    self.emit(1, f"{leaf}.grad = None")
-                else:
-                    self.emit(1, f"if {leaf}.grad is not None:")
-                    self.emit(2, f"{leaf}.grad.zero_()")
-            self.emit(1, f"calls[{index}] = {{'result': None}}")
+    def statement(self, item: Step, key: str, indent: int, expr: str, needs: list[str]) -> None:
+        """One step as ``step(key, lambda: expr, *needs)``, bound to a new slot if it makes one."""
+        call = f"step({key!r}, lambda: {expr}, {', '.join(needs)})"
+        if item.produces:
+            self.emit(indent, f"t{self.slot} = {call}")
+            self.slot += 1
         else:
-            root = f"t{call.root}"
-            chosen = range(len(leaves)) if call.inputs is None else call.inputs
-            targets = "[" + ", ".join(f"t{i}" for i in chosen) + "]"
-            gradient = "None" if call.weight_seed is None else f"weights({call.weight_seed}, "
-            gradient += f"{root}, torch)" if call.weight_seed is not None else ""
-            if call.use_grad:
-                text = (
-                    f"torch.autograd.grad({root}, {targets}, grad_outputs={gradient}, "
-                    f"retain_graph={call.retain_graph}, create_graph={call.create_graph}, "
-                    "allow_unused=True)"
-                )
-            else:
-                args = [f"gradient={gradient}", f"create_graph={call.create_graph}"]
-                if call.retain_graph is not None:
-                    args.append(f"retain_graph={call.retain_graph}")
-                if call.inputs is not None:
-                    args.append(f"inputs={targets}")
-                text = f"{root}.backward({', '.join(args)})"
-            self.emit(1, f"calls[{index}] = {{'result': capture(lambda: {text})}}")
+            self.emit(indent, call)
+
+    def call(self, index: int, call: Call, leaves: list[str]) -> None:
+        self.emit(1, f"# call {index}")
+        write_call(call, self, index, leaves)
         grads = ", ".join(f"{i}: snapshot({leaf}.grad)" for i, leaf in enumerate(leaves))
         self.emit(1, f"calls[{index}]['grads'] = {{{grads}}}")
 
@@ -167,6 +118,110 @@ class _Writer:
         slots = ", ".join(f"{i}: t{i}" for i in range(self.slot))
         self.emit(1, f"return {{'slots': {{{slots}}}, 'errors': dict(errors), 'calls': calls}}")
         return "\n".join(self.lines) + "\n"
+
+
+# -- steps: each one's lines --------------------------------------------------------------------
+
+
+@step_concern
+def write_step(item: Step, writer: _Writer, key: str, indent: int) -> None:
+    """Emit ``item``'s lines at ``indent``: the interpreter's expression, wrapped in ``step``."""
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@write_step.register
+def _(item: Op, writer: _Writer, key: str, indent: int) -> None:
+    names = {k: f"t{v}" for k, v in zip("ab", item.args, strict=False)}
+    expr = _expr(OPS[item.op].expr, names)
+    writer.statement(item, key, indent, expr, [f"t{a}" for a in item.args])
+
+
+@write_step.register
+def _(item: Detach, writer: _Writer, key: str, indent: int) -> None:
+    writer.statement(item, key, indent, f"t{item.arg}.detach()", [f"t{item.arg}"])
+
+
+@write_step.register
+def _(item: Custom, writer: _Writer, key: str, indent: int) -> None:
+    arg = f"t{item.arg}"
+    expr = _expr(APPLY[item.function], {"F": item.function, "a": arg})
+    writer.statement(item, key, indent, expr, [arg])
+
+
+@write_step.register
+def _(item: InPlace, writer: _Writer, key: str, indent: int) -> None:
+    arg = f"t{item.arg}"
+    writer.statement(item, key, indent, _expr(INPLACE[item.op], {"a": arg}), [arg])
+
+
+@write_step.register
+def _(item: RequiresGrad, writer: _Writer, key: str, indent: int) -> None:
+    arg = f"t{item.arg}"
+    writer.statement(item, key, indent, f"{arg}.requires_grad_({item.flag})", [arg])
+
+
+@write_step.register
+def _(item: RetainGrad, writer: _Writer, key: str, indent: int) -> None:
+    writer.statement(item, key, indent, f"t{item.arg}.retain_grad()", [f"t{item.arg}"])
+    writer.emit(indent, f"if {key!r} not in errors and {item.arg} not in retained:")
+    writer.emit(indent + 1, f"retained.append({item.arg})")
+
+
+@write_step.register
+def _(item: Hook, writer: _Writer, key: str, indent: int) -> None:
+    arg = f"t{item.arg}"
+    expr = f"{arg}.register_hook(lambda g: g * {item.scale!r})"
+    writer.statement(item, key, indent, expr, [arg])
+
+
+@write_step.register
+def _(item: GradMode, writer: _Writer, key: str, indent: int) -> None:
+    writer.emit(indent, f"with torch.{'enable_grad' if item.enabled else 'no_grad'}():")
+    if not item.body:
+        writer.emit(indent + 1, "pass")
+    writer.steps(item.body, indent + 1)
+
+
+# -- calls: each one's lines, ending in ``calls[index]`` ----------------------------------------
+
+
+@call_concern
+def write_call(call: Call, writer: _Writer, index: int, leaves: list[str]) -> None:
+    """Emit the lines that make ``call`` and record its result in ``calls[index]``."""
+    raise NotImplementedError  # never run: call_concern dispatches on the call's type
+
+
+@write_call.register
+def _(call: ResetGrads, writer: _Writer, index: int, leaves: list[str]) -> None:
+    for leaf in leaves:
+        if call.mode == "none":
+            writer.emit(1, f"{leaf}.grad = None")
+        else:
+            writer.emit(1, f"if {leaf}.grad is not None:")
+            writer.emit(2, f"{leaf}.grad.zero_()")
+    writer.emit(1, f"calls[{index}] = {{'result': None}}")
+
+
+@write_call.register
+def _(call: Backward, writer: _Writer, index: int, leaves: list[str]) -> None:
+    root = f"t{call.root}"
+    chosen = range(len(leaves)) if call.inputs is None else call.inputs
+    targets = "[" + ", ".join(f"t{i}" for i in chosen) + "]"
+    gradient = "None" if call.weight_seed is None else f"weights({call.weight_seed}, {root}, torch)"
+    if call.use_grad:
+        text = (
+            f"torch.autograd.grad({root}, {targets}, grad_outputs={gradient}, "
+            f"retain_graph={call.retain_graph}, create_graph={call.create_graph}, "
+            "allow_unused=True)"
+        )
+    else:
+        args = [f"gradient={gradient}", f"create_graph={call.create_graph}"]
+        if call.retain_graph is not None:
+            args.append(f"retain_graph={call.retain_graph}")
+        if call.inputs is not None:
+            args.append(f"inputs={targets}")
+        text = f"{root}.backward({', '.join(args)})"
+    writer.emit(1, f"calls[{index}] = {{'result': capture(lambda: {text})}}")
 
 
 def _retained(program: Program) -> list[int]:
