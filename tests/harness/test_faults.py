@@ -21,12 +21,12 @@ CATALOGUE = """
     from conformance import case
 
 
-    @case(area="alpha")
+    @case(area="faults")
     def doubled(torch, make):
         return {"y": make.randn(3) * 2}
 
 
-    @case(area="alpha")
+    @case(area="faults")
     def summed(torch, make):
         x = make.randn(3, requires_grad=True)
         x.sum().backward()
@@ -64,7 +64,10 @@ def project(tmp_path, monkeypatch):
 
 
 def run(*args: str) -> int:
-    return main(["run", "--cases", "faultcases", "--jobs", "0", "-q", *args])
+    """``conformance run`` in this process, on the catalogue's own area unless told otherwise
+    (other tests may have registered cases of other packages in this process)."""
+    area = [] if "--area" in args else ["--area", "faults"]
+    return main(["run", "--cases", "faultcases", "--jobs", "0", "-q", *area, *args])
 
 
 def one_error_line(capsys) -> str:
@@ -114,8 +117,8 @@ def test_resume_of_a_results_file_that_does_not_exist_yet_starts_the_run(project
     out = project / "fresh" / "run.jsonl"
     assert run("--out", str(out), "--resume") == 0
     assert sorted(r["case_id"] for r in records(out) if r["record"] == "case") == [
-        "alpha/doubled",
-        "alpha/summed",
+        "faults/doubled",
+        "faults/summed",
     ]
 
 
