@@ -15,14 +15,20 @@ from collections.abc import Sequence
 from conformance.programs.generated import draw_program
 from conformance.programs.program import (
     Backward,
+    Call,
     Custom,
     Detach,
+    GradMode,
     Hook,
     InPlace,
+    Op,
     Program,
     RequiresGrad,
     ResetGrads,
     RetainGrad,
+    Step,
+    call_concern,
+    step_concern,
     walk,
 )
 
@@ -45,34 +51,80 @@ AREAS = (
 
 def areas_of(program: Program) -> set[str]:
     """The areas ``program`` exercises (see the module docstring)."""
-    walked = walk(program.steps)  # regions flattened, each step with the grad mode around it
-    steps = [step for step, _ in walked]
-    calls = [c for c in program.schedule if isinstance(c, Backward)]
-    found = set()
-    if sum(not c.use_grad for c in calls) >= 2:
+    found = set().union(*(step_areas(step, mode) for step, mode in walk(program.steps)))
+    found |= set().union(*(call_areas(call) for call in program.schedule))
+    backward_calls = [c for c in program.schedule if isinstance(c, Backward)]
+    if sum(not c.use_grad for c in backward_calls) >= 2:
         found.add("accumulation")
-    if any(c.weight_seed is not None for c in calls):
-        found.add("gradient_weights")
-    if len(calls) >= 2 or any(c.retain_graph for c in calls):
+    if len(backward_calls) >= 2:
         found.add("retain_graph")
-    if any(isinstance(s, Detach) or mode is False for s, mode in walked):
-        found.add("detach_no_grad")
-    checks = {
-        "custom_function": Custom,
-        "hooks": Hook | RetainGrad,
-        "inplace_version": InPlace,
-        "requires_grad_toggles": RequiresGrad,
-    }
-    found |= {area for area, kind in checks.items() if any(isinstance(s, kind) for s in steps)}
-    if any(c.create_graph for c in calls):
-        found.add("higher_order")
-    if any(c.use_grad for c in calls):
-        found.add("autograd.grad")
-    if any(c.inputs is not None and not c.use_grad for c in calls):
-        found.add("backward(inputs=)")
-    if any(isinstance(c, ResetGrads) for c in program.schedule):
-        found.add("reset .grad between calls")
     return found
+
+
+@step_concern
+def step_areas(step: Step, mode: bool | None) -> set[str]:
+    """The areas one step exercises, run under grad mode ``mode`` (None: outside a region)."""
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@step_areas.register(Op)
+@step_areas.register(GradMode)
+def _(step: Step, mode: bool | None) -> set[str]:
+    return _under(mode)
+
+
+@step_areas.register
+def _(step: Detach, mode: bool | None) -> set[str]:
+    return {"detach_no_grad"}
+
+
+@step_areas.register
+def _(step: Custom, mode: bool | None) -> set[str]:
+    return {"custom_function"} | _under(mode)
+
+
+@step_areas.register(Hook)
+@step_areas.register(RetainGrad)
+def _(step: Step, mode: bool | None) -> set[str]:
+    return {"hooks"} | _under(mode)
+
+
+@step_areas.register
+def _(step: InPlace, mode: bool | None) -> set[str]:
+    return {"inplace_version"} | _under(mode)
+
+
+@step_areas.register
+def _(step: RequiresGrad, mode: bool | None) -> set[str]:
+    return {"requires_grad_toggles"} | _under(mode)
+
+
+def _under(mode: bool | None) -> set[str]:
+    """A step inside a no_grad region exercises detach_no_grad."""
+    return {"detach_no_grad"} if mode is False else set()
+
+
+@call_concern
+def call_areas(call: Call) -> set[str]:
+    """The areas one scheduled call exercises on its own (counts of calls are in ``areas_of``)."""
+    raise NotImplementedError  # never run: call_concern dispatches on the call's type
+
+
+@call_areas.register
+def _(call: Backward) -> set[str]:
+    features = {
+        "gradient_weights": call.weight_seed is not None,
+        "retain_graph": bool(call.retain_graph),
+        "higher_order": call.create_graph,
+        "autograd.grad": call.use_grad,
+        "backward(inputs=)": call.inputs is not None and not call.use_grad,
+    }
+    return {area for area, present in features.items() if present}
+
+
+@call_areas.register
+def _(call: ResetGrads) -> set[str]:
+    return {"reset .grad between calls"}
 
 
 def census(run_seed: int, count: int) -> Counter[str]:

@@ -7,7 +7,23 @@ from a generated program to a few lines of plain torch, kept in the docstring of
 
 from __future__ import annotations
 
-from conformance.programs.program import OPS, Custom, Detach, Hook, InPlace, Op, Program, walk
+from dataclasses import dataclass, field
+
+from conformance.programs.program import (
+    OPS,
+    Custom,
+    Detach,
+    GradMode,
+    Hook,
+    InPlace,
+    Op,
+    Program,
+    RequiresGrad,
+    RetainGrad,
+    Step,
+    step_concern,
+    walk,
+)
 
 #: Ops whose result can be the very tensor they were given (``a.double()`` on float64).
 _ALIASING = frozenset({"double"})
@@ -27,33 +43,74 @@ def hook_on_stale_view(program: Program) -> bool:
     Reading ``v.grad_fn`` (or ``v.retain_grad()``) first regenerates the view's node and avoids
     the crash; this check ignores that and flags every such hook (a few programs too many).
     """
-    family: dict[int, int] = {index: index for index in range(len(program.leaves))}
-    made_at: dict[int, int] = {}  # view slot -> position of the step that made it
-    written_at: dict[int, int] = {}  # family -> position of its latest in-place write
+    views = _Views(family={index: index for index in range(len(program.leaves))})
     slot = len(program.leaves)
     for position, (step, _) in enumerate(walk(program.steps)):
-        if isinstance(step, Op):
-            spec, first = OPS[step.op], step.args[0]
-            if spec.view or step.op in _ALIASING:
-                family[slot] = family[first]
-                if spec.view:
-                    made_at[slot] = position
-                elif first in made_at:
-                    made_at[slot] = made_at[first]
-            else:
-                family[slot] = slot
-        elif isinstance(step, Detach):
-            family[slot] = family[step.arg]
-        elif isinstance(step, Custom):
-            family[slot] = slot
-        elif isinstance(step, InPlace):
-            written_at[family[step.arg]] = position
-            if step.arg in made_at:  # a write through the view itself regenerates its node
-                made_at[step.arg] = position
-        elif isinstance(step, Hook) and _stale(step.arg, made_at, written_at, family):
+        if hooks_stale_view(step, views, position, slot):
             return True
         if step.produces:
             slot += 1
+    return False
+
+
+@dataclass
+class _Views:
+    """Which tensors alias which, and when each view was made and each family written."""
+
+    family: dict[int, int]  # slot -> the slot whose storage it shares
+    made_at: dict[int, int] = field(default_factory=dict)  # view slot -> position it was made
+    written_at: dict[int, int] = field(default_factory=dict)  # family -> latest in-place write
+
+
+@step_concern
+def hooks_stale_view(step: Step, views: _Views, position: int, slot: int) -> bool:
+    """Whether ``step`` (at ``position``, producing ``slot``) hooks a stale view; tracks views."""
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@hooks_stale_view.register
+def _(step: Op, views: _Views, position: int, slot: int) -> bool:
+    spec, first = OPS[step.op], step.args[0]
+    if spec.view or step.op in _ALIASING:
+        views.family[slot] = views.family[first]
+        if spec.view:
+            views.made_at[slot] = position
+        elif first in views.made_at:
+            views.made_at[slot] = views.made_at[first]
+    else:
+        views.family[slot] = slot
+    return False
+
+
+@hooks_stale_view.register
+def _(step: Detach, views: _Views, position: int, slot: int) -> bool:
+    views.family[slot] = views.family[step.arg]
+    return False
+
+
+@hooks_stale_view.register
+def _(step: Custom, views: _Views, position: int, slot: int) -> bool:
+    views.family[slot] = slot
+    return False
+
+
+@hooks_stale_view.register
+def _(step: InPlace, views: _Views, position: int, slot: int) -> bool:
+    views.written_at[views.family[step.arg]] = position
+    if step.arg in views.made_at:  # a write through the view itself regenerates its node
+        views.made_at[step.arg] = position
+    return False
+
+
+@hooks_stale_view.register
+def _(step: Hook, views: _Views, position: int, slot: int) -> bool:
+    return _stale(step.arg, views.made_at, views.written_at, views.family)
+
+
+@hooks_stale_view.register(RequiresGrad)
+@hooks_stale_view.register(RetainGrad)
+@hooks_stale_view.register(GradMode)
+def _(step: Step, views: _Views, position: int, slot: int) -> bool:
     return False
 
 

@@ -23,8 +23,13 @@ from conformance.programs.program import (
     Detach,
     GradMode,
     Hook,
+    InPlace,
+    Op,
     Program,
     RequiresGrad,
+    RetainGrad,
+    Step,
+    step_concern,
     walk,
 )
 from conformance.results import FiniteDifferenceCheck
@@ -53,12 +58,33 @@ def differentiable(program: Program) -> bool:
     first = program.schedule[0]
     if first.inputs is not None or not any(leaf.requires_grad for leaf in program.leaves):
         return False
-    for step, _ in walk(program.steps):
-        if isinstance(step, Detach | GradMode | Hook | RequiresGrad):
-            return False
-        if isinstance(step, Custom) and step.function in PLANTED:
-            return False
+    return all(keeps_derivative(step) for step, _ in walk(program.steps))
+
+
+@step_concern
+def keeps_derivative(step: Step) -> bool:
+    """Whether autograd through ``step`` follows the mathematical derivative."""
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@keeps_derivative.register(Op)
+@keeps_derivative.register(InPlace)
+@keeps_derivative.register(RetainGrad)
+def _(step: Step) -> bool:
     return True
+
+
+@keeps_derivative.register
+def _(step: Custom) -> bool:
+    return step.function not in PLANTED  # a planted mistake is rejected, not differentiated
+
+
+@keeps_derivative.register(Detach)
+@keeps_derivative.register(GradMode)
+@keeps_derivative.register(Hook)
+@keeps_derivative.register(RequiresGrad)
+def _(step: Step) -> bool:
+    return False  # each makes autograd differ from the math on purpose
 
 
 def _first_call_only(program: Program) -> Program:
