@@ -23,10 +23,12 @@ from conformance.catalogue import DEFAULT_PACKAGE, get_case, load_catalogue, sel
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
 from conformance.executors import EXECUTORS
+from conformance.facets import FACETS
 from conformance.known import load_known
 from conformance.policies import policy_for
 from conformance.programs.generated import is_selected, save_failure, selected_ids
 from conformance.programs.shrink import shrink_isolated
+from conformance.programs.signature import signature_of
 from conformance.progress import Progress
 from conformance.reproducer import build_reproducer
 from conformance.results import (
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 SKIP_BAD_LINES_HELP = "skip (and count) results lines that are not valid records"
 DEFAULT_OUT = "results/run.jsonl"
-BAD = ("fail", "error")
+BAD = ("fail", "error", "crash")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -159,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="after the run, shrink up to N failing generated programs to minimal reproducers "
         "(default 10; 0 = none)",
+    )
+    run.add_argument(
+        "--shrink-facet",
+        default=None,
+        choices=FACETS,
+        help="keep this facet's difference while shrinking (default: each failure's first "
+        "facet, so a value difference is not traded for a node-name one on the way)",
     )
 
     listing = commands.add_parser("list", help="list case ids, areas and tags")
@@ -451,6 +460,7 @@ def command_run(args: argparse.Namespace) -> int:
     print(f"\nresults: {args.out}")
     shrinkable = [r for r in bad if r.area == "generated" and not _harness_error(r)]
     for result in shrinkable[: args.shrink] if not report.interrupted else []:
+        facet = args.shrink_facet if args.shrink_facet in result.facets else None
         line = shrink_isolated(
             result.case_id,
             options.seed,
@@ -458,6 +468,7 @@ def command_run(args: argparse.Namespace) -> int:
             result.outcome,
             result.reason,
             args.out,
+            signature=signature_of(result, facet),
         )
         if not args.quiet:
             print(line)

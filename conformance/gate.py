@@ -33,7 +33,7 @@ DEFAULT_FACTOR = 4.0
 #: grow in a case that already fails (a passing case has none).
 MISMATCH_COUNTS = ("nan_mismatched", "inf_mismatched", "mismatched_fraction")
 #: Outcomes a case must not newly reach, and those that count as working.
-BAD_OUTCOMES = ("fail", "error")
+BAD_OUTCOMES = ("fail", "error", "crash")
 
 NEW_FAILURE, GREW, MISSING = "new failure", "grew", "missing from run"
 FIXED, IMPROVED, NEW_CASE = "fixed", "improved", "new case"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -52,6 +51,12 @@ from conformance.programs.program import (
     walk,
 )
 from conformance.programs.render import render
+from conformance.programs.signature import (
+    FailureSignature,
+    crash_predicate,
+    reason_class,
+    reason_classes,
+)
 
 Predicate = Callable[[Program], bool]
 #: A pass: the candidates one kind of simplification offers, each built only when tried.
@@ -479,23 +484,6 @@ def _report(
 # -- "fails the same way" -----------------------------------------------------------------------
 
 
-def reason_class(reason: str) -> str:
-    """The kind of failure a reason names: its first clause with numbers replaced by ``#``.
-
-    ``only <backend> raised <Type>: <message>`` keeps ``only <backend> raised <Type>`` (the
-    message may name shapes or values that shrinking changes).
-    """
-    first = reason.split("; ", 1)[0].strip()
-    if first.startswith("only "):
-        return first.split(":", 1)[0]
-    return re.sub(r"\d+", "#", first)
-
-
-def reason_classes(reason: str) -> set[str]:
-    """The class of every clause of ``reason``."""
-    return {reason_class(clause) for clause in reason.split("; ") if clause.strip()}
-
-
 def failure_predicate(
     pair: tuple[Backend, Backend],
     run_seed: int,
@@ -504,8 +492,12 @@ def failure_predicate(
     *,
     within: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
     control: tuple[Backend, Backend] | None = None,
+    signature: FailureSignature | None = None,
 ) -> Predicate:
     """``still_fails`` for a program whose case gave ``outcome`` with ``reason`` on ``pair``.
+
+    With a ``signature`` (``conformance.programs.signature``), a candidate still fails when its
+    result shows that signature: outcome, facet, backend and reason class.
 
     A candidate still fails when, run as generated program 0 of ``run_seed`` on ``pair`` (the
     finite-difference oracle left out: it never decides an outcome), it has the same outcome
@@ -523,6 +515,8 @@ def failure_predicate(
     def same(candidate: Program, backends: tuple[Backend, Backend]) -> bool:
         case = dataclasses.replace(as_case(0, candidate, run_seed), oracle=None)
         result = execute_case(case, backends, run_seed)
+        if signature is not None:
+            return signature.matches(result)
         return result.outcome == outcome and wanted in reason_classes(result.reason)
 
     def still_fails(candidate: Program) -> bool:
@@ -547,13 +541,21 @@ def shrink_failure(
     *,
     within: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
     control: tuple[Backend, Backend] | None = None,
+    signature: FailureSignature | None = None,
 ) -> Shrunk:
     """Shrink the generated case ``case_id`` of ``run_seed`` that gave ``outcome``/``reason``
-    on ``pair`` (``within`` and ``control`` as in ``failure_predicate``)."""
+    on ``pair`` (``within``, ``control`` and ``signature`` as in ``failure_predicate``). A crash
+    is shrunk to a program that still kills the same backend the same way, each candidate in a
+    child process."""
     from conformance.programs.generated import draw_program, index_of
 
     program = draw_program(run_seed, index_of(case_id))
-    predicate = failure_predicate(pair, run_seed, outcome, reason, within=within, control=control)
+    if outcome == "crash":
+        backend, _, how = reason.partition(" crashed: ")
+        return shrink_report(program, crash_predicate(backend, run_seed, how), max_attempts)
+    predicate = failure_predicate(
+        pair, run_seed, outcome, reason, within=within, control=control, signature=signature
+    )
     return shrink_report(program, predicate, max_attempts)
 
 
@@ -576,11 +578,19 @@ def save_shrunk(shrunk: Shrunk, case_id: str, run_seed: int, results_path: str |
 
 
 def _shrink_and_save(
-    case_id: str, run_seed: int, backends: tuple[str, str], outcome: str, reason: str, out: str
+    case_id: str,
+    run_seed: int,
+    backends: tuple[str, str],
+    outcome: str,
+    reason: str,
+    out: str,
+    signature: FailureSignature | None = None,
 ) -> None:
     from conformance.runner import load_pair
 
-    shrunk = shrink_failure(case_id, run_seed, load_pair(backends), outcome, reason)
+    shrunk = shrink_failure(
+        case_id, run_seed, load_pair(backends), outcome, reason, signature=signature
+    )
     save_shrunk(shrunk, case_id, run_seed, out)
 
 
@@ -592,6 +602,7 @@ def shrink_isolated(
     reason: str,
     results_path: str | Path,
     timeout: float = 120.0,
+    signature: FailureSignature | None = None,
 ) -> str:
     """Shrink one failing generated case in a child process and save ``.min.json``/``.min.py``
     next to the results; returns a line saying where, or why not.
@@ -602,7 +613,7 @@ def shrink_isolated(
     """
     from conformance.pool import process_context
 
-    args = (case_id, run_seed, tuple(backends), outcome, reason, str(results_path))
+    args = (case_id, run_seed, tuple(backends), outcome, reason, str(results_path), signature)
     child = process_context().Process(target=_shrink_and_save, args=args, daemon=True)
     child.start()
     child.join(timeout)
