@@ -10,6 +10,7 @@ import argparse
 import datetime
 import math
 import platform
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from reports.rows import ReportData
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 SKIP_BAD_LINES_HELP = "skip (and count) results lines that are not valid records"
 DEFAULT_OUT = "results/run.jsonl"
 BAD = ("fail", "error", "crash")
@@ -476,7 +478,7 @@ def command_run(args: argparse.Namespace) -> int:
     if report.interrupted:
         left = total - len(done)
         print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if report.signal == signal.SIGTERM else EXIT_INTERRUPTED
     return EXIT_OK if status.ok else EXIT_FAILED
 
 

@@ -68,7 +68,13 @@ class RunReport:
     finished: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     interrupted: bool = False
+    #: The signal that cut the run short (SIGINT or SIGTERM), for the exit status.
+    signal: int | None = None
     results: list[CaseResult] = field(default_factory=list)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, told apart from SIGINT so the command exits 143 rather than 130."""
 
 
 class CaseTimeout(BaseException):
@@ -258,7 +264,7 @@ def _sigterm_interrupts() -> Iterator[None]:
         return
 
     def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
@@ -302,8 +308,9 @@ def run_cases(
     with _sigterm_interrupts():
         try:
             executor.run(ids, options, finish, on_start or (lambda case_id: None))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             report.interrupted = True
+            report.signal = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT
     return report
 
 

@@ -125,7 +125,10 @@ def test_results_do_not_depend_on_the_number_of_workers(hanging_catalogue):
     assert values(0) == values(1) == values(2)
 
 
-def test_sigint_midway_leaves_a_valid_file_with_the_finished_cases_and_resume_completes(tmp_path):
+@pytest.mark.parametrize(("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_midway_leaves_a_valid_file_with_the_finished_cases_and_resume_completes(
+    tmp_path, stop, status
+):
     write_package(tmp_path, "slowcases", {"cases": SLOW})
     out = tmp_path / "run.jsonl"
     command = [
@@ -155,9 +158,9 @@ def test_sigint_midway_leaves_a_valid_file_with_the_finished_cases_and_resume_co
         if out.exists() and out.read_text().count('"record": "case"') >= 3:
             break
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    assert process.returncode == status, stderr
 
     records = [json.loads(line) for line in out.read_text().splitlines()]  # every line parses
     finished = [r["case_id"] for r in records if r["record"] == "case"]
