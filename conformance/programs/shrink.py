@@ -46,7 +46,9 @@ from conformance.programs.program import (
     ResetGrads,
     RetainGrad,
     Step,
+    call_concern,
     hits_quirk,
+    step_concern,
     to_json,
     walk,
 )
@@ -114,45 +116,87 @@ def check(program: Program) -> None:
         return shapes[slot]
 
     for step, _ in walk(program.steps):
-        if isinstance(step, Op):
-            spec = OPS[step.op]
-            if len(step.args) != spec.arity:
-                raise InvalidProgram(f"{step.op} takes {spec.arity} operand(s)")
-            operands = [ref(a) for a in step.args]
-            first = operands[0]
-            if not spec.min_dims <= len(first) <= spec.max_dims:
-                raise InvalidProgram(f"{step.op} does not take rank {len(first)}")
-            if spec.shape == "slice" and first[0] < 2:
-                raise InvalidProgram("slice needs a first side of at least 2")
-            try:
-                shapes.append(result_shape(step.op, operands))
-            except ValueError as exc:
-                raise InvalidProgram(str(exc)) from None
-        elif isinstance(step, Detach | Custom):
-            shape = ref(step.arg)
-            if isinstance(step, Custom):
-                if step.function not in FUNCTIONS:
-                    raise InvalidProgram(f"unknown Function {step.function}")
-                if step.function == "WrongShape" and not shape:
-                    raise InvalidProgram("WrongShape needs a tensor of rank >= 1")
+        shape = step_shape(step, [ref(slot) for slot in operands(step)])
+        if shape is not None:  # the steps that produce a slot
             shapes.append(shape)
-        elif isinstance(step, InPlace):
-            ref(step.arg)
-            if step.op not in INPLACE:
-                raise InvalidProgram(f"unknown in-place op {step.op}")
-        elif isinstance(step, RequiresGrad | RetainGrad | Hook):
-            ref(step.arg)
     for call in program.schedule:
-        if isinstance(call, Backward):
-            ref(call.root)
-            if call.inputs is not None:
-                if not call.inputs or len(set(call.inputs)) != len(call.inputs):
-                    raise InvalidProgram("inputs= must be distinct and not empty")
-                for slot in call.inputs:
-                    ref(slot)
+        for slot in call_slots(call):
+            ref(slot)
+        check_call(call)
     if hits_quirk(program):
         raise InvalidProgram("hits the section 11 quirk")
     render(program)
+
+
+@step_concern
+def step_shape(step: Step, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """The shape ``step`` produces from its operands' ``shapes`` (None: it makes no tensor).
+
+    Raises ``InvalidProgram`` when the generator could not have drawn ``step`` on them.
+    """
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@step_shape.register
+def _(step: Op, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    spec = OPS[step.op]
+    if len(step.args) != spec.arity:
+        raise InvalidProgram(f"{step.op} takes {spec.arity} operand(s)")
+    first = shapes[0]
+    if not spec.min_dims <= len(first) <= spec.max_dims:
+        raise InvalidProgram(f"{step.op} does not take rank {len(first)}")
+    if spec.shape == "slice" and first[0] < 2:
+        raise InvalidProgram("slice needs a first side of at least 2")
+    try:
+        return result_shape(step.op, shapes)
+    except ValueError as exc:
+        raise InvalidProgram(str(exc)) from None
+
+
+@step_shape.register
+def _(step: Custom, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    if step.function not in FUNCTIONS:
+        raise InvalidProgram(f"unknown Function {step.function}")
+    if step.function == "WrongShape" and not shapes[0]:
+        raise InvalidProgram("WrongShape needs a tensor of rank >= 1")
+    return shapes[0]
+
+
+@step_shape.register
+def _(step: Detach, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    return shapes[0]
+
+
+@step_shape.register
+def _(step: InPlace, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    if step.op not in INPLACE:
+        raise InvalidProgram(f"unknown in-place op {step.op}")
+    return None
+
+
+@step_shape.register(RequiresGrad)
+@step_shape.register(RetainGrad)
+@step_shape.register(Hook)
+@step_shape.register(GradMode)
+def _(step: Step, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    return None
+
+
+@call_concern
+def check_call(call: Call) -> None:
+    """Raise ``InvalidProgram`` unless ``call``'s own arguments are well formed."""
+    raise NotImplementedError  # never run: call_concern dispatches on the call's type
+
+
+@check_call.register
+def _(call: Backward) -> None:
+    if call.inputs is not None and (not call.inputs or len(set(call.inputs)) != len(call.inputs)):
+        raise InvalidProgram("inputs= must be distinct and not empty")
+
+
+@check_call.register
+def _(call: ResetGrads) -> None:
+    return None
 
 
 def is_valid(program: Program) -> bool:
@@ -208,34 +252,105 @@ def produced_slot(program: Program, path: StepPath) -> int | None:
 
 
 def first_operand(step: Step) -> int:
-    if isinstance(step, Op):
-        return step.args[0]
-    return step.arg  # type: ignore[union-attr]
+    return operands(step)[0]
 
 
-def _remap_step(step: Step, mapping: Callable[[int], int]) -> Step:
-    if isinstance(step, Op):
-        return dataclasses.replace(step, args=tuple(mapping(a) for a in step.args))
-    if isinstance(step, GradMode):
-        return dataclasses.replace(step, body=tuple(_remap_step(s, mapping) for s in step.body))
+@step_concern
+def operands(step: Step) -> tuple[int, ...]:
+    """The slots ``step`` names itself (a region: none; its body's steps name theirs)."""
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@operands.register
+def _(step: Op) -> tuple[int, ...]:
+    return step.args
+
+
+@operands.register(Detach)
+@operands.register(Custom)
+@operands.register(InPlace)
+@operands.register(RequiresGrad)
+@operands.register(RetainGrad)
+@operands.register(Hook)
+def _(step: Detach | Custom | InPlace | RequiresGrad | RetainGrad | Hook) -> tuple[int, ...]:
+    return (step.arg,)
+
+
+@operands.register
+def _(step: GradMode) -> tuple[int, ...]:
+    return ()
+
+
+@call_concern
+def call_slots(call: Call) -> tuple[int, ...]:
+    """The slots ``call`` names: its root, then its ``inputs=``."""
+    raise NotImplementedError  # never run: call_concern dispatches on the call's type
+
+
+@call_slots.register
+def _(call: Backward) -> tuple[int, ...]:
+    return (call.root, *(call.inputs or ()))
+
+
+@call_slots.register
+def _(call: ResetGrads) -> tuple[int, ...]:
+    return ()
+
+
+@step_concern
+def remap_step(step: Step, mapping: Callable[[int], int]) -> Step:
+    """``step`` with every slot it names (a region: its body's) passed through ``mapping``."""
+    raise NotImplementedError  # never run: step_concern dispatches on the step's type
+
+
+@remap_step.register
+def _(step: Op, mapping: Callable[[int], int]) -> Step:
+    return dataclasses.replace(step, args=tuple(mapping(a) for a in step.args))
+
+
+@remap_step.register(Detach)
+@remap_step.register(Custom)
+@remap_step.register(InPlace)
+@remap_step.register(RequiresGrad)
+@remap_step.register(RetainGrad)
+@remap_step.register(Hook)
+def _(
+    step: Detach | Custom | InPlace | RequiresGrad | RetainGrad | Hook,
+    mapping: Callable[[int], int],
+) -> Step:
     return dataclasses.replace(step, arg=mapping(step.arg))
 
 
-def _remap_call(call: Call, mapping: Callable[[int], int]) -> Call:
-    if isinstance(call, ResetGrads):
-        return call
+@remap_step.register
+def _(step: GradMode, mapping: Callable[[int], int]) -> Step:
+    return dataclasses.replace(step, body=tuple(remap_step(s, mapping) for s in step.body))
+
+
+@call_concern
+def remap_call(call: Call, mapping: Callable[[int], int]) -> Call:
+    """``call`` with its root and inputs passed through ``mapping`` (inputs kept distinct)."""
+    raise NotImplementedError  # never run: call_concern dispatches on the call's type
+
+
+@remap_call.register
+def _(call: Backward, mapping: Callable[[int], int]) -> Call:
     inputs = None
     if call.inputs is not None:
         inputs = tuple(dict.fromkeys(mapping(i) for i in call.inputs))
     return dataclasses.replace(call, root=mapping(call.root), inputs=inputs)
 
 
+@remap_call.register
+def _(call: ResetGrads, mapping: Callable[[int], int]) -> Call:
+    return call
+
+
 def remap(program: Program, mapping: Callable[[int], int]) -> Program:
     """Every slot reference ``r`` in steps and calls replaced by ``mapping(r)``."""
     return dataclasses.replace(
         program,
-        steps=tuple(_remap_step(s, mapping) for s in program.steps),
-        schedule=tuple(_remap_call(c, mapping) for c in program.schedule),
+        steps=tuple(remap_step(s, mapping) for s in program.steps),
+        schedule=tuple(remap_call(c, mapping) for c in program.schedule),
     )
 
 
@@ -269,14 +384,9 @@ def used_slots(program: Program) -> set[int]:
     """Slots some step or call names explicitly."""
     found: set[int] = set()
     for step, _ in walk(program.steps):
-        if isinstance(step, Op):
-            found.update(step.args)
-        elif not isinstance(step, GradMode):
-            found.add(step.arg)
+        found.update(operands(step))
     for call in program.schedule:
-        if isinstance(call, Backward):
-            found.add(call.root)
-            found.update(call.inputs or ())
+        found.update(call_slots(call))
     return found
 
 
@@ -358,28 +468,40 @@ def _simplify_leaves(program: Program) -> Iterator[Callable[[], Program]]:
 
 def _simplify_calls(program: Program) -> Iterator[Callable[[], Program]]:
     for index, call in enumerate(program.schedule):
-        changes: list[Call] = []
-        if isinstance(call, ResetGrads):
-            if call.mode != "none":
-                changes.append(ResetGrads("none"))
-        else:
-            if call.inputs is not None:
-                changes.append(dataclasses.replace(call, inputs=None))
-                if len(call.inputs) > 1:
-                    changes += [dataclasses.replace(call, inputs=(i,)) for i in call.inputs]
-            if call.create_graph:
-                changes.append(dataclasses.replace(call, create_graph=False))
-            if call.retain_graph is not None:
-                changes.append(dataclasses.replace(call, retain_graph=None))
-            if call.use_grad:
-                changes.append(dataclasses.replace(call, use_grad=False))
-            if call.weight_seed is not None:
-                changes.append(dataclasses.replace(call, weight_seed=None))  # implicit ones
-                if call.weight_seed != 0:
-                    changes.append(dataclasses.replace(call, weight_seed=0))
-        for changed in changes:
+        for changed in simpler_calls(call):
             schedule = program.schedule[:index] + (changed,) + program.schedule[index + 1 :]
             yield functools.partial(dataclasses.replace, program, schedule=schedule)
+
+
+@call_concern
+def simpler_calls(call: Call) -> list[Call]:
+    """``call`` with one of its arguments simpler, one candidate per argument."""
+    raise NotImplementedError  # never run: call_concern dispatches on the call's type
+
+
+@simpler_calls.register
+def _(call: ResetGrads) -> list[Call]:
+    return [ResetGrads("none")] if call.mode != "none" else []
+
+
+@simpler_calls.register
+def _(call: Backward) -> list[Call]:
+    changes: list[Call] = []
+    if call.inputs is not None:
+        changes.append(dataclasses.replace(call, inputs=None))
+        if len(call.inputs) > 1:
+            changes += [dataclasses.replace(call, inputs=(i,)) for i in call.inputs]
+    if call.create_graph:
+        changes.append(dataclasses.replace(call, create_graph=False))
+    if call.retain_graph is not None:
+        changes.append(dataclasses.replace(call, retain_graph=None))
+    if call.use_grad:
+        changes.append(dataclasses.replace(call, use_grad=False))
+    if call.weight_seed is not None:
+        changes.append(dataclasses.replace(call, weight_seed=None))  # implicit ones
+        if call.weight_seed != 0:
+            changes.append(dataclasses.replace(call, weight_seed=0))
+    return changes
 
 
 #: The passes, biggest reductions first.
