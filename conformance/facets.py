@@ -46,9 +46,25 @@ TENSOR_ATTRIBUTES = {
 }
 
 
+#: Observation names that hold graph structure as plain values (a case returning
+#: ``type(y.grad_fn).__name__`` or the names along ``next_functions``): a dotted component
+#: with one of these words makes a value difference there a ``graph`` one.
+GRAPH_WORDS = ("grad_fn", "edges", "next_functions", "next", "node", "nodes")
+
+
 def _is_version(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
     return "version" in last
+
+
+def _is_graph(name: str) -> bool:
+    """``grad_fn``, ``y.grad_fn.next``, ``edges.0.1``, ``node_names.2``: a component that is, or
+    starts or ends with, a graph word."""
+    for part in name.split("."):
+        for word in GRAPH_WORDS:
+            if part == word or part.startswith(f"{word}_") or part.endswith(f"_{word}"):
+                return True
+    return False
 
 
 def facets_of_difference(
@@ -69,9 +85,18 @@ def facets_of_difference(
             facet = _BY_REASON.get(reason, VALUES)
         if facet == VALUES and _is_version(name):
             facet = VERSION
+        elif facet == VALUES and _is_graph(name) and _holds_names(baseline, candidate):
+            facet = GRAPH
         if facet not in found:
             found.append(facet)
     return found
+
+
+def _holds_names(*summaries: Any) -> bool:
+    """Whether the differing values are names (strings, or None where one side has no node),
+    not numbers: only names can be graph structure."""
+    kinds = {s.get("type") for s in summaries if s}
+    return bool(kinds) and kinds <= {"str", "none"}
 
 
 def ordered(facets: Iterable[str]) -> list[str]:

@@ -294,3 +294,15 @@ def test_a_case_missing_from_the_recording_is_unsupported_not_failed(recorded):
     )
     assert done.returncode == 0, done.stdout
     assert done.stdout.splitlines()[3].split()[:4] == ["f", "1", "0", "1"]
+
+
+def test_graph_names_returned_as_strings_are_graph_differences_not_values():
+    from conformance.facets import facets_of_difference
+
+    eager = {"kind": "value", "type": "str", "value": "MulBackward0"}
+    compiled = {"kind": "value", "type": "str", "value": "CompiledFunctionBackward"}
+    for name in ("grad_fn", "y.grad_fn.next", "mm(x,x).edges.0.1", "node_names.1"):
+        assert facets_of_difference(name, ["value"], eager, compiled) == ["graph"], name
+    assert facets_of_difference("events.0", ["value"], eager, compiled) == ["values"]
+    one, two = ({"kind": "value", "type": "int", "value": v} for v in (1, 2))
+    assert facets_of_difference("grad_fn_count", ["value"], one, two) == ["values"]
