@@ -82,6 +82,9 @@ class Backend:
     call: CaseCall = field(default=call_directly)
     provides: frozenset[str] = ALL_FACETS
     version_override: str | None = None
+    #: The backend name comparison policies and known-differences lists see (a replayed run
+    #: is compared as the backend it recorded); None: ``name``.
+    compares_as: str | None = None
     #: After each case on this backend, given its observations: what it measured about the run
     #: (compiled graphs, the share of results that came from compiled code).
     run_stats: Callable[[list[Any]], dict[str, Any]] | None = None

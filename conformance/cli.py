@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 import numpy as np
 
 from conformance import environment
-from conformance.backends import load_backend
+from conformance.backends import Backend, load_backend
 from conformance.catalogue import DEFAULT_PACKAGE, get_case, load_catalogue, select
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
@@ -424,7 +424,7 @@ def command_run(args: argparse.Namespace) -> int:
         device=environment.device(options.backends),
         dtype_policy=environment.DTYPE_POLICY,
         generator=environment.generator(),
-        policy=_policy_record(options.backends),
+        policy=_policy_record(pair),
     )
     progress = Progress(total - len(done), enabled=None if not args.quiet else False)
     with writer:
@@ -449,7 +449,7 @@ def command_run(args: argparse.Namespace) -> int:
     for backend, line in tally.compiled_share().items():
         print(f"{backend}: {line}")
     if tally.ignored:
-        policy = policy_for(*options.backends)
+        policy = policy_for(*(b.compares_as or b.name for b in pair))
         ignored = ", ".join(f"{n} {f}" for f, n in sorted(tally.ignored.items()))
         print(f"policy {policy.name!r} {policy.describe()}: ignored differences: {ignored}")
     bad = tally.failures()
@@ -518,8 +518,8 @@ def _status(args: argparse.Namespace, backends: tuple[str, str], tally: Tally) -
     return default_status(tally.total(), backends, fail_on, args.max_unsupported)
 
 
-def _policy_record(backends: tuple[str, str]) -> dict[str, str]:
-    policy = policy_for(*backends)
+def _policy_record(pair: tuple[Backend, Backend]) -> dict[str, str]:
+    policy = policy_for(*(b.compares_as or b.name for b in pair))
     return {"name": policy.name, "description": policy.describe(), "why": policy.why}
 
 

@@ -139,4 +139,5 @@ def replay_backend(spec: str) -> Backend:
         reference_impl,
         call=call,
         version_override=f"{recorded_name} {version}" if version else recorded_name,
+        compares_as=recorded_name,
     )

@@ -170,9 +170,10 @@ def execute_case(
             runs.append(run)
         if on_phase is not None:
             on_phase("compare")
-        policy = policy_for(names[0], names[1])
+        compared = [b.compares_as or b.name for b in backends]
+        policy = policy_for(*compared)
         verdict = judge(case, runs[0], runs[1], tolerances, policy)
-        verdict = load_known(known, names[0], names[1]).apply(case.id, verdict)
+        verdict = load_known(known, *compared).apply(case.id, verdict)
         if case.oracle is not None:
             if on_phase is not None:
                 on_phase("finite differences")
