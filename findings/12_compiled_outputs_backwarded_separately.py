@@ -1,6 +1,6 @@
 """Two outputs of one compiled function, backwarded one after the other, fail the second time.
 
-Backend: torch.compile(backend="aot_eager") (whole function compiled; backward calls break the graph)
+Backend: torch.compile(backend="aot_eager") (the whole function; backward calls break the graph)
 Torch: 2.13.0+cpu
 Differs: eager: y1 = x.sum() and y2 = (x ** 2).sum() are separate graphs that only share the
     leaf, so y1.backward() then y2.backward() accumulates both gradients. Compiled, both outputs
