@@ -38,10 +38,10 @@ def _bare(cases: Sequence[Any], pair: Sequence[Any], seed: int) -> None:
 
 
 def _pipeline(case_ids: Sequence[str], pair: Any, seed: int, out: Path) -> None:
-    from conformance.catalogue import resolve_case
     from conformance.programs.generated import draw_program
     from conformance.results import ResultWriter
     from conformance.runner import execute_case
+    from conformance.sources import resolve_case
 
     draw_program.cache_clear()  # generated programs are drawn again, as in a fresh worker
     with ResultWriter(out) as writer:
@@ -53,9 +53,9 @@ def _breakdown(case_ids: Sequence[str], seed: int, out: Path) -> tuple[float, fl
     """Seconds per generated case spent drawing the program and in the FD oracle. The oracle's
     time is read from ``out``, the results file the last ``_pipeline`` pass wrote, so only the
     drawing is run again."""
-    from conformance.catalogue import resolve_case
     from conformance.programs.generated import draw_program
     from conformance.results import read_case_results
+    from conformance.sources import resolve_case
 
     draw_program.cache_clear()
     start = time.perf_counter()

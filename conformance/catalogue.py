@@ -2,6 +2,7 @@
 
 The catalogue is a package (``cases`` by default) whose import registers every case; selection by
 area, tag and name pattern always yields cases sorted by id, so runs are deterministic.
+``CatalogueSource`` is the catalogue as one of the run's case sources (``conformance.sources``).
 """
 
 from __future__ import annotations
@@ -9,10 +10,15 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.case import REGISTRY, Case
 from conformance.errors import ConformanceInputError
+
+if TYPE_CHECKING:
+    from conformance.sources import Selection
 
 DEFAULT_PACKAGE = "cases"
 
@@ -77,30 +83,9 @@ def select(
     return sorted(chosen, key=lambda c: c.id)
 
 
-def resolve_case(case_id: str, run_seed: int) -> Case:
-    """A registered case, or a generated program rebuilt from its id and the run's seed.
-
-    This is how a worker turns an id sent to it into a case: catalogue cases are looked up,
-    generated ones are drawn again (they are never registered, so memory stays flat).
-    """
-    if case_id in REGISTRY:
-        return REGISTRY[case_id]
-    from conformance.programs.generated import case_for, is_generated
-
-    if is_generated(case_id):
-        return case_for(case_id, run_seed)
-    raise ConformanceInputError(f"no case {case_id!r} (see `conformance list`)")
-
-
-def get_case(case_id: str, package: str = DEFAULT_PACKAGE, run_seed: int = 0) -> Case:
-    """One case by id (or by unique name); ``ConformanceInputError`` when there is none.
-
-    A generated program's id (``generated/p0042``) is drawn for ``run_seed``.
-    """
-    from conformance.programs.generated import case_for, is_generated
-
-    if is_generated(case_id):
-        return case_for(case_id, run_seed)
+def get_case(case_id: str, package: str = DEFAULT_PACKAGE) -> Case:
+    """One catalogue case by id (or by unique name); ``ConformanceInputError`` when there is
+    none. ``conformance.sources.get_case`` also knows the other sources' ids."""
     cases = load_catalogue(package)
     by_id = {c.id: c for c in cases}
     if case_id in by_id:
@@ -112,3 +97,42 @@ def get_case(case_id: str, package: str = DEFAULT_PACKAGE, run_seed: int = 0) ->
         ids = ", ".join(c.id for c in named)
         raise ConformanceInputError(f"case name {case_id!r} is ambiguous: {ids}")
     raise ConformanceInputError(f"no case {case_id!r} (see `conformance list`)")
+
+
+class CatalogueSource:
+    """The catalogue package as a case source (``conformance.sources.CaseSource``): cases that
+    ``@case`` registered when the package was imported, selected by area, tag and ``-k``."""
+
+    shrinkable = False
+
+    def __init__(self, package: str = DEFAULT_PACKAGE) -> None:
+        self.package = package
+        self._chosen: dict[Selection, dict[str, None]] = {}  # ids in order, looked up by id
+
+    def _selected(self, selection: Selection) -> dict[str, None]:
+        if selection not in self._chosen:
+            cases = load_catalogue(self.package)
+            chosen = select(cases, selection.areas, selection.tags, selection.patterns)
+            self._chosen[selection] = dict.fromkeys(c.id for c in chosen)
+        return self._chosen[selection]
+
+    def ids(self, selection: Selection) -> Iterator[str]:
+        return iter(self._selected(selection))
+
+    def selects(self, case_id: str, selection: Selection) -> bool:
+        return case_id in self._selected(selection)
+
+    def owns(self, case_id: str) -> bool:
+        return case_id in REGISTRY  # a worker has loaded the catalogue before it is sent ids
+
+    def resolve(self, case_id: str, run_seed: int) -> Case:
+        if case_id not in REGISTRY:
+            raise ConformanceInputError(f"no case {case_id!r} (see `conformance list`)")
+        return REGISTRY[case_id]
+
+    def keywords(self, case_id: str) -> tuple[str, tuple[str, ...]]:
+        case = self.resolve(case_id, 0)
+        return case.area, tuple(case.tags)
+
+    def save_failure(self, case_id: str, run_seed: int, results_path: str | Path) -> Path | None:
+        return None  # the case's own source file is its reproducer (``conformance show``)

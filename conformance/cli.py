@@ -20,14 +20,13 @@ import numpy as np
 
 from conformance import environment
 from conformance.backends import Backend, load_backend
-from conformance.catalogue import DEFAULT_PACKAGE, get_case, load_catalogue, select
+from conformance.catalogue import DEFAULT_PACKAGE, load_catalogue, select
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
 from conformance.executors import EXECUTORS
 from conformance.facets import FACETS
 from conformance.known import load_known
 from conformance.policies import policy_for
-from conformance.programs.generated import is_selected, save_failure, selected_ids
 from conformance.programs.shrink import shrink_isolated
 from conformance.programs.signature import signature_of
 from conformance.progress import Progress
@@ -42,6 +41,15 @@ from conformance.results import (
     skipping_bad_lines,
 )
 from conformance.runner import RunOptions, load_pair, run_cases
+from conformance.sources import (
+    Selection,
+    case_sources,
+    get_case,
+    save_failure,
+    selected_ids,
+    selects,
+)
+from conformance.sources import shrinkable as is_shrinkable
 from conformance.summary import OUTCOMES, RunStatus, Tally, default_status
 
 if TYPE_CHECKING:
@@ -367,18 +375,13 @@ def command_run(args: argparse.Namespace) -> int:
     options = _options(args, config)
     _check_outputs(args)
     load_known(options.known, *options.backends)  # a malformed list stops the run before it starts
-    catalogue = select(load_catalogue(options.cases_package), args.area, args.tag, args.patterns)
-    catalogue_ids = {c.id for c in catalogue}
-
-    def generated_ids() -> Iterator[str]:
-        return selected_ids(args.generated, args.area, args.tag, args.patterns)
+    sources = case_sources(options.cases_package)
+    selection = Selection.of(args.area, args.tag, args.patterns, args.generated)
 
     def selected(case_id: str) -> bool:
-        return case_id in catalogue_ids or is_selected(
-            case_id, args.generated, args.area, args.tag, args.patterns
-        )
+        return selects(sources, case_id, selection)
 
-    total = len(catalogue) + sum(1 for _ in generated_ids())
+    total = sum(1 for _ in selected_ids(sources, selection))
     if not total:
         raise ConformanceInputError("no case matches the selection (see `conformance list`)")
     pair = load_pair(options.backends)
@@ -395,9 +398,8 @@ def command_run(args: argparse.Namespace) -> int:
             raise
 
     def todo() -> Iterator[str]:
-        """Catalogue cases in id order, then generated programs in index order, lazily."""
-        yield from (c.id for c in catalogue if c.id not in done)
-        yield from (cid for cid in generated_ids() if cid not in done)
+        """Each source's selected cases in its order (catalogue, generated), lazily."""
+        return (case_id for case_id in selected_ids(sources, selection) if case_id not in done)
 
     header = RunHeader(
         seed=options.seed,
@@ -433,10 +435,7 @@ def command_run(args: argparse.Namespace) -> int:
         def finished(result: CaseResult) -> None:
             writer.write(result)
             tally.add(result)
-            if result.area == "generated" and result.outcome in BAD:
-                save_failure(result.case_id, options.seed, args.out)  # <out stem>.generated/
-            elif result.outcome == "crash":
-                save_crash(result, options, args.out)  # <out stem>.crashes/
+            keep_failure(result, options, args.out)
             progress.finish(result.outcome)
 
         report = run_cases(todo(), options, finished, progress.start, keep=False)
@@ -460,8 +459,7 @@ def command_run(args: argparse.Namespace) -> int:
             if args.verbose and result.message and result.message != result.reason:
                 print("      " + result.message.replace("\n", "\n      "))
     print(f"\nresults: {args.out}")
-    shrinkable = [r for r in bad if r.area == "generated" and not _harness_error(r)]
-    for result in shrinkable[: args.shrink] if not report.interrupted else []:
+    for result in _shrinkable(bad)[: args.shrink] if not report.interrupted else []:
         facet = args.shrink_facet if args.shrink_facet in result.facets else None
         line = shrink_isolated(
             result.case_id,
@@ -480,6 +478,23 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
         return EXIT_TERMINATED if report.signal == signal.SIGTERM else EXIT_INTERRUPTED
     return EXIT_OK if status.ok else EXIT_FAILED
+
+
+def keep_failure(result: CaseResult, options: RunOptions, results_path: str) -> None:
+    """Keep what reproduces a failing case next to the results: what its source saves (a
+    generated program's JSON and script in ``<out stem>.generated/``), else, for a crash, its
+    standalone torch script (``<out stem>.crashes/``)."""
+    if result.outcome not in BAD:
+        return
+    saved = save_failure(result.case_id, options.seed, results_path)
+    if saved is None and result.outcome == "crash":
+        save_crash(result, options, results_path)
+
+
+def _shrinkable(bad: list[CaseResult]) -> list[CaseResult]:
+    """The failures that are programs the shrinker can make smaller (not stopped by the
+    harness: a timeout says nothing about the program)."""
+    return [r for r in bad if is_shrinkable(r.case_id) and not _harness_error(r)]
 
 
 def save_crash(result: CaseResult, options: RunOptions, results_path: str) -> Path:

@@ -43,7 +43,7 @@ class InProcessExecutor:
     def run(
         self, case_ids: Iterable[str], options: RunOptions, finish: Finish, start: Start
     ) -> None:
-        from conformance.catalogue import resolve_case
+        from conformance.sources import resolve_case
         from conformance.runner import CaseTimeout, alarm, execute_case, load_pair, timeout_result
 
         pair = load_pair(options.backends)

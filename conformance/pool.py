@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
-from conformance.catalogue import load_catalogue, resolve_case
+from conformance.catalogue import load_catalogue
+from conformance.sources import resolve_case
 from conformance.errors import ConformanceInputError
 
 if TYPE_CHECKING:

@@ -21,7 +21,6 @@ import pytest
 
 _STATE = pytest.StashKey[dict[str, Any]]()
 _RESULT = "conformance_result"
-_GENERATED = "generated"
 _STREAM = "conformance-result-stream"
 
 
@@ -92,25 +91,27 @@ class ConformanceFailure(Exception):
 
 
 class CaseItem(pytest.Item):
-    """One catalogue case run on the configured backend pair."""
+    """One case, known by its id, run on the configured backend pair."""
 
-    def __init__(self, *, case: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *, case_id: str, keywords: tuple[str, tuple[str, ...]], **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self.case_ref = case
-        area, tags = (
-            (_GENERATED, ("generated",)) if isinstance(case, str) else (case.area, case.tags)
-        )
+        self.case_id = case_id
+        self._case: Any = None
+        area, tags = keywords
         self.extra_keyword_matches.update({area, *tags})
         self.add_marker("conformance")
 
     @property
     def case(self) -> Any:
-        """The case; a generated program is drawn only when its item runs."""
-        if isinstance(self.case_ref, str):
-            from conformance.catalogue import resolve_case
+        """The case, built from its id by its source when first asked for (a generated
+        program is drawn only then)."""
+        if self._case is None:
+            from conformance.sources import resolve_case
 
-            self.case_ref = resolve_case(self.case_ref, self.config.stash[_STATE]["seed"])
-        return self.case_ref
+            self._case = resolve_case(self.case_id, self.config.stash[_STATE]["seed"])
+        return self._case
 
     def runtest(self) -> None:
         from conformance.results import to_json
@@ -141,9 +142,10 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        if isinstance(self.case_ref, str):
-            return ("", None, self.case_ref)
-        return (self.case.filename or "", (self.case.lineno or 1) - 1, self.case.id)
+        case = self.case
+        if case.filename is None:  # a generated program: its reproducer is its source
+            return ("", None, case.id)
+        return (case.filename, (case.lineno or 1) - 1, case.id)
 
 
 class _ResultStream:
@@ -186,42 +188,39 @@ class _ResultStream:
 class AreaCollector(pytest.Collector):
     """The cases of one area."""
 
-    def __init__(self, *, cases: list[Any], **kwargs: Any) -> None:
-        """``cases``: Case objects, or generated case ids (drawn when their item runs)."""
+    def __init__(self, *, cases: list[tuple[str, tuple[str, ...]]], **kwargs: Any) -> None:
+        """``cases``: the id and the tags of each case (built when its item runs)."""
         super().__init__(**kwargs)
         self.cases = cases
 
     def collect(self) -> list[pytest.Item]:
         return [
-            CaseItem.from_parent(self, name=_name(c), case=c)
-            for c in self.cases  # Case objects, or generated ids
+            CaseItem.from_parent(
+                self, name=case_id.split("/", 1)[1], case_id=case_id, keywords=(self.name, tags)
+            )
+            for case_id, tags in self.cases
         ]
-
-
-def _name(case: Any) -> str:
-    return case.split("/", 1)[1] if isinstance(case, str) else str(case.name)
 
 
 class CatalogueCollector(pytest.Collector):
     """The whole catalogue, one child per area."""
 
     def collect(self) -> list[pytest.Collector]:
-        from conformance.catalogue import load_catalogue
         from conformance.errors import ConformanceInputError
+        from conformance.sources import Selection, case_sources
 
         state = self.config.stash[_STATE]
+        # No criterion: every source's default selection (opt-in cases, which crash a backend,
+        # are run by `conformance run --area ...` only), plus N generated programs.
+        selection = Selection(generated=state["generated"] or 0)
+        areas: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         try:
-            cases = load_catalogue(state["package"])
+            for source in case_sources(state["package"]):
+                for case_id in source.ids(selection):
+                    area, tags = source.keywords(case_id)
+                    areas.setdefault(area, []).append((case_id, tags))
         except ConformanceInputError as exc:
             raise pytest.UsageError(f"conformance: {exc}") from None
-        areas: dict[str, list[Any]] = {}
-        for case in cases:
-            if not case.opt_in:  # cases that crash a backend are run by `conformance run` only
-                areas.setdefault(case.area, []).append(case)
-        if state["generated"]:
-            from conformance.programs.generated import case_ids
-
-            areas[_GENERATED] = list(case_ids(state["generated"]))
         return [
             AreaCollector.from_parent(self, name=area, cases=found)
             for area, found in sorted(areas.items())

@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance.backends import Backend, load_backend
 from conformance.case import Case
-from conformance.catalogue import DEFAULT_PACKAGE, resolve_case
+from conformance.catalogue import DEFAULT_PACKAGE
 from conformance.errors import CaseDefinitionError, ConformanceInputError
 from conformance.executors import executor_for
 from conformance.inputs import Inputs, case_seed
@@ -29,6 +29,7 @@ from conformance.known import load_known
 from conformance.observe import Observation, observe, raised_observation
 from conformance.policies import policy_for
 from conformance.results import CaseResult, FiniteDifferenceCheck
+from conformance.sources import resolve_case
 from conformance.tolerances import ToleranceTable
 from conformance.verdict import (
     BackendRun,

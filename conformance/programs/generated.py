@@ -18,9 +18,10 @@ import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.case import Case
+from conformance.catalogue import id_matches
 from conformance.errors import ConformanceInputError
 from conformance.inputs import Inputs
 from conformance.programs.draw import DRAW_VERSION, draw_program
@@ -28,6 +29,9 @@ from conformance.programs.interpreter import interpret
 from conformance.programs.program import Program, to_json
 from conformance.programs.render import render
 from conformance.tolerances import DEFAULT_TOLERANCES
+
+if TYPE_CHECKING:
+    from conformance.sources import Selection
 
 AREA = "generated"
 _ID = re.compile(rf"^{AREA}/p(\d+)$")
@@ -73,8 +77,6 @@ def is_selected(
 def _kept(
     case_id_: str, areas: Sequence[str], tags: Sequence[str], patterns: Sequence[str]
 ) -> bool:
-    from conformance.catalogue import id_matches
-
     if (areas and AREA not in areas) or (tags and "generated" not in tags):
         return False
     return not patterns or any(id_matches(case_id_, p) for p in patterns)
@@ -146,3 +148,32 @@ def save_failure(case_id_: str, run_seed: int, results_path: str | Path) -> Path
     (folder / f"{name}.json").write_text(to_json(program) + "\n")
     (folder / f"{name}.py").write_text(render(program, f"{case_id_} (run seed {run_seed})"))
     return folder / f"{name}.py"
+
+
+class GeneratedSource:
+    """Generated programs as a case source (``conformance.sources.CaseSource``): ``--generated N``
+    picks programs ``0..N-1``, rebuilt from the id and the run seed wherever they run."""
+
+    shrinkable = True
+
+    def ids(self, selection: Selection) -> Iterator[str]:
+        return selected_ids(
+            selection.generated, selection.areas, selection.tags, selection.patterns
+        )
+
+    def selects(self, case_id: str, selection: Selection) -> bool:
+        return is_selected(
+            case_id, selection.generated, selection.areas, selection.tags, selection.patterns
+        )
+
+    def owns(self, case_id: str) -> bool:
+        return is_generated(case_id)
+
+    def resolve(self, case_id: str, run_seed: int) -> Case:
+        return case_for(case_id, run_seed)
+
+    def keywords(self, case_id: str) -> tuple[str, tuple[str, ...]]:
+        return AREA, ("generated",)
+
+    def save_failure(self, case_id: str, run_seed: int, results_path: str | Path) -> Path | None:
+        return save_failure(case_id, run_seed, results_path)

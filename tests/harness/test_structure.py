@@ -196,7 +196,6 @@ REMAINING_CYCLES = [
         "conformance.torch_compiled",
         "conformance.verdict",
     ],
-    ["conformance.catalogue", "conformance.programs.generated"],
     [
         "conformance.dask_executor",
         "conformance.executors",
