@@ -33,6 +33,7 @@ BUILTIN = (
     "reference",
     "torch-compile[:aot_eager|inductor|eager]",
     "torch-compiled-autograd[:aot_eager|inductor|eager]",
+    "torch-compile-ops[:aot_eager|inductor|eager]",
     "replay:RESULTS.jsonl[#baseline|#candidate]",
 )
 
@@ -217,6 +218,7 @@ _BUILTIN_FACTORIES: dict[str, Callable[[str], Backend]] = {
     "reference": lambda option: reference_backend(),
     "torch-compile": _compiled("torch_compile"),
     "torch-compiled-autograd": _compiled("torch_compiled_autograd"),
+    "torch-compile-ops": _compiled("torch_compile_ops"),
     "replay": _replay,
 }
 

@@ -115,7 +115,7 @@ def run_status(
 
 
 BUILTIN_BACKENDS = ("torch", "torch-cuda", "reference", "replay")
-COMPILED_BACKENDS = ("torch-compile", "torch-compiled-autograd")
+COMPILED_BACKENDS = ("torch-compile", "torch-compiled-autograd", "torch-compile-ops")
 
 
 def is_builtin(name: str) -> bool:

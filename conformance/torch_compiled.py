@@ -9,8 +9,14 @@ Both hand cases the plain ``torch`` module and change *how* the case runs:
 - ``torch-compiled-autograd`` runs the case eagerly and every backward pass under compiled
   autograd, which traces the backward graph (hooks included) and compiles it with ``MODE``.
 
-Dynamo's caches are reset before each case, so no case sees another's compiled artefacts and
-no case falls back to eager because the recompile limit was reached by earlier ones. Each run
+- ``torch-compile-ops`` runs the case eagerly but compiles each op of the op tables (the
+  expressions ``cases/op_derivatives.py`` and generated programs apply) once, and reuses it
+  across cases wherever Dynamo's guards allow: far cheaper for campaigns, and it tests the
+  compiled op's autograd node inside eager code (hooks, in-place writes, version counters).
+
+For the first two, Dynamo's caches are reset before each case, so no case sees another's
+compiled artefacts and no case falls back to eager because the recompile limit was reached by
+earlier ones. Each run
 records how much came from compiled code (``stats``): the graphs compiled, graph breaks, and
 for ``torch-compile`` the share of grad-carrying results whose node is a compiled graph's.
 """
@@ -107,6 +113,39 @@ def torch_compiled_autograd_backend(mode: str = "aot_eager") -> Backend:
         return {
             "graphs": int(counters["stats"]["unique_graphs"]),
             "backward_graphs": int(counters["compiled_autograd"]["captures"]),
+            **_grad_share(observations),
+        }
+
+    plain = torch_backend()
+    return Backend(name, torch, plain.to_numpy, plain.is_tensor, call=call, run_stats=run_stats)
+
+
+def torch_compile_ops_backend(mode: str = "aot_eager") -> Backend:
+    """torch with every op-table expression compiled once (``torch.compile(backend=mode)``)
+    and reused across cases; the rest of each case runs eagerly."""
+    import torch
+    from torch._dynamo.utils import counters
+
+    from conformance.expressions import wrapped_by
+
+    name = "torch-compile-ops" if mode == "aot_eager" else f"torch-compile-ops:{mode}"
+    _check_mode(name, mode)
+    _quiet_dynamo()
+    torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
+
+    def compile_op(function: Any) -> Any:
+        return torch.compile(function, backend=mode)
+
+    before: dict[str, int] = {}
+
+    def call(case: Any, module: Any, make: Any) -> Any:
+        before["graphs"] = int(counters["stats"]["unique_graphs"])
+        with wrapped_by(compile_op):
+            return case.func(module, make)
+
+    def run_stats(observations: list[Any]) -> dict[str, Any]:
+        return {
+            "graphs": int(counters["stats"]["unique_graphs"]) - before.get("graphs", 0),
             **_grad_share(observations),
         }
 
