@@ -57,7 +57,7 @@ def _is_version(name: str) -> bool:
     return "version" in last
 
 
-def _is_graph(name: str) -> bool:
+def is_graph_name(name: str) -> bool:
     """``grad_fn``, ``y.grad_fn.next``, ``edges.0.1``, ``node_names.2``: a component that is, or
     starts or ends with, a graph word."""
     for part in name.split("."):
@@ -80,12 +80,12 @@ def facets_of_difference(
     found: list[str] = []
     for reason in reasons:
         if reason in ("missing", "extra", "kind", "unobservable", "length"):
-            facet = ERROR if raised else VALUES
+            facet = ERROR if raised else (GRAPH if is_graph_name(name) else VALUES)
         else:
             facet = _BY_REASON.get(reason, VALUES)
         if facet == VALUES and _is_version(name):
             facet = VERSION
-        elif facet == VALUES and _is_graph(name) and _holds_names(baseline, candidate):
+        elif facet == VALUES and is_graph_name(name) and _holds_names(baseline, candidate):
             facet = GRAPH
         if facet not in found:
             found.append(facet)
