@@ -116,6 +116,9 @@ class CatalogueSource:
             self._chosen[selection] = dict.fromkeys(c.id for c in chosen)
         return self._chosen[selection]
 
+    def prepare(self) -> None:
+        load_catalogue(self.package)
+
     def ids(self, selection: Selection) -> Iterator[str]:
         return iter(self._selected(selection))
 
@@ -123,7 +126,7 @@ class CatalogueSource:
         return case_id in self._selected(selection)
 
     def owns(self, case_id: str) -> bool:
-        return case_id in REGISTRY  # a worker has loaded the catalogue before it is sent ids
+        return case_id in REGISTRY  # filled by ``prepare`` (or ``ids``) in this process
 
     def resolve(self, case_id: str, run_seed: int) -> Case:
         if case_id not in REGISTRY:

@@ -43,8 +43,8 @@ class InProcessExecutor:
     def run(
         self, case_ids: Iterable[str], options: RunOptions, finish: Finish, start: Start
     ) -> None:
-        from conformance.sources import resolve_case
         from conformance.runner import CaseTimeout, alarm, execute_case, load_pair, timeout_result
+        from conformance.sources import resolve_case
 
         pair = load_pair(options.backends)
         for case_id in case_ids:

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
-from conformance.catalogue import load_catalogue
-from conformance.sources import resolve_case
 from conformance.errors import ConformanceInputError
+from conformance.sources import prepare_sources, resolve_case
 
 if TYPE_CHECKING:
     from conformance.backends import Backend
@@ -36,11 +35,12 @@ PHASE_BYTES = 64
 
 
 def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
-    """What every worker process does once: load the catalogue and the backend pair, and pin
-    torch's intra-op threads so workers do not fight over the cores."""
+    """What every worker process does once: prepare the case sources (import the catalogue) and
+    load the backend pair, and pin torch's intra-op threads so workers do not fight over the
+    cores."""
     from conformance.runner import load_pair
 
-    load_catalogue(options.cases_package)
+    prepare_sources(options.cases_package)
     pair = load_pair(options.backends)
     if options.threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(options.threads)

@@ -49,6 +49,10 @@ class CaseSource(Protocol):
     #: Whether a failing case is a program ``conformance.programs.shrink`` can make smaller.
     shrinkable: bool
 
+    def prepare(self) -> None:
+        """Make ``owns``/``resolve`` work in this process (a worker calls it once)."""
+        ...
+
     def ids(self, selection: Selection) -> Iterator[str]:
         """The ids ``selection`` picks, in the order a run runs them."""
         ...
@@ -81,6 +85,13 @@ def case_sources(package: str = DEFAULT_PACKAGE) -> tuple[CaseSource, ...]:
     return (CatalogueSource(package), GeneratedSource())
 
 
+def prepare_sources(package: str = DEFAULT_PACKAGE) -> None:
+    """What a worker process does once before it is sent ids: each source gets ready (the
+    catalogue ``package`` is imported, registering its cases)."""
+    for source in case_sources(package):
+        source.prepare()
+
+
 def source_of(case_id: str, sources: Sequence[CaseSource] | None = None) -> CaseSource | None:
     """The source that owns ``case_id``, or None."""
     return next((s for s in sources or case_sources() if s.owns(case_id)), None)
@@ -99,7 +110,7 @@ def selects(sources: Sequence[CaseSource], case_id: str, selection: Selection) -
 
 def resolve_case(case_id: str, run_seed: int) -> Case:
     """The case ``case_id`` names in a run seeded ``run_seed``: how a worker, a Dask task or a
-    pytest item turns the id it was given back into a case (the catalogue must be loaded)."""
+    pytest item turns the id it was given back into a case (after ``prepare_sources``)."""
     source = source_of(case_id)
     if source is None:
         raise ConformanceInputError(f"no case {case_id!r} (see `conformance list`)")

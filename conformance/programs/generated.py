@@ -156,6 +156,9 @@ class GeneratedSource:
 
     shrinkable = True
 
+    def prepare(self) -> None:
+        return None  # a program is drawn from its id and the seed alone
+
     def ids(self, selection: Selection) -> Iterator[str]:
         return selected_ids(
             selection.generated, selection.areas, selection.tags, selection.patterns
