@@ -174,7 +174,7 @@ def test_twenty_thousand_cases_render_small_and_fast(tmp_path):
     page = out.read_text()
     assert page.count('id="report-data"') == 1  # the data is embedded once
     outcomes = Counter(r.outcome for r in many(20_000))
-    assert totals_in(page) == {"total": 20_000, "error": 0, **outcomes}
+    assert totals_in(page) == {"total": 20_000, "error": 0, "crash": 0, "known": 0, **outcomes}
     assert "<tr data-index" not in page  # rows are drawn by the browser, not written out
 
 
