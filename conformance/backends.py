@@ -1,5 +1,7 @@
 """Backends: a torch-like module, how a case runs on it, and how to read its tensors.
 
+Finding a backend by name (``--backends``) is ``conformance.registry``'s job.
+
 Built in: ``torch`` (CPU), ``torch-cuda`` (when CUDA is available), ``reference``
 (``reference_impl``), ``torch-compile[:MODE]`` and ``torch-compiled-autograd[:MODE]``
 (``conformance.torch_compiled``) and ``replay:PATH`` (one side of a recorded results file,
@@ -12,12 +14,8 @@ callable returning one) or ad hoc as ``module:<dotted.module.name>`` (whose
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib import metadata
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -25,17 +23,6 @@ import numpy as np
 from conformance.errors import ConformanceInputError
 from conformance.facets import FLAGS, GRAPH
 from conformance.inputs import dtype_name
-
-ENTRY_POINT_GROUP = "autograd_conformance.backends"
-BUILTIN = (
-    "torch",
-    "torch-cuda",
-    "reference",
-    "torch-compile[:aot_eager|inductor|eager]",
-    "torch-compiled-autograd[:aot_eager|inductor|eager]",
-    "torch-compile-ops[:aot_eager|inductor|eager]",
-    "replay:RESULTS.jsonl[#baseline|#candidate]",
-)
 
 
 def _generic_to_numpy(tensor: Any) -> np.ndarray:
@@ -193,92 +180,3 @@ def reference_backend() -> Backend:
         return np.asarray(tensor.detach().numpy())
 
     return Backend("reference", reference_impl, to_numpy)
-
-
-def _compiled(kind: str) -> Callable[[str], Backend]:
-    def factory(mode: str) -> Backend:
-        from conformance import torch_compiled
-
-        make = getattr(torch_compiled, f"{kind}_backend")
-        return make(mode or "aot_eager")  # type: ignore[no-any-return]
-
-    return factory
-
-
-def _replay(path: str) -> Backend:
-    from conformance.replay import replay_backend
-
-    return replay_backend(path)
-
-
-#: Built-in backends by name; ``NAME:OPTION`` passes OPTION (a compile mode, a results file).
-_BUILTIN_FACTORIES: dict[str, Callable[[str], Backend]] = {
-    "torch": lambda option: torch_backend(),
-    "torch-cuda": lambda option: torch_cuda_backend(),
-    "reference": lambda option: reference_backend(),
-    "torch-compile": _compiled("torch_compile"),
-    "torch-compiled-autograd": _compiled("torch_compiled_autograd"),
-    "torch-compile-ops": _compiled("torch_compile_ops"),
-    "replay": _replay,
-}
-
-
-def available_backends() -> list[str]:
-    """Names usable in ``--backends``: built-ins, then installed entry points."""
-    names = list(BUILTIN)
-    names += [
-        ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name not in names
-    ]
-    return names
-
-
-def _from_loaded(name: str, loaded: Any) -> Backend:
-    if isinstance(loaded, Backend):
-        return loaded
-    if isinstance(loaded, ModuleType):
-        return Backend.from_module(name, loaded)
-    if callable(loaded):
-        made = loaded()
-        if isinstance(made, Backend):
-            return made
-        if isinstance(made, ModuleType):
-            return Backend.from_module(name, made)
-    raise ConformanceInputError(
-        f"backend {name!r}: entry point gave {type(loaded).__name__}, not a module or Backend"
-    )
-
-
-def _from_named_module(name: str, module: ModuleType) -> Backend:
-    """``module:NAME``: the module's own ``conformance_backend()`` when it has one (an adapter
-    saying how to read its tensors and which facets they carry), renamed to ``name``."""
-    factory = getattr(module, "conformance_backend", None)
-    if callable(factory):
-        made = factory()
-        if not isinstance(made, Backend):
-            raise ConformanceInputError(
-                f"backend {name!r}: conformance_backend() gave {type(made).__name__}, not a Backend"
-            )
-        return dataclasses.replace(made, name=name)
-    return Backend.from_module(name, module)
-
-
-def load_backend(name: str) -> Backend:
-    """The backend called ``name``; one clear ``ConformanceInputError`` when it cannot load."""
-    try:
-        if name.startswith("module:"):
-            return _from_named_module(name, importlib.import_module(name.removeprefix("module:")))
-        base, _, option = name.partition(":")
-        if base in _BUILTIN_FACTORIES and (option or base != "replay"):
-            if option and base in ("torch", "torch-cuda", "reference"):
-                raise ConformanceInputError(f"backend {base!r} takes no option, got {name!r}")
-            return _BUILTIN_FACTORIES[base](option)
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name == name:
-                return _from_loaded(name, ep.load())
-    except ConformanceInputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any import failure is reported in one line
-        detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        raise ConformanceInputError(f"backend {name!r} could not be loaded: {detail}") from exc
-    known = ", ".join(available_backends())
-    raise ConformanceInputError(f"unknown backend {name!r} (known: {known}, or module:NAME)")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 import numpy as np
 
 from conformance import environment
-from conformance.backends import Backend, load_backend
+from conformance.backends import Backend
 from conformance.catalogue import DEFAULT_PACKAGE, load_catalogue, select
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
@@ -30,6 +30,7 @@ from conformance.policies import policy_for
 from conformance.programs.shrink import shrink_isolated
 from conformance.programs.signature import signature_of
 from conformance.progress import Progress
+from conformance.registry import load_backend
 from conformance.reproducer import build_reproducer
 from conformance.results import (
     RECORD_CASE,

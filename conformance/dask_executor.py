@@ -26,8 +26,8 @@ from conformance.errors import ConformanceInputError
 if TYPE_CHECKING:
     from conformance.backends import Backend
     from conformance.executors import Finish, Start
+    from conformance.options import RunOptions
     from conformance.results import CaseResult
-    from conformance.runner import RunOptions
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 IN_FLIGHT_PER_THREAD = 2
@@ -84,7 +84,7 @@ class DaskExecutor:
     ) -> None:
         from distributed import as_completed
 
-        from conformance.runner import timeout_result
+        from conformance.execution import timeout_result
 
         client = _client(self.address, self.workers)
         owns_cluster = not (self.address or os.environ.get(SCHEDULER_ENV))
@@ -137,7 +137,7 @@ class DaskExecutor:
 
     @staticmethod
     def _result(future: Any, case_id: str, options: RunOptions) -> CaseResult:
-        from conformance.runner import timeout_result
+        from conformance.execution import timeout_result
 
         try:
             result: CaseResult = future.result()

@@ -16,8 +16,8 @@ from conformance.errors import ConformanceInputError
 
 if TYPE_CHECKING:
     from conformance.case import Case
+    from conformance.options import RunOptions
     from conformance.results import CaseResult
-    from conformance.runner import RunOptions
 
 Finish = Callable[["CaseResult"], None]
 Start = Callable[[str], None]
@@ -43,7 +43,13 @@ class InProcessExecutor:
     def run(
         self, case_ids: Iterable[str], options: RunOptions, finish: Finish, start: Start
     ) -> None:
-        from conformance.runner import CaseTimeout, alarm, execute_case, load_pair, timeout_result
+        from conformance.execution import (
+            CaseTimeout,
+            alarm,
+            execute_case,
+            load_pair,
+            timeout_result,
+        )
         from conformance.sources import resolve_case
 
         pair = load_pair(options.backends)

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.backends import Backend, load_backend
+from conformance.backends import Backend
 from conformance.case import Case
+from conformance.registry import load_backend
 from conformance.results import CaseResult
 from conformance.runner import execute_case
 

@@ -27,8 +27,8 @@ from conformance.sources import prepare_sources, resolve_case
 if TYPE_CHECKING:
     from conformance.backends import Backend
     from conformance.executors import Finish, Start
+    from conformance.options import RunOptions
     from conformance.results import CaseResult
-    from conformance.runner import RunOptions
 
 STARTUP_LIMIT = 300.0  # seconds a worker may take to import its backends
 PHASE_BYTES = 64
@@ -38,7 +38,7 @@ def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
     """What every worker process does once: prepare the case sources (import the catalogue) and
     load the backend pair, and pin torch's intra-op threads so workers do not fight over the
     cores."""
-    from conformance.runner import load_pair
+    from conformance.execution import load_pair
 
     prepare_sources(options.cases_package)
     pair = load_pair(options.backends)
@@ -55,8 +55,8 @@ def run_remote(
 ) -> CaseResult:
     """What a worker (a pool process or a Dask task) does with a case id: rebuild the case, run
     it, and serialise the result there, so the process writing the stream only copies lines."""
+    from conformance.execution import execute_case
     from conformance.results import encode
-    from conformance.runner import execute_case
 
     case = resolve_case(case_id, options.seed)
     return encode(
@@ -195,7 +195,7 @@ class ProcessPoolExecutor:
         self.workers.clear()
 
     def _pump(self, options: RunOptions, finish: Finish, pending: _Lookahead) -> None:
-        from conformance.runner import timeout_result
+        from conformance.execution import timeout_result
 
         now = time.monotonic()
         deadlines = [w.deadline for w in self.workers if w.case_id and w.deadline]
@@ -226,7 +226,7 @@ class ProcessPoolExecutor:
     def _worker_died(
         self, worker: _Worker, options: RunOptions, finish: Finish, pending: _Lookahead
     ) -> None:
-        from conformance.runner import crash_result, timeout_result
+        from conformance.execution import crash_result, timeout_result
 
         worker.process.join(2)
         code = worker.process.exitcode

@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from conformance.backends import Backend, load_backend
+from conformance.backends import Backend
 from conformance.capture import normalise_message
 from conformance.case import Case
 from conformance.inputs import Inputs, Made, case_seed
 from conformance.observe import observe
+from conformance.registry import load_backend
 
 HARNESS_NAMES = {
     "case",

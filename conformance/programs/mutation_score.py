@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.backends import Backend, load_backend
+from conformance.backends import Backend
 from conformance.mutations import MUTATIONS, Mutation, broken_pair
 from conformance.programs.generated import as_case, case_id, draw_program
 from conformance.programs.program import to_dict
@@ -34,6 +34,7 @@ from conformance.programs.shrink import (
     reproducer_lines,
     shrink_report,
 )
+from conformance.registry import load_backend
 from conformance.runner import execute_case
 
 DEFAULT_LIMIT = 200

@@ -629,8 +629,8 @@ def failure_predicate(
     outside ``within``), so shrinking under a planted bug cannot drift to a divergence the
     unbroken backend has too.
     """
+    from conformance.execution import execute_case
     from conformance.programs.generated import as_case
-    from conformance.runner import execute_case
 
     wanted = reason_class(reason)
 
@@ -708,7 +708,7 @@ def _shrink_and_save(
     out: str,
     signature: FailureSignature | None = None,
 ) -> None:
-    from conformance.runner import load_pair
+    from conformance.execution import load_pair
 
     shrunk = shrink_failure(
         case_id, run_seed, load_pair(backends), outcome, reason, signature=signature

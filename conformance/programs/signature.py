@@ -125,7 +125,7 @@ def crash_predicate(backend_name: str, run_seed: int, how: str, timeout: float =
     multiprocessing does not let have children."""
 
     def still_fails(candidate: Any) -> bool:
-        from conformance.runner import exit_description
+        from conformance.execution import exit_description
 
         pid = os.fork()
         if pid == 0:  # the child: run the candidate, and leave without cleaning up
@@ -144,9 +144,9 @@ def crash_predicate(backend_name: str, run_seed: int, how: str, timeout: float =
 
 
 def _run_candidate(program: Any, backend_name: str, run_seed: int) -> None:
-    from conformance.backends import load_backend
+    from conformance.execution import run_on_backend
     from conformance.programs.generated import as_case
-    from conformance.runner import run_on_backend
+    from conformance.registry import load_backend
 
     case = dataclasses.replace(as_case(0, program, run_seed), oracle=None)
     run_on_backend(case, load_backend(backend_name), run_seed)

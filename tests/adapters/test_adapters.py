@@ -16,12 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from conformance.backends import Backend, load_backend
+from conformance.backends import Backend
 from conformance.case import REGISTRY, Case, case
 from conformance.errors import ConformanceInputError
 from conformance.facets import FLAGS, GRAPH, META, UNSUPPORTED, VALUES
 from conformance.inputs import Inputs
 from conformance.observe import observe_tensor
+from conformance.registry import load_backend
 from conformance.runner import execute_case
 from conformance.verdict import Outcome
 

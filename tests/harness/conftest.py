@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.backends import Backend, load_backend
+from conformance.backends import Backend
 from conformance.case import REGISTRY, Case
+from conformance.registry import load_backend
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from conformance.backends import load_backend
 from conformance.capture import capture
 from conformance.case import case
 from conformance.catalogue import load_catalogue
@@ -16,6 +15,7 @@ from conformance.compare import compare_observations
 from conformance.errors import ConformanceInputError
 from conformance.observe import RaisedObservation
 from conformance.policies import COMPILED, STRICT, ComparisonPolicy, policy_for
+from conformance.registry import load_backend
 from conformance.runner import RunOptions, execute_case, run_cases
 
 from .conftest import run_cli, write_package

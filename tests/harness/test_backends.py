@@ -8,9 +8,10 @@ import textwrap
 import pytest
 import torch
 
-from conformance.backends import ENTRY_POINT_GROUP, Backend, available_backends, load_backend
+from conformance.backends import Backend
 from conformance.catalogue import load_catalogue, select
 from conformance.errors import ConformanceInputError
+from conformance.registry import ENTRY_POINT_GROUP, available_backends, load_backend
 from conformance.runner import execute_case
 
 

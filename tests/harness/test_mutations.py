@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import reference_impl
-from conformance.backends import load_backend
 from conformance.catalogue import load_catalogue, select
 from conformance.mutations import MUTATIONS, Mutation, get_mutation, run_mutation
+from conformance.registry import load_backend
 from conformance.runner import execute_case
 from reference_impl.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 

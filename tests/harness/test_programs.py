@@ -12,7 +12,6 @@ import torch
 from hypothesis import given, settings, target
 
 import reference_impl
-from conformance.backends import load_backend
 from conformance.capture import Raised
 from conformance.mutations import get_mutation
 from conformance.observe import TensorObservation, observe
@@ -39,6 +38,7 @@ from conformance.programs.program import (
 )
 from conformance.programs.render import render
 from conformance.programs.strategies import profile, programs
+from conformance.registry import load_backend
 from conformance.runner import execute_case
 from conformance.verdict import BackendRun, judge
 

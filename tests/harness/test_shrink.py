@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from conformance.backends import load_backend
 from conformance.mutations import MUTATIONS, get_mutation
 from conformance.programs import mutation_score
 from conformance.programs.generated import as_case, draw_program, generate
@@ -47,6 +46,7 @@ from conformance.programs.shrink import (
     shrink_report,
     unwrap_region,
 )
+from conformance.registry import load_backend
 from conformance.runner import execute_case
 
 TORCH = load_backend("torch")
