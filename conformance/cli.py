@@ -7,6 +7,7 @@ on stderr), 130 when interrupted (the results file still holds every finished ca
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import math
 import platform
@@ -20,6 +21,7 @@ import numpy as np
 
 from conformance import environment
 from conformance.backends import Backend
+from conformance.case import REGISTRY
 from conformance.catalogue import DEFAULT_PACKAGE, load_catalogue, select
 from conformance.config import Config, load_config
 from conformance.errors import ConformanceInputError
@@ -43,6 +45,7 @@ from conformance.results import (
 )
 from conformance.runner import RunOptions, load_pair, run_cases
 from conformance.sources import (
+    CaseSource,
     Selection,
     case_sources,
     get_case,
@@ -385,6 +388,12 @@ def command_run(args: argparse.Namespace) -> int:
     total = sum(1 for _ in selected_ids(sources, selection))
     if not total:
         raise ConformanceInputError("no case matches the selection (see `conformance list`)")
+    if options.jobs == 0 and options.executor == "process" and _selects_crashes(sources, selection):
+        # a case known to kill its process would take this one, and every result, with it
+        print(
+            "conformance: cases tagged 'crash' run in a worker process (--jobs 1)", file=sys.stderr
+        )
+        options = dataclasses.replace(options, jobs=1)
     pair = load_pair(options.backends)
     tally = Tally()
     done: set[str] = set()
@@ -511,6 +520,14 @@ def save_crash(result: CaseResult, options: RunOptions, results_path: str) -> Pa
     case = get_case(result.case_id, options.cases_package, options.seed)
     script.write_text(build_reproducer(case, options.seed, load_backend(survivor)))
     return script
+
+
+def _selects_crashes(sources: Sequence[CaseSource], selection: Selection) -> bool:
+    """Whether the selection holds a catalogue case tagged ``crash`` (it kills its process)."""
+    return any(
+        "crash" in getattr(REGISTRY.get(cid), "tags", ())
+        for cid in selected_ids(sources, selection)
+    )
 
 
 def _check_status_options(args: argparse.Namespace) -> None:

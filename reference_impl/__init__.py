@@ -156,6 +156,7 @@ _methods.install()
 
 from . import (  # noqa: E402
     autograd,
+    func,  # noqa: E402
     linalg,
     nn,
     optim,
