@@ -43,6 +43,8 @@ def load_catalogue(package: str = DEFAULT_PACKAGE) -> list[Case]:
                 where = f" ({tb.tb_frame.f_code.co_filename}:{tb.tb_lineno})"
             tb = tb.tb_next
         detail = str(exc).splitlines()[0] if str(exc) else ""
+        if isinstance(exc, SyntaxError) and exc.filename:  # the file that does not parse
+            where, detail = f" ({exc.filename}:{exc.lineno})", exc.msg
         raise ConformanceInputError(
             f"catalogue {package} failed to import: {type(exc).__name__}: {detail}{where}"
         ) from exc

@@ -385,3 +385,42 @@ def test_any_string_in_a_record_is_clipped_with_its_length_and_hash(tmp_path):
         writer.write(result)
     assert path.stat().st_size < 200_000
     assert "clipped: 10,000,000 characters, sha256 " in path.read_text()
+
+
+def test_a_syntax_error_in_a_cases_package_names_the_file_and_line_that_do_not_parse(
+    tmp_path, monkeypatch, capsys
+):
+    write_package(tmp_path, "typocases", {"cases": "def broken(torch, make)\n    return {}\n"})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["list", "--cases", "typocases"]) == 2
+    err = capsys.readouterr().err
+    assert f"({tmp_path / 'typocases' / 'cases.py'}:1)" in err  # before: importlib's frame
+    assert err.count("\n") == 1
+
+
+BROKEN_LIBRARY = """
+    class Tensor:
+        pass
+
+
+    float32 = "float32"
+
+
+    def tensor(*args, **kwargs):
+        raise RuntimeError("broken factory")
+"""
+
+
+def test_a_malformed_third_party_module_is_blamed_not_the_harness(tmp_path, monkeypatch, capsys):
+    write_package(tmp_path, "faultcases", {"cases": CATALOGUE, "brokenlib": BROKEN_LIBRARY})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = str(tmp_path / "r.jsonl")
+    argv = ["run", "--cases", "faultcases", "--area", "faults", "--jobs", "0", "--out", out]
+    assert main([*argv, "--backends", "torch,module:faultcases.brokenlib"]) == 1
+    records = [json.loads(line) for line in Path(out).read_text().splitlines()[1:]]
+    assert {r["outcome"] for r in records} == {"fail"}  # before: "error", harness error
+    assert all(
+        r["reason"].startswith("only module:faultcases.brokenlib raised RuntimeError: broken")
+        for r in records
+    )
+    assert all(r["facets"] == ["error"] for r in records)
