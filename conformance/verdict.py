@@ -243,33 +243,68 @@ def judge(
     table: ToleranceTable | None = None,
     policy: ComparisonPolicy = STRICT,
 ) -> Verdict:
-    """Compare two runs of ``case`` under the pair's ``policy`` and decide its outcome."""
+    """Compare two runs of ``case`` under the pair's ``policy`` and decide its outcome: a broken
+    case, a missing feature, a pass, or a failure naming what differed."""
     broken = broken_case(baseline, candidate)
     if broken is not None:
         return broken
     comparisons = _compare_all(case, baseline, candidate, table or ToleranceTable(), policy)
-    left = {o.name: o for o in baseline.observations}
-    right = {o.name: o for o in candidate.observations}
-    expectations = [
-        check_expectation(run.backend, name, expected, obs.get(name), case.expect_atol)
-        for run, obs in ((baseline, left), (candidate, right))
-        for name, expected in (case.expect or {}).items()
-    ]
-    differing = [c for c in comparisons if c.status not in (MATCH, IGNORED)]
-    touched = [f for c in comparisons if c.status != MATCH for f in _facets(c)]
-    ignored = ordered(f for f in touched if f in policy.ignore)
-    unmet = [e for e in expectations if not e.ok]
-    if GRAPH in policy.ignore:  # an expected node name ('MulBackward0') is graph structure too
-        waived = [e for e in unmet if e.backend == candidate.backend and is_graph_name(e.name)]
-        unmet = [e for e in unmet if e not in waived]
-        ignored = ordered([*ignored, *([GRAPH] if waived else [])])
-    unsupported = _unsupported(left, right)
+    expectations = _check_expectations(case, baseline, candidate)
+    unmet, waived = _unmet(expectations, policy, candidate.backend)
+    ignored = ordered(
+        [f for c in comparisons if c.status != MATCH for f in _facets(c) if f in policy.ignore]
+        + ([GRAPH] if waived else [])
+    )
+    unsupported = _unsupported(
+        {o.name: o for o in baseline.observations}, {o.name: o for o in candidate.observations}
+    )
     if unsupported is not None:
         return Verdict(
             Outcome.UNSUPPORTED, unsupported, "", comparisons, expectations, [UNSUPPORTED], ignored
         )
+    differing = [c for c in comparisons if c.status not in (MATCH, IGNORED)]
     if not differing and not unmet:
         return Verdict(Outcome.PASS, "", "", comparisons, expectations, [], ignored)
+    reasons, facets = _failure_reasons(differing, unmet, baseline, candidate, policy)
+    message = failure_message(differing, unmet, baseline.backend, candidate.backend)
+    return Verdict(
+        Outcome.FAIL, "; ".join(reasons), message, comparisons, expectations, facets, ignored
+    )
+
+
+def _check_expectations(
+    case: Case, baseline: BackendRun, candidate: BackendRun
+) -> list[ExpectationCheck]:
+    """Every ``expect`` entry of the case, checked on each backend separately."""
+    return [
+        check_expectation(run.backend, name, expected, obs.get(name), case.expect_atol)
+        for run in (baseline, candidate)
+        for obs in ({o.name: o for o in run.observations},)
+        for name, expected in (case.expect or {}).items()
+    ]
+
+
+def _unmet(
+    expectations: list[ExpectationCheck], policy: ComparisonPolicy, candidate: str
+) -> tuple[list[ExpectationCheck], list[ExpectationCheck]]:
+    """Unmet expectations, and those the policy waives: a node name ('MulBackward0') the
+    candidate was expected to show is graph structure, which a policy may ignore."""
+    unmet = [e for e in expectations if not e.ok]
+    if GRAPH not in policy.ignore:
+        return unmet, []
+    waived = [e for e in unmet if e.backend == candidate and is_graph_name(e.name)]
+    return [e for e in unmet if e not in waived], waived
+
+
+def _failure_reasons(
+    differing: list[ObservationComparison],
+    unmet: list[ExpectationCheck],
+    baseline: BackendRun,
+    candidate: BackendRun,
+    policy: ComparisonPolicy,
+) -> tuple[list[str], list[str]]:
+    """The reason clauses of a failure and the facets it is about. When only one side raised
+    from the case body, that is the reason: what else differs follows from it stopping early."""
     facets = ordered(
         [f for c in differing for f in _facets(c) if f not in policy.ignore]
         + ([VALUES] if unmet else [])
@@ -287,14 +322,10 @@ def judge(
         assert summary is not None
         first = (summary.get("message") or "").splitlines()[:1]
         reasons = [f"only {side} raised {summary.get('type')}: {''.join(first)}"]
-        facets = [ERROR]  # what else differs follows from the body stopping early
+        facets = [ERROR]
         if len(differing) > 1:
             reasons.append(f"{len(differing) - 1} other observation(s) differ as a result")
-    reasons += [f"expect {e.name} on {e.backend}" for e in unmet]
-    message = failure_message(differing, unmet, baseline.backend, candidate.backend)
-    return Verdict(
-        Outcome.FAIL, "; ".join(reasons), message, comparisons, expectations, facets, ignored
-    )
+    return reasons + [f"expect {e.name} on {e.backend}" for e in unmet], facets
 
 
 def _facets(comparison: ObservationComparison) -> list[str]:
