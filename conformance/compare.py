@@ -349,6 +349,77 @@ def _describe(observation: Observation) -> str:
     return f"unreadable {observation.type_name} ({clip_text(observation.error)})"
 
 
+def _one_sided(
+    name: str, baseline: Observation | None, candidate: Observation | None
+) -> ObservationComparison:
+    """An observation only one side has."""
+    if candidate is None:
+        assert baseline is not None
+        return ObservationComparison(
+            name,
+            MISSING,
+            baseline.kind,
+            ["missing"],
+            f"Observation missing on the candidate (baseline: {_describe(baseline)}).",
+            baseline=baseline.summary(),
+        )
+    return ObservationComparison(
+        name,
+        EXTRA,
+        candidate.kind,
+        ["extra"],
+        f"Observation only on the candidate ({_describe(candidate)}).",
+        candidate=candidate.summary(),
+    )
+
+
+def _compare_plain(
+    baseline: ValueObservation, candidate: ValueObservation
+) -> ObservationComparison:
+    """Two plain values of one type other than float: equal or not."""
+    same = baseline.value == candidate.value
+    want, got = clip_text(repr(baseline.value)), clip_text(repr(candidate.value))
+    return ObservationComparison(
+        baseline.name,
+        MATCH if same else MISMATCH,
+        "value",
+        [] if same else ["value"],
+        "" if same else f"Values differ: {want} != {got}.",
+        baseline=baseline.summary(),
+        candidate=candidate.summary(),
+    )
+
+
+def _compare_unobservable(
+    baseline: UnobservableObservation, candidate: UnobservableObservation
+) -> ObservationComparison:
+    """Two values neither side could read: the same failure to read, or not."""
+    same = (baseline.type_name, baseline.error) == (candidate.type_name, candidate.error)
+    want, got = clip_text(baseline.error), clip_text(candidate.error)
+    return ObservationComparison(
+        baseline.name,
+        MATCH if same else MISMATCH,
+        "unobservable",
+        [] if same else ["unobservable"],
+        "" if same else f"Both unreadable, differently: {want} != {got}",
+        baseline=baseline.summary(),
+        candidate=candidate.summary(),
+    )
+
+
+def _other_kinds(baseline: Observation, candidate: Observation) -> ObservationComparison:
+    return ObservationComparison(
+        baseline.name,
+        MISMATCH,
+        baseline.kind,
+        ["kind"],
+        f"Different kinds of observation: expected {_describe(baseline)}, "
+        f"got {_describe(candidate)}.",
+        baseline=baseline.summary(),
+        candidate=candidate.summary(),
+    )
+
+
 def compare_observations(
     name: str,
     baseline: Observation | None,
@@ -364,68 +435,20 @@ def compare_observations(
     """
     if baseline is None and candidate is None:
         raise ValueError(f"{name}: nothing to compare")
-    if candidate is None:
-        assert baseline is not None
-        return ObservationComparison(
-            name,
-            MISSING,
-            baseline.kind,
-            ["missing"],
-            f"Observation missing on the candidate (baseline: {_describe(baseline)}).",
-            baseline=baseline.summary(),
-        )
-    if baseline is None:
-        return ObservationComparison(
-            name,
-            EXTRA,
-            candidate.kind,
-            ["extra"],
-            f"Observation only on the candidate ({_describe(candidate)}).",
-            candidate=candidate.summary(),
-        )
+    if baseline is None or candidate is None:
+        return _one_sided(name, baseline, candidate)
     if isinstance(baseline, TensorObservation) and isinstance(candidate, TensorObservation):
         return compare_tensors(baseline, candidate, rtol, atol)
     if isinstance(baseline, RaisedObservation) and isinstance(candidate, RaisedObservation):
         return compare_raised(baseline, candidate, unwrap_errors)
-    if (
-        isinstance(baseline, ValueObservation)
-        and isinstance(candidate, ValueObservation)
-        and baseline.type_name == candidate.type_name
-    ):
+    if isinstance(baseline, ValueObservation) and isinstance(candidate, ValueObservation):
+        if baseline.type_name != candidate.type_name:
+            return _other_kinds(baseline, candidate)
         if baseline.type_name in ("float", "complex"):
             return _compare_floats(baseline, candidate, rtol, atol)
-        same = baseline.value == candidate.value
-        want, got = clip_text(repr(baseline.value)), clip_text(repr(candidate.value))
-        return ObservationComparison(
-            name,
-            MATCH if same else MISMATCH,
-            "value",
-            [] if same else ["value"],
-            "" if same else f"Values differ: {want} != {got}.",
-            baseline=baseline.summary(),
-            candidate=candidate.summary(),
-        )
+        return _compare_plain(baseline, candidate)
     if isinstance(baseline, UnobservableObservation) and isinstance(
         candidate, UnobservableObservation
     ):
-        same = (baseline.type_name, baseline.error) == (candidate.type_name, candidate.error)
-        want, got = clip_text(baseline.error), clip_text(candidate.error)
-        return ObservationComparison(
-            name,
-            MATCH if same else MISMATCH,
-            "unobservable",
-            [] if same else ["unobservable"],
-            "" if same else f"Both unreadable, differently: {want} != {got}",
-            baseline=baseline.summary(),
-            candidate=candidate.summary(),
-        )
-    return ObservationComparison(
-        name,
-        MISMATCH,
-        baseline.kind,
-        ["kind"],
-        f"Different kinds of observation: expected {_describe(baseline)}, "
-        f"got {_describe(candidate)}.",
-        baseline=baseline.summary(),
-        candidate=candidate.summary(),
-    )
+        return _compare_unobservable(baseline, candidate)
+    return _other_kinds(baseline, candidate)
