@@ -101,6 +101,9 @@ def environment_of(header: dict[str, Any]) -> dict[str, Any]:
     backends = list(header.get("backends", []))
     versions = {b: header.get("versions", {}).get(b) for b in backends}
     env = {"backends": backends, "versions": versions, "seed": header.get("seed")}
+    draw = (header.get("generator") or {}).get("draw_version")
+    if draw is not None:  # generated/pNNNN names another program under another draw version
+        env["draw_version"] = draw
     digest = hashlib.sha256(json.dumps(env, sort_keys=True).encode()).hexdigest()[:16]
     return {"fingerprint": digest, **env}
 
@@ -324,6 +327,9 @@ def _other_versions(
                 for b, v in env["versions"].items()
                 if before.get(b) != v
             ]
+            if section.get("draw_version") != env.get("draw_version"):
+                old, new = section.get("draw_version"), env.get("draw_version")
+                changed.append(f"draw version {old} -> {new}")
             return section, ", ".join(changed) or "same versions"
     return None, None
 
