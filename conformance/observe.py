@@ -166,14 +166,7 @@ def observe_tensor(name: str, tensor: Any, backend: Backend) -> TensorObservatio
 
 def _observe_one(name: str, value: Any, backend: Backend) -> Observation:
     if isinstance(value, Raised):
-        return RaisedObservation(
-            name,
-            value.type_name,
-            value.message,
-            value.not_implemented,
-            cause_type=value.cause_type,
-            cause_message=value.cause_message,
-        )
+        return observe_raised(name, value)
     if backend.tensor_check(value):
         return observe_tensor(name, value, backend)
     if isinstance(value, np.ndarray):
@@ -270,15 +263,20 @@ def _is_leaf_value(value: Any, backend: Backend) -> bool:
     return isinstance(value, Raised) or backend.tensor_check(value)
 
 
-def raised_observation(exc: BaseException) -> RaisedObservation:
-    """The observation recording that the case function itself raised ``exc``, with where."""
-    raised = Raised.from_exception(exc)
+def observe_raised(name: str, raised: Raised, where: str | None = None) -> RaisedObservation:
+    """A captured (or escaped) exception as an observation; ``where``: its traceback."""
     return RaisedObservation(
-        RAISED_NAME,
+        name,
         raised.type_name,
         raised.message,
         raised.not_implemented,
         cause_type=raised.cause_type,
         cause_message=raised.cause_message,
-        traceback="".join(traceback.format_exception(exc, limit=-8)),
+        traceback=where,
     )
+
+
+def raised_observation(exc: BaseException) -> RaisedObservation:
+    """The observation recording that the case function itself raised ``exc``, with where."""
+    where = "".join(traceback.format_exception(exc, limit=-8))
+    return observe_raised(RAISED_NAME, Raised.from_exception(exc), where)

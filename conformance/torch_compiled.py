@@ -23,9 +23,11 @@ for ``torch-compile`` the share of grad-carrying results whose node is a compile
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
-from conformance.backends import Backend, torch_backend
+from conformance.backends import Backend, CaseCall, torch_backend
 from conformance.errors import ConformanceInputError
 
 COMPILE_MODES = ("aot_eager", "inductor", "eager")
@@ -68,13 +70,20 @@ def _grad_share(observations: list[Any]) -> dict[str, int]:
     return {"grad_results": len(with_history), "compiled_grad_results": len(compiled)}
 
 
+def _compiled_torch(
+    kind: str, mode: str, call: CaseCall, run_stats: Callable[[list[Any]], dict[str, Any]]
+) -> Backend:
+    """The torch backend under the name ``kind[:mode]``, running cases with ``call``."""
+    name = kind if mode == "aot_eager" else f"{kind}:{mode}"
+    _check_mode(name, mode)
+    _quiet_dynamo()
+    plain = torch_backend()
+    return dataclasses.replace(plain, name=name, call=call, run_stats=run_stats)
+
+
 def torch_compile_backend(mode: str = "aot_eager") -> Backend:
     """torch with every case function run through ``torch.compile(backend=mode)``."""
     import torch
-
-    name = "torch-compile" if mode == "aot_eager" else f"torch-compile:{mode}"
-    _check_mode(name, mode)
-    _quiet_dynamo()
 
     def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
@@ -89,18 +98,13 @@ def torch_compile_backend(mode: str = "aot_eager") -> Backend:
             **_grad_share(observations),
         }
 
-    plain = torch_backend()
-    return Backend(name, torch, plain.to_numpy, plain.is_tensor, call=call, run_stats=run_stats)
+    return _compiled_torch("torch-compile", mode, call, run_stats)
 
 
 def torch_compiled_autograd_backend(mode: str = "aot_eager") -> Backend:
     """torch with every backward pass of a case run under compiled autograd."""
     import torch
     from torch._dynamo import compiled_autograd
-
-    name = "torch-compiled-autograd" if mode == "aot_eager" else f"torch-compiled-autograd:{mode}"
-    _check_mode(name, mode)
-    _quiet_dynamo()
 
     def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
@@ -116,8 +120,7 @@ def torch_compiled_autograd_backend(mode: str = "aot_eager") -> Backend:
             **_grad_share(observations),
         }
 
-    plain = torch_backend()
-    return Backend(name, torch, plain.to_numpy, plain.is_tensor, call=call, run_stats=run_stats)
+    return _compiled_torch("torch-compiled-autograd", mode, call, run_stats)
 
 
 def torch_compile_ops_backend(mode: str = "aot_eager") -> Backend:
@@ -128,9 +131,6 @@ def torch_compile_ops_backend(mode: str = "aot_eager") -> Backend:
 
     from conformance.expressions import wrapped_by
 
-    name = "torch-compile-ops" if mode == "aot_eager" else f"torch-compile-ops:{mode}"
-    _check_mode(name, mode)
-    _quiet_dynamo()
     torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
 
     def compile_op(function: Any) -> Any:
@@ -149,5 +149,4 @@ def torch_compile_ops_backend(mode: str = "aot_eager") -> Backend:
             **_grad_share(observations),
         }
 
-    plain = torch_backend()
-    return Backend(name, torch, plain.to_numpy, plain.is_tensor, call=call, run_stats=run_stats)
+    return _compiled_torch("torch-compile-ops", mode, call, run_stats)
