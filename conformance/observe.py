@@ -105,7 +105,11 @@ class RaisedObservation:
     traceback: str | None = None
 
     def summary(self) -> dict[str, Any]:
-        summary = {"kind": self.kind, "type": self.type_name, "message": self.message}
+        summary: dict[str, Any] = {
+            "kind": self.kind,
+            "type": self.type_name,
+            "message": self.message,
+        }
         if self.cause_type is not None:
             summary |= {"cause_type": self.cause_type, "cause_message": self.cause_message}
         if self.traceback is not None:

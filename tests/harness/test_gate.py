@@ -220,9 +220,7 @@ def test_update_baseline_refuses_to_record_a_case_that_passed_as_failing(run_and
     assert baseline.read_text() == before
 
 
-def test_a_baseline_of_another_torch_version_is_compared_across_versions(
-    run_and_baseline, capsys
-):
+def test_a_baseline_of_another_torch_version_is_compared_across_versions(run_and_baseline, capsys):
     results_file, baseline = run_and_baseline
     data = json.loads(baseline.read_text())
     (environment,) = data["environments"].values()
