@@ -3,9 +3,10 @@
 A run, a worker process, a Dask task and the pytest plugin know cases by id alone. A source says
 which of its ids a selection picks, whether an id is its own, how an id and the run seed become
 a ``Case`` again, and what to keep next to the results when one of its cases fails. The sources
-are the catalogue (``conformance.catalogue``; the known-issue cases are catalogue cases) and the
-generated programs (``conformance.programs.generated``); adding one (OpInfo samples, a replayed
-file) is adding it to ``case_sources``, not a special case in each caller.
+are the catalogue (``conformance.catalogue``; the known-issue cases are catalogue cases), the
+generated programs (``conformance.programs.generated``) and PyTorch's OpInfo entries
+(``conformance.opinfo``, opt-in); adding one (a replayed file) is adding it to
+``case_sources``, not a special case in each caller.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from conformance import catalogue
 from conformance.case import Case
 from conformance.catalogue import DEFAULT_PACKAGE, CatalogueSource
 from conformance.errors import ConformanceInputError
+from conformance.opinfo import OpInfoSource
 from conformance.programs.generated import GeneratedSource
 
 
@@ -80,9 +82,9 @@ class CaseSource(Protocol):
 
 
 def case_sources(package: str = DEFAULT_PACKAGE) -> tuple[CaseSource, ...]:
-    """Every source, in the order a run takes their cases: the catalogue ``package``, then
-    generated programs. An id belongs to the first source that owns it."""
-    return (CatalogueSource(package), GeneratedSource())
+    """Every source, in the order a run takes their cases: the catalogue ``package``, generated
+    programs, then OpInfo entries (opt-in). An id belongs to the first source that owns it."""
+    return (CatalogueSource(package), GeneratedSource(), OpInfoSource())
 
 
 def prepare_sources(package: str = DEFAULT_PACKAGE) -> None:

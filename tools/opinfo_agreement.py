@@ -34,32 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from conformance.opinfo import RANDOM_OPS
+
 #: Ops whose values are drawn at random: no two libraries can agree on them.
-RANDOM_OPS = frozenset(
-    {
-        "bernoulli",
-        "cauchy",
-        "exponential",
-        "geometric",
-        "log_normal",
-        "multinomial",
-        "normal",
-        "uniform",
-        "rand_like",
-        "randn_like",
-        "randint_like",
-        "randint",
-        "nn.functional.dropout",
-        "nn.functional.dropout2d",
-        "nn.functional.dropout3d",
-        "nn.functional.alpha_dropout",
-        "nn.functional.feature_alpha_dropout",
-        "nn.functional.rrelu",
-        "nn.functional.gumbel_softmax",
-        "nn.functional.multi_head_attention_forward",
-        "nn.functional.scaled_dot_product_attention",
-    }
-)
 
 RTOL, ATOL = 1e-7, 1e-7
 #: Seconds one OpInfo entry (all its samples) may take before it is recorded as failing.
