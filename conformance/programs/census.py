@@ -26,6 +26,7 @@ from conformance.programs.program import (
     RequiresGrad,
     ResetGrads,
     RetainGrad,
+    SavedHooks,
     Step,
     call_concern,
     step_concern,
@@ -85,6 +86,7 @@ def _(step: Custom, mode: bool | None) -> set[str]:
 
 @step_areas.register(Hook)
 @step_areas.register(RetainGrad)
+@step_areas.register(SavedHooks)
 def _(step: Step, mode: bool | None) -> set[str]:
     return {"hooks"} | _under(mode)
 

@@ -26,8 +26,9 @@ from conformance.programs.program import Program, hits_quirk
 
 T = TypeVar("T")
 
-#: 1 was Hypothesis's own draws (unrecorded); 2 is this module's first grammar.
-DRAW_VERSION = 2
+#: 1 was Hypothesis's own draws (unrecorded); 2 is this module's first grammar; 3 adds
+#: saved-tensor hook regions and the Function given one tensor twice (``Mul2``).
+DRAW_VERSION = 3
 #: Draws of one stream before giving up on a program that neither hits the section 11 quirk
 #: nor crashes torch.
 MAX_ATTEMPTS = 100

@@ -10,8 +10,9 @@ So the vocabulary and its distribution live here only:
 - up to six steps per block, mostly ops (operands half the time from the two newest slots, so
   most ops end up on a differentiated path), some state steps (detach - half the time followed
   by an in-place write through the detached tensor or its source -, ``requires_grad_``,
-  ``retain_grad``, hooks, in-place ops, custom Functions correct or planted), and grad-mode
-  regions nested at most twice; view ops are never drawn under no_grad (semantics §5.6);
+  ``retain_grad``, hooks, in-place ops, custom Functions correct, planted or given one tensor
+  twice), and regions - grad mode, or saved-tensor hooks - nested at most twice; view ops are
+  never drawn under no_grad (semantics §5.6);
 - a schedule of one to four ``backward``/``autograd.grad`` calls with ``gradient`` weights,
   ``retain_graph``, ``create_graph`` and ``inputs=``, ``.grad`` resets between some of them.
 
@@ -33,6 +34,7 @@ from conformance.programs.program import (
     FUNCTIONS,
     INPLACE,
     OPS,
+    SAVED_HOOKS,
     Backward,
     Call,
     Custom,
@@ -46,6 +48,7 @@ from conformance.programs.program import (
     RequiresGrad,
     ResetGrads,
     RetainGrad,
+    SavedHooks,
     Step,
 )
 
@@ -72,14 +75,19 @@ MAX_SEED = 2**16 - 1
 MAX_STEPS = 6
 MAX_REGION_DEPTH = 2
 LEAF_DTYPES = ("float32", "float32", "float64")
-#: Step kinds of a block: three ops for one state step and one grad-mode region.
+#: Step kinds of a block: three ops for one state step and one region.
 STEP_KINDS = ("op", "op", "op", "state", "region")
+#: Regions: three grad-mode regions for one saved-tensor hooks region.
+REGION_KINDS = ("grad_mode", "grad_mode", "grad_mode", "saved_hooks")
+SAVED_HOOK_NAMES = tuple(SAVED_HOOKS)
 STATE_KINDS = ("detach", "requires_grad", "retain_grad", "hook", "custom")
 HOOK_SCALES = (0.5, 2.0, -1.0)
 RETAIN_GRAPH = (None, True, False)
 RESET_MODES = ("none", "zero")
 INPLACE_OPS = tuple(sorted(INPLACE))
-FUNCTION_NAMES = tuple(sorted(FUNCTIONS))
+#: Functions, ``Mul2`` (one tensor given as both inputs: half its gradient went missing under
+#: inductor, PyTorch #183604) twice as often as each other.
+FUNCTION_NAMES = (*sorted(FUNCTIONS), "Mul2")
 
 
 @dataclass
@@ -235,18 +243,27 @@ def state_step(choose: Chooser, slots: Slots) -> tuple[Step, ...]:
 def steps(
     choose: Chooser, slots: Slots, grad_enabled: bool = True, depth: int = 0
 ) -> tuple[Step, ...]:
-    """One to ``MAX_STEPS`` steps: mostly ops, some state steps, sometimes a grad-mode region."""
+    """One to ``MAX_STEPS`` steps: mostly ops, some state steps, sometimes a region."""
     drawn: list[Step] = []
     for _ in range(choose.integer(1, MAX_STEPS)):
         kind = choose.choice(STEP_KINDS)
         if kind == "region" and depth < MAX_REGION_DEPTH:
-            enabled = choose.boolean()
-            drawn.append(GradMode(enabled, steps(choose, slots, enabled, depth + 1)))
+            drawn.append(region(choose, slots, grad_enabled, depth))
         elif kind == "state":
             drawn.extend(state_step(choose, slots))
         else:
             drawn.append(op_step(choose, slots, grad_enabled))
     return tuple(drawn)
+
+
+def region(choose: Chooser, slots: Slots, grad_enabled: bool, depth: int) -> Step:
+    """A grad-mode region (no_grad or enable_grad), or a body under saved-tensor hooks that
+    keeps the grad mode around it."""
+    if choose.choice(REGION_KINDS) == "saved_hooks":
+        hooks = choose.choice(SAVED_HOOK_NAMES)
+        return SavedHooks(hooks, steps(choose, slots, grad_enabled, depth + 1))
+    enabled = choose.boolean()
+    return GradMode(enabled, steps(choose, slots, enabled, depth + 1))
 
 
 def backward_call(choose: Chooser, slots: Slots, leaf_count: int) -> Backward:

@@ -20,6 +20,7 @@ from conformance.programs.program import (
     FUNCTIONS,
     INPLACE,
     OPS,
+    SAVED_HOOKS,
     Backward,
     Call,
     Custom,
@@ -32,13 +33,16 @@ from conformance.programs.program import (
     RequiresGrad,
     ResetGrads,
     RetainGrad,
+    SavedHooks,
     Step,
     call_concern,
     leaf_values,
+    saved_hooks_factory,
     step_concern,
 )
 
 _CLASSES: dict[tuple[int, str], Any] = {}
+_HOOK_FACTORIES: dict[str, Callable[[list[int]], tuple[Any, Any]]] = {}
 
 
 def weights(seed: int, like: Any, torch: Any) -> Any:
@@ -73,6 +77,15 @@ def function_class(torch: Any, name: str) -> Any:
     return _CLASSES[key]
 
 
+def hooks_factory(name: str) -> Callable[[list[int]], tuple[Any, Any]]:
+    """The ``<name>_hooks(packed)`` function of ``SAVED_HOOKS[name]`` (module-independent)."""
+    if name not in _HOOK_FACTORIES:
+        namespace: dict[str, Any] = {}
+        exec(SAVED_HOOKS[name], namespace)  # noqa: S102 - source from the fixed table
+        _HOOK_FACTORIES[name] = namespace[saved_hooks_factory(name)]
+    return _HOOK_FACTORIES[name]
+
+
 class _Run:
     def __init__(self, program: Program, torch: Any) -> None:
         self.program = program
@@ -80,6 +93,8 @@ class _Run:
         self.slots: list[Any] = []
         self.errors: dict[str, Raised] = {}
         self.retained: list[int] = []
+        #: step key of each saved-hooks region -> how many tensors its pack hook was given
+        self.packed: dict[str, int] = {}
         self.counter = 0
 
     def step(self, key: str, fn: Callable[[], Any], *needs: int) -> Any:
@@ -121,11 +136,14 @@ class _Run:
             if self.retained:
                 record["retained"] = {i: snapshot(self.slots[i].grad) for i in self.retained}
             calls[index] = record
-        return {
+        observed = {
             "slots": dict(enumerate(self.slots)),
             "errors": dict(self.errors),
             "calls": calls,
         }
+        if self.packed:
+            observed["packed"] = dict(self.packed)
+        return observed
 
 
 # -- steps: what each one does (``key`` names it in ``errors``) ---------------------------------
@@ -196,6 +214,16 @@ def _(step: GradMode, run: _Run, key: str) -> Any:
     return None
 
 
+@execute.register
+def _(step: SavedHooks, run: _Run, key: str) -> Any:
+    packed: list[int] = []
+    pack, unpack = hooks_factory(step.hooks)(packed)
+    with run.torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        run.run_steps(step.body)
+    run.packed[key] = len(packed)
+    return None
+
+
 # -- calls: what each one does to the leaves' grads ---------------------------------------------
 
 
@@ -251,7 +279,8 @@ def interpret(program: Program, torch: Any) -> dict[str, Any]:
 
     Returns ``{"slots": {n: tensor or None}, "errors": {step: Raised}, "calls": {i: {"result":
     None | Raised | tuple of grads, "grads": {leaf: {"value", "grad_fn"} or None},
-    "retained": {...}}}}``. Grad mode is restored afterwards.
+    "retained": {...}}}}``, and ``"packed": {step: count}`` when there are saved-hooks regions.
+    Grad mode is restored afterwards.
     """
     with torch.enable_grad():
         return _Run(program, torch).observations()

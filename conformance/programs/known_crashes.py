@@ -20,6 +20,7 @@ from conformance.programs.program import (
     Program,
     RequiresGrad,
     RetainGrad,
+    SavedHooks,
     Step,
     step_concern,
     walk,
@@ -110,6 +111,7 @@ def _(step: Hook, views: _Views, position: int, slot: int) -> bool:
 @hooks_stale_view.register(RequiresGrad)
 @hooks_stale_view.register(RetainGrad)
 @hooks_stale_view.register(GradMode)
+@hooks_stale_view.register(SavedHooks)
 def _(step: Step, views: _Views, position: int, slot: int) -> bool:
     return False
 

@@ -161,6 +161,18 @@ class TooMany(torch.autograd.Function):
     def backward(ctx, grad):
         return grad * 3, grad
 """,
+    "Mul2": """
+class Mul2(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return grad * y, grad * x
+""",
 }
 #: How each Function is applied (``F`` is the class, ``a`` the argument).
 APPLY: dict[str, str] = {
@@ -169,8 +181,53 @@ APPLY: dict[str, str] = {
     "MissingNone": "F.apply(a, 1.5)",
     "WrongShape": "F.apply(a)",
     "TooMany": "F.apply(a)",
+    "Mul2": "F.apply(a, a)",  # one tensor as both inputs: its two gradients must add up
 }
 PLANTED = ("MissingNone", "WrongShape", "TooMany")
+
+#: Saved-tensor hook pairs as source text: ``<name>_hooks(packed)`` returns ``(pack, unpack)``;
+#: ``pack`` appends to the list ``packed``, so a run can report how many tensors were packed.
+#: Each pair keeps the values autograd computes: only where and how the tensor is kept varies.
+SAVED_HOOKS: dict[str, str] = {
+    "keep": """
+def keep_hooks(packed):
+    def pack(t):
+        packed.append(1)
+        return t
+
+    def unpack(p):
+        return p
+
+    return pack, unpack
+""",
+    "clone": """
+def clone_hooks(packed):
+    def pack(t):
+        packed.append(1)
+        return t.clone()
+
+    def unpack(p):
+        return p
+
+    return pack, unpack
+""",
+    "times_one": """
+def times_one_hooks(packed):
+    def pack(t):
+        packed.append(1)
+        return t
+
+    def unpack(p):
+        return p * 1
+
+    return pack, unpack
+""",
+}
+
+
+def saved_hooks_factory(name: str) -> str:
+    """The name of the function ``SAVED_HOOKS[name]`` defines."""
+    return f"{name}_hooks"
 
 
 # -- steps ---------------------------------------------------------------------------------
@@ -254,7 +311,21 @@ class GradMode:
     produces: ClassVar[bool] = False
 
 
-Step = Op | Detach | Custom | InPlace | RequiresGrad | RetainGrad | Hook | GradMode
+@dataclass(frozen=True)
+class SavedHooks:
+    """The ``body`` steps inside ``torch.autograd.graph.saved_tensors_hooks(pack, unpack)``, the
+    pair made by ``SAVED_HOOKS[hooks]``; how many tensors it packed is observed afterwards."""
+
+    hooks: str
+    body: tuple[Step, ...] = ()
+    kind: ClassVar[str] = "saved_hooks"
+    produces: ClassVar[bool] = False
+
+
+Step = Op | Detach | Custom | InPlace | RequiresGrad | RetainGrad | Hook | GradMode | SavedHooks
+Region = GradMode | SavedHooks
+#: The step types that hold a body of steps.
+REGIONS = (GradMode, SavedHooks)
 
 
 # -- the backward schedule ---------------------------------------------------------------------
@@ -299,7 +370,8 @@ class Program:
 
 
 STEP_TYPES: dict[str, type] = {
-    t.kind: t for t in (Op, Detach, Custom, InPlace, RequiresGrad, RetainGrad, Hook, GradMode)
+    t.kind: t
+    for t in (Op, Detach, Custom, InPlace, RequiresGrad, RetainGrad, Hook, GradMode, SavedHooks)
 }
 CALL_TYPES: dict[str, type] = {t.kind: t for t in (Backward, ResetGrads)}
 
@@ -342,7 +414,8 @@ def call_concern(fn: Callable[..., _T]) -> _SingleDispatchCallable[_T]:
 def walk(steps: tuple[Step, ...]) -> list[tuple[Step, bool | None]]:
     """Steps in execution order (regions flattened), each with the grad mode set around it.
 
-    The mode is None outside any region, else the innermost region's ``enabled``.
+    The mode is None outside any grad-mode region, else the innermost one's ``enabled`` (a
+    saved-hooks region keeps the mode around it).
     """
     found: list[tuple[Step, bool | None]] = []
 
@@ -351,6 +424,8 @@ def walk(steps: tuple[Step, ...]) -> list[tuple[Step, bool | None]]:
             found.append((step, mode))
             if isinstance(step, GradMode):
                 visit(step.body, step.enabled)
+            elif isinstance(step, SavedHooks):
+                visit(step.body, mode)
 
     visit(steps, None)
     return found
@@ -402,6 +477,7 @@ def _(step: RequiresGrad, mode: bool | None, families: dict[int, int], slot: int
 @_meets_quirk.register(RetainGrad)
 @_meets_quirk.register(Hook)
 @_meets_quirk.register(GradMode)
+@_meets_quirk.register(SavedHooks)
 def _(step: Step, mode: bool | None, families: dict[int, int], slot: int) -> bool:
     return False
 
@@ -420,7 +496,7 @@ def _encode(item: Any) -> dict[str, Any]:
     data = {"kind": item.kind}
     for key, value in asdict(item).items():
         data[key] = value
-    if isinstance(item, GradMode):
+    if isinstance(item, REGIONS):
         data["body"] = [_encode(s) for s in item.body]
     return data
 
@@ -432,7 +508,7 @@ def _tuple(value: Any) -> Any:
 def _decode(data: dict[str, Any], types: dict[str, type]) -> Any:
     fields = dict(data)
     kind = fields.pop("kind")
-    if kind == "grad_mode":
+    if "body" in fields:
         fields["body"] = tuple(_decode(s, STEP_TYPES) for s in fields["body"])
     return types[kind](**{k: _tuple(v) for k, v in fields.items()})
 

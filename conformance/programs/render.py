@@ -17,6 +17,7 @@ from conformance.programs.program import (
     FUNCTIONS,
     INPLACE,
     OPS,
+    SAVED_HOOKS,
     Backward,
     Call,
     Custom,
@@ -29,9 +30,11 @@ from conformance.programs.program import (
     RequiresGrad,
     ResetGrads,
     RetainGrad,
+    SavedHooks,
     Step,
     call_concern,
     leaf_values,
+    saved_hooks_factory,
     step_concern,
     to_json,
     walk,
@@ -95,7 +98,7 @@ class _Writer:
         program = self.program
         leaves = [f"t{i}" for i in range(len(program.leaves))]
         self.emit(0, "def program():")
-        self.emit(1, "calls, retained = {}, []")
+        self.emit(1, "calls, retained, packed = {}, [], {}")
         for name, leaf in zip(leaves, program.leaves, strict=True):
             values = leaf_values(leaf).tolist()
             self.emit(
@@ -116,7 +119,10 @@ class _Writer:
                     f"{{k: snapshot(v.grad) for k, v in {{{pairs}}}.items() if k in retained}}",
                 )
         slots = ", ".join(f"{i}: t{i}" for i in range(self.slot))
-        self.emit(1, f"return {{'slots': {{{slots}}}, 'errors': dict(errors), 'calls': calls}}")
+        observed = f"{{'slots': {{{slots}}}, 'errors': dict(errors), 'calls': calls}}"
+        if _hooks_used(program):
+            observed = observed[:-1] + ", 'packed': packed}"
+        self.emit(1, f"return {observed}")
         return "\n".join(self.lines) + "\n"
 
 
@@ -182,6 +188,18 @@ def _(item: GradMode, writer: _Writer, key: str, indent: int) -> None:
     writer.steps(item.body, indent + 1)
 
 
+@write_step.register
+def _(item: SavedHooks, writer: _Writer, key: str, indent: int) -> None:
+    count = f"packs_{key}"
+    writer.emit(indent, f"{count} = []")
+    hooks = f"{saved_hooks_factory(item.hooks)}({count})"
+    writer.emit(indent, f"with torch.autograd.graph.saved_tensors_hooks(*{hooks}):")
+    if not item.body:
+        writer.emit(indent + 1, "pass")
+    writer.steps(item.body, indent + 1)
+    writer.emit(indent, f"packed[{key!r}] = len({count})")
+
+
 # -- calls: each one's lines, ending in ``calls[index]`` ----------------------------------------
 
 
@@ -235,6 +253,7 @@ def _retained(program: Program) -> list[int]:
 def render(program: Program, title: str = "a generated program") -> str:
     """The reproducer script of ``program``; it prints the observations and exits."""
     used = sorted({s.function for s, _ in _walk(program) if isinstance(s, Custom)})
+    hooks = _hooks_used(program)
     doc = f'"""Reproducer for {title}.\n\nProgram (JSON):\n{to_json(program)}\n"""\n'
     parts = [
         doc,
@@ -244,10 +263,16 @@ def render(program: Program, title: str = "a generated program") -> str:
         inspect.getsource(snapshot),
         HELPERS.strip() + "\n",
         *(FUNCTIONS[name].strip() + "\n" for name in used),
+        *(SAVED_HOOKS[name].strip() + "\n" for name in hooks),
         _Writer(program).body(),
         'if __name__ == "__main__":\n    show("", program())\n',
     ]
     return "\n\n".join(p.strip("\n") + "\n" for p in parts)
+
+
+def _hooks_used(program: Program) -> list[str]:
+    """The saved-tensor hook pairs ``program`` uses, sorted."""
+    return sorted({s.hooks for s, _ in _walk(program) if isinstance(s, SavedHooks)})
 
 
 def _walk(program: Program) -> list[tuple[Step, bool | None]]:

@@ -3,7 +3,7 @@
 Hypothesis shrinks a failure inside its own test, but ``conformance run --generated N`` draws
 each program on its own stream, so a failure found there is shrunk here: a greedy
 delta-debugging loop that tries structural simplifications (delete a call, delete a step,
-unwrap a grad-mode region, delete an unused leaf, simplify a call's flags or a leaf) and keeps
+unwrap a region, delete an unused leaf, simplify a call's flags or a leaf) and keeps
 every candidate that is still a well-formed program and still fails, until none applies. Every
 move makes the program smaller in a well-founded order, so the loop ends.
 
@@ -32,6 +32,8 @@ from conformance.programs.program import (
     FUNCTIONS,
     INPLACE,
     OPS,
+    REGIONS,
+    SAVED_HOOKS,
     Backward,
     Call,
     Custom,
@@ -45,6 +47,7 @@ from conformance.programs.program import (
     RequiresGrad,
     ResetGrads,
     RetainGrad,
+    SavedHooks,
     Step,
     call_concern,
     hits_quirk,
@@ -72,7 +75,7 @@ DEFAULT_MAX_ATTEMPTS = 2000
 
 
 def program_size(program: Program) -> int:
-    """Leaves + steps + calls; a grad-mode region counts as one step besides its body."""
+    """Leaves + steps + calls; a region counts as one step besides its body."""
     return len(program.leaves) + len(walk(program.steps)) + len(program.schedule)
 
 
@@ -174,6 +177,13 @@ def _(step: InPlace, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
     return None
 
 
+@step_shape.register
+def _(step: SavedHooks, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    if step.hooks not in SAVED_HOOKS:
+        raise InvalidProgram(f"unknown saved-tensor hooks {step.hooks}")
+    return None
+
+
 @step_shape.register(RequiresGrad)
 @step_shape.register(RetainGrad)
 @step_shape.register(Hook)
@@ -215,7 +225,7 @@ def step_paths(steps: tuple[Step, ...], prefix: StepPath = ()) -> list[StepPath]
     found: list[StepPath] = []
     for index, step in enumerate(steps):
         found.append((*prefix, index))
-        if isinstance(step, GradMode):
+        if isinstance(step, REGIONS):
             found += step_paths(step.body, (*prefix, index))
     return found
 
@@ -224,7 +234,7 @@ def step_at(steps: tuple[Step, ...], path: StepPath) -> Step:
     step = steps[path[0]]
     if len(path) == 1:
         return step
-    assert isinstance(step, GradMode)
+    assert isinstance(step, REGIONS)
     return step_at(step.body, path[1:])
 
 
@@ -234,7 +244,7 @@ def splice(steps: tuple[Step, ...], path: StepPath, items: tuple[Step, ...]) -> 
     if not rest:
         return steps[:head] + items + steps[head + 1 :]
     region = steps[head]
-    assert isinstance(region, GradMode)
+    assert isinstance(region, REGIONS)
     inner = dataclasses.replace(region, body=splice(region.body, rest, items))
     return steps[:head] + (inner,) + steps[head + 1 :]
 
@@ -276,8 +286,9 @@ def _(step: Detach | Custom | InPlace | RequiresGrad | RetainGrad | Hook) -> tup
     return (step.arg,)
 
 
-@operands.register
-def _(step: GradMode) -> tuple[int, ...]:
+@operands.register(GradMode)
+@operands.register(SavedHooks)
+def _(step: GradMode | SavedHooks) -> tuple[int, ...]:
     return ()
 
 
@@ -321,8 +332,9 @@ def _(
     return dataclasses.replace(step, arg=mapping(step.arg))
 
 
-@remap_step.register
-def _(step: GradMode, mapping: Callable[[int], int]) -> Step:
+@remap_step.register(GradMode)
+@remap_step.register(SavedHooks)
+def _(step: GradMode | SavedHooks, mapping: Callable[[int], int]) -> Step:
     return dataclasses.replace(step, body=tuple(remap_step(s, mapping) for s in step.body))
 
 
@@ -361,7 +373,7 @@ def delete_step(program: Program, path: StepPath) -> Program:
     down by one. The result may be invalid (``check`` says).
     """
     step = step_at(program.steps, path)
-    if isinstance(step, GradMode):
+    if isinstance(step, REGIONS):
         for index in reversed(range(len(step.body))):
             program = delete_step(program, (*path, index))
         return dataclasses.replace(program, steps=splice(program.steps, path, ()))
@@ -374,9 +386,10 @@ def delete_step(program: Program, path: StepPath) -> Program:
 
 
 def unwrap_region(program: Program, path: StepPath) -> Program:
-    """The region at ``path`` replaced by its body (it runs in the surrounding grad mode)."""
+    """The region at ``path`` replaced by its body (it runs in the surrounding grad mode,
+    without the region's saved-tensor hooks)."""
     region = step_at(program.steps, path)
-    assert isinstance(region, GradMode)
+    assert isinstance(region, REGIONS)
     return dataclasses.replace(program, steps=splice(program.steps, path, region.body))
 
 
@@ -411,14 +424,14 @@ def _delete_calls(program: Program) -> Iterator[Callable[[], Program]]:
 def _delete_steps(program: Program) -> Iterator[Callable[[], Program]]:
     # Outermost regions first (one move removes a whole block), then single steps, last first.
     paths = step_paths(program.steps)
-    regions = [p for p in paths if isinstance(step_at(program.steps, p), GradMode)]
+    regions = [p for p in paths if isinstance(step_at(program.steps, p), REGIONS)]
     for path in sorted(regions, key=len) + list(reversed(paths)):
         yield functools.partial(delete_step, program, path)
 
 
 def _unwrap_regions(program: Program) -> Iterator[Callable[[], Program]]:
     for path in step_paths(program.steps):
-        if isinstance(step_at(program.steps, path), GradMode):
+        if isinstance(step_at(program.steps, path), REGIONS):
             yield functools.partial(unwrap_region, program, path)
 
 

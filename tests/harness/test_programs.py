@@ -16,7 +16,7 @@ from conformance.capture import Raised
 from conformance.mutations import get_mutation
 from conformance.observe import TensorObservation, observe
 from conformance.programs.generated import as_case, draw_program, generate, tolerances
-from conformance.programs.interpreter import interpret
+from conformance.programs.interpreter import interpret, weights
 from conformance.programs.known_crashes import crashes_torch
 from conformance.programs.oracle import relative_error
 from conformance.programs.program import (
@@ -32,6 +32,7 @@ from conformance.programs.program import (
     RequiresGrad,
     ResetGrads,
     RetainGrad,
+    SavedHooks,
     from_json,
     hits_quirk,
     to_json,
@@ -71,6 +72,25 @@ SMOOTH = Program(
     steps=(Op("div", (0, 1)), Op("sigmoid", (2,)), Op("log", (3,)), Op("gram", (4,))),
     schedule=(Backward(5, weight_seed=9),),
 )
+#: Saved-tensor hooks of every kind around ops, a Function given one tensor twice, and a nested
+#: no_grad region (where nothing is saved), backwarded twice.
+HOOKED = Program(
+    leaves=(Leaf((2, 3), seed=11), Leaf((3,), "float64", seed=12)),
+    steps=(
+        SavedHooks(
+            "clone",
+            (
+                Op("exp", (0,)),
+                Custom("Mul2", 2),
+                SavedHooks("times_one", (Op("mul", (3, 1)),)),
+                GradMode(False, (Op("sin", (4,)),)),
+            ),
+        ),
+        SavedHooks("keep", (Op("tanh", (4,)), InPlace("mul_", 6))),
+        Op("sum", (6,)),
+    ),
+    schedule=(Backward(7, retain_graph=True), Backward(6, weight_seed=3, use_grad=True)),
+)
 PLANTED = {
     "MissingNone": "function MissingNoneBackward returned an incorrect number of gradients "
     "(expected 2, got 1)",
@@ -90,9 +110,10 @@ def outcome(program: Program) -> str:
 def test_a_program_round_trips_through_json() -> None:
     assert from_json(to_json(MIXED)) == MIXED
     assert from_json(to_json(SMOOTH)) == SMOOTH
+    assert from_json(to_json(HOOKED)) == HOOKED
 
 
-@pytest.mark.parametrize("program", [MIXED, SMOOTH], ids=["mixed", "smooth"])
+@pytest.mark.parametrize("program", [MIXED, SMOOTH, HOOKED], ids=["mixed", "smooth", "hooked"])
 def test_fixed_programs_give_the_same_observations_on_torch_and_reference(
     program: Program,
 ) -> None:
@@ -107,6 +128,29 @@ def test_observations_name_every_slot_call_and_leaf_grad() -> None:
     assert "retained" in observed["calls"][0]
 
 
+@pytest.mark.parametrize("module", [torch, reference_impl], ids=["torch", "reference"])
+def test_each_saved_hooks_region_reports_how_many_tensors_it_packed(module) -> None:
+    # Keyed by the region's step. Outer region 0: exp saves its result (1), Mul2 both inputs
+    # (2), sin under no_grad nothing; inner region 3: mul both operands (2); region 7: tanh
+    # its result (1), mul_ by a number nothing.
+    observed = interpret(HOOKED, module)
+    assert observed["packed"] == {"0": 3, "3": 2, "7": 1}
+    assert "packed" not in interpret(MIXED, module)
+
+
+@pytest.mark.parametrize("module", [torch, reference_impl], ids=["torch", "reference"])
+def test_a_function_given_one_tensor_twice_gets_both_gradients(module) -> None:
+    program = Program(
+        leaves=(Leaf((3,), "float64", seed=5),),
+        steps=(Custom("Mul2", 0),),
+        schedule=(Backward(1, weight_seed=2),),
+    )
+    observed = interpret(program, module)
+    x = observed["slots"][0].detach()
+    grad = observed["calls"][0]["grads"][0]["value"]
+    assert module.allclose(grad, 2 * x * weights(2, x, module))  # x * x: twice x, not once
+
+
 @pytest.mark.parametrize("function", sorted(PLANTED))
 def test_a_planted_mistake_in_a_function_raises_the_same_error_on_both(function: str) -> None:
     program = Program(
@@ -119,8 +163,11 @@ def test_a_planted_mistake_in_a_function_raises_the_same_error_on_both(function:
         assert result == Raised("RuntimeError", PLANTED[function])
 
 
-def test_the_reproducer_runs_on_torch_and_prints_the_interpreters_observations() -> None:
-    script = render(MIXED)
+@pytest.mark.parametrize("program", [MIXED, HOOKED], ids=["mixed", "hooked"])
+def test_the_reproducer_runs_on_torch_and_prints_the_interpreters_observations(
+    program: Program,
+) -> None:
+    script = render(program)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
@@ -129,8 +176,8 @@ def test_the_reproducer_runs_on_torch_and_prints_the_interpreters_observations()
     exec(script, namespace)  # noqa: S102 - the script under test
     namespace["Raised"] = Raised  # the script's own record type, read back as the harness's
     from_script = observe(namespace["program"](), PAIR[0])  # type: ignore[operator]
-    from_interpreter = observe(interpret(MIXED, torch), PAIR[0])
-    case = as_case(0, MIXED)
+    from_interpreter = observe(interpret(program, torch), PAIR[0])
+    case = as_case(0, program)
     verdict = judge(case, BackendRun("script", from_script), BackendRun("interp", from_interpreter))
     assert verdict.outcome == "pass", verdict.message
     assert "calls.0.grads.0.value" in done.stdout

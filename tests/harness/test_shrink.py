@@ -25,6 +25,7 @@ from conformance.programs.program import (
     RequiresGrad,
     ResetGrads,
     RetainGrad,
+    SavedHooks,
     from_json,
     to_dict,
 )
@@ -218,6 +219,29 @@ def test_unwrapping_a_region_keeps_every_slot_number() -> None:
     assert program_size(flat) == program_size(PADDED) - 1
 
 
+#: Two saved-tensor hook regions, one inside the other.
+HOOKED = Program(
+    leaves=(Leaf((2,), seed=1),),
+    steps=(
+        SavedHooks("clone", (Op("exp", (0,)), SavedHooks("keep", (Op("sin", (1,)),)))),
+        Op("mul", (2, 0)),
+    ),
+    schedule=(Backward(3, weight_seed=1),),
+)
+
+
+def test_a_saved_hooks_region_is_unwrapped_or_deleted_like_a_grad_mode_region() -> None:
+    inner_unwrapped = unwrap_region(HOOKED, (0,))
+    assert inner_unwrapped.steps[:2] == (Op("exp", (0,)), SavedHooks("keep", (Op("sin", (1,)),)))
+    assert delete_step(HOOKED, (0, 1)).steps == (
+        SavedHooks("clone", (Op("exp", (0,)),)),
+        Op("mul", (1, 0)),  # sin's slot now names its operand, exp's
+    )
+    assert delete_step(HOOKED, (0,)).steps == (Op("mul", (0, 0)),)
+    assert program_size(HOOKED) == 1 + 5 + 1  # a leaf, two regions and three ops, a call
+    check(inner_unwrapped)
+
+
 def test_an_unused_leaf_can_be_deleted_and_a_used_one_cannot() -> None:
     program = Program(
         leaves=(Leaf((2,)), Leaf((3,)), Leaf((2,))),
@@ -241,10 +265,21 @@ def test_an_unused_leaf_can_be_deleted_and_a_used_one_cannot() -> None:
         Program((Leaf((1,)),), (Op("slice", (0,)),)),  # nothing left to slice
         Program((Leaf((2,)),), (InPlace("pow_", 0),)),  # no such in-place op
         Program((Leaf((2,)),), (GradMode(False, (Op("select", (0,)),)),)),  # section 11 quirk
+        Program((Leaf((2,)),), (SavedHooks("lose", (Op("exp", (0,)),)),)),  # no such hooks
         Program((Leaf((2,)),), (RequiresGrad(0, False),), (Backward(0, inputs=(0, 0)),)),
         Program(()),
     ],
-    ids=["dangling", "rank", "broadcast", "slice", "inplace-op", "quirk", "inputs", "empty"],
+    ids=[
+        "dangling",
+        "rank",
+        "broadcast",
+        "slice",
+        "inplace-op",
+        "quirk",
+        "hooks",
+        "inputs",
+        "empty",
+    ],
 )
 def test_invalid_programs_are_rejected(program: Program) -> None:
     with pytest.raises(InvalidProgram):
