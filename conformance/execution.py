@@ -29,10 +29,11 @@ from conformance.options import RunOptions
 from conformance.policies import policy_for
 from conformance.registry import load_backend
 from conformance.results import CaseResult, FiniteDifferenceCheck
-from conformance.sources import resolve_case
+from conformance.sources import resolve_case, source_of
 from conformance.tolerances import ToleranceTable
 from conformance.verdict import (
     BackendRun,
+    Outcome,
     Verdict,
     crash_verdict,
     harness_error,
@@ -178,6 +179,31 @@ def crash_result(
     verdict = crash_verdict(backend, exit_description(code))
     verdict = load_known(options.known, *options.backends).apply(case.id, verdict)
     return _result(case, options.backends, seed, verdict, {})
+
+
+def built_case(case_id: str, options: RunOptions) -> Case | CaseResult:
+    """The case ``case_id`` names, or - when building it fails (a source's data it cannot
+    read, an entry that cannot be encoded) - the ``error`` record saying so: one case that
+    cannot be built must not end the run."""
+    try:
+        return resolve_case(case_id, options.seed)
+    except ConformanceInputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a case the source cannot build is its record
+        source = source_of(case_id)
+        area, tags = source.keywords(case_id) if source else (case_id.split("/")[0], ())
+        reason = f"case could not be built: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        return CaseResult(
+            case_id=case_id,
+            area=area,
+            name=case_id.split("/", 1)[-1],
+            tags=list(tags),
+            seed=case_seed(options.seed, case_id),
+            backends=list(options.backends),
+            outcome=str(Outcome.ERROR),
+            reason=reason,
+            message=reason,
+        )
 
 
 def timeout_result(case: Case | str, options: RunOptions, reason: str) -> CaseResult:

@@ -43,19 +43,23 @@ class InProcessExecutor:
     def run(
         self, case_ids: Iterable[str], options: RunOptions, finish: Finish, start: Start
     ) -> None:
+        from conformance.case import Case
         from conformance.execution import (
             CaseTimeout,
             alarm,
+            built_case,
             execute_case,
             load_pair,
             timeout_result,
         )
-        from conformance.sources import resolve_case
 
         pair = load_pair(options.backends)
         for case_id in case_ids:
             start(case_id)
-            case = self.cases.get(case_id) or resolve_case(case_id, options.seed)
+            case = self.cases.get(case_id) or built_case(case_id, options)
+            if not isinstance(case, Case):  # it could not be built: its error record
+                finish(case)
+                continue
             try:  # the alarm may go off as soon as it is armed, or while it is disarmed
                 with alarm(options.timeout):
                     result = execute_case(

@@ -160,7 +160,10 @@ def samples(entry: Entry) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
         if len(found) == MAX_SAMPLES:
             break
         memo: dict[int, TensorInput] = {}
-        args = _encode((sample.input, *sample.args), torch, memo)
+        try:
+            args = _encode((sample.input, *sample.args), torch, memo)
+        except TypeError:  # a sparse or otherwise non-strided input: not carried as NumPy
+            continue
         if any(t.dtype.startswith("complex") for t in memo.values()):
             continue
         found.append((args, _encode(dict(sample.kwargs), torch, memo)))

@@ -22,7 +22,8 @@ from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
 from conformance.errors import ConformanceInputError
-from conformance.sources import prepare_sources, resolve_case
+from conformance.results import CaseResult
+from conformance.sources import prepare_sources
 
 if TYPE_CHECKING:
     from conformance.backends import Backend
@@ -55,10 +56,12 @@ def run_remote(
 ) -> CaseResult:
     """What a worker (a pool process or a Dask task) does with a case id: rebuild the case, run
     it, and serialise the result there, so the process writing the stream only copies lines."""
-    from conformance.execution import execute_case
+    from conformance.execution import built_case, execute_case
     from conformance.results import encode
 
-    case = resolve_case(case_id, options.seed)
+    case = built_case(case_id, options)
+    if isinstance(case, CaseResult):
+        return encode(case)
     return encode(
         execute_case(
             case, pair, options.seed, options.tolerances, on_phase=on_phase, known=options.known
