@@ -391,6 +391,9 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+    if input.ndim == 0 and dim is not None:  # dim 0 / -1 of a 0-d tensor: the tensor, a view
+        vw.normalize_dims(dim if isinstance(dim, (tuple, list)) else (dim,), 1)
+        return vw.AliasBackward0.invoke(input)
     if dim is None:
         return vw.SqueezeBackward0.invoke(input)
     if isinstance(dim, (tuple, list)):
@@ -404,6 +407,8 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     d0, d1 = _wrap_dim(dim0, input.ndim), _wrap_dim(dim1, input.ndim)
+    if input.ndim == 0:  # transpose(0, 0) of a 0-d tensor: the tensor, a view
+        return vw.AliasBackward0.invoke(input)
     return vw.TransposeBackward0.invoke(input, dim0=d0, dim1=d1)
 
 
@@ -506,6 +511,9 @@ def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
+    if isinstance(value, Tensor) and value.requires_grad:
+        # The value's gradient is the gradient summed over the filled positions.
+        return where(mask, value.to(input.dtype), input)
     return pw.MaskedFillBackward0.invoke(input, mask=mask, value=_fill_value(value))
 
 
@@ -1004,6 +1012,542 @@ def addbmm(
     return linalg.AddbmmBackward0.invoke(input, batch1, batch2, beta=beta, alpha=alpha)
 
 
+# -- issue 13, round 2: composites as torch composes them, and their native nodes -------------
+
+
+def _tensors(args: tuple[Any, ...]) -> list[Tensor]:
+    """A varargs call or one sequence argument, as torch's TensorList signatures accept."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        return list(args[0])
+    return list(args)
+
+
+def _atleast(nd: int) -> Any:
+    def lift(t: Tensor) -> Tensor:
+        if t.ndim >= nd:
+            return t
+        if t.ndim == 0:
+            return reshape(t, *(1,) * nd)
+        if nd == 2 or t.ndim == 2:  # 1-D -> (1, n); 2-D -> (m, n, 1)
+            return unsqueeze(t, 0) if t.ndim == 1 else unsqueeze(t, -1)
+        return unsqueeze(unsqueeze(t, 0), -1)  # 1-D -> (1, n, 1)
+
+    def fn(*tensors: Any) -> Any:
+        if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+            return lift(tensors[0])
+        return tuple(lift(t) for t in _tensors(tensors))
+
+    return fn
+
+
+atleast_1d, atleast_2d, atleast_3d = _atleast(1), _atleast(2), _atleast(3)
+
+
+def hstack(tensors: Any) -> Tensor:
+    ts = [atleast_1d(t) for t in tensors]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Any) -> Tensor:
+    return cat([atleast_2d(t) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Any) -> Tensor:
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def column_stack(tensors: Any) -> Tensor:
+    return cat([reshape(t, t.numel(), 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    d = _wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    spec = indices_or_sections
+    if isinstance(spec, Tensor):
+        spec = spec.tolist()
+    if isinstance(spec, int):
+        if spec <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {spec}")
+        q, r = divmod(n, spec)
+        bounds, start = [], 0
+        for i in range(spec):
+            start += q + (1 if i < r else 0)
+            bounds.append(start)
+        bounds = bounds[:-1]
+    else:
+        bounds = [int(i) for i in spec]
+    out, start = [], 0
+    for stop in [*bounds, n]:
+        lo = builtins.min(builtins.max(start if start >= 0 else start + n, 0), n)
+        hi = builtins.min(builtins.max(stop if stop >= 0 else stop + n, lo), n)
+        out.append(vw.SliceBackward0.invoke(input, dim=d, start=lo, stop=hi, step=1))
+        start = stop
+    return tuple(out)
+
+
+def _directional_split(name: str, dim: int, min_ndim: int) -> Any:
+    def fn(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+        if input.ndim < min_ndim:
+            raise RuntimeError(
+                f"torch.{name} requires a tensor with at least {min_ndim} dimension, but got a "
+                f"tensor with {input.ndim} dimensions!"
+            )
+        d = 0 if (name == "hsplit" and input.ndim == 1) else dim
+        spec = indices_or_sections
+        if isinstance(spec, int) and spec and input.shape[d] % spec:
+            raise RuntimeError(
+                f"torch.{name} attempted to split along dimension {d}, but the size of the "
+                f"dimension {input.shape[d]} is not divisible by the split_size {spec}!"
+            )
+        return tensor_split(input, spec, d)
+
+    return fn
+
+
+hsplit = _directional_split("hsplit", 1, 1)
+vsplit = _directional_split("vsplit", 0, 2)
+dsplit = _directional_split("dsplit", 2, 3)
+
+
+def split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return split(input, list(split_sizes), dim)
+
+
+def unsafe_split(input: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return split(input, split_size, dim)
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return chunk(input, chunks, dim)
+
+
+def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, input.ndim)
+    shape = tuple(input.shape)
+    return view(input, *shape[:d], *tuple(sizes), *shape[d + 1 :])
+
+
+def ravel(input: Tensor) -> Tensor:  # noqa: A002
+    return reshape(input, -1)
+
+
+def broadcast_to(input: Tensor, size: Any) -> Tensor:  # noqa: A002
+    return expand(input, *tuple(size))
+
+
+def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
+    ts = _tensors(tensors)
+    shape = np.broadcast_shapes(*(tuple(t.shape) for t in ts))
+    return tuple(expand(t, *shape) for t in ts)
+
+
+def broadcast_shapes(*shapes: Any) -> Any:
+    from ._size import Size
+
+    return Size(
+        np.broadcast_shapes(*(tuple(s) if isinstance(s, (list, tuple)) else (s,) for s in shapes))
+    )
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    ts = _tensors(tensors)
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t.numel() for t in ts)
+    out = []
+    for i, t in enumerate(ts):
+        view_shape = [1] * len(ts)
+        view_shape[i] = -1
+        out.append(expand(view(t, *view_shape), *shape))
+    if swap:  # "xy": the first two inputs' roles swap, the grid's shape stays (n1, n0, ...)
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
+
+
+def cartesian_prod(*tensors: Any) -> Tensor:
+    ts = _tensors(tensors)
+    if len(ts) == 1:
+        return ts[0]
+    return stack([flatten(g) for g in meshgrid(ts, indexing="ij")], 1)
+
+
+def block_diag(*tensors: Any) -> Tensor:
+    return so.BlockDiagBackward0.invoke(*_tensors(tensors))
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    nd = builtins.max(input.ndim, other.ndim)
+    a_shape = (1,) * (nd - input.ndim) + tuple(input.shape)
+    b_shape = (1,) * (nd - other.ndim) + tuple(other.shape)
+    a = reshape(input, *[s for n in a_shape for s in (n, 1)])
+    b = reshape(other, *[s for n in b_shape for s in (1, n)])
+    return reshape(a * b, *[x * y for x, y in zip(a_shape, b_shape, strict=True)])
+
+
+def _cross(a: Tensor, b: Tensor, d: int) -> Tensor:
+    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    a, b = expand(a, *shape), expand(b, *shape)
+    a0, a1, a2 = (select(a, d, i) for i in range(3))
+    b0, b1, b2 = (select(b, d, i) for i in range(3))
+    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+        dim = next(i for i, n in enumerate(shape) if n == 3)
+        return _cross(input, other, dim)
+    return _cross(input, other, _wrap_dim(dim, builtins.max(input.ndim, other.ndim)))
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return dot(input, other)
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+    da = [_wrap_dim(d, a.ndim) for d in da]
+    db = [_wrap_dim(d, b.ndim) for d in db]
+    free_a = [d for d in range(a.ndim) if d not in da]
+    free_b = [d for d in range(b.ndim) if d not in db]
+    k = int(np.prod([a.shape[d] for d in da]))
+    left = reshape(permute(a, *free_a, *da), -1 if free_a else 1, k)
+    right = reshape(permute(b, *db, *free_b), k, -1 if free_b else 1)
+    out_shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
+    return reshape(mm(left, right), *out_shape)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    if input.ndim == 0 or other.ndim == 0:
+        return mul(input, other)
+    return tensordot(input, other, ([-1], [-1]))
+
+
+def diff(
+    input: Tensor,  # noqa: A002
+    n: int = 1,
+    dim: int = -1,
+    prepend: Tensor | None = None,
+    append: Tensor | None = None,
+) -> Tensor:
+    d = _wrap_dim(dim, input.ndim)
+    x = input
+    if n == 0:
+        return input
+    if prepend is not None or append is not None:
+
+        def lift(t: Tensor) -> Tensor:
+            if t.ndim == 0:
+                shape = list(input.shape)
+                shape[d] = 1
+                return expand(t, *shape)
+            return t
+
+        parts = [lift(t) for t in (prepend, x, append) if t is not None]
+        x = cat(parts, d)
+    for _ in range(n):
+        m = x.shape[d]
+        if m == 0:
+            break
+        x = narrow(x, d, 1, m - 1) - narrow(x, d, 0, m - 1)
+    return x
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:  # noqa: A002
+    return diag_embed(reshape(input, -1), offset, 0, 1)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    if dim is None:
+        return gather(reshape(input, -1), 0, reshape(indices, -1))
+    d = _wrap_dim(dim, input.ndim)
+    shape_in, shape_ix = list(input.shape), list(indices.shape)
+    shape_in[d] = shape_ix[d] = 1
+    common = list(np.broadcast_shapes(tuple(shape_in), tuple(shape_ix)))
+    want_in, want_ix = list(common), list(common)
+    want_in[d], want_ix[d] = input.shape[d], indices.shape[d]
+    src = expand(input, *want_in) if tuple(want_in) != tuple(input.shape) else input
+    idx = Tensor._from_array(np.broadcast_to(indices._data, tuple(want_ix)).copy())
+    return gather(src, d, idx)
+
+
+def _spacing(y: Tensor, x: Any, dx: Any, d: int) -> Any:
+    if x is None:
+        return 1.0 if dx is None else dx
+    if x.ndim == 1:
+        shape = [1] * y.ndim
+        shape[d] = -1
+        x = reshape(x, *shape)
+        return diff(x, dim=d)
+    return diff(x, dim=d if x.ndim == y.ndim else -1)
+
+
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    d = _wrap_dim(dim, y.ndim)
+    m = y.shape[d]
+    if m == 0:
+        return sum(y, d)
+    pairs = narrow(y, d, 1, m - 1) + narrow(y, d, 0, m - 1)
+    return sum(pairs * _spacing(y, x, dx, d), d) / 2
+
+
+def trapz(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    if isinstance(x, (int, float)):
+        dx, x = x, None
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    d = _wrap_dim(dim, y.ndim)
+    m = y.shape[d]
+    pairs = narrow(y, d, 1, builtins.max(m - 1, 0)) + narrow(y, d, 0, builtins.max(m - 1, 0))
+    return cumsum(pairs * _spacing(y, x, dx, d) / 2, d)
+
+
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    return red.NansumBackward0.invoke(input, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    count = sum(logical_not(isnan(input)), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    from collections import namedtuple
+
+    result = namedtuple("result", ["min", "max"])  # noqa: PYI024
+    if dim is None:
+        lo, hi = amin(input, ()), amax(input, ())
+        if keepdim:
+            lo, hi = reshape(lo, *(1,) * input.ndim), reshape(hi, *(1,) * input.ndim)
+        return result(lo, hi)
+    return result(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+def std_mean(
+    input: Tensor,  # noqa: A002
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> tuple[Tensor, Tensor]:
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    s = std(input, dim, unbiased, keepdim, correction=correction)
+    m = mean(input, dim, keepdim) if dim is not None else mean(input)
+    if dim is None and keepdim:
+        m = reshape(m, *(1,) * input.ndim)
+    return s, m
+
+
+def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:  # noqa: A002
+    return norm(input - other, p)
+
+
+def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, input.ndim)
+    others = tuple(i for i in range(input.ndim) if i != d)
+    n = norm(input, p, others, keepdim=True)
+    factor = where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+    return input * factor
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
+    return so.MaskedSelectBackward0.invoke(input, mask=mask)
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+    return so.MaskedScatterBackward0.invoke(input, source, mask=mask)
+
+
+def _index_array(index: Tensor) -> np.ndarray:
+    return np.asarray(index._data, dtype=np.int64)
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    idx = _index_array(index)
+    if isinstance(value, Tensor):
+        filled = so.IndexFillBackward0.invoke(input, dim=d, index=idx, value=0.0)
+        spots = np.zeros(tuple(input.shape), dtype=input._data.dtype)
+        if spots.ndim:
+            spots[(builtins.slice(None),) * d + (idx.reshape(-1),)] = 1.0
+        elif idx.size:
+            spots[...] = 1.0
+        return filled + value * Tensor._from_array(spots)
+    return so.IndexFillBackward0.invoke(input, dim=d, index=idx, value=value)
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    return so.IndexCopyBackward0.invoke(input, source, dim=d, index=_index_array(index))
+
+
+def repeat_interleave(
+    input: Any,  # noqa: A002
+    repeats: Any = None,
+    dim: int | None = None,
+    *,
+    output_size: int | None = None,
+) -> Tensor:
+    x = input if dim is not None else reshape(input, -1)
+    d = 0 if dim is None else _wrap_dim(dim, x.ndim)
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    n = x.shape[d] if x.ndim else 1
+    picks = np.repeat(np.arange(n), np.broadcast_to(np.asarray(counts), (n,)))
+    if x.ndim == 0:
+        x = reshape(x, 1)
+    return index_select(x, d, Tensor._from_array(picks.astype(np.int64)))
+
+
+def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002
+    if isinstance(value, Tensor):
+        return pw.FillBackward3.invoke(input, value)
+    return pw.FillBackward2.invoke(input, value=value)
+
+
+def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:  # noqa: A002
+    return so.ConstantPadNdBackward0.invoke(input, pad=tuple(int(p) for p in pad), value=value)
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dimension, builtins.max(input.ndim, 1))
+    return so.UnfoldBackward0.invoke(input, dim=d, size=size, step=step)
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    d = _wrap_dim(dim, input.ndim)
+    return so.SelectScatterBackward0.invoke(input, src, dim=d, index=index)
+
+
+def slice_scatter(
+    input: Tensor,  # noqa: A002
+    src: Tensor,
+    dim: int = 0,
+    start: int | None = None,
+    end: int | None = None,
+    step: int = 1,
+) -> Tensor:
+    d = _wrap_dim(dim, input.ndim)
+    return so.SliceScatterBackward0.invoke(input, src, dim=d, start=start, end=end, step=step)
+
+
+def diagonal_scatter(
+    input: Tensor,  # noqa: A002
+    src: Tensor,
+    offset: int = 0,
+    dim1: int = 0,
+    dim2: int = 1,
+) -> Tensor:
+    d1, d2 = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
+    return so.DiagonalScatterBackward0.invoke(input, src, offset=offset, dim1=d1, dim2=d2)
+
+
+def slice_(
+    input: Tensor, dim: int = 0, start: Any = None, end: Any = None, step: int = 1
+) -> Tensor:  # noqa: A001, A002
+    d = _wrap_dim(dim, input.ndim)
+    lo, hi, st = builtins.slice(start, end, step).indices(input.shape[d])
+    return vw.SliceBackward0.invoke(input, dim=d, start=lo, stop=builtins.max(hi, lo), step=st)
+
+
+def as_strided(
+    input: Tensor,  # noqa: A002
+    size: Any,
+    stride: Any,
+    storage_offset: int | None = None,
+) -> Tensor:
+    """Read the (contiguous) input's elements at offset + sum(i_k stride_k)."""
+    from ._ops.indexing import IndexBackward0
+
+    grids = np.indices(tuple(size), sparse=True) if len(size) else []
+    flat_index = np.asarray(storage_offset or 0, dtype=np.int64)
+    for g, s in zip(grids, stride, strict=True):
+        flat_index = flat_index + g * s
+    flat_index = np.broadcast_to(flat_index, tuple(size))
+    return IndexBackward0.invoke(reshape(input, -1), key=(flat_index,))
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
+    r = upscale_factor
+    *lead, c, h, w = input.shape
+    x = reshape(input, *lead, c // (r * r), r, r, h, w)
+    n = len(lead)
+    x = permute(x, *range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return reshape(x, *lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
+    r = downscale_factor
+    *lead, c, h, w = input.shape
+    x = reshape(input, *lead, c, h // r, r, w // r, r)
+    n = len(lead)
+    x = permute(x, *range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return reshape(x, *lead, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    n, c, *rest = input.shape
+    x = reshape(input, n, groups, c // groups, *rest)
+    return reshape(transpose(x, 1, 2), n, c, *rest)
+
+
+def _identity(input: Tensor) -> Tensor:  # noqa: A002
+    """conj, resolve_conj, resolve_neg, real of a real tensor: the tensor itself."""
+    return input
+
+
+conj = resolve_conj = resolve_neg = real = _identity
+
+
+def conj_physical(input: Tensor) -> Tensor:  # noqa: A002
+    return clone(input)
+
+
+# The *_copy variants: the view op's values in a fresh tensor.
+
+
+def _copy_of(fn: Any) -> Any:
+    def copy(*args: Any, **kwargs: Any) -> Any:
+        out = fn(*args, **kwargs)
+        if isinstance(out, tuple):
+            return tuple(clone(o) for o in out)
+        return clone(out)
+
+    copy.__name__ = f"{fn.__name__}_copy"
+    return copy
+
+
+narrow_copy = _copy_of(narrow)
+view_copy = _copy_of(view)
+permute_copy = _copy_of(permute)
+t_copy = _copy_of(t)
+transpose_copy = _copy_of(transpose)
+unsqueeze_copy = _copy_of(unsqueeze)
+squeeze_copy = _copy_of(squeeze)
+expand_copy = _copy_of(expand)
+diagonal_copy = _copy_of(diagonal)
+alias_copy = _copy_of(lambda input: input)  # noqa: A002
+unbind_copy = _copy_of(unbind)
+split_with_sizes_copy = _copy_of(split_with_sizes)
+unfold_copy = _copy_of(unfold)
+as_strided_copy = _copy_of(as_strided)
+
+
 #: Tensor methods that are the function of the same name with self first; ``_methods`` installs
 #: them (kept here, next to the functions, so a new op is one line in one place).
 SELF_FIRST_METHODS = [
@@ -1099,4 +1643,48 @@ SELF_FIRST_METHODS = [
     "addr",
     "baddbmm",
     "addbmm",
+    "tensor_split",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "split_with_sizes",
+    "unsafe_split",
+    "unsafe_chunk",
+    "unflatten",
+    "ravel",
+    "broadcast_to",
+    "kron",
+    "cross",
+    "vdot",
+    "inner",
+    "diff",
+    "diagflat",
+    "take_along_dim",
+    "nansum",
+    "nanmean",
+    "aminmax",
+    "std_mean",
+    "dist",
+    "renorm",
+    "masked_select",
+    "masked_scatter",
+    "index_fill",
+    "index_copy",
+    "repeat_interleave",
+    "unfold",
+    "select_scatter",
+    "slice_scatter",
+    "diagonal_scatter",
+    "as_strided",
+    "conj",
+    "conj_physical",
+    "resolve_conj",
+    "resolve_neg",
+    "swapdims",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "trapz",
+    "trapezoid",
+    "cumulative_trapezoid",
 ]

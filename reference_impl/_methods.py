@@ -114,7 +114,7 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 
 def _convert(target: dt.dtype) -> Any:
-    def method(self: Tensor) -> Tensor:
+    def method(self: Tensor, memory_format: Any = None) -> Tensor:
         return _to(self, target)
 
     return method
@@ -397,7 +397,23 @@ METHODS.update(
     }
 )
 
-PROPERTIES: dict[str, Any] = {"T": _T, "mT": _mT}
+
+def _H(self: Tensor) -> Tensor:  # noqa: N802 - conjugate transpose of a real matrix
+    if self.ndim > 2:
+        raise RuntimeError("tensor.H is only supported on matrices (2-D tensors).")
+    return F.t(self)
+
+
+def _sum_to_size(self: Tensor, *size: Any) -> Tensor:
+    from ._ops.base import unbroadcast
+
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    return unbroadcast(self, tuple(int(n) for n in shape))
+
+
+METHODS.update({"sum_to_size": _sum_to_size, "float_power": F.float_power})
+
+PROPERTIES: dict[str, Any] = {"T": _T, "mT": _mT, "H": _H, "mH": _mT}
 
 
 def install() -> None:

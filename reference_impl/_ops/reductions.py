@@ -562,3 +562,23 @@ class LogcumsumexpBackward0(Op):
         diff = xs.unsqueeze(-2) - outs.unsqueeze(-1)
         weight = where_const(lower, diff, -np.inf).exp()  # masked before exp: no inf * 0
         return ((gs.unsqueeze(-1) * weight).sum(-2).movedim(-1, self.dim),)
+
+
+class NansumBackward0(Op):
+    """sum with nan counted as zero; the gradient is zero at the nan positions."""
+
+    def forward(
+        self, a: np.ndarray, dim: Any = None, keepdim: bool = False, dtype: dt.dtype | None = None
+    ) -> np.ndarray:
+        self.shape = a.shape
+        self.dims = _dims_or_all(dim, a.ndim)
+        self.keepdim = keepdim
+        self.nan = np.isnan(a)
+        out = np.nansum(a, axis=self.dims, keepdims=keepdim, dtype=_sum_dtype(a, dtype))
+        return np.asarray(out)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        from .pointwise import where_const
+
+        spread = _expand_back(grad, self.shape, self.dims, self.keepdim)
+        return (where_const(self.nan, 0.0, spread),)

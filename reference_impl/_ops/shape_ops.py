@@ -153,3 +153,274 @@ class TraceBackward0(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (grad * _const(np.eye(*self.shape), grad),)
+
+
+# -- padding, windows and scatters into a region (issue 13, round 2) ----------------------------
+
+
+class ConstantPadNdBackward0(Op):
+    """Pad the last dims by (left, right) pairs, last dim first; negative pads crop. The
+    adjoint is the opposite padding (crop what was added, zero-pad what was cropped)."""
+
+    def forward(self, a: np.ndarray, pad: tuple[int, ...], value: Any = 0) -> np.ndarray:
+        if len(pad) % 2 or len(pad) // 2 > a.ndim:
+            raise RuntimeError(
+                f"Length of pad must be even but instead it equals {len(pad)}"
+                if len(pad) % 2
+                else "Padding length too large"
+            )
+        self.pad = tuple(pad)
+        out = a
+        for i in range(len(pad) // 2):
+            dim = a.ndim - 1 - i
+            left, right = pad[2 * i], pad[2 * i + 1]
+            n = out.shape[dim]
+            out = out[(slice(None),) * dim + (slice(max(-left, 0), n - max(-right, 0)),)]
+            widths = [(0, 0)] * a.ndim
+            widths[dim] = (max(left, 0), max(right, 0))
+            out = np.pad(out, widths, constant_values=value)
+        return np.array(out, dtype=a.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (ConstantPadNdBackward0.invoke(grad, pad=tuple(-p for p in self.pad)),)
+
+
+def _unfold_key(
+    shape: tuple[int, ...], dim: int, size: int, step: int
+) -> tuple[tuple[np.ndarray, ...], tuple[int, ...]]:
+    """Index arrays reading the windows of unfold(dim, size, step), and the output shape."""
+    windows = (shape[dim] - size) // step + 1
+    out_shape = shape[:dim] + (windows,) + shape[dim + 1 :] + (size,)
+    grids = np.indices(out_shape, sparse=True)
+    key = list(grids[:-1])
+    key[dim] = key[dim] * step + grids[-1]
+    return tuple(key), out_shape
+
+
+class UnfoldBackward0(Op):
+    """unfold(dim, size, step): the windows along dim as a new last dim (a copy here). Windows
+    overlap when step < size, so the adjoint adds (an advanced-index scatter)."""
+
+    def forward(self, a: np.ndarray, dim: int, size: int, step: int) -> np.ndarray:
+        n = a.shape[dim] if a.ndim else 1
+        if size > n:
+            raise RuntimeError(
+                f"maximum size for tensor at dimension {dim} is {n} but size is {size}"
+            )
+        if step <= 0:
+            raise RuntimeError(f"step is {step} but must be > 0")
+        self.shape = a.shape
+        self.key, out_shape = _unfold_key(a.shape or (1,), dim, size, step)
+        out = np.asarray(a.reshape(a.shape or (1,))[self.key])
+        return out.reshape(out_shape if a.ndim else (size,))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        from .indexing import EmbedBackward
+
+        if not self.shape:
+            return (grad.reshape(()),)
+        return (EmbedBackward.invoke(grad, shape=tuple(self.shape), key=self.key),)
+
+
+class _ScatterInto(Op):
+    """``src`` written over a region of a copy of ``input``: the input's gradient is zero on the
+    region, the source's is the region of the gradient."""
+
+    def region(self, shape: tuple[int, ...]) -> Any:
+        raise NotImplementedError
+
+    def take(self, grad: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, a: np.ndarray, src: np.ndarray, **params: Any) -> np.ndarray:
+        self.params = params
+        key = self.region(a.shape)
+        out = a.copy()
+        if np.shape(out[key]) != src.shape:
+            raise RuntimeError(
+                f"expected src to have a size equal to the slice of self. src size = "
+                f"{list(src.shape)}, slice size = {list(np.shape(out[key]))}"
+            )
+        out[key] = src
+        self.mask = np.zeros(a.shape, dtype=bool)
+        self.mask[key] = True
+        return out
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        from .pointwise import where_const
+
+        g_in = where_const(self.mask, 0.0, grad) if self.needs_input_grad[0] else None
+        g_src = self.take(grad) if self.needs_input_grad[1] else None
+        return g_in, g_src
+
+
+class SelectScatterBackward0(_ScatterInto):
+    def region(self, shape: tuple[int, ...]) -> Any:
+        return (slice(None),) * self.params["dim"] + (self.params["index"],)
+
+    def take(self, grad: Tensor) -> Tensor:
+        return grad.select(self.params["dim"], self.params["index"])
+
+
+class SliceScatterBackward0(_ScatterInto):
+    def region(self, shape: tuple[int, ...]) -> Any:
+        p = self.params
+        return (slice(None),) * p["dim"] + (slice(p["start"], p["end"], p["step"]),)
+
+    def take(self, grad: Tensor) -> Tensor:
+        from .views import SliceBackward0
+
+        p = self.params
+        n = grad.shape[p["dim"]]
+        start, stop, step = slice(p["start"], p["end"], p["step"]).indices(n)
+        return SliceBackward0.invoke(grad, dim=p["dim"], start=start, stop=stop, step=step)
+
+
+class DiagonalScatterBackward0(_ScatterInto):
+    def region(self, shape: tuple[int, ...]) -> Any:
+        p = self.params
+        key, _ = _diagonal_key(shape, p["offset"], p["dim1"], p["dim2"])
+        return key
+
+    def take(self, grad: Tensor) -> Tensor:
+        p = self.params
+        return DiagonalBackward0.invoke(grad, offset=p["offset"], dim1=p["dim1"], dim2=p["dim2"])
+
+
+class BlockDiagBackward0(Op):
+    """The inputs (each viewed as 2-D) along the diagonal of a zero matrix."""
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        assert self._inputs is not None
+        from .. import _dtype as dt
+
+        mats = [a.reshape(1, -1) if a.ndim < 2 else a for a in arrays]
+        mats = [m.reshape(1, 1) if a.ndim == 0 else m for m, a in zip(mats, arrays, strict=True)]
+        self.shapes = [a.shape for a in arrays]
+        self.offsets = []
+        rows = sum(m.shape[0] for m in mats)
+        cols = sum(m.shape[1] for m in mats)
+        dtype = dt.result_type(*self._inputs).numpy if arrays else np.float32
+        out = np.zeros((rows, cols), dtype=dtype)
+        r = c = 0
+        for m in mats:
+            out[r : r + m.shape[0], c : c + m.shape[1]] = m
+            self.offsets.append((r, c, m.shape))
+            r, c = r + m.shape[0], c + m.shape[1]
+        return out
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        out: list[Tensor | None] = []
+        for (r, c, (h, w)), shape, need in zip(
+            self.offsets, self.shapes, self.needs_input_grad, strict=True
+        ):
+            block = grad.narrow(0, r, h).narrow(1, c, w) if need else None
+            out.append(block.reshape(shape) if block is not None else None)
+        return tuple(out)
+
+
+# -- index_fill / index_copy / masked_select / masked_scatter -----------------------------------
+
+
+def _along(dim: int, index: np.ndarray) -> tuple[Any, ...]:
+    return (slice(None),) * dim + (index,)
+
+
+class IndexFillBackward0(Op):
+    """Positions ``index`` along dim set to a scalar: their gradient is zero."""
+
+    def forward(self, a: np.ndarray, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
+        self.dim, self.index = dim, index.reshape(-1)
+        out = a.copy()
+        if a.ndim:
+            out[_along(dim, self.index)] = value
+        elif self.index.size:
+            out[...] = value
+        return out
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (IndexFillBackward0.invoke(grad, dim=self.dim, index=self.index, value=0.0),)
+
+
+class IndexCopyBackward0(Op):
+    """Slices of ``source`` copied to positions ``index`` along dim."""
+
+    def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+        self.dim, self.index = dim, index.reshape(-1)
+        out = a.copy()
+        if a.ndim:
+            out[_along(dim, self.index)] = src if src.ndim == a.ndim else src.reshape(-1)
+        else:
+            out[...] = src
+        return out
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g_in = g_src = None
+        if self.needs_input_grad[0]:
+            g_in = IndexFillBackward0.invoke(grad, dim=self.dim, index=self.index, value=0.0)
+        if self.needs_input_grad[1]:
+            if grad.ndim == 0:
+                g_src = grad
+            else:
+                from .. import _functions as F
+
+                g_src = F.index_select(grad, self.dim, Tensor._from_array(self.index))
+        return g_in, g_src
+
+
+class MaskedSelectBackward0(Op):
+    """The elements where the (broadcast) mask holds, as a 1-D copy."""
+
+    tensor_params = ("mask",)
+
+    def forward(self, a: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        shape = np.broadcast_shapes(a.shape, mask.shape)
+        self.shape, self.full = a.shape, shape
+        self.key = np.nonzero(np.broadcast_to(mask, shape).reshape(shape or (1,)))
+        return np.array(np.broadcast_to(a, shape).reshape(shape or (1,))[self.key])
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        from .base import unbroadcast
+        from .indexing import EmbedBackward
+
+        full = EmbedBackward.invoke(grad, shape=tuple(self.full) or (1,), key=self.key)
+        return (unbroadcast(full.reshape(self.full), tuple(self.shape)),)
+
+
+class MaskedScatterBackward0(Op):
+    """Positions where the mask holds take ``source``'s leading elements in order."""
+
+    tensor_params = ("mask",)
+
+    def forward(self, a: np.ndarray, src: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        shape = np.broadcast_shapes(a.shape, mask.shape)
+        self.shape = a.shape
+        mask = np.broadcast_to(mask, shape).reshape(shape or (1,))
+        a = np.broadcast_to(a, shape).reshape(shape or (1,))
+        self.key = np.nonzero(mask)
+        self.count, self.src_shape = int(mask.sum()), src.shape
+        if self.count > src.size:
+            raise RuntimeError("masked_scatter: expected source to have at least as many elements")
+        out = a.copy()
+        out[self.key] = src.reshape(-1)[: self.count]
+        return out.reshape(shape)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        from .indexing import EmbedBackward, IndexBackward0
+        from .pointwise import where_const
+
+        g_in = g_src = None
+        from .base import unbroadcast
+
+        flat_shape = tuple(grad.shape) or (1,)
+        g = grad.reshape(flat_shape)
+        if self.needs_input_grad[0]:
+            mask = np.zeros(flat_shape, dtype=bool)
+            mask[self.key] = True
+            g_in = unbroadcast(where_const(mask, 0.0, g).reshape(grad.shape), self.shape)
+        if self.needs_input_grad[1]:
+            picked = IndexBackward0.invoke(g, key=self.key)
+            size = int(np.prod(self.src_shape))
+            flat = EmbedBackward.invoke(picked, shape=(size,), key=(np.arange(self.count),))
+            g_src = flat.reshape(self.src_shape)
+        return g_in, g_src

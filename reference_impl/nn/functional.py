@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from .. import _functions as F
+from .._factories import zeros_like
+from .._ops import activations as act
 from .._ops import nn_ops
 from .._ops.pointwise import mul_scalar
 from .._ops.views import SqueezeBackward4, UnsafeViewBackward0
@@ -242,3 +244,305 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0:
         return input
     raise NotImplementedError("dropout (needs an RNG shared with torch)")
+
+
+# -- activations (issue 13, round 2): one node each in reference_impl._ops.activations --------
+
+
+def hardtanh(
+    input: Tensor,  # noqa: A002
+    min_val: float = -1.0,
+    max_val: float = 1.0,
+    inplace: bool = False,
+) -> Tensor:
+    return act.HardtanhBackward0.invoke(input, min_val=min_val, max_val=max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return act.HardsigmoidBackward0.invoke(input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return act.HardswishBackward0.invoke(input)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return act.MishBackward0.invoke(input)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return act.SiluBackward0.invoke(input)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    return act.EluBackward0.invoke(input, alpha=alpha, scale=1.0, input_scale=1.0)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    return act.EluBackward0.invoke(
+        input, alpha=act.SELU_ALPHA, scale=act.SELU_SCALE, input_scale=1.0
+    )
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    return act.CeluBackward0.invoke(input, alpha=alpha)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    return act.SoftshrinkBackward0.invoke(input, lambd=lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    return act.HardshrinkBackward0.invoke(input, lambd=lambd)
+
+
+def threshold(
+    input: Tensor,  # noqa: A002
+    threshold: float,
+    value: float,
+    inplace: bool = False,
+) -> Tensor:
+    return act.ThresholdBackward0.invoke(input, threshold=threshold, value=value)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    return act.LeakyReluBackward0.invoke(input, negative_slope=negative_slope)
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return act.LogSigmoidBackward0.invoke(input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    return act.GeluBackward0.invoke(input, approximate=approximate)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    return act.GluBackward0.invoke(input, dim=dim)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """The weight is viewed to broadcast over the channel dim (dim 1), as torch does."""
+    if weight.numel() == 1:
+        weight = weight.reshape(())
+    elif input.ndim >= 2:
+        shape = [1] * input.ndim
+        shape[1] = weight.numel()
+        weight = weight.view(*shape)
+    return act.PreluKernelBackward0.invoke(input, weight)
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    return input - input.tanh()
+
+
+def softmin(
+    input: Tensor,  # noqa: A002
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+) -> Tensor:
+    x = input if dtype is None else input.to(dtype)
+    return nn_ops.SoftmaxBackward0.invoke(-x, dim=_implicit_dim(x, dim))
+
+
+def normalize(
+    input: Tensor,  # noqa: A002
+    p: float = 2.0,
+    dim: int = 1,
+    eps: float = 1e-12,
+    out: Any = None,
+) -> Tensor:
+    denom = F.norm(input, p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: Any = None) -> Tensor:  # noqa: A002
+    if mode != "constant":
+        raise NotImplementedError(f"nn.functional.pad mode {mode!r}")
+    return F.constant_pad_nd(input, pad, 0.0 if value is None else value)
+
+
+# -- distances ---------------------------------------------------------------------------------
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """torch's: each side over its own norm, the norms clamped to eps without gradient."""
+    from .._grad_mode import no_grad
+
+    shape = tuple(np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape)))
+    a, b = x1.expand(*shape), x2.expand(*shape)
+    na = F.norm(a, 2, dim, keepdim=True).clone()
+    nb = F.norm(b, 2, dim, keepdim=True).clone()
+    with no_grad():
+        na.clamp_min_(eps)
+        nb.clamp_min_(eps)
+    return ((a / na) * (b / nb)).sum(dim)
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    innermost = max(x1.ndim, x2.ndim) - 1
+    return F.norm(x1 - x2 + eps, p, innermost, keepdim=keepdim)
+
+
+# -- losses (issue 13, round 2) ----------------------------------------------------------------
+
+
+def _reduced(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def smooth_l1_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return act.SmoothL1LossBackward0.invoke(input, target, reduction=reduction, param=beta)
+
+
+def huber_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Any = None,
+) -> Tensor:
+    if weight is not None:
+        raise NotImplementedError("huber_loss with a weight")
+    return act.HuberLossBackward0.invoke(input, target, reduction=reduction, param=delta)
+
+
+def soft_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return act.SoftMarginLossBackward0.invoke(input, target=target, reduction=reduction)
+
+
+def kl_div(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = F.xlogy(target, target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduced(loss, reduction)
+
+
+def poisson_nll_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    log_input: bool = True,
+    full: bool = False,
+    size_average: Any = None,
+    eps: float = 1e-8,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        # Stirling's term target log target - target + log(2 pi target) / 2, where target > 1.
+        t = target
+        stirling = t * t.log() - t + (t * (2 * np.pi)).log() * 0.5
+        loss = loss + stirling.masked_fill(t <= 1, 0.0)
+    return _reduced(loss, reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0.0,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduced((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    margin: float = 1.0,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    zeros = zeros_like(input)
+    margin_clamp = (margin - input).clamp_min(0)
+    loss = F.where(F.ne(target, 1), margin_clamp, zeros) + F.where(F.ne(target, -1), input, zeros)
+    return _reduced(loss, reduction)
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0.0,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    dim = target.ndim
+    eps = 1e-12
+    prod = (input1 * input2).sum(dim)
+    denom = (((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)).sqrt()
+    cos = prod / denom
+    zeros = zeros_like(cos)
+    loss = F.where(F.eq(target, 1), 1 - cos, zeros) + F.where(
+        F.eq(target, -1), (cos - margin).clamp_min(0), zeros
+    )
+    return _reduced(loss, reduction)
+
+
+def multilabel_soft_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.ndim - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    return _reduced(loss, reduction)
