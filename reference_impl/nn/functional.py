@@ -546,3 +546,8 @@ def multilabel_soft_margin_loss(
     class_dim = input.ndim - 1
     loss = loss.sum(class_dim) / input.shape[class_dim]
     return _reduced(loss, reduction)
+
+
+pixel_shuffle = F.pixel_shuffle
+pixel_unshuffle = F.pixel_unshuffle
+channel_shuffle = F.channel_shuffle
