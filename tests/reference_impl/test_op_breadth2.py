@@ -226,7 +226,9 @@ def test_kinks_take_torchs_side() -> None:
     """hardtanh passes nothing at its bounds; elu at 0 takes the exponential branch."""
     x = torch.tensor(np.array([-1.0, 0.0, 1.0]), requires_grad=True)
     F.hardtanh(x).sum().backward()
+    assert x.grad is not None
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0])
     y = torch.tensor(np.array([0.0]), requires_grad=True)
     F.elu(y, 0.5).sum().backward()
+    assert y.grad is not None
     np.testing.assert_allclose(y.grad.numpy(), [0.5])
