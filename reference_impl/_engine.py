@@ -9,7 +9,8 @@
 
 With ``inputs`` given, only nodes on a path to an input run; autograd.grad captures the
 gradients arriving at the inputs, backward(inputs=...) runs the input nodes too and lets
-AccumulateGrad / retain_grad fill ``.grad``.
+AccumulateGrad / retain_grad fill ``.grad``. An input's own grad_fn that feeds nothing needed
+runs as torch runs it: hooks fire, saved tensors are unpacked, no gradient is computed.
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ def run_backward(
                 continue
             if node._pre_hooks:
                 grads = _call_node_pre_hooks(node, grads)
-            outputs = _validate_outputs(node, node.apply(grads))
+            feeds_nothing = runnable is not None and _feeds_nothing(node, should_run)
+            run = node.apply_for_nothing if feeds_nothing else node.apply  # an input's grad_fn
+            outputs = _validate_outputs(node, run(grads))
             if node._post_hooks:
                 outputs = _call_node_post_hooks(node, outputs, grads)
             if not keep_graph:
@@ -106,6 +109,13 @@ def _nodes_to_run(
     if accumulate:
         runnable.update(id(n) for n, _ in input_edges if n is not None)
     return runnable
+
+
+def _feeds_nothing(node: Node, should_run: Any) -> bool:
+    """Whether no edge out of ``node`` leads anywhere the run needs (a leaf accumulates)."""
+    if isinstance(node, AccumulateGrad) or not node._next_edges:
+        return False
+    return not any(child is not None and should_run(child) for child, _ in node._next_edges)
 
 
 def _count_dependencies(root_edges: Sequence[Edge]) -> dict[int, int]:

@@ -96,6 +96,12 @@ class Node:
     def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
         raise NotImplementedError(self.name())
 
+    def apply_for_nothing(self, grads: list[Tensor | None]) -> list[Tensor | None]:
+        """Run as a node whose outputs no path needs (an ``inputs=`` tensor's own grad_fn):
+        torch still calls it - its hooks fire, its saved tensors are unpacked - but computes
+        no gradient. By default, the node simply runs."""
+        return self.apply(grads)
+
     def release_saved(self) -> None:
         """Drop saved tensors after a backward without retain_graph."""
 

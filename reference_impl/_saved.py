@@ -7,6 +7,7 @@ it runs. The two messages below are torch's, word for word.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,17 @@ class SavedTensor:
     result: torch checks no version then, since the packed object is the hooks' business.
     """
 
-    __slots__ = ("tensor", "version", "producer", "output_nr", "freed", "packed", "unpack_hook")
+    __slots__ = (
+        "tensor",
+        "version",
+        "producer",
+        "output_nr",
+        "freed",
+        "packed",
+        "unpack_hook",
+        "edge",
+        "accumulator",
+    )
 
     def __init__(
         self,
@@ -88,6 +99,12 @@ class SavedTensor:
         if self.tensor._version_counter.value != self.version:
             raise RuntimeError(PACK_MODIFIED_INPUT)
         self.unpack_hook = unpack
+        # torch keeps the saved tensor's place in the graph, not the tensor: what unpack returns
+        # is re-attached there (its grad_fn and output number, or a leaf's grad accumulator).
+        tensor = self.tensor
+        self.edge = (tensor._grad_fn, tensor._output_nr)
+        leaf = tensor._grad_fn is None and tensor._requires_grad
+        self.accumulator = tensor._grad_accumulator() if leaf else None
         self.tensor = None  # type: ignore[assignment]
 
     def unpack(self) -> Tensor:
@@ -111,7 +128,15 @@ class SavedTensor:
                 "Output of saved tensor unpack_hook expected to be a Tensor but got result of "
                 f"type {type(t).__name__}"
             )
-        return t
+        out = Tensor._from_array(t._data)
+        out._version_counter = t._version_counter
+        grad_fn, output_nr = self.edge
+        if grad_fn is not None:
+            out._grad_fn, out._output_nr = grad_fn, output_nr
+        elif self.accumulator is not None:
+            out._requires_grad = True
+            out._accumulator = weakref.ref(self.accumulator)
+        return out
 
     def _modified_message(self, t: Tensor) -> str:
         if self.producer is not None:

@@ -109,6 +109,14 @@ class Op(Node):
         assert saved is not None
         return saved.unpack()
 
+    def apply_for_nothing(self, grads: list[Tensor | None]) -> list[Tensor | None]:
+        """Unpack what was saved (a freed graph raises, unpack hooks run) and compute nothing:
+        torch's derivative formulas compute only the outputs an edge needs."""
+        for name, saved in self._saved.items():
+            if saved is not None:
+                self.saved(name)
+        return [None] * len(self._next_edges)
+
     def release_saved(self) -> None:
         for saved in self._saved.values():
             if saved is not None:

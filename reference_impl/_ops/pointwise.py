@@ -625,6 +625,12 @@ class WhereBackward0(Binary):
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         condition = self.saved("condition")._data
+        if condition.dtype != bool:  # a saved-tensors unpack hook may hand back another dtype
+            name = dt.from_numpy_dtype(condition.dtype).scalar_name
+            raise RuntimeError(
+                "where expected condition to be a boolean tensor, but got a tensor with dtype "
+                + name
+            )
         zero = _const(np.zeros((), bool), grad)
         ga = where_const(condition, grad, zero) if self.needs_input_grad[0] else None
         gb = where_const(condition, zero, grad) if self.needs_input_grad[1] else None

@@ -196,3 +196,57 @@ def test_a_base_that_retains_its_grad_keeps_it_after_a_write_through_its_view():
     assert type(y.grad_fn).__name__ == "CopySlices"
     assert y.grad.tolist() == [12.0, 8.0]
     assert x.grad.tolist() == [72.0, 16.0]
+
+
+# -- saved-tensor hook regions (draw version 3; seeds 0-2 p0130, p0158, p0027, p0844) ---------
+
+
+def _times_one():
+    return torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda p: p * 1)
+
+
+def test_an_unpacked_saved_tensor_keeps_its_place_in_the_graph_for_double_backward():
+    # torch re-attaches what unpack returns to the saved tensor's grad_fn or accumulator
+    x = torch.tensor([0.5, -1.5], dtype=torch.float64, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t.clone(), lambda p: p):
+        y = (x * x).sum()
+    (g,) = torch.autograd.grad(y, [x], create_graph=True)
+    (gg,) = torch.autograd.grad(g.sum(), [x])
+    assert g.tolist() == [1.0, -3.0] and gg.tolist() == [2.0, 2.0]
+
+
+def test_where_backward_refuses_a_condition_an_unpack_hook_turned_into_integers():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    with _times_one():  # bool * 1 is int64
+        y = torch.where(a > 1.5, a, a * 2)
+    with pytest.raises(RuntimeError, match="got a tensor with dtype Long"):
+        y.sum().backward()
+
+
+def test_an_input_s_own_grad_fn_runs_but_computes_nothing_it_does_not_feed():
+    # torch (p0027 of seed 1): the root is the only input, so where's backward computes no
+    # gradient and never meets the int64 condition; its saved tensors are still unpacked
+    a = torch.tensor([[-0.73, 1.27]], requires_grad=True)
+    with _times_one():
+        y = torch.where(a > a, a, a)
+    y.backward(torch.ones(1, 2), inputs=[y])
+    assert y.grad.tolist() == [[1.0, 1.0]] and a.grad is None
+    with pytest.raises(RuntimeError, match=FREED):  # unpacked, then freed with the graph
+        y.backward(torch.ones(1, 2), inputs=[y])
+
+
+def test_a_custom_backward_of_an_input_still_runs_and_is_checked():
+    # torch (p0844 of seed 2): a Function's backward is called even when no edge needs it
+    class WrongShape(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad.sum(0)
+
+    x = torch.ones(2, 2, requires_grad=True)
+    y = WrongShape.apply(x)
+    with pytest.raises(RuntimeError, match="returned an invalid gradient at index 0"):
+        y.backward(torch.ones(2, 2), inputs=[y])
