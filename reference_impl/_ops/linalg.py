@@ -125,27 +125,40 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
         )
-    if da == 1 and db == 1:
-        return a.dot(b)
-    if da == 2 and db == 1:
-        return a.mv(b)
-    if da == 1 and db == 2:
-        return SqueezeBackward4.invoke(a.unsqueeze(0).mm(b), dim=(0,))
-    if da == 2 and db == 2:
-        return a.mm(b)
+    if da <= 2 and db <= 2:
+        return _matmul_2d(a, b)
     if da >= 3 and db <= 2:
-        # Fold the batch into the rows: one mm, then view back.
-        rows = a.reshape(-1, a.shape[-1])
-        if db == 1:
-            return UnsafeViewBackward0.invoke(rows.mv(b), shape=tuple(a.shape[:-1]))
-        return UnsafeViewBackward0.invoke(rows.mm(b), shape=(*a.shape[:-1], b.shape[-1]))
+        return _matmul_batched_left(a, b)
     if db >= 3 and da in (1, 2):
         # torch transposes and folds: (b^T @ a^T)^T, so the batch again goes into mm/mv rows.
         folded = matmul(b.transpose(-1, -2), a.t() if da == 2 else a)
         return folded.transpose(-1, -2).contiguous() if da == 2 else folded
-    # Both batched: broadcast batch dims, bmm, view back.
-    a2 = a.unsqueeze(0) if da == 1 else a
-    b2 = b.unsqueeze(-1) if db == 1 else b
+    return _matmul_broadcast(a, b)
+
+
+def _matmul_2d(a: Tensor, b: Tensor) -> Tensor:
+    """Both at most 2-D: dot, mv, a row vector times a matrix (mm then squeeze), or mm."""
+    if a.ndim == 1 and b.ndim == 1:
+        return a.dot(b)
+    if a.ndim == 2 and b.ndim == 1:
+        return a.mv(b)
+    if a.ndim == 1:
+        return SqueezeBackward4.invoke(a.unsqueeze(0).mm(b), dim=(0,))
+    return a.mm(b)
+
+
+def _matmul_batched_left(a: Tensor, b: Tensor) -> Tensor:
+    """A batch times a matrix or vector: fold the batch into the rows, one mm/mv, view back."""
+    rows = a.reshape(-1, a.shape[-1])
+    if b.ndim == 1:
+        return UnsafeViewBackward0.invoke(rows.mv(b), shape=tuple(a.shape[:-1]))
+    return UnsafeViewBackward0.invoke(rows.mm(b), shape=(*a.shape[:-1], b.shape[-1]))
+
+
+def _matmul_broadcast(a: Tensor, b: Tensor) -> Tensor:
+    """Both batched: broadcast the batch dims, bmm, view back (vectors widened, then squeezed)."""
+    a2 = a.unsqueeze(0) if a.ndim == 1 else a
+    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
@@ -164,9 +177,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     a3 = a2.expand(*batch, n, m).reshape(nb, n, m)
     b3 = b2.expand(*batch, m, p).reshape(nb, m, p)
     out = UnsafeViewBackward0.invoke(a3.bmm(b3), shape=(*batch, n, p))
-    if da == 1:
+    if a.ndim == 1:
         out = out.squeeze(-2)
-    if db == 1:
+    if b.ndim == 1:
         out = out.squeeze(-1)
     return out
 
