@@ -14,6 +14,7 @@ import inspect
 import textwrap
 import types
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -215,56 +216,69 @@ def _is_plain(value: Any) -> bool:
     return False
 
 
+@dataclass
+class _Definitions:
+    """What a reproducer must define before the case: imports, constants, and helper
+    functions or classes of the case's module (with their line, to keep source order)."""
+
+    imports: list[str] = field(default_factory=list)
+    constants: list[str] = field(default_factory=list)
+    helpers: list[tuple[int, str]] = field(default_factory=list)
+
+    def blocks(self) -> list[str]:
+        found = [line for line in self.imports if line not in ("import torch", "import numpy")]
+        return found + self.constants + [text for _, text in sorted(self.helpers)]
+
+
+def _names_used(current: Any) -> tuple[dict[str, Any], list[str]]:
+    """The global namespace ``current`` reads and the names it reads there."""
+    namespace = getattr(current, "__globals__", None) or vars(
+        inspect.getmodule(current) or types.ModuleType("empty")
+    )
+    names = _globals_needed(current) if hasattr(current, "__code__") else []
+    # Dunder globals (__name__, __file__...) belong to the script, not to the case.
+    return namespace, [n for n in names if not (n.startswith("__") and n.endswith("__"))]
+
+
+def _define(name: str, value: Any, home: str, found: _Definitions) -> list[Any]:
+    """Record how the script defines ``name``; returns the functions whose own globals must be
+    defined too (a helper of the case's module and the methods of a class there)."""
+    if isinstance(value, types.ModuleType):
+        alias = "" if value.__name__ == name else f" as {name}"
+        found.imports.append(f"import {value.__name__}{alias}")
+    elif _is_plain(value):
+        found.constants.append(f"{name} = {value!r}")
+    elif not (inspect.isfunction(value) or inspect.isclass(value)):
+        found.constants.append(f"# {name}: a {type(value).__name__}, not reproducible here")
+    elif value.__module__ != home:
+        found.imports.append(f"from {value.__module__} import {value.__qualname__} as {name}")
+    else:
+        try:
+            source, line = inspect.getsourcelines(value)
+        except (OSError, TypeError):
+            found.constants.append(f"# {name}: source not available")
+            return []
+        found.helpers.append((line, textwrap.dedent("".join(source))))
+        if inspect.isfunction(value):
+            return [value]
+        return [v for v in vars(value).values() if inspect.isfunction(v)]
+    return []
+
+
 def _definitions(func: Any, skip: Iterable[str]) -> list[str]:
     """Source for the module-level names the case uses: imports, constants, helpers."""
     skipped = set(skip) | HARNESS_NAMES
-    imports: list[str] = []
-    constants: list[str] = []
-    helpers: list[tuple[int, str]] = []
+    found = _Definitions()
     seen: set[str] = set()
     queue = [func]
     while queue:
-        current = queue.pop()
-        namespace = getattr(current, "__globals__", None) or vars(
-            inspect.getmodule(current) or types.ModuleType("empty")
-        )
-        code_owner = current if hasattr(current, "__code__") else None
-        names = _globals_needed(code_owner) if code_owner else []
+        namespace, names = _names_used(queue.pop())
         for name in names:
-            # Dunder globals (__name__, __file__...) belong to the script, not to the case.
-            if name.startswith("__") and name.endswith("__"):
-                continue
             if name in seen or name in skipped or name not in namespace:
                 continue
             seen.add(name)
-            value = namespace[name]
-            if isinstance(value, types.ModuleType):
-                if value.__name__ == name:
-                    imports.append(f"import {name}")
-                else:
-                    imports.append(f"import {value.__name__} as {name}")
-            elif _is_plain(value):
-                constants.append(f"{name} = {value!r}")
-            elif inspect.isfunction(value) or inspect.isclass(value):
-                if value.__module__ == func.__module__:
-                    try:
-                        source, line = inspect.getsourcelines(value)
-                    except (OSError, TypeError):
-                        constants.append(f"# {name}: source not available")
-                        continue
-                    helpers.append((line, textwrap.dedent("".join(source))))
-                    if inspect.isfunction(value):
-                        queue.append(value)
-                    else:
-                        queue.extend(v for v in vars(value).values() if inspect.isfunction(v))
-                else:
-                    imports.append(f"from {value.__module__} import {value.__qualname__} as {name}")
-            else:
-                constants.append(f"# {name}: a {type(value).__name__}, not reproducible here")
-    blocks = [line for line in imports if line not in ("import torch", "import numpy")]
-    blocks += constants
-    blocks += [text for _, text in sorted(helpers)]
-    return blocks
+            queue.extend(_define(name, namespace[name], func.__module__, found))
+    return found.blocks()
 
 
 def record_inputs(case: Case, seed: int, backend: Backend) -> list[Made]:
