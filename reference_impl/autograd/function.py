@@ -177,35 +177,49 @@ class Function(metaclass=FunctionMeta):
 
 
 def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
+    """``Function.apply``: run forward without grad, mark dirty inputs, and when an input needs
+    grad wire the outputs to the new node and save what the context asked for."""
     node: BackwardCFunction = object.__new__(cls._backward_cls)
-    is_tensor = tuple(isinstance(a, Tensor) for a in args)
     node.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-    recording = is_grad_enabled() and any(node.needs_input_grad)
-    node._is_tensor_input = is_tensor
+    node._is_tensor_input = tuple(isinstance(a, Tensor) for a in args)
     node.materialize_grads = True
+    outputs = _run_forward(cls, node, args)
+    is_tuple = isinstance(outputs, tuple)
+    outs = list(outputs) if is_tuple else [outputs]
+    _bump_dirty(node, outs)
+    if not (is_grad_enabled() and any(node.needs_input_grad)):
+        node._saved = None
+        return outputs
+    tensor_inputs = [a for a in args if isinstance(a, Tensor)]
+    Node.__init__(node)
+    node._next_edges = tuple(gradient_edge(t) for t in tensor_inputs)
+    output_nr = _wire_outputs(node, outs, {id(t) for t in tensor_inputs})
+    node._saved = [_save(node, t, output_nr) for t in node._to_save]
+    return tuple(outs) if is_tuple else outs[0]
+
+
+def _run_forward(cls: type[Function], node: BackwardCFunction, args: tuple[Any, ...]) -> Any:
     with no_grad():
         if cls.setup_context is not _default_setup_context:
             outputs = cls.forward(*args)
             cls.setup_context(node, args, outputs)
-        else:
-            outputs = cls.forward(node, *args)
-    tensor_inputs = [a for a in args if isinstance(a, Tensor)]
-    is_tuple = isinstance(outputs, tuple)
-    outs = list(outputs) if is_tuple else [outputs]
+            return outputs
+        return cls.forward(node, *args)
 
-    dirty_ids = {id(t) for t in node._dirty}
-    returned_ids = {id(o) for o in outs}
-    if not dirty_ids <= returned_ids:
+
+def _bump_dirty(node: BackwardCFunction, outs: list[Any]) -> None:
+    """Inputs marked dirty must be returned; torch counts the marked change as a version bump."""
+    if not {id(t) for t in node._dirty} <= {id(o) for o in outs}:
         raise RuntimeError(DIRTY_NOT_RETURNED)
-    for t in node._dirty:  # torch counts the marked in-place change as a version bump
+    for t in node._dirty:
         t._version_counter.bump()
-    if not recording:
-        node._saved = None
-        return outputs
 
-    Node.__init__(node)
-    node._next_edges = tuple(gradient_edge(t) for t in tensor_inputs)
-    input_ids = {id(t) for t in tensor_inputs}
+
+def _wire_outputs(node: BackwardCFunction, outs: list[Any], input_ids: set[int]) -> dict[int, int]:
+    """Give each differentiable tensor output the node as grad_fn (an input returned as it is
+    becomes a view the custom backward owns, as torch's ``input.view_as(input)``); returns the
+    output number of each output by id."""
+    dirty_ids = {id(t) for t in node._dirty}
     non_diff = {id(t) for t in node._non_differentiable}
     output_nr = {}
     for i, o in enumerate(outs):
@@ -216,7 +230,6 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
             if o._grad_fn is None and o._requires_grad and o._view is None:
                 raise RuntimeError(LEAF_DIRTY)
         elif id(o) in input_ids:
-            # torch returns input.view_as(input): a view the custom backward owns.
             o = outs[i] = _custom_view(o, node.name(), i)
         nr = node.add_output(o)
         output_nr[id(o)] = nr
@@ -225,18 +238,18 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
             continue
         o._grad_fn = node
         o._output_nr = nr
-    node._saved = []
-    for t in node._to_save:
-        if t is None:
-            node._saved.append(None)
-            continue
-        if t._is_inference:
-            raise RuntimeError(INFERENCE_SAVE)
-        if id(t) in output_nr and t._grad_fn is node:
-            node._saved.append(SavedTensor(t, node.name(), output_nr[id(t)], hooked=True))
-        else:
-            node._saved.append(SavedTensor(t, hooked=True))
-    return tuple(outs) if is_tuple else outs[0]
+    return output_nr
+
+
+def _save(node: BackwardCFunction, t: Tensor | None, output_nr: dict[int, int]) -> Any:
+    """One ``save_for_backward`` entry, saved as an output of the node when it is one."""
+    if t is None:
+        return None
+    if t._is_inference:
+        raise RuntimeError(INFERENCE_SAVE)
+    if id(t) in output_nr and t._grad_fn is node:
+        return SavedTensor(t, node.name(), output_nr[id(t)], hooked=True)
+    return SavedTensor(t, hooked=True)
 
 
 def _custom_view(t: Tensor, producer: str, output_nr: int) -> Tensor:
