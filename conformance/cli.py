@@ -411,7 +411,40 @@ def command_run(args: argparse.Namespace) -> int:
         """Each source's selected cases in its order (catalogue, generated), lazily."""
         return (case_id for case_id in selected_ids(sources, selection) if case_id not in done)
 
-    header = RunHeader(
+    header = _run_header(args, options, pair, total, len(done))
+    progress = Progress(total - len(done), enabled=None if not args.quiet else False)
+    with writer:
+        writer.write(header)
+
+        def finished(result: CaseResult) -> None:
+            writer.write(result)
+            tally.add(result)
+            keep_failure(result, options, args.out)
+            progress.finish(result.outcome)
+
+        report = run_cases(todo(), options, finished, progress.start, keep=False)
+    progress.close()
+    status = _status(args, options.backends, tally)
+    _print_summary(args, status, tally, pair)
+    if not report.interrupted:
+        _shrink_failures(args, options, tally.failures())
+    _write_reports(args.out, args.report, "failing", baseline=args.baseline)
+    if report.interrupted:
+        left = total - len(done)
+        print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
+        return EXIT_TERMINATED if report.signal == signal.SIGTERM else EXIT_INTERRUPTED
+    return EXIT_OK if status.ok else EXIT_FAILED
+
+
+def _run_header(
+    args: argparse.Namespace,
+    options: RunOptions,
+    pair: tuple[Backend, Backend],
+    total: int,
+    skipped: int,
+) -> RunHeader:
+    """Who compared what, written first in the results file (and again on each resume)."""
+    return RunHeader(
         seed=options.seed,
         backends=list(options.backends),
         versions={name: b.version for name, b in zip(options.backends, pair, strict=True)},
@@ -422,7 +455,7 @@ def command_run(args: argparse.Namespace) -> int:
             "cases": options.cases_package,
             "generated": args.generated,
             "count": total,
-            "skipped": len(done),
+            "skipped": skipped,
             "executor": options.executor,
             "jobs": options.jobs,
         },
@@ -438,19 +471,13 @@ def command_run(args: argparse.Namespace) -> int:
         generator=environment.generator(),
         policy=_policy_record(pair),
     )
-    progress = Progress(total - len(done), enabled=None if not args.quiet else False)
-    with writer:
-        writer.write(header)
 
-        def finished(result: CaseResult) -> None:
-            writer.write(result)
-            tally.add(result)
-            keep_failure(result, options, args.out)
-            progress.finish(result.outcome)
 
-        report = run_cases(todo(), options, finished, progress.start, keep=False)
-    progress.close()
-    status = _status(args, options.backends, tally)
+def _print_summary(
+    args: argparse.Namespace, status: RunStatus, tally: Tally, pair: tuple[Backend, Backend]
+) -> None:
+    """The run's verdict line, its tables (outcomes, facets), compiled shares, what the policy
+    ignored, then each failure (unless -q) and where the results are."""
     print(status.line)
     print(tally.table())
     if tally.facet_table():
@@ -469,7 +496,12 @@ def command_run(args: argparse.Namespace) -> int:
             if args.verbose and result.message and result.message != result.reason:
                 print("      " + result.message.replace("\n", "\n      "))
     print(f"\nresults: {args.out}")
-    for result in _shrinkable(bad)[: args.shrink] if not report.interrupted else []:
+
+
+def _shrink_failures(args: argparse.Namespace, options: RunOptions, bad: list[CaseResult]) -> None:
+    """Shrink up to ``--shrink`` failing programs, each in a child process, toward its own
+    failure signature (or ``--shrink-facet``)."""
+    for result in _shrinkable(bad)[: args.shrink]:
         facet = args.shrink_facet if args.shrink_facet in result.facets else None
         line = shrink_isolated(
             result.case_id,
@@ -482,12 +514,6 @@ def command_run(args: argparse.Namespace) -> int:
         )
         if not args.quiet:
             print(line)
-    _write_reports(args.out, args.report, "failing", baseline=args.baseline)
-    if report.interrupted:
-        left = total - len(done)
-        print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
-        return EXIT_TERMINATED if report.signal == signal.SIGTERM else EXIT_INTERRUPTED
-    return EXIT_OK if status.ok else EXIT_FAILED
 
 
 def keep_failure(result: CaseResult, options: RunOptions, results_path: str) -> None:
