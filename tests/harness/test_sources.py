@@ -100,10 +100,11 @@ def test_only_generated_programs_are_saved_and_shrunk(package: str, tmp_path: Pa
 
 
 def test_a_source_gives_pytest_its_area_and_tags_without_building_the_case(package: str) -> None:
-    catalogue, generated = case_sources(package)
+    catalogue, generated, opinfo = case_sources(package)
     list(catalogue.ids(Selection()))
     assert catalogue.keywords("alpha/one") == ("alpha", ("fast",))
     assert generated.keywords("generated/p9999") == ("generated", ("generated",))
+    assert opinfo.keywords("opinfo/acos") == ("opinfo", ("opinfo",))  # op_db not imported
 
 
 def test_every_source_has_every_method_of_the_protocol() -> None:
