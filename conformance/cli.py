@@ -678,11 +678,18 @@ def command_gate(args: argparse.Namespace) -> int:
 
 
 def command_list(args: argparse.Namespace) -> int:
+    """Catalogue cases, then any other source's ids the selection names (``--area opinfo``);
+    generated programs are not listed (``conformance show generated/pNNNN`` prints one)."""
     config = load_config(args.config)
-    cases = select(load_catalogue(_package(args, config)), args.area, args.tag, args.patterns)
-    width = max((len(c.id) for c in cases), default=0)
-    for case in cases:
-        print(f"{case.id.ljust(width)}  {case.area}  {','.join(case.tags)}")
+    package = _package(args, config)
+    cases = select(load_catalogue(package), args.area, args.tag, args.patterns)
+    rows = [(c.id, c.area, c.tags) for c in cases]
+    selection = Selection.of(args.area, args.tag, args.patterns)
+    for source in case_sources(package)[1:]:
+        rows += [(i, *source.keywords(i)) for i in source.ids(selection)]
+    width = max((len(row[0]) for row in rows), default=0)
+    for case_id, area, tags in rows:
+        print(f"{case_id.ljust(width)}  {area}  {','.join(tags)}")
     return EXIT_OK
 
 
