@@ -2,7 +2,8 @@
 
 A failing case is more useful when it says *what* differed: the numbers (``values``), a tensor's
 dtype or shape (``meta``), ``requires_grad``/``is_leaf`` (``flags``), graph-node names
-(``graph``), a version counter (``version``), an exception (``error``), a feature the candidate
+(``graph``), a version counter (``version``), how many tensors autograd saved (``saved``: the
+count a saved-tensors pack hook sees), an exception (``error``), a feature the candidate
 lacks (``unsupported``) or a backend that killed its process (``crash``). Summaries, reports and
 comparison policies all speak in these names.
 """
@@ -17,12 +18,13 @@ META = "meta"
 FLAGS = "flags"
 GRAPH = "graph"
 VERSION = "version"
+SAVED = "saved"
 ERROR = "error"
 UNSUPPORTED = "unsupported"
 CRASH = "crash"
 
 #: Every facet, in the order tables show them.
-FACETS = (VALUES, META, FLAGS, GRAPH, VERSION, ERROR, UNSUPPORTED, CRASH)
+FACETS = (VALUES, META, FLAGS, GRAPH, VERSION, SAVED, ERROR, UNSUPPORTED, CRASH)
 
 #: The facet of each reason ``conformance.compare`` gives for a difference.
 _BY_REASON = {
@@ -85,6 +87,8 @@ def facets_of_difference(
             facet = _BY_REASON.get(reason, VALUES)
         if facet == VALUES and _is_version(name):
             facet = VERSION
+        elif facet == VALUES and name.split(".", 1)[0] == "packed":
+            facet = SAVED
         elif facet == VALUES and is_graph_name(name) and _holds_names(baseline, candidate):
             facet = GRAPH
         if facet not in found:

@@ -13,10 +13,11 @@ import fnmatch
 from dataclasses import dataclass
 
 from conformance.errors import ConformanceInputError
-from conformance.facets import GRAPH
+from conformance.facets import GRAPH, SAVED
 
-#: Facets a policy may ignore: never values, meta, flags, versions, errors or crashes.
-IGNORABLE = frozenset({GRAPH})
+#: Facets a policy may ignore: how the graph is built (node names, how many tensors it saves),
+#: never values, meta, flags, versions, errors or crashes.
+IGNORABLE = frozenset({GRAPH, SAVED})
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,13 @@ STRICT = ComparisonPolicy("strict", why="the same program on two eager engines: 
 
 COMPILED = ComparisonPolicy(
     "compiled",
-    ignore=(GRAPH,),
+    ignore=(GRAPH, SAVED),
     unwrap_errors=True,
     why=(
         "a compiled graph replaces eager nodes by CompiledFunctionBackward (and compiled autograd "
-        "by its own nodes), and Dynamo raises TorchRuntimeError/BackendCompilerFailed from the "
-        "error eager torch raises"
+        "by its own nodes) and saves what its partitioner chooses (saved-tensor hooks pack fewer "
+        "tensors), and Dynamo raises TorchRuntimeError/BackendCompilerFailed from the error eager "
+        "torch raises"
     ),
 )
 
