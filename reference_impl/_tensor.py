@@ -100,6 +100,7 @@ class Tensor:
     _accumulator: weakref.ref[AccumulateGrad] | None = None
     _wrapped_number: bool = False
     _view_guard: ViewGuard | None = None
+    _fw_tangent: Tensor | None = None  # forward AD: the tangent at the open dual level
 
     def __init__(self, data: np.ndarray, requires_grad: bool = False) -> None:
         self._data: np.ndarray = data

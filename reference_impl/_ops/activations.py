@@ -30,6 +30,8 @@ GELU_CUBIC = 0.044715
 class _Activation(Op):
     """One floating input and scalar keyword parameters; saves the input."""
 
+    jvp_self_adjoint = True
+
     fn: Callable[..., np.ndarray]
     vjp: Callable[..., Tensor]
 

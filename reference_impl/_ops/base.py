@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _forward_ad as fw
 from .._grad_mode import is_grad_enabled
 from .._node import Node, gradient_edge
 from .._saved import SavedTensor
@@ -54,11 +55,89 @@ class Op(Node):
     _inplace: bool
     _param_tensors: dict[str, Tensor]
 
+    #: Forward-mode AD: ``True`` for an op linear in its tensor inputs together (views, sum,
+    #: cat, add, where, ...), whose tangent is the op itself applied to the input tangents.
+    jvp_linear: ClassVar[bool] = False
+    #: ``True`` for a one-input op whose Jacobian is symmetric (elementwise ops: a diagonal
+    #: Jacobian; softmax: diag(y) - y y^T): its JVP is its VJP applied to the tangent.
+    jvp_self_adjoint: ClassVar[bool] = False
+    #: ``True`` for an op linear in each tensor input separately (mm, mv, dot, bmm): by the
+    #: product rule its JVP is the sum over inputs of the op with that input's tangent.
+    jvp_multilinear: ClassVar[bool] = False
+    #: The aten name in forward AD's "not implemented" error, when the node name's snake case
+    #: is not it.
+    aten_name: ClassVar[str | None] = None
+    #: While a JVP rule runs: (inputs, outputs, params) of the op (see ``_forward_ad``).
+    _fw: tuple[tuple[Tensor, ...], list[Tensor], dict[str, Any]] | None = None
+
     def forward(self, *arrays: np.ndarray, **params: Any) -> Any:
         raise NotImplementedError
 
     def backward(self, *grads: Tensor | None) -> tuple[Tensor | None, ...]:
         raise NotImplementedError
+
+    # -- forward mode ---------------------------------------------------------------------------
+    def jvp(self, *tangents: Tensor | None) -> Tensor | tuple[Tensor | None, ...] | None:
+        """The output tangent(s) from the input tangents (``None``: zero), in reference ops on
+        ``fw_input``/``fw_output``. Ops without a rule raise torch's NotImplementedError."""
+        if self.jvp_linear:
+            assert self._fw is not None
+            inputs, _, params = self._fw
+            args = [
+                t if t is not None else _zeros(tuple(x.shape), x.dtype)
+                for t, x in zip(tangents, inputs, strict=True)
+            ]
+            return type(self).invoke(*args, **params)
+        if self.jvp_multilinear:
+            inputs = self._fw[0] if self._fw is not None else ()
+            params = self._fw[2] if self._fw is not None else {}
+            return tangent_sum(
+                *(
+                    None
+                    if t is None
+                    else type(self).invoke(*inputs[:i], t, *inputs[i + 1 :], **params)
+                    for i, t in enumerate(tangents)
+                )
+            )
+        if self.jvp_self_adjoint:
+            (tangent,) = tangents
+            assert tangent is not None
+            self.save_outputs_for_jvp()
+            return self.backward(tangent)[0]
+        name = self.aten_name or fw.aten_name(self.name())
+        raise NotImplementedError(fw.not_implemented_message(name))
+
+    def save_outputs_for_jvp(self) -> None:
+        """Save the outputs ``backward`` reads, which a node that records nothing never saved,
+        for rules written with the VJP."""
+        for name, index in self._save_results:
+            if name not in self._saved:
+                self._saved[name] = SavedTensor(self.fw_output(index))
+
+    def fw_input(self, index: int = 0) -> Tensor:
+        """Input ``index`` of the op, for a JVP rule (its values before an in-place write)."""
+        assert self._fw is not None
+        return self._fw[0][index]
+
+    def fw_output(self, index: int = 0) -> Tensor:
+        """Output ``index`` of the op, for a JVP rule."""
+        assert self._fw is not None
+        return self._fw[1][index]
+
+    def fw_param(self, name: str, default: Any = None) -> Any:
+        """A keyword parameter the op was called with, for a JVP rule."""
+        assert self._fw is not None
+        return self._fw[2].get(name, default)
+
+    def fw_param_dict(self) -> dict[str, Any]:
+        """Every keyword parameter the op was called with (to rerun it on a tangent)."""
+        assert self._fw is not None
+        return dict(self._fw[2])
+
+    def fw_zeros(self, index: int = 0) -> Tensor:
+        """A zero tangent for output ``index`` (piecewise-constant ops)."""
+        out = self.fw_output(index)
+        return _zeros(tuple(out.shape), out.dtype)
 
     # -- saving, called from forward ------------------------------------------------------------
     def save_input(self, name: str, index: int) -> None:
@@ -187,6 +266,8 @@ class Op(Node):
             node._attach_outputs(outputs)
         else:
             node._inputs = None
+        if fw.STATE.level is not None and not fw.STATE.suppressed:
+            fw.propagate(node, inputs, outputs, params)
         return tuple(outputs) if multi else outputs[0]
 
     def _wrap_output(self, array: Any) -> Tensor:
@@ -203,7 +284,12 @@ class Op(Node):
         node = cls._prepare(inputs, inplace=True)
         params = node._unwrap_tensor_params(params)
         result = node.forward(*(t._data for t in inputs), **params)
+        tangent = None
+        if fw.STATE.level is not None and not fw.STATE.suppressed:
+            tangent = fw.propagate_inplace(node, self_tensor, inputs, np.asarray(result), params)
         commit_inplace(self_tensor, np.asarray(result))
+        if tangent is not None:
+            fw.commit_inplace(self_tensor, tangent)
         if refusal is not None:
             raise refusal
         if any(node.needs_input_grad):
@@ -263,3 +349,14 @@ def is_expandable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
     if len(shape) > len(target):
         return False
     return all(s in (1, t) for s, t in zip(reversed(shape), reversed(target), strict=False))
+
+
+def tangent_sum(*terms: Tensor | None) -> Tensor | None:
+    """The sum of a JVP's contributions, one per input (None: that input has no tangent)."""
+    present = [t for t in terms if t is not None]
+    if not present:
+        return None
+    total = present[0]
+    for t in present[1:]:
+        total = total + t
+    return total

@@ -44,6 +44,8 @@ def _zeros_like(t: Tensor) -> Tensor:
 class GatherBackward0(Op):
     """out[i][j] = self[index[i][j]][j] (dim 0); index may be smaller than self elsewhere."""
 
+    jvp_linear = True
+
     tensor_params = ("index",)
 
     def forward(self, a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
@@ -71,6 +73,8 @@ def _index_src(src: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 class ScatterAddBackward0(Op):
     """self with src[i][j] added at [index[i][j]][j] (dim 0); duplicates accumulate."""
+
+    jvp_linear = True
 
     tensor_params = ("index",)
 
@@ -105,6 +109,8 @@ def _fit(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 class ScatterBackward0(Op):
     """self with src[i][j] written at [index[i][j]][j] (dim 0)."""
+
+    jvp_linear = True
 
     tensor_params = ("index",)
 
@@ -145,9 +151,14 @@ class ScatterBackward1(Op):
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (ScatterBackward1.invoke(grad, dim=self.dim, index=self.saved("index"), value=0.0),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        return ScatterBackward1.invoke(t, **{**self.fw_param_dict(), "value": 0.0})
+
 
 class IndexSelectBackward0(Op):
     """self's slices at ``index`` along ``dim``."""
+
+    jvp_linear = True
 
     tensor_params = ("index",)
 
@@ -168,6 +179,8 @@ class IndexSelectBackward0(Op):
 
 class IndexAddBackward0(Op):
     """self + alpha * source added at ``index`` along ``dim`` (duplicates accumulate)."""
+
+    jvp_linear = True
 
     tensor_params = ("index",)
 
@@ -198,6 +211,8 @@ class IndexAddBackward0(Op):
 
 class TakeBackward0(Op):
     """self viewed flat, read at ``index`` (any shape)."""
+
+    jvp_linear = True
 
     tensor_params = ("index",)
 

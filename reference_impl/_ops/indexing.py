@@ -21,6 +21,8 @@ from .views import SelectBackward0, SliceBackward0, UnsqueezeBackward0
 class IndexBackward0(Op):
     """Advanced indexing (a gather): a copy whose gradient scatters back, adding duplicates."""
 
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, key: Any) -> np.ndarray:
         self.shape = a.shape
         self.key = key
@@ -32,6 +34,8 @@ class IndexBackward0(Op):
 
 class IndexPutBackward0(Op):
     """``t[indices] = values`` (``index_put_``), optionally accumulating."""
+
+    jvp_linear = True
 
     def forward(self, a: np.ndarray, values: np.ndarray, key: Any, accumulate: bool) -> np.ndarray:
         self.key = key
@@ -59,6 +63,8 @@ class IndexPutBackward0(Op):
 
 class EmbedBackward(Op):
     """Zeros of ``shape`` with ``grad`` added at ``key``: the adjoint of indexing."""
+
+    jvp_linear = True
 
     def forward(self, g: np.ndarray, shape: tuple[int, ...], key: Any) -> np.ndarray:
         self.key = key

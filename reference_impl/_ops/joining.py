@@ -14,6 +14,8 @@ from .views import normalize_dims
 
 
 class CatBackward0(Op):
+    jvp_linear = True
+
     def forward(self, *arrays: np.ndarray, dim: int = 0) -> np.ndarray:
         assert self._inputs is not None
         if not arrays:
@@ -57,6 +59,8 @@ class CatBackward0(Op):
 
 
 class StackBackward0(Op):
+    jvp_linear = True
+
     def forward(self, *arrays: np.ndarray, dim: int = 0) -> np.ndarray:
         assert self._inputs is not None
         if not arrays:

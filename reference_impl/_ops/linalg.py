@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._size import shape_str
 from .._tensor import Tensor
-from .base import Op, unbroadcast
+from .base import Op, tangent_sum, unbroadcast
 from .views import SqueezeBackward4, UnsafeViewBackward0
 
 
@@ -36,6 +36,8 @@ def _same_dtype(op: str, a: np.ndarray, b: np.ndarray) -> None:
 
 
 class MmBackward0(Op):
+    jvp_multilinear = True
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim != 2:
             raise RuntimeError("self must be a matrix")
@@ -57,6 +59,8 @@ class MmBackward0(Op):
 
 
 class MvBackward0(Op):
+    jvp_multilinear = True
+
     def forward(self, a: np.ndarray, v: np.ndarray) -> np.ndarray:
         if a.ndim != 2 or v.ndim != 1:
             raise RuntimeError(f"vector + matrix @ vector expected, got {1}, {a.ndim}, {v.ndim}")
@@ -78,6 +82,8 @@ class MvBackward0(Op):
 
 
 class DotBackward0(Op):
+    jvp_multilinear = True
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim != 1 or b.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -98,6 +104,8 @@ class DotBackward0(Op):
 
 
 class BmmBackward0(Op):
+    jvp_multilinear = True
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim != 3:
             raise RuntimeError("batch1 must be a 3D tensor")
@@ -220,6 +228,17 @@ class _ScaledProductPlus(Op):
         scaled = grad * self.alpha if self.alpha != 1 else grad
         g_a, g_b = self.product_vjp(scaled)
         return g_input, g_a, g_b
+
+    def jvp(self, tc: Tensor | None, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        # d(beta c + alpha a*b) = beta dc + alpha (da*b + a*db): the op with beta = 0 on zeros
+        c, a, b = self.fw_input(0), self.fw_input(1), self.fw_input(2)
+        zeros = c.detach().new_zeros(tuple(c.shape))
+        cls, alpha = type(self), self.alpha
+        return tangent_sum(
+            None if tc is None else tc * self.beta,
+            None if ta is None else cls.invoke(zeros, ta, b, beta=0, alpha=alpha),
+            None if tb is None else cls.invoke(zeros, a, tb, beta=0, alpha=alpha),
+        )
 
 
 class AddmvBackward0(_ScaledProductPlus):

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
-from .base import Op, unbroadcast
+from .base import Op, tangent_sum, unbroadcast
 from .pointwise import _const, _errstate, div_scalar, mul_scalar
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -23,6 +23,8 @@ def _check_floating(a: np.ndarray, kernel: str) -> None:
 
 
 class SoftmaxBackward0(Op):
+    jvp_self_adjoint = True  # Jacobian diag(y) - y y^T
+
     def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
         _check_floating(a, "softmax")
         self.dim = _wrap_dim(dim, a.ndim)
@@ -55,6 +57,17 @@ class SoftmaxBackwardDataBackward0(Op):
             grad_y = gg * (g - (g * y).sum(d, keepdim=True)) - g * ggy
         return grad_g, grad_y
 
+    def jvp(self, tg: Tensor | None, ty: Tensor | None) -> Tensor | None:
+        # d(y (g - sum(g y))) = dy (g - sum(g y)) + y (dg - sum(dg y + g dy))
+        g, y, d = self.fw_input(0), self.fw_input(1), self.dim
+        terms = []
+        if ty is not None:
+            gy, gty = (g * y).sum(d, keepdim=True), (g * ty).sum(d, keepdim=True)
+            terms.append(ty * (g - gy) - y * gty)
+        if tg is not None:
+            terms.append(y * (tg - (tg * y).sum(d, keepdim=True)))
+        return tangent_sum(*terms)
+
 
 class LogSoftmaxBackward0(Op):
     def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
@@ -73,6 +86,11 @@ class LogSoftmaxBackward0(Op):
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (LogSoftmaxBackwardDataBackward0.invoke(grad, self.saved("result"), dim=self.dim),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        # d log_softmax(x) = dx - sum(softmax(x) dx)
+        p = self.fw_output().exp()
+        return t - (p * t).sum(self.dim, keepdim=True)
+
 
 class LogSoftmaxBackwardDataBackward0(Op):
     """g - exp(y) * sum(g): log_softmax's vjp as one node."""
@@ -90,6 +108,14 @@ class LogSoftmaxBackwardDataBackward0(Op):
         grad_g = gg - (gg * p).sum(self.dim, keepdim=True) if self.needs_input_grad[0] else None
         grad_y = -gg * p * g.sum(self.dim, keepdim=True) if self.needs_input_grad[1] else None
         return grad_g, grad_y
+
+    def jvp(self, tg: Tensor | None, ty: Tensor | None) -> Tensor | None:
+        # d(g - exp(y) sum(g)) = dg - exp(y) dy sum(g) - exp(y) sum(dg)
+        g, p, d = self.fw_input(0), self.fw_input(1).exp(), self.dim
+        return tangent_sum(
+            None if tg is None else tg - p * tg.sum(d, keepdim=True),
+            None if ty is None else -(p * ty) * g.sum(d, keepdim=True),
+        )
 
 
 class AddmmBackward0(Op):
@@ -113,6 +139,10 @@ class AddmmBackward0(Op):
         g1 = grad.mm(self.saved("mat2").t()) if self.needs_input_grad[1] else None
         g2 = self.saved("mat1").t().mm(grad) if self.needs_input_grad[2] else None
         return gb, g1, g2
+
+    def jvp(self, tb: Tensor | None, t1: Tensor | None, t2: Tensor | None) -> Tensor | None:
+        m1, m2 = self.fw_input(1), self.fw_input(2)
+        return tangent_sum(tb, None if t1 is None else t1.mm(m2), None if t2 is None else m1.mm(t2))
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor
-from .base import Op, unbroadcast
+from .base import Op, tangent_sum, unbroadcast
 
 
 def _errstate() -> Any:
@@ -80,6 +80,8 @@ def _fused_multiply_add(a: np.ndarray, b: np.ndarray, alpha: Any) -> np.ndarray:
 
 
 class AddBackward0(Binary):
+    jvp_linear = True
+
     def compute(self, a: np.ndarray, b: np.ndarray, alpha: Any = 1) -> np.ndarray:
         self.alpha = alpha
         return _fused_multiply_add(a, b, alpha) if alpha != 1 else a + b
@@ -91,6 +93,8 @@ class AddBackward0(Binary):
 
 
 class SubBackward0(Binary):
+    jvp_linear = True
+
     def compute(self, a: np.ndarray, b: np.ndarray, alpha: Any = 1) -> np.ndarray:
         self.alpha = alpha
         return _fused_multiply_add(a, b, -alpha) if alpha != 1 else a - b
@@ -111,6 +115,12 @@ class MulBackward0(Binary):
         gb = grad * self.saved("self") if self.needs_input_grad[1] else None
         return ga, gb
 
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        return tangent_sum(
+            None if ta is None else ta * self.fw_input(1),
+            None if tb is None else self.fw_input(0) * tb,
+        )
+
 
 def _times_scalar(a: np.ndarray, other: Any) -> np.ndarray:
     """``a * other`` in ``a``'s dtype; the scalar's cast is inside ``_quietly`` too, since a
@@ -120,6 +130,8 @@ def _times_scalar(a: np.ndarray, other: Any) -> np.ndarray:
 
 class MulBackward1(Op):
     """tensor * Python scalar as torch's C++ formulas write it (one edge)."""
+
+    jvp_linear = True
 
     def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
         self.other = other
@@ -132,6 +144,8 @@ class MulBackward1(Op):
 
 class DivBackward1(Op):
     """tensor / Python scalar (torch's div.Scalar; one edge)."""
+
+    jvp_linear = True
 
     def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
         self.other = other
@@ -166,6 +180,14 @@ class DivBackward0(Binary):
         gb = -grad * ((self.saved("self") / other) / other) if self.needs_input_grad[1] else None
         return ga, gb
 
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        # d(a / b) = da / b - (a / b) db / b
+        b = self.fw_input(1)
+        return tangent_sum(
+            None if ta is None else ta / b,
+            None if tb is None else -(tb * self.fw_output()) / b,
+        )
+
 
 class DivBackward2(Binary):
     """div with rounding_mode: piecewise constant, so its gradient is zero everywhere."""
@@ -180,6 +202,9 @@ class DivBackward2(Binary):
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         return grad * 0, grad * 0
+
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+        return self.fw_zeros()
 
 
 def _check_integer_divisor(b: np.ndarray) -> None:
@@ -203,6 +228,11 @@ class NotImplemented(Op):  # noqa: A001 - torch's node name for floor_divide
     def backward(self, *grads: Tensor | None) -> tuple[Tensor | None, ...]:
         raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
+    def jvp(self, *tangents: Tensor | None) -> Tensor:
+        raise NotImplementedError(
+            "Trying to use forward AD with aten::floor_divide that does not support it."
+        )
+
 
 class MaximumBackward0(Binary):
     pick_first: Any = staticmethod(np.greater)
@@ -219,6 +249,15 @@ class MaximumBackward0(Binary):
         share_a = np.where(tie, 0.5, first.astype(np.float64))
         share_b = np.where(tie, 0.5, (~first & ~tie).astype(np.float64))
         return grad * _const(share_a, grad), grad * _const(share_b, grad)
+
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        # the tangent of the larger input; half of each at a tie
+        a, b = self.fw_input(0)._data, self.fw_input(1)._data
+        first, tie = self.pick_first(a, b), a == b
+        return tangent_sum(
+            None if ta is None else ta * _const(np.where(tie, 0.5, first), ta),
+            None if tb is None else tb * _const(np.where(tie, 0.5, ~first & ~tie), tb),
+        )
 
 
 class MinimumBackward0(MaximumBackward0):
@@ -252,6 +291,12 @@ class PowBackward0(Op):
             return (grad * 0,)
         return (grad * mul_scalar(x.pow(p - 1), p),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        p = self.exponent
+        if p == 0:
+            return self.fw_zeros()
+        return t * mul_scalar(self.fw_input().pow(p - 1), p)
+
 
 class PowBackward1(Binary):
     """tensor ** tensor."""
@@ -280,6 +325,18 @@ class PowBackward1(Binary):
             gb = grad * where_const(mask, 0.0, result * x.to(result.dtype).log())
         return ga, gb
 
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        # d(x^p) = p x^(p-1) dx + x^p log(x) dp (0 where p == 0, resp. x == 0 <= p)
+        x, p = self.fw_input(0), self.fw_input(1)
+        da = None
+        if ta is not None:
+            da = ta * where_const(p._data == 0, 0.0, p * x.pow(sub_scalar(p, 1)))
+        dp = None
+        if tb is not None:
+            mask = (x._data == 0) & (p._data >= 0)
+            dp = tb * where_const(mask, 0.0, self.fw_output() * x.to(self.fw_output().dtype).log())
+        return tangent_sum(da, dp)
+
 
 class PowBackward2(Op):
     """scalar ** tensor."""
@@ -306,6 +363,14 @@ class PowBackward2(Op):
             scaled = where_const(p._data >= 0, 0.0, scaled)
         return (grad * scaled,)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        # d(c^x) = c^x log(c) dx
+        log_base = float(_quietly(np.log, np.float64(self.base)))
+        scaled = mul_scalar(self.fw_output(), log_base)
+        if self.base == 0:
+            scaled = where_const(self.fw_input()._data >= 0, 0.0, scaled)
+        return t * scaled
+
 
 class SubBackward1(Op):
     """tensor - scalar as torch's C++ formulas write it (``exponent - 1``): the Scalar overload,
@@ -318,6 +383,9 @@ class SubBackward1(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (grad,)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return t
 
 
 def sub_scalar(t: Tensor, s: Any) -> Tensor:
@@ -336,12 +404,17 @@ class RsubBackward1(Op):
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (-grad * self.alpha if self.alpha != 1 else -grad,)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        return -t * self.alpha if self.alpha != 1 else -t
+
 
 # -- unary ---------------------------------------------------------------------------------------
 
 
 class Unary(Op):
     """Elementwise function of one floating input (integers promote to the default dtype)."""
+
+    jvp_self_adjoint = True
 
     def forward(self, a: np.ndarray) -> np.ndarray:
         if a.dtype.kind != "f":
@@ -353,6 +426,8 @@ class Unary(Op):
 
 
 class NegBackward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         if a.dtype == np.bool_:
             raise RuntimeError(
@@ -413,6 +488,8 @@ class ReciprocalBackward0(Unary):
 
 
 class AbsBackward0(Op):
+    jvp_self_adjoint = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         self.save_input("self", 0)
         return np.abs(a)
@@ -428,6 +505,9 @@ class SignBackward0(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (grad * 0,)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return self.fw_zeros()
 
 
 class SgnBackward0(SignBackward0):
@@ -475,6 +555,13 @@ class TanhBackwardBackward0(Op):
         g_y = gg * self.saved("grad") * (y * -2) if self.needs_input_grad[1] else None
         return g_grad, g_y
 
+    def jvp(self, tg: Tensor | None, ty: Tensor | None) -> Tensor | None:
+        # d(g (1 - y^2)) = dg (1 - y^2) - 2 g y dy
+        g, y = self.fw_input(0), self.fw_input(1)
+        return tangent_sum(
+            None if tg is None else tg * (1 - y * y), None if ty is None else ty * g * (y * -2)
+        )
+
 
 class SigmoidBackward0(Unary):
     def compute(self, a: np.ndarray) -> np.ndarray:
@@ -509,8 +596,17 @@ class SigmoidBackwardBackward0(Op):
         g_y = gg * self.saved("grad") * (1 - y * 2) if self.needs_input_grad[1] else None
         return g_grad, g_y
 
+    def jvp(self, tg: Tensor | None, ty: Tensor | None) -> Tensor | None:
+        # d(g y (1 - y)) = dg y (1 - y) + g (1 - 2 y) dy
+        g, y = self.fw_input(0), self.fw_input(1)
+        return tangent_sum(
+            None if tg is None else tg * (1 - y) * y, None if ty is None else ty * g * (1 - y * 2)
+        )
+
 
 class ReluBackward0(Op):
+    jvp_self_adjoint = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         self.save_result("result")
         return np.maximum(a, 0).astype(a.dtype, copy=False)
@@ -529,9 +625,15 @@ class ThresholdBackwardBackward0(Op):
     def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
         return (gg * _const(self.mask, gg), gg * 0)
 
+    def jvp(self, tg: Tensor | None, ty: Tensor | None) -> Tensor:
+        # linear in g with a mask that is piecewise constant in y
+        return self.fw_zeros() if tg is None else tg * _const(self.mask, tg)
+
 
 class ClampBackward1(Op):
     """clamp with scalar bounds; the bounds themselves get gradient (inclusive)."""
+
+    jvp_self_adjoint = True
 
     def forward(self, a: np.ndarray, min: Any = None, max: Any = None) -> np.ndarray:  # noqa: A002
         if min is None and max is None:
@@ -603,6 +705,25 @@ class ClampBackward0(Op):
             None if g is None else unbroadcast(g, s) for g, s in zip(out, self.shapes, strict=True)
         )
 
+    def jvp(self, tx: Tensor | None, tlo: Tensor | None, thi: Tensor | None) -> Tensor | None:
+        # the tangent of whichever of self, min, max the output is (as the VJP routes it)
+        x, lo, hi = (self.fw_input(i)._data for i in range(3))
+        has_min, has_max = self.flags
+        keep = np.ones(np.broadcast_shapes(x.shape, lo.shape, hi.shape), bool)
+        if has_min:
+            keep &= x >= lo
+        if has_max:
+            keep &= x <= hi
+        if has_min and has_max:
+            below, above = (x < lo) & (lo < hi), (x > hi) | (hi < lo)
+        else:
+            below, above = (x < lo), (x > hi)
+        return tangent_sum(
+            None if tx is None else where_const(keep, tx, 0.0),
+            None if tlo is None or not has_min else where_const(below, tlo, 0.0),
+            None if thi is None or not has_max else where_const(above, thi, 0.0),
+        )
+
 
 class ClampMinBackward0(ClampBackward1):
     def forward(self, a: np.ndarray, min: Any = None, max: Any = None) -> np.ndarray:  # noqa: A002
@@ -616,6 +737,8 @@ class ClampMaxBackward0(ClampBackward1):
 
 class WhereBackward0(Binary):
     """where(condition, self, other); the condition is a parameter (it has no gradient)."""
+
+    jvp_linear = True
 
     tensor_params = ("condition",)
 
@@ -649,6 +772,8 @@ def where_const(condition: np.ndarray, a: Any, b: Any) -> Tensor:
 
 
 class CloneBackward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         return np.array(a, copy=True, order="C")
 
@@ -657,6 +782,8 @@ class CloneBackward0(Op):
 
 
 class ToCopyBackward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, dtype: dt.dtype) -> np.ndarray:
         self.source_dtype = dt.from_numpy_dtype(a.dtype)
         return a.astype(dtype.numpy)
@@ -685,6 +812,9 @@ class CopyBackwards(Op):
         g_src = unbroadcast(grad, self.src_shape) if self.needs_input_grad[1] else None
         return g_self, g_src
 
+    def jvp(self, ta: Tensor | None, tsrc: Tensor | None) -> Tensor:
+        return self.fw_zeros() if tsrc is None else tsrc
+
 
 class FillBackward2(Op):
     """fill_(scalar)."""
@@ -696,6 +826,9 @@ class FillBackward2(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (grad * 0,)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return self.fw_zeros()
 
 
 class FillBackward3(Op):
@@ -716,6 +849,9 @@ class FillBackward3(Op):
             grad.sum() if self.needs_input_grad[1] else None,
         )
 
+    def jvp(self, ta: Tensor | None, tv: Tensor | None) -> Tensor:
+        return self.fw_zeros() if tv is None else tv.expand(*self.fw_output().shape)
+
 
 class ZeroBackward0(Op):
     def forward(self, a: np.ndarray) -> np.ndarray:
@@ -723,6 +859,9 @@ class ZeroBackward0(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (grad * 0,)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return self.fw_zeros()
 
 
 class MaskedFillBackward0(Op):
@@ -735,3 +874,7 @@ class MaskedFillBackward0(Op):
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         mask = np.broadcast_to(self.saved("mask")._data, grad.shape)
         return (where_const(mask, 0.0, grad).to(grad.dtype),)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        mask = np.broadcast_to(self.fw_param("mask"), self.fw_output().shape)
+        return where_const(mask, 0.0, t)

@@ -65,6 +65,8 @@ def _sum_dtype(a: np.ndarray, dtype: dt.dtype | None) -> np.dtype:
 
 
 class SumBackward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, dtype: dt.dtype | None = None) -> np.ndarray:
         self.shape = a.shape
         return np.asarray(a.sum(dtype=_sum_dtype(a, dtype)))
@@ -74,6 +76,8 @@ class SumBackward0(Op):
 
 
 class SumBackward1(Op):
+    jvp_linear = True
+
     def forward(
         self, a: np.ndarray, dim: Any, keepdim: bool = False, dtype: dt.dtype | None = None
     ) -> np.ndarray:
@@ -99,6 +103,8 @@ def _mean_check(a: np.ndarray, dtype: dt.dtype | None) -> np.dtype:
 
 
 class CumsumBackward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, dim: int, dtype: dt.dtype | None = None) -> np.ndarray:
         self.dim = dim
         if a.ndim == 0:
@@ -118,6 +124,8 @@ class CumsumBackward0(Op):
 
 
 class MeanBackward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, dtype: dt.dtype | None = None) -> np.ndarray:
         out_dtype = _mean_check(a, dtype)
         self.shape = a.shape
@@ -129,6 +137,8 @@ class MeanBackward0(Op):
 
 
 class MeanBackward1(Op):
+    jvp_linear = True
+
     def forward(
         self, a: np.ndarray, dim: Any, keepdim: bool = False, dtype: dt.dtype | None = None
     ) -> np.ndarray:
@@ -166,6 +176,9 @@ class _EvenlyDistributed(Op):
         mask = (x == result) | (np.isnan(x) & np.isnan(result))
         share = mask / max(int(mask.sum()), 1)
         return (grad * _const(share, grad),)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return _partials_jvp(self, t, None, False)
 
 
 class MaxBackward1(_EvenlyDistributed):
@@ -222,6 +235,9 @@ class MaxBackward0(Op):
         )
         return (embed(grad, self.shape, key),)
 
+    def jvp(self, t: Tensor) -> tuple[Tensor, None]:
+        return _partials_jvp(self, t, (self.dim,) if self.shape else None, self.keepdim), None
+
 
 def _arange_along(shape: tuple[int, ...], axis: int, removed: int) -> np.ndarray:
     """Open-grid index for ``axis`` in a tensor of ``shape`` with dim ``removed`` dropped."""
@@ -255,6 +271,9 @@ class AmaxBackward0(Op):
         count = mask.sum(axis=self.dims, keepdims=True)
         g = _expand_back(grad, x.shape, self.dims, self.keepdim)
         return (g * _const(mask / count, g),)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return _partials_jvp(self, t, self.dims, self.keepdim)
 
 
 class AminBackward0(AmaxBackward0):
@@ -308,6 +327,9 @@ class ProdBackward0(Op):
             return (grad * (self.saved("result") / x),)
         return (grad * _prod_others_tensor(x, None, grad),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        return _partials_jvp(self, t, None, False)
+
 
 class ProdBackward1(Op):
     def forward(
@@ -330,6 +352,9 @@ class ProdBackward1(Op):
             r = _expand_back(self.saved("result"), tuple(x.shape), (self.dim,), self.keepdim)
             return (g * (r / x),)
         return (g * _prod_others_tensor(x, self.dim, g),)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return _partials_jvp(self, t, (self.dim,), self.keepdim)
 
 
 class LinalgVectorNormBackward0(Op):
@@ -424,6 +449,9 @@ class _Moments(Op):
         g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
         return (mul_scalar(g, _dof_ratio(2.0, self.n - self.correction)) * centered,)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        return _partials_jvp(self, t, self.dims, self.keepdim)
+
 
 def _dof_ratio(num: float, dof: float) -> float:
     """num / dof with IEEE semantics: no degrees of freedom gives inf (so nan grads, as torch)."""
@@ -459,6 +487,10 @@ class VarMeanBackward0(_Moments):
             _expand_back(grad_mean, shape, self.dims, self.keepdim), max(self.n, 1)
         )
         return (from_var + from_mean,)
+
+    def jvp(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        var = _partials_jvp(self, t, self.dims, self.keepdim)
+        return var, t.mean(self.dims, keepdim=self.keepdim)
 
 
 class StdBackward0(_Moments):
@@ -498,6 +530,9 @@ class LogsumexpBackward0(Op):
         r = _expand_back(self.saved("result"), tuple(x.shape), self.dims, self.keepdim)
         g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
         return (g * (x - r).exp(),)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return _partials_jvp(self, t, self.dims, self.keepdim)
 
 
 def _moved_rows(x: Tensor, dim: int) -> tuple[Tensor, int]:
@@ -582,3 +617,18 @@ class NansumBackward0(Op):
 
         spread = _expand_back(grad, self.shape, self.dims, self.keepdim)
         return (where_const(self.nan, 0.0, spread),)
+
+
+def _partials_jvp(node: Op, t: Tensor, dims: Any, keepdim: bool) -> Tensor:
+    """JVP of a reduction, where each input element reaches one output element: the VJP of a
+    cotangent of ones is each element's partial derivative of its own output, so the tangent
+    is the sum of ``t * partial`` over the reduced dims."""
+    node.save_outputs_for_jvp()
+    out = node.fw_output()
+    partial = node.backward(Tensor._from_array(np.ones(out.shape, dtype=out._data.dtype)))[0]
+    weighted = t * partial
+    if dims is None:
+        return weighted.sum()
+    if weighted.ndim == 0 or len(dims) == 0:
+        return weighted
+    return weighted.sum(tuple(dims), keepdim=keepdim)

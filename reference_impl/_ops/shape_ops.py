@@ -17,6 +17,8 @@ from .pointwise import _const
 
 
 class FlipBackward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         self.dims = dims
         return np.flip(a, dims).copy() if dims else a.copy()
@@ -27,6 +29,8 @@ class FlipBackward0(Op):
 
 class RollBackward0(Op):
     """roll by ``shifts`` along ``dims`` (no dims: over the flattened tensor)."""
+
+    jvp_linear = True
 
     def forward(self, a: np.ndarray, shifts: tuple[int, ...], dims: tuple[int, ...]) -> np.ndarray:
         self.shifts, self.dims = shifts, dims
@@ -40,6 +44,8 @@ class RollBackward0(Op):
 
 
 class Rot90Backward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, k: int, dims: tuple[int, int]) -> np.ndarray:
         self.k, self.dims = k, dims
         return np.rot90(a, k, axes=dims).copy()
@@ -50,6 +56,8 @@ class Rot90Backward0(Op):
 
 class RepeatBackward0(Op):
     """Tile the input ``repeats`` times per dim (extra leading repeats add dims)."""
+
+    jvp_linear = True
 
     def forward(self, a: np.ndarray, repeats: tuple[int, ...]) -> np.ndarray:
         if len(repeats) < a.ndim:
@@ -72,6 +80,7 @@ class RepeatBackward0(Op):
 
 
 class TrilBackward0(Op):
+    jvp_linear = True
     lower = True
 
     def forward(self, a: np.ndarray, diagonal: int = 0) -> np.ndarray:
@@ -111,6 +120,8 @@ def _diagonal_key(
 class DiagonalBackward0(Op):
     """diagonal(offset, dim1, dim2), as a copy (reference_impl does not alias it)."""
 
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
         if dim1 == dim2:
             raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -127,6 +138,8 @@ class DiagonalBackward0(Op):
 
 class DiagEmbedBackward0(Op):
     """Place the last dim of the input on a diagonal of two new dims (offset, dim1, dim2)."""
+
+    jvp_linear = True
 
     def forward(self, a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
         self.offset, self.dims = offset, (dim1, dim2)
@@ -145,6 +158,8 @@ class DiagEmbedBackward0(Op):
 
 
 class TraceBackward0(Op):
+    jvp_linear = True
+
     def forward(self, a: np.ndarray) -> np.ndarray:
         if a.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
@@ -184,6 +199,10 @@ class ConstantPadNdBackward0(Op):
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (ConstantPadNdBackward0.invoke(grad, pad=tuple(-p for p in self.pad)),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        # the padding value is a constant: its tangent is zero
+        return ConstantPadNdBackward0.invoke(t, pad=self.pad, value=0)
+
 
 def _unfold_key(
     shape: tuple[int, ...], dim: int, size: int, step: int
@@ -200,6 +219,8 @@ def _unfold_key(
 class UnfoldBackward0(Op):
     """unfold(dim, size, step): the windows along dim as a new last dim (a copy here). Windows
     overlap when step < size, so the adjoint adds (an advanced-index scatter)."""
+
+    jvp_linear = True
 
     def forward(self, a: np.ndarray, dim: int, size: int, step: int) -> np.ndarray:
         n = a.shape[dim] if a.ndim else 1
@@ -225,6 +246,8 @@ class UnfoldBackward0(Op):
 class _ScatterInto(Op):
     """``src`` written over a region of a copy of ``input``: the input's gradient is zero on the
     region, the source's is the region of the gradient."""
+
+    jvp_linear = True
 
     def region(self, shape: tuple[int, ...]) -> Any:
         raise NotImplementedError
@@ -290,6 +313,8 @@ class DiagonalScatterBackward0(_ScatterInto):
 class BlockDiagBackward0(Op):
     """The inputs (each viewed as 2-D) along the diagonal of a zero matrix."""
 
+    jvp_linear = True
+
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         assert self._inputs is not None
         from .. import _dtype as dt
@@ -341,9 +366,14 @@ class IndexFillBackward0(Op):
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (IndexFillBackward0.invoke(grad, dim=self.dim, index=self.index, value=0.0),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        return IndexFillBackward0.invoke(t, **{**self.fw_param_dict(), "value": 0})
+
 
 class IndexCopyBackward0(Op):
     """Slices of ``source`` copied to positions ``index`` along dim."""
+
+    jvp_linear = True
 
     def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
         self.dim, self.index = dim, index.reshape(-1)
@@ -371,6 +401,8 @@ class IndexCopyBackward0(Op):
 class MaskedSelectBackward0(Op):
     """The elements where the (broadcast) mask holds, as a 1-D copy."""
 
+    jvp_linear = True
+
     tensor_params = ("mask",)
 
     def forward(self, a: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -389,6 +421,8 @@ class MaskedSelectBackward0(Op):
 
 class MaskedScatterBackward0(Op):
     """Positions where the mask holds take ``source``'s leading elements in order."""
+
+    jvp_linear = True
 
     tensor_params = ("mask",)
 

@@ -20,6 +20,8 @@ from .base import Op
 class ViewOp(Op):
     """An op whose forward returns a NumPy view of its (single) input."""
 
+    jvp_linear = True
+
     @classmethod
     def invoke(cls, t: Tensor, **params: Any) -> Tensor:
         out: Tensor = super().invoke(t, **params)
@@ -143,6 +145,8 @@ class ViewBackward0(ViewOp):
 class UnsafeViewBackward0(Op):
     """reshape that had to copy (a non-viewable layout): a copy, not a view."""
 
+    jvp_linear = True
+
     def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         self.shape = a.shape
         return np.reshape(a, shape).copy()
@@ -253,6 +257,8 @@ class _MultiViewOp(Op):
     torch forbids in-place writes to these outputs when autograd records; each output
     remembers its position for that error (see ``inplace.check_inplace``).
     """
+
+    jvp_linear = True
 
     @classmethod
     def invoke(cls, t: Tensor, **params: Any) -> tuple[Tensor, ...]:

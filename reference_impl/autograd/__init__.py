@@ -7,7 +7,7 @@ from typing import Any
 from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .._node import Node
 from .._tensor import Tensor
-from . import function, functional, graph
+from . import forward_ad, function, functional, graph
 from ._api import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import gradcheck, gradgradcheck
@@ -29,6 +29,7 @@ __all__ = [
     "Variable",
     "backward",
     "enable_grad",
+    "forward_ad",
     "function",
     "functional",
     "grad",
