@@ -398,6 +398,8 @@ def _softplus_slope(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
 class SoftplusBackward0(Op):
     """log(1 + exp(beta * x)) / beta, linear (x itself) where beta * x > threshold."""
 
+    jvp_self_adjoint = True
+
     def forward(self, x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
         self.beta, self.threshold = beta, threshold
         self.save_input("self", 0)

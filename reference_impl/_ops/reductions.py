@@ -4,6 +4,7 @@ logsumexp. Full reductions and dim reductions are distinct node classes, as in t
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -413,6 +414,9 @@ class LinalgVectorNormBackward0(Op):
         scale = x * x.abs().pow(p - 2) / norm.pow(p - 1)
         return (g * where_const(norm._data == 0, 0.0, scale),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        return _partials_jvp(self, t, self.dims, self.keepdim)
+
 
 class _Moments(Op):
     """var and std along dims with a correction (Bessel's by default)."""
@@ -489,7 +493,7 @@ class VarMeanBackward0(_Moments):
         return (from_var + from_mean,)
 
     def jvp(self, t: Tensor) -> tuple[Tensor, Tensor]:
-        var = _partials_jvp(self, t, self.dims, self.keepdim)
+        var = _partials_jvp(self, t, self.dims, self.keepdim, _Moments.backward)
         return var, t.mean(self.dims, keepdim=self.keepdim)
 
 
@@ -619,13 +623,16 @@ class NansumBackward0(Op):
         return (where_const(self.nan, 0.0, spread),)
 
 
-def _partials_jvp(node: Op, t: Tensor, dims: Any, keepdim: bool) -> Tensor:
+def _partials_jvp(
+    node: Op, t: Tensor, dims: Any, keepdim: bool, vjp: Callable[..., Any] | None = None
+) -> Tensor:
     """JVP of a reduction, where each input element reaches one output element: the VJP of a
     cotangent of ones is each element's partial derivative of its own output, so the tangent
     is the sum of ``t * partial`` over the reduced dims."""
     node.save_outputs_for_jvp()
     out = node.fw_output()
-    partial = node.backward(Tensor._from_array(np.ones(out.shape, dtype=out._data.dtype)))[0]
+    ones = Tensor._from_array(np.ones(out.shape, dtype=out._data.dtype))
+    partial = (vjp or type(node).backward)(node, ones)[0]
     weighted = t * partial
     if dims is None:
         return weighted.sum()
