@@ -21,6 +21,7 @@ from conformance.cli import main
 from conformance.errors import ConformanceInputError
 from conformance.gate import run_gate, update_baseline
 from conformance.results import load_results
+from conformance.summary import OUTCOMES
 from reports.exports import (
     SUMMARY_SCHEMA_VERSION,
     case_record,
@@ -517,7 +518,7 @@ def test_report_in_headless_chromium_shows_the_totals_filters_failures_and_opens
     frame = load_results(results_file)
     counts = frame["outcome"].value_counts().to_dict()
     assert totals_in(dom) == {"total": len(frame)} | {
-        outcome: counts.get(outcome, 0) for outcome in ("pass", "fail", "unsupported", "error")
+        outcome: counts.get(outcome, 0) for outcome in OUTCOMES
     }
     failing = counts["fail"]
     assert f"{failing} of {len(frame)} cases" in dom  # filtered to failures
