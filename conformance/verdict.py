@@ -359,7 +359,7 @@ def _compare_all(
     if policy.ignore:
         for comparison in comparisons:
             facets = _facets(comparison)
-            if comparison.status == MISMATCH and facets and set(facets) <= set(policy.ignore):
+            if comparison.status != MATCH and facets and set(facets) <= set(policy.ignore):
                 comparison.status = IGNORED
     return comparisons
 
