@@ -155,7 +155,7 @@ def samples(entry: Entry) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     import torch
 
     torch.manual_seed(SAMPLE_SEED)
-    found = []
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     for sample in islice(entry.op.sample_inputs("cpu", torch.float64, requires_grad=True), 64):
         if len(found) == MAX_SAMPLES:
             break
@@ -216,9 +216,8 @@ def run_samples(module: Any, entry: Entry, encoded: list[Any], seed: int) -> dic
         weights = [
             module.tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype) for o in outputs
         ]
-        observed[f"s{index}.grads"] = capture(
-            lambda o=outputs, w=weights, x=leaves: module.autograd.grad(o, x, w, allow_unused=True)
-        )
+        grads = functools.partial(module.autograd.grad, outputs, leaves, weights, allow_unused=True)
+        observed[f"s{index}.grads"] = capture(grads)
     return observed
 
 

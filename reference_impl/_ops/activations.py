@@ -107,6 +107,8 @@ HardshrinkBackward0 = activation(
     lambda a, lambd: np.where(np.abs(a) > lambd, a, 0),
     lambda g, x, lambd: _mask(np.abs(x._data) > lambd, g),
 )
+
+
 def _threshold(a: np.ndarray, threshold: float, value: float) -> np.ndarray:
     out: np.ndarray = np.where(a > threshold, a, np.asarray(value, dtype=a.dtype))
     return out
