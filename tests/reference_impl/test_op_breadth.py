@@ -187,7 +187,17 @@ def test_breadth_case_names_are_unique() -> None:
     assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
 
 
-@pytest.mark.parametrize("case", BREADTH_CASES, ids=_ids(BREADTH_CASES))
+def _breadth2() -> list[OpCase]:
+    from .test_op_breadth2 import BREADTH2_CASES
+
+    return BREADTH2_CASES
+
+
+#: Every op the breadth work added, both rounds: checked the same way.
+ALL_CASES = BREADTH_CASES + _breadth2()
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=_ids(ALL_CASES))
 def test_first_order_matches_finite_differences(case: OpCase) -> None:
     inputs = case.make_inputs()
     outs = case.fn(*inputs)
@@ -196,7 +206,7 @@ def test_first_order_matches_finite_differences(case: OpCase) -> None:
     assert gradcheck(case.fn, inputs, eps=case.eps, atol=case.atol, rtol=case.rtol)
 
 
-@pytest.mark.parametrize("case", BREADTH_CASES, ids=_ids(BREADTH_CASES))
+@pytest.mark.parametrize("case", ALL_CASES, ids=_ids(ALL_CASES))
 def test_second_order_matches_finite_differences(case: OpCase) -> None:
     inputs = case.make_inputs()
     assert gradgradcheck(case.fn, inputs, eps=case.eps, atol=case.atol, rtol=case.rtol)
