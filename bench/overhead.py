@@ -68,12 +68,12 @@ def _breakdown(case_ids: Sequence[str], seed: int, out: Path) -> tuple[float, fl
 
 
 def _sample(count: int, generated: bool, seed: int) -> list[Any]:
-    from conformance.catalogue import load_catalogue
+    from conformance.catalogue import load_catalogue, select
     from conformance.programs.generated import case_for, case_ids
 
     if generated:
         return [case_for(case_id, seed) for case_id in case_ids(count)]
-    catalogue = load_catalogue()
+    catalogue = select(load_catalogue())  # what a run selects: never the opt-in crash cases
     step = max(1, len(catalogue) // max(count, 1))
     return catalogue[::step][:count]  # every area, in proportion to its size
 
