@@ -66,6 +66,17 @@ def _finish(tensors: Any, create_graph: bool) -> Any:
     return tuple(_finish(t, create_graph) for t in tensors)
 
 
+def _outputs_and(
+    outs: Any, outputs_tuple: bool, result: Any, result_tuple: bool, create_graph: bool
+) -> tuple[Any, Any]:
+    """``(func(inputs), product)`` as vjp/jvp/vhp/hvp return them: detached unless
+    ``create_graph``, each unpacked when the caller passed a single tensor."""
+    return (
+        _unpack(_finish(outs, create_graph), outputs_tuple),
+        _unpack(_finish(result, create_graph), result_tuple),
+    )
+
+
 def _validate_v(v: Tensors, other: Tensors, other_is_tuple: bool) -> None:
     if len(other) != len(v):
         if other_is_tuple:
@@ -205,10 +216,7 @@ def vjp(
         with set_grad_enabled(True if create_graph else is_grad_enabled()):
             grads = _grad(outs, ins, vs, create_graph=create_graph)
             result = _fill_in_zeros(grads, ins, strict, create_graph, "back")
-    return (
-        _unpack(_finish(outs, create_graph), outputs_tuple),
-        _unpack(_finish(result, create_graph), inputs_tuple),
-    )
+    return _outputs_and(outs, outputs_tuple, result, inputs_tuple, create_graph)
 
 
 def jvp(
@@ -237,10 +245,7 @@ def jvp(
         with set_grad_enabled(True if create_graph else is_grad_enabled()):
             grads = _grad(grad_inputs, dummies, vs, create_graph=create_graph)
             result = _fill_in_zeros(grads, outs, strict, create_graph, "back_trick")
-    return (
-        _unpack(_finish(outs, create_graph), outputs_tuple),
-        _unpack(_finish(result, create_graph), outputs_tuple),
-    )
+    return _outputs_and(outs, outputs_tuple, result, outputs_tuple, create_graph)
 
 
 def jacobian(
@@ -399,10 +404,7 @@ def vhp(
         with set_grad_enabled(True if create_graph else is_grad_enabled()):
             grads = _grad(jac, ins, vs, create_graph=create_graph)
             result = _fill_in_zeros(grads, ins, strict, create_graph, "double_back")
-    return (
-        _unpack(_finish(outs, create_graph), outputs_tuple),
-        _unpack(_finish(result, create_graph), inputs_tuple),
-    )
+    return _outputs_and(outs, outputs_tuple, result, inputs_tuple, create_graph)
 
 
 def hvp(
@@ -424,7 +426,4 @@ def hvp(
         with set_grad_enabled(True if create_graph else is_grad_enabled()):
             grads = _grad(double_back, dummies, vs, create_graph=create_graph)
             result = _fill_in_zeros(grads, ins, strict, create_graph, "double_back_trick")
-    return (
-        _unpack(_finish(outs, create_graph), outputs_tuple),
-        _unpack(_finish(result, create_graph), inputs_tuple),
-    )
+    return _outputs_and(outs, outputs_tuple, result, inputs_tuple, create_graph)
