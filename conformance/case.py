@@ -48,9 +48,11 @@ class Case:
     rtol: Tolerance = None
     atol: Tolerance = None
     oracle: Oracle | None = field(default=None, repr=False, compare=False)
-    #: A ready standalone torch script, for cases whose source is not a case function (generated
-    #: programs render their own); ``conformance show`` prints it as it is.
-    reproducer: str | None = field(default=None, repr=False, compare=False)
+    #: Renders a ready standalone torch script, for cases whose source is not a case function
+    #: (generated programs render their own); ``conformance show`` prints it as it is. A
+    #: function, not the text, because most runs never ask for it and rendering costs more than
+    #: judging a small program.
+    reproducer: Callable[[], str] | None = field(default=None, repr=False, compare=False)
     #: Run only when a selection names it (its area, a tag of it, or a pattern matching it):
     #: for cases that are expected to crash or hang a backend, such as known PyTorch bugs.
     opt_in: bool = False

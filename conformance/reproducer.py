@@ -296,7 +296,7 @@ def record_inputs(case: Case, seed: int, backend: Backend) -> list[Made]:
 def build_reproducer(case: Case, run_seed: int = 0, backend: Backend | None = None) -> str:
     """The reproducer script of ``case`` for the run seed ``run_seed``."""
     if case.reproducer is not None:
-        return case.reproducer
+        return case.reproducer()
     backend = backend or load_backend("torch")
     seed = case_seed(run_seed, case.id)
     made = record_inputs(case, seed, backend)

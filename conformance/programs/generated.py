@@ -103,7 +103,8 @@ def tolerances(program: Program) -> tuple[float | None, float | None]:
 
 
 def as_case(index: int, program: Program, run_seed: int | None = None) -> Case:
-    """A ``Case`` running ``program`` through the interpreter; its source is the reproducer."""
+    """A ``Case`` running ``program`` through the interpreter; its reproducer is rendered when
+    asked for (``conformance show``, a report's failure), not for every program judged."""
     from conformance.programs.oracle import opinions
 
     def run(torch: Any, make: Inputs) -> Mapping[str, Any]:
@@ -111,7 +112,7 @@ def as_case(index: int, program: Program, run_seed: int | None = None) -> Case:
 
     rtol, atol = tolerances(program)
     seed_note = "" if run_seed is None else f" of run seed {run_seed}"
-    script = render(program, f"generated program {index}{seed_note}")
+    title = f"generated program {index}{seed_note}"
     return Case(
         id=case_id(index),
         area=AREA,
@@ -119,14 +120,14 @@ def as_case(index: int, program: Program, run_seed: int | None = None) -> Case:
         tags=("generated",),
         func=run,
         doc=f"Generated autograd program {index}{seed_note} (draw version {DRAW_VERSION}).",
-        source=script,
+        source=f"# {title}: its script is `conformance show {case_id(index)}`\n",
         module=__name__,
         filename=None,
         lineno=None,
         rtol=rtol,
         atol=atol,
         oracle=functools.partial(opinions, program),
-        reproducer=script,
+        reproducer=functools.partial(render, program, title),
     )
 
 

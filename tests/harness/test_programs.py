@@ -183,6 +183,26 @@ def test_the_reproducer_runs_on_torch_and_prints_the_interpreters_observations(
     assert "calls.0.grads.0.value" in done.stdout
 
 
+def test_a_generated_case_renders_its_reproducer_only_when_asked(monkeypatch) -> None:
+    """Judging a program must not pay for its script: most programs pass and nobody reads it."""
+    from conformance.programs import generated
+    from conformance.reproducer import build_reproducer
+
+    rendered: list[str] = []
+
+    def counting_render(program: Program, title: str = "") -> str:
+        rendered.append(title)
+        return render(program, title)
+
+    monkeypatch.setattr(generated, "render", counting_render)
+    case = as_case(3, MIXED, run_seed=5)
+    execute_case(case, PAIR, 5)
+    assert rendered == []
+    script = build_reproducer(case, 5)
+    assert rendered == ["generated program 3 of run seed 5"]
+    assert script == render(MIXED, "generated program 3 of run seed 5")
+
+
 def test_a_smooth_programs_result_carries_finite_difference_checks_that_agree() -> None:
     result = execute_case(as_case(0, SMOOTH), PAIR, 0)
     assert result.outcome == "pass"
