@@ -551,3 +551,8 @@ def multilabel_soft_margin_loss(
 pixel_shuffle = F.pixel_shuffle
 pixel_unshuffle = F.pixel_unshuffle
 channel_shuffle = F.channel_shuffle
+
+
+# -- attention (issue 13): torch's CPU backend choice lives in reference_impl.nn._sdpa ------------
+
+from ._sdpa import scaled_dot_product_attention as scaled_dot_product_attention  # noqa: E402
