@@ -2,12 +2,16 @@
 
 from . import functional, init, utils
 from .modules import (
+    BatchNorm1d,
+    BatchNorm2d,
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Flatten,
+    GroupNorm,
     Identity,
     L1Loss,
+    LayerNorm,
     Linear,
     LogSoftmax,
     Module,
@@ -25,10 +29,14 @@ from .parameter import Parameter
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CrossEntropyLoss",
     "Flatten",
+    "GroupNorm",
     "Identity",
     "L1Loss",
+    "LayerNorm",
     "Linear",
     "LogSoftmax",
     "MSELoss",

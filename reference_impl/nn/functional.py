@@ -14,6 +14,9 @@ from .._ops import nn_ops
 from .._ops.pointwise import mul_scalar
 from .._ops.views import SqueezeBackward4, UnsafeViewBackward0
 from .._tensor import Tensor
+from ._layers import batch_norm as batch_norm
+from ._layers import group_norm as group_norm
+from ._layers import layer_norm as layer_norm
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002

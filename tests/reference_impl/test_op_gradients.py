@@ -788,18 +788,20 @@ def test_every_op_class_is_covered() -> None:
     assert set(classes) >= BACKWARD_ONLY, sorted(BACKWARD_ONLY - set(classes))
     forward_cover: dict[str, list[str]] = {}
     backward_cover: dict[str, list[str]] = {}
+    from .test_layers import LAYER_BACKWARD_ONLY, LAYER_CASES  # the CNN layers
     from .test_op_breadth import BREADTH_CASES  # the op-breadth table (issue 13)
     from .test_op_breadth2 import BREADTH2_CASES  # its second round
 
-    for case in (*CASES, *BREADTH_CASES, *BREADTH2_CASES):
+    backward_only = BACKWARD_ONLY | LAYER_BACKWARD_ONLY
+    for case in (*CASES, *BREADTH_CASES, *BREADTH2_CASES, *LAYER_CASES):
         fwd, bwd = _case_coverage(case)
         for name in fwd:
             forward_cover.setdefault(name, []).append(case.name)
         for name in bwd:
             backward_cover.setdefault(name, []).append(case.name)
-    uncovered = sorted(n for n in classes if n not in BACKWARD_ONLY and n not in forward_cover)
+    uncovered = sorted(n for n in classes if n not in backward_only and n not in forward_cover)
     assert not uncovered, f"op classes no table entry reaches: {uncovered}"
-    stale = sorted(n for n in BACKWARD_ONLY if n not in backward_cover)
+    stale = sorted(n for n in backward_only if n not in backward_cover)
     assert not stale, f"backward-only classes absent from every create_graph graph: {stale}"
 
 

@@ -1,0 +1,206 @@
+"""Batch, layer and group normalization, each one node as in torch (``NativeBatchNormBackward0``,
+``NativeLayerNormBackward0``, ``NativeGroupNormBackward0``).
+
+Forwards are NumPy. Backwards recompute the normalized input from the *saved input* with Tensor
+ops, so the gradient is itself differentiable in the input, weight and incoming gradient: double
+backward works (the second-order graph shows reference op names, not torch's fused
+``Native*BackwardBackward0``). Optional weight and bias are absent inputs, named by ``affine``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from .base import Op
+from .pointwise import _errstate
+
+
+def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor]:
+    """(x - mean) * rstd and rstd over ``dims`` (biased variance), in Tensor ops."""
+    centered = x - x.mean(dims, keepdim=True)
+    rstd = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+    return centered * rstd, rstd
+
+
+def _normalized_grad(gxhat: Tensor, xhat: Tensor, rstd: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """The input gradient of ``xhat = normalize(x)`` given the gradient at xhat."""
+    mean_g = gxhat.mean(dims, keepdim=True)
+    mean_gx = (gxhat * xhat).mean(dims, keepdim=True)
+    return (gxhat - mean_g - xhat * mean_gx) * rstd
+
+
+def _np_normalize(x: np.ndarray, axes: tuple[int, ...], eps: float) -> tuple[np.ndarray, ...]:
+    mean = x.mean(axis=axes, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    with _errstate():
+        rstd = 1.0 / np.sqrt(var + eps)
+    return (x - mean) * rstd, mean, var
+
+
+def _sum_to(t: Tensor, dims: tuple[int, ...], shape: tuple[int, ...]) -> Tensor:
+    """Sum over ``dims`` (none: nothing to sum, unlike ``sum(())``) and view as ``shape``."""
+    return (t.sum(dims) if dims else t).reshape(*shape)
+
+
+class _AffineNorm(Op):
+    """Shared plumbing: inputs are (x, weight?, bias?) with ``affine`` = (has_weight, has_bias)."""
+
+    affine: tuple[bool, bool]
+
+    def _grads(
+        self,
+        grad: Tensor,
+        xhat: Tensor,
+        gx: Tensor | None,
+        param_shape: tuple[int, ...],
+        param_dims: tuple[int, ...],
+    ) -> tuple[Tensor | None, ...]:
+        out: list[Tensor | None] = [gx]
+        i = 1
+        if self.affine[0]:
+            need = self.needs_input_grad[i]
+            out.append(_sum_to(grad * xhat, param_dims, param_shape) if need else None)
+            i += 1
+        if self.affine[1]:
+            need = self.needs_input_grad[i]
+            out.append(_sum_to(grad, param_dims, param_shape) if need else None)
+        return tuple(out)
+
+    def _weight(self) -> Tensor | None:
+        return self.saved("weight") if self.affine[0] else None
+
+
+class NativeLayerNormBackward0(_AffineNorm):
+    """Normalizes over the trailing ``len(normalized_shape)`` dims; weight/bias of that shape."""
+
+    def forward(self, x: np.ndarray, *params: np.ndarray, **kw: Any) -> np.ndarray:
+        affine: tuple[bool, bool] = kw["affine"]
+        self.affine, self.eps, self.k = affine, float(kw["eps"]), int(kw["k"])
+        axes = tuple(range(x.ndim - self.k, x.ndim))
+        self.save_input("input", 0)
+        if affine[0]:
+            self.save_input("weight", 1)
+        xhat, _, _ = _np_normalize(x, axes, self.eps)
+        out = xhat
+        if affine[0]:
+            out = out * params[0]
+        if affine[1]:
+            out = out + params[-1]
+        return np.asarray(out, dtype=x.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x = self.saved("input")
+        w = self._weight()
+        dims = tuple(range(x.ndim - self.k, x.ndim))
+        xhat, rstd = _normalize(x, dims, self.eps)
+        gx = None
+        if self.needs_input_grad[0]:
+            gxhat = grad if w is None else grad * w
+            gx = _normalized_grad(gxhat, xhat, rstd, dims)
+        lead = tuple(range(x.ndim - self.k))
+        shape = tuple(x.shape[x.ndim - self.k :])
+        return self._grads(grad, xhat, gx, shape, lead)
+
+
+class NativeGroupNormBackward0(_AffineNorm):
+    """(N, C, *) split into ``groups`` groups of channels, each normalized over its channels and
+    spatial positions; weight/bias are per channel."""
+
+    def forward(self, x: np.ndarray, *params: np.ndarray, **kw: Any) -> np.ndarray:
+        affine: tuple[bool, bool] = kw["affine"]
+        self.affine, self.eps, self.groups = affine, float(kw["eps"]), int(kw["groups"])
+        self.save_input("input", 0)
+        if affine[0]:
+            self.save_input("weight", 1)
+        n = x.shape[0]
+        xhat, _, _ = _np_normalize(x.reshape(n, self.groups, -1), (2,), self.eps)
+        out = xhat.reshape(x.shape)
+        channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        if affine[0]:
+            out = out * params[0].reshape(channel)
+        if affine[1]:
+            out = out + params[-1].reshape(channel)
+        return np.asarray(out, dtype=x.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x = self.saved("input")
+        w = self._weight()
+        shape = tuple(x.shape)
+        n, c = shape[0], shape[1]
+        channel = (1, c) + (1,) * (x.ndim - 2)
+        grouped = x.reshape(n, self.groups, -1)
+        xhat_g, rstd = _normalize(grouped, (2,), self.eps)
+        xhat = xhat_g.reshape(*shape)
+        gx = None
+        if self.needs_input_grad[0]:
+            gxhat = grad if w is None else grad * w.reshape(*channel)
+            gx = _normalized_grad(gxhat.reshape(n, self.groups, -1), xhat_g, rstd, (2,))
+            gx = gx.reshape(*shape)
+        dims = (0, *range(2, x.ndim))
+        return self._grads(grad, xhat, gx, (c,), dims)
+
+
+class NativeBatchNormBackward0(_AffineNorm):
+    """Per-channel (dim 1) normalization. Training: batch statistics, and the running stats
+    (``tensor_params``) updated in place, without a version bump, as torch's kernel does: the
+    running variance takes the unbiased batch variance. Eval: the running stats normalize.
+    Both running stats are saved, so writing into them before backward fails the version check.
+    """
+
+    tensor_params = ("running_mean", "running_var")
+
+    def forward(self, x: np.ndarray, *params: np.ndarray, **kw: Any) -> np.ndarray:
+        affine: tuple[bool, bool] = kw["affine"]
+        rm, rv = kw.get("running_mean"), kw.get("running_var")
+        self.affine, self.eps = affine, float(kw["eps"])
+        self.training = bool(kw["training"])
+        self.save_input("input", 0)
+        if affine[0]:
+            self.save_input("weight", 1)
+        for name, value in (("running_mean", rm), ("running_var", rv)):
+            if value is not None:
+                self.save_param(name, value)
+        axes = (0, *range(2, x.ndim))
+        channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        if self.training:
+            xhat, mean, var = _np_normalize(x, axes, self.eps)
+            m = float(kw["momentum"])
+            count = x.size // x.shape[1]
+            if rm is not None:
+                rm[...] = (1 - m) * rm + m * mean.reshape(-1)
+            if rv is not None:
+                rv[...] = (1 - m) * rv + m * var.reshape(-1) * count / max(count - 1, 1)
+        else:
+            assert rm is not None and rv is not None
+            with _errstate():
+                xhat = (x - rm.reshape(channel)) / np.sqrt(rv.reshape(channel) + self.eps)
+        out = xhat
+        if affine[0]:
+            out = out * params[0].reshape(channel)
+        if affine[1]:
+            out = out + params[-1].reshape(channel)
+        return np.asarray(out, dtype=x.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x = self.saved("input")
+        w = self._weight()
+        stats = [self.saved(n) for n in ("running_mean", "running_var") if n in self._saved]
+        c = x.shape[1]
+        channel = (1, c) + (1,) * (x.ndim - 2)
+        dims = (0, *range(2, x.ndim))
+        gxhat = grad if w is None else grad * w.reshape(*channel)
+        gx = None
+        if self.training:
+            xhat, rstd = _normalize(x, dims, self.eps)
+            if self.needs_input_grad[0]:
+                gx = _normalized_grad(gxhat, xhat, rstd, dims)
+        else:
+            mean, var = (s.detach().reshape(*channel) for s in stats)
+            rstd = (var + self.eps).rsqrt()
+            xhat = (x - mean) * rstd
+            if self.needs_input_grad[0]:
+                gx = gxhat * rstd
+        return self._grads(grad, xhat, gx, (c,), dims)
