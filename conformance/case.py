@@ -7,7 +7,9 @@ function later runs once per backend with that backend's module and an ``Inputs`
 
 from __future__ import annotations
 
+import functools
 import inspect
+import os
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,10 +41,12 @@ class Case:
     tags: tuple[str, ...]
     func: CaseFunction = field(repr=False, compare=False)
     doc: str
-    source: str = field(repr=False)
     module: str
     filename: str | None
     lineno: int | None
+    #: The case function's text, when it is not the function's own source (generated and OpInfo
+    #: cases); ``None`` reads the function's source when first asked (``source``).
+    source_text: str | None = field(default=None, repr=False)
     expect: Mapping[str, Any] | None = None
     expect_atol: float = DEFAULT_EXPECT_ATOL
     rtol: Tolerance = None
@@ -56,6 +60,14 @@ class Case:
     #: Run only when a selection names it (its area, a tag of it, or a pattern matching it):
     #: for cases that are expected to crash or hang a backend, such as known PyTorch bugs.
     opt_in: bool = False
+
+    @functools.cached_property
+    def source(self) -> str:
+        """The case function's text, read on first use: a run reads it only for a reproducer,
+        and reading a thousand functions' source costs a third of a second of every start."""
+        if self.source_text is not None:
+            return self.source_text
+        return _source_of(self.func)
 
 
 #: Every registered case by id, in registration order.
@@ -79,13 +91,20 @@ def _check_tolerance(case_id: str, label: str, value: Any) -> Tolerance:
     raise CaseDefinitionError(f"{case_id}: {label} must be a number or a dict, got {value!r}")
 
 
-def _source_of(func: Callable[..., Any]) -> tuple[str, str | None, int | None]:
+def _source_of(func: Callable[..., Any]) -> str:
     try:
-        lines, lineno = inspect.getsourcelines(func)
-        filename = inspect.getsourcefile(func)
+        lines, _ = inspect.getsourcelines(func)
     except (OSError, TypeError):
-        return "", None, None
-    return textwrap.dedent("".join(lines)), filename, lineno
+        return ""
+    return textwrap.dedent("".join(lines))
+
+
+def _place_of(func: Callable[..., Any]) -> tuple[str | None, int | None]:
+    """Where ``func`` is defined (its first decorator's line), without reading the file."""
+    code = getattr(func, "__code__", None)
+    if code is None or code.co_filename.startswith("<"):
+        return None, None
+    return os.path.abspath(code.co_filename), code.co_firstlineno
 
 
 def register(
@@ -129,7 +148,7 @@ def register(
         )
         if not same_origin:  # re-importing a module re-registers its cases; that is fine
             raise CaseDefinitionError(f"duplicate case id {case_id} (also in {other.module})")
-    source, filename, lineno = _source_of(func)
+    filename, lineno = _place_of(func)
     registered = Case(
         id=case_id,
         area=area,
@@ -137,7 +156,6 @@ def register(
         tags=tuple(tags),
         func=func,
         doc=inspect.cleandoc(func.__doc__ or ""),
-        source=source,
         module=getattr(func, "__module__", ""),
         filename=filename,
         lineno=lineno,

@@ -238,7 +238,7 @@ def case_for(name: str, run_seed: int) -> Case:
         tags=("opinfo", entry.form),
         func=run,
         doc=f"OpInfo entry {name}: its first {len(encoded)} float64 sample(s), forward and VJP.",
-        source="",
+        source_text="",
         module=__name__,
         filename=None,
         lineno=None,

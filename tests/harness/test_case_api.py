@@ -3,6 +3,7 @@ inputs that are identical on every backend."""
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
@@ -32,6 +33,8 @@ def test_a_case_is_registered_under_area_slash_function_name(registry):
     assert registered.func is repeated_backward_accumulates
     assert registered.source.startswith('@case(area="accumulation"')
     assert "make.tensor([1.0, 2.0], requires_grad=True)" in registered.source
+    lines, first = inspect.getsourcelines(repeated_backward_accumulates)
+    assert (registered.filename, registered.lineno) == (__file__, first)
 
 
 def test_per_observation_tolerances_are_kept(registry):
