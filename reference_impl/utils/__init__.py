@@ -1,3 +1,3 @@
-"""torch.utils: the hook handle type."""
+"""torch.utils: the hook handle type and activation checkpointing."""
 
-from . import hooks
+from . import checkpoint, hooks
