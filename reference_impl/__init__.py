@@ -341,6 +341,11 @@ from ._functions import (  # noqa: E402  # noqa: E402 - issue 13, round 2
 from ._functions import slice_ as slice  # noqa: E402, A004 - torch.slice (aten)
 from ._unsupported import UnsupportedOp  # noqa: E402
 from ._warn import is_warn_always_enabled, set_warn_always  # noqa: E402
+from .autograd.anomaly_mode import (  # noqa: E402
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)
 
 
 def __getattr__(name: str) -> object:

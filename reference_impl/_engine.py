@@ -25,6 +25,7 @@ from ._grad_mode import set_grad_enabled
 from ._node import AccumulateGrad, Edge, Node, gradient_edge
 from ._ops.base import is_expandable_to, unbroadcast
 from ._size import shape_str
+from .autograd import anomaly_mode
 
 if TYPE_CHECKING:
     from ._tensor import Tensor
@@ -83,7 +84,10 @@ def run_backward(
                 grads = _call_node_pre_hooks(node, grads)
             feeds_nothing = runnable is not None and _feeds_nothing(node, should_run)
             run = node.apply_for_nothing if feeds_nothing else node.apply  # an input's grad_fn
-            outputs = _validate_outputs(node, run(grads))
+            if anomaly_mode.STATE.enabled:  # autograd.detect_anomaly: NaN checks, warnings
+                outputs = anomaly_mode.run_node(node, run, grads, _validate_outputs)
+            else:
+                outputs = _validate_outputs(node, run(grads))
             if node._post_hooks:
                 outputs = _call_node_post_hooks(node, outputs, grads)
             if not keep_graph:

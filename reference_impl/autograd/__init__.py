@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .._node import Node
 from .._tensor import Tensor
-from . import forward_ad, function, functional, graph
+from . import anomaly_mode, forward_ad, function, functional, graph
 from ._api import backward, grad
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import gradcheck, gradgradcheck
 
@@ -18,16 +18,14 @@ def Variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) 
     return data.requires_grad_(requires_grad) if requires_grad else data
 
 
-def set_detect_anomaly(mode: bool, check_nan: bool = True) -> Any:
-    raise NotImplementedError("autograd.set_detect_anomaly")
-
-
 __all__ = [
     "Function",
     "FunctionCtx",
     "Node",
     "Variable",
+    "anomaly_mode",
     "backward",
+    "detect_anomaly",
     "enable_grad",
     "forward_ad",
     "function",
@@ -39,5 +37,6 @@ __all__ = [
     "inference_mode",
     "no_grad",
     "once_differentiable",
+    "set_detect_anomaly",
     "set_grad_enabled",
 ]
