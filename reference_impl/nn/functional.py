@@ -14,9 +14,14 @@ from .._ops import nn_ops
 from .._ops.pointwise import mul_scalar
 from .._ops.views import SqueezeBackward4, UnsafeViewBackward0
 from .._tensor import Tensor
+from ._layers import avg_pool2d as avg_pool2d
 from ._layers import batch_norm as batch_norm
+from ._layers import conv1d as conv1d
+from ._layers import conv2d as conv2d
+from ._layers import embedding as embedding
 from ._layers import group_norm as group_norm
 from ._layers import layer_norm as layer_norm
+from ._layers import max_pool2d as max_pool2d
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
