@@ -37,7 +37,7 @@ def vmap(
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         where = f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>)"
-        if in_dims is not None and (not isinstance(in_dims, (int, tuple)) or in_dims is True):
+        if not isinstance(in_dims, (int, tuple)) or isinstance(in_dims, bool):
             raise ValueError(
                 f"{where}: expected `in_dims` to be int or a (potentially nested) tuple "
                 f"matching the structure of inputs, got: {type(in_dims)}."

@@ -23,9 +23,8 @@ class saved_tensors_hooks:  # noqa: N801 - torch's name
         self.pack_hook = pack_hook
         self.unpack_hook = unpack_hook
 
-    def __enter__(self) -> saved_tensors_hooks:
+    def __enter__(self) -> None:  # torch's returns None: ``with ... as h`` binds None
         HOOK_STACK.append((self.pack_hook, self.unpack_hook))
-        return self
 
     def __exit__(self, *exc: object) -> None:
         HOOK_STACK.pop()
