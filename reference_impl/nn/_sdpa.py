@@ -21,6 +21,7 @@ from .. import _dtype as dt
 from .._factories import ones, zeros
 from .._ops.base import Op
 from .._ops.nn_ops import SoftmaxBackward0
+from .._ops.pointwise import mul_scalar
 from .._tensor import Tensor
 
 _FLASH_BACKWARD = "_scaled_dot_product_flash_attention_for_cpu_backward"
@@ -143,7 +144,7 @@ def _math(
 ) -> Tensor:
     """torch's ``_scaled_dot_product_attention_math``."""
     root = math.sqrt(abs(scale))
-    q = query * (-root if scale < 0 else root)
+    q = mul_scalar(query, -root if scale < 0 else root)  # a Scalar factor: MulBackward1
     shape = (query.shape[-2], key.shape[-2])
     if causal:
         if mask is not None:
@@ -152,7 +153,7 @@ def _math(
                 "is_causal=True"
             )
         mask = ones(*shape, dtype=dt.bool).tril()
-    attn = q.matmul(key.transpose(-2, -1) * root)
+    attn = q.matmul(mul_scalar(key.transpose(-2, -1), root))
     if mask is not None:
         if mask.dtype == dt.bool:
             mask = zeros(*mask.shape, dtype=query.dtype).masked_fill(mask.logical_not(), -math.inf)

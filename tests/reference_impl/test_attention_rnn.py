@@ -101,11 +101,15 @@ def test_sdpa_flash_path_has_no_double_backward() -> None:
 )
 def test_sdpa_math_path_differentiates_twice(shapes: tuple[tuple[int, ...], ...]) -> None:
     """Off the flash kernel (other ranks, a value head size unlike the query's) torch composes
-    differentiable ops, so second derivatives exist."""
+    differentiable ops (query and key each scaled by sqrt(scale), a matmul ending in
+    _unsafe_view), so second derivatives exist."""
     inputs = tuple(leaf(*shape) for shape in shapes)
     mask = torch.tensor(BOOL_MASK)
     fn = lambda a, b, c: F.scaled_dot_product_attention(a, b, c, attn_mask=mask)  # noqa: E731
-    assert name(fn(*inputs)) != "ScaledDotProductFlashAttentionForCpuBackward0"
+    out = fn(*inputs)
+    assert name(out) == "UnsafeViewBackward0"
+    (gq,) = torch.autograd.grad(out.sum(), inputs[0], create_graph=True)
+    assert gq is not None and name(gq) == "MulBackward1"  # the query times a Scalar factor
     assert gradgradcheck(fn, inputs)
 
 
