@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .._node import Node
 from .._tensor import Tensor
