@@ -85,7 +85,7 @@ subtract = sub
 
 def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     if isinstance(other, Tensor):
-        return sub(other, input, alpha=alpha)
+        return pw.RsubBackward0.invoke(input, other, alpha=alpha)
     return pw.RsubBackward1.invoke(input, other=other, alpha=alpha)
 
 
@@ -178,13 +178,13 @@ clip = clamp
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
     if isinstance(min, Tensor):
-        return clamp(input, min=min)
+        return pw.ClampMinBackward1.invoke(input, min)
     return pw.ClampMinBackward0.invoke(input, min=min)
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
     if isinstance(max, Tensor):
-        return clamp(input, max=max)
+        return pw.ClampMaxBackward1.invoke(input, max)
     return pw.ClampMaxBackward0.invoke(input, max=max)
 
 
@@ -511,9 +511,8 @@ def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
-    if isinstance(value, Tensor) and value.requires_grad:
-        # The value's gradient is the gradient summed over the filled positions.
-        return where(mask, value.to(input.dtype), input)
+    if isinstance(value, Tensor):  # the value's gradient: the filled positions' sum
+        return pw.MaskedFillBackward1.invoke(input, value, mask=mask)
     return pw.MaskedFillBackward0.invoke(input, mask=mask, value=_fill_value(value))
 
 
@@ -666,8 +665,8 @@ def positive(input: Tensor) -> Tensor:  # noqa: A002
     return input
 
 
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
-    if decimals == 0:
+def round(input: Tensor, *, decimals: int | None = None) -> Tensor:  # noqa: A001, A002
+    if decimals is None:  # an explicit decimals (0 too) is the RoundBackward1 overload
         return sp.RoundBackward0.invoke(input)
     return sp.RoundBackward1.invoke(input, decimals=decimals)
 
@@ -892,7 +891,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
         return diag_embed(input, diagonal, 0, 1)
     if input.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
-    return so.DiagonalBackward0.invoke(input, offset=diagonal, dim1=0, dim2=1)
+    return vw.copy_variant(so.DiagonalBackward0).invoke(input, offset=diagonal, dim1=0, dim2=1)
 
 
 def trace(input: Tensor) -> Tensor:  # noqa: A002
@@ -923,8 +922,10 @@ moveaxis = movedim
 # -- breadth: order statistics (_ops/ordering.py) and running reductions -----------------------
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:  # noqa: A002
-    values, indices = od.SortBackward0.invoke(input, dim=dim, descending=descending)
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: Any = ...) -> Any:  # noqa: A002
+    # Naming ``stable`` at all (None too) picks torch's sort.stable overload: SortBackward1.
+    node = od.SortBackward0 if stable is ... else od.SortBackward1
+    values, indices = node.invoke(input, dim=dim, descending=descending)
     return od.SortResult(values, indices)
 
 
@@ -983,13 +984,11 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
-    if beta == 1 and alpha == 1:
-        from ._ops.nn_ops import AddmmBackward0
+    from ._ops.nn_ops import AddmmBackward0
 
+    if beta == 1 and alpha == 1:
         return AddmmBackward0.invoke(input, mat1, mat2)
-    product = mm(mat1, mat2)
-    scaled = product * alpha if alpha != 1 else product
-    return scaled if beta == 0 else input * beta + scaled
+    return AddmmBackward0.invoke(input, mat1, mat2, beta=beta, alpha=alpha)
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
@@ -1118,11 +1117,15 @@ def split_with_sizes(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple[Ten
 
 
 def unsafe_split(input: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    return split(input, split_size, dim)
+    """split's pieces as copies (no view tracking), one UnsafeSplitBackward0 node."""
+    d = _wrap_dim(dim, input.ndim)
+    sizes = tuple(int(p.shape[d]) for p in split(input.detach(), split_size, d))
+    return vw.UnsafeSplitBackward0.invoke(input, dim=d, sizes=sizes)
 
 
 def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    return chunk(input, chunks, dim)
+    n = input.shape[_wrap_dim(dim, input.ndim)]
+    return unsafe_split(input, builtins.max(-(-n // chunks), 1), dim)
 
 
 def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:  # noqa: A002
@@ -1184,17 +1187,15 @@ def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     nd = builtins.max(input.ndim, other.ndim)
     a_shape = (1,) * (nd - input.ndim) + tuple(input.shape)
     b_shape = (1,) * (nd - other.ndim) + tuple(other.shape)
-    a = reshape(input, *[s for n in a_shape for s in (n, 1)])
-    b = reshape(other, *[s for n in b_shape for s in (1, n)])
-    return reshape(a * b, *[x * y for x, y in zip(a_shape, b_shape, strict=True)])
+    # ATen's kron: _unsafe_view on both operands and on their product
+    a = vw.UnsafeViewBackward0.invoke(input, shape=tuple(s for n in a_shape for s in (n, 1)))
+    b = vw.UnsafeViewBackward0.invoke(other, shape=tuple(s for n in b_shape for s in (1, n)))
+    out_shape = tuple(x * y for x, y in zip(a_shape, b_shape, strict=True))
+    return vw.UnsafeViewBackward0.invoke(a * b, shape=out_shape)
 
 
 def _cross(a: Tensor, b: Tensor, d: int) -> Tensor:
-    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
-    a, b = expand(a, *shape), expand(b, *shape)
-    a0, a1, a2 = (select(a, d, i) for i in range(3))
-    b0, b1, b2 = (select(b, d, i) for i in range(3))
-    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+    return linalg.LinalgCrossBackward0.invoke(a, b, dim=d)
 
 
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
@@ -1206,7 +1207,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # no
 
 
 def vdot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    return dot(input, other)
+    return linalg.VdotBackward0.invoke(input, other)
 
 
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
@@ -1222,6 +1223,13 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     db = [_wrap_dim(d, b.ndim) for d in db]
     free_a = [d for d in range(a.ndim) if d not in da]
     free_b = [d for d in range(b.ndim) if d not in db]
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    for i, j in zip(da, db, strict=True):  # ATen: a size-1 side is summed right away
+        if b.shape[j] == 1 and a.shape[i] != 1:
+            a = sum(a, i, keepdim=True)
+        elif a.shape[i] == 1 and b.shape[j] != 1:
+            b = sum(b, j, keepdim=True)
     k = int(np.prod([a.shape[d] for d in da]))
     left = reshape(permute(a, *free_a, *da), -1 if free_a else 1, k)
     right = reshape(permute(b, *db, *free_b), k, -1 if free_b else 1)
@@ -1244,8 +1252,9 @@ def diff(
 ) -> Tensor:
     d = _wrap_dim(dim, input.ndim)
     x = input
-    if n == 0:
-        return input
+    if n == 0:  # ATen copies the input into a fresh tensor (CopyBackwards)
+        out = Tensor._from_array(np.empty_like(input._data))
+        return out.copy_(input)
     if prepend is not None or append is not None:
 
         def lift(t: Tensor) -> Tensor:
@@ -1299,8 +1308,12 @@ def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Ten
     m = y.shape[d]
     if m == 0:
         return sum(y, d)
+    spacing = _spacing(y, x, dx, d)
+    if not isinstance(spacing, Tensor):  # ATen: (sum - (first + last) / 2) * dx
+        ends = (select(y, d, 0) + select(y, d, -1)) * 0.5
+        return pw.mul_scalar(sub(sum(y, d), ends), spacing)
     pairs = narrow(y, d, 1, m - 1) + narrow(y, d, 0, m - 1)
-    return sum(pairs * _spacing(y, x, dx, d), d) / 2
+    return pw.div_scalar(sum(spacing * pairs, d), 2.0)
 
 
 def trapz(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
@@ -1312,8 +1325,11 @@ def trapz(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
 def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
     d = _wrap_dim(dim, y.ndim)
     m = y.shape[d]
-    pairs = narrow(y, d, 1, builtins.max(m - 1, 0)) + narrow(y, d, 0, builtins.max(m - 1, 0))
-    return cumsum(pairs * _spacing(y, x, dx, d) / 2, d)
+    pairs = narrow(y, d, 0, builtins.max(m - 1, 0)) + narrow(y, d, 1, builtins.max(m - 1, 0))
+    spacing = _spacing(y, x, dx, d)
+    if not isinstance(spacing, Tensor):  # ATen: ((dx / 2) * (left + right)).cumsum(dim)
+        return cumsum(pw.mul_scalar(pairs, spacing / 2.0), d)
+    return pw.div_scalar(cumsum(spacing * pairs, d), 2.0)
 
 
 def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -1329,12 +1345,7 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
     from collections import namedtuple
 
     result = namedtuple("result", ["min", "max"])  # noqa: PYI024
-    if dim is None:
-        lo, hi = amin(input, ()), amax(input, ())
-        if keepdim:
-            lo, hi = reshape(lo, *(1,) * input.ndim), reshape(hi, *(1,) * input.ndim)
-        return result(lo, hi)
-    return result(amin(input, dim, keepdim), amax(input, dim, keepdim))
+    return result(*red.AminmaxBackward0.invoke(input, dim=dim, keepdim=keepdim))
 
 
 def std_mean(
@@ -1347,23 +1358,20 @@ def std_mean(
 ) -> tuple[Tensor, Tensor]:
     if isinstance(dim, bool):
         unbiased, dim = dim, None
-    s = std(input, dim, unbiased, keepdim, correction=correction)
-    m = mean(input, dim, keepdim) if dim is not None else mean(input)
-    if dim is None and keepdim:
-        m = reshape(m, *(1,) * input.ndim)
-    return s, m
+    correction = _correction(unbiased, correction)
+    return red.StdMeanBackward0.invoke(input, dim=dim, correction=correction, keepdim=keepdim)
 
 
 def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:  # noqa: A002
-    return norm(input - other, p)
+    return red.DistBackward0.invoke(input, other, p=p)
 
 
 def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:  # noqa: A002
-    d = _wrap_dim(dim, input.ndim)
-    others = tuple(i for i in range(input.ndim) if i != d)
-    n = norm(input, p, others, keepdim=True)
-    factor = where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
-    return input * factor
+    if input.ndim <= 1:
+        raise RuntimeError(
+            f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions"
+        )
+    return red.RenormBackward0.invoke(input, p=p, dim=_wrap_dim(dim, input.ndim), maxnorm=maxnorm)
 
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
@@ -1382,13 +1390,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
     d = _wrap_dim(dim, builtins.max(input.ndim, 1))
     idx = _index_array(index)
     if isinstance(value, Tensor):
-        filled = so.IndexFillBackward0.invoke(input, dim=d, index=idx, value=0.0)
-        spots = np.zeros(tuple(input.shape), dtype=input._data.dtype)
-        if spots.ndim:
-            spots[(builtins.slice(None),) * d + (idx.reshape(-1),)] = 1.0
-        elif idx.size:
-            spots[...] = 1.0
-        return filled + value * Tensor._from_array(spots)
+        return so.IndexFillBackward1.invoke(input, value, dim=d, index=idx)
     return so.IndexFillBackward0.invoke(input, dim=d, index=idx, value=value)
 
 
@@ -1406,6 +1408,14 @@ def repeat_interleave(
 ) -> Tensor:
     x = input if dim is not None else reshape(input, -1)
     d = 0 if dim is None else _wrap_dim(dim, x.ndim)
+    if isinstance(repeats, builtins.int) and output_size is None:
+        # ATen: unsqueeze, expand the new dim to repeats, clone, flatten it back in
+        if x.ndim == 0:
+            x = reshape(x, 1)
+        spread = unsqueeze(x, d + 1)
+        sizes = list(spread.shape)
+        sizes[d + 1] = repeats
+        return flatten(clone(expand(spread, *sizes)), d, d + 1)
     counts = repeats._data if isinstance(repeats, Tensor) else repeats
     n = x.shape[d] if x.ndim else 1
     picks = np.repeat(np.arange(n), np.broadcast_to(np.asarray(counts), (n,)))
@@ -1416,8 +1426,8 @@ def repeat_interleave(
 
 def fill(input: Tensor, value: Any) -> Tensor:  # noqa: A002
     if isinstance(value, Tensor):
-        return pw.FillBackward3.invoke(input, value)
-    return pw.FillBackward2.invoke(input, value=value)
+        return pw.FillBackward1.invoke(input, value)
+    return pw.FillBackward0.invoke(input, value=value)
 
 
 def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:  # noqa: A002
@@ -1472,38 +1482,34 @@ def as_strided(
     storage_offset: int | None = None,
 ) -> Tensor:
     """Read the (contiguous) input's elements at offset + sum(i_k stride_k)."""
-    from ._ops.indexing import IndexBackward0
-
-    grids = np.indices(tuple(size), sparse=True) if len(size) else []
-    flat_index = np.asarray(storage_offset or 0, dtype=np.int64)
-    for g, s in zip(grids, stride, strict=True):
-        flat_index = flat_index + g * s
-    flat_index = np.broadcast_to(flat_index, tuple(size))
-    return IndexBackward0.invoke(reshape(input, -1), key=(flat_index,))
+    return indexing.AsStridedBackward0.invoke(
+        input,
+        size=tuple(int(n) for n in size),
+        stride=tuple(int(n) for n in stride),
+        storage_offset=int(storage_offset or 0),
+    )
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
-    r = upscale_factor
-    *lead, c, h, w = input.shape
-    x = reshape(input, *lead, c // (r * r), r, r, h, w)
-    n = len(lead)
-    x = permute(x, *range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return reshape(x, *lead, c // (r * r), h * r, w * r)
+    if input.ndim < 3:
+        raise RuntimeError(
+            "pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s)"
+        )
+    return so.PixelShuffleBackward0.invoke(input, upscale_factor=int(upscale_factor))
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
-    r = downscale_factor
-    *lead, c, h, w = input.shape
-    x = reshape(input, *lead, c, h // r, r, w // r, r)
-    n = len(lead)
-    x = permute(x, *range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return reshape(x, *lead, c * r * r, h // r, w // r)
+    if input.ndim < 3:
+        raise RuntimeError(
+            "pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s)"
+        )
+    return so.PixelUnshuffleBackward0.invoke(input, downscale_factor=int(downscale_factor))
 
 
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
-    n, c, *rest = input.shape
-    x = reshape(input, n, groups, c // groups, *rest)
-    return reshape(transpose(x, 1, 2), n, c, *rest)
+    return so.ChannelShuffleBackward0.invoke(input, groups=int(groups))
 
 
 def _identity(input: Tensor) -> Tensor:  # noqa: A002
@@ -1515,24 +1521,58 @@ conj = resolve_conj = resolve_neg = real = _identity
 
 
 def conj_physical(input: Tensor) -> Tensor:  # noqa: A002
-    return clone(input)
+    """A real tensor is its own conjugate: torch returns the input itself."""
+    return input
 
 
 # The *_copy variants: the view op's values in a fresh tensor.
 
 
-def _copy_of(fn: Any) -> Any:
-    def copy(*args: Any, **kwargs: Any) -> Any:
-        out = fn(*args, **kwargs)
-        if isinstance(out, tuple):
-            return tuple(clone(o) for o in out)
-        return clone(out)
+def _copy_of(fn: Any, name: str | None = None) -> Any:
+    """``<view>_copy``: the view op ``fn`` records (learnt by running it on a bare tensor, which
+    also raises its argument errors) as its copy variant, ``<node>_copy``."""
 
-    copy.__name__ = f"{fn.__name__}_copy"
+    def copy(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        from ._grad_mode import no_grad
+
+        with no_grad():
+            probe = fn(Tensor._from_array(input._data), *args, **kwargs)
+        view_cls, params = probe._view.steps[-1]
+        return vw.copy_variant(view_cls, name).invoke(input, **params)
+
+    copy.__name__ = f"{getattr(fn, '__name__', 'alias')}_copy"
     return copy
 
 
-narrow_copy = _copy_of(narrow)
+def _copy_of_op(cls: Any, prepare: Any) -> Any:
+    """``<op>_copy`` of an op reference_impl computes as a copy anyway (diagonal, unfold,
+    unbind, split_with_sizes): ``prepare`` maps torch's arguments to the op's parameters."""
+
+    def copy(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        return vw.copy_variant(cls).invoke(input, **prepare(input, *args, **kwargs))
+
+    return copy
+
+
+def _diagonal_params(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:  # noqa: A002
+    return {
+        "offset": offset,
+        "dim1": _wrap_dim(dim1, input.ndim),
+        "dim2": _wrap_dim(dim2, input.ndim),
+    }
+
+
+def _unfold_params(input: Tensor, dimension: int, size: int, step: int) -> Any:  # noqa: A002
+    return {"dim": _wrap_dim(dimension, builtins.max(input.ndim, 1)), "size": size, "step": step}
+
+
+def _split_params(input: Tensor, split_sizes: Any, dim: int = 0) -> Any:  # noqa: A002
+    pieces = split_with_sizes(input.detach(), split_sizes, dim)  # its checks and errors
+    d = _wrap_dim(dim, input.ndim)
+    return {"dim": d, "sizes": tuple(int(p.shape[d]) for p in pieces)}
+
+
+narrow_copy = _copy_of(narrow, "NarrowCopyBackward0")
 view_copy = _copy_of(view)
 permute_copy = _copy_of(permute)
 t_copy = _copy_of(t)
@@ -1540,12 +1580,21 @@ transpose_copy = _copy_of(transpose)
 unsqueeze_copy = _copy_of(unsqueeze)
 squeeze_copy = _copy_of(squeeze)
 expand_copy = _copy_of(expand)
-diagonal_copy = _copy_of(diagonal)
-alias_copy = _copy_of(lambda input: input)  # noqa: A002
-unbind_copy = _copy_of(unbind)
-split_with_sizes_copy = _copy_of(split_with_sizes)
-unfold_copy = _copy_of(unfold)
-as_strided_copy = _copy_of(as_strided)
+diagonal_copy = _copy_of_op(so.DiagonalBackward0, _diagonal_params)
+alias_copy = _copy_of(vw.AliasBackward0.invoke)
+unbind_copy = _copy_of_op(
+    vw.UnbindBackward0, lambda input, dim=0: {"dim": _wrap_dim(dim, input.ndim)}
+)
+split_with_sizes_copy = _copy_of_op(vw.SplitWithSizesBackward0, _split_params)
+unfold_copy = _copy_of_op(so.UnfoldBackward0, _unfold_params)
+as_strided_copy = _copy_of_op(
+    indexing.AsStridedBackward0,
+    lambda input, size, stride, storage_offset=None: {
+        "size": tuple(int(n) for n in size),
+        "stride": tuple(int(n) for n in stride),
+        "storage_offset": int(storage_offset or 0),
+    },
+)
 
 
 #: Tensor methods that are the function of the same name with self first; ``_methods`` installs

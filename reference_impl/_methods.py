@@ -100,7 +100,8 @@ def _index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = Fals
 def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """``to(dtype)``, ``to(device)``, ``to(other)``: a no-op (same object) when nothing changes."""
     dtype = kwargs.get("dtype")
-    copy = kwargs.get("copy", False)
+    flags = [kwargs.get("non_blocking", False), kwargs.get("copy", False)]
+    given = 0
     for a in args:
         if isinstance(a, dt.dtype):
             dtype = a
@@ -108,9 +109,18 @@ def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             dtype = a.dtype
         elif isinstance(a, str) and a not in ("cpu",):
             raise NotImplementedError(f"to(device={a!r})")
-    if dtype is None or (dtype is self.dtype and not copy):
+        elif isinstance(a, bool) and given < 2:  # torch's positional (non_blocking, copy)
+            flags[given] = a
+            given += 1
+    # A memory format other than the tensor's own (contiguous here) makes a copy too.
+    layout = kwargs.get("memory_format")
+    relayout = layout is not None and str(layout).rsplit(".", 1)[-1] not in (
+        "preserve_format",
+        "contiguous_format",
+    )
+    if not flags[1] and not relayout and (dtype is None or dtype is self.dtype):
         return self
-    return pw.ToCopyBackward0.invoke(self, dtype=dtype)
+    return pw.ToCopyBackward0.invoke(self, dtype=dtype or self.dtype)
 
 
 def _convert(target: dt.dtype) -> Any:
@@ -408,6 +418,8 @@ def _sum_to_size(self: Tensor, *size: Any) -> Tensor:
     from ._ops.base import unbroadcast
 
     shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if not shape:  # torch's sum_to: to () is a full sum, even of a 0-d tensor
+        return self.sum()
     return unbroadcast(self, tuple(int(n) for n in shape))
 
 

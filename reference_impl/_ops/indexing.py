@@ -32,6 +32,41 @@ class IndexBackward0(Op):
         return (embed(grad, self.shape, self.key),)
 
 
+class AsStridedBackward0(IndexBackward0):
+    """as_strided(size, stride, storage_offset) over the input's elements in C order (its own
+    storage here): a gather whose gradient adds back overlapping reads."""
+
+    def forward(
+        self, a: np.ndarray, size: tuple[int, ...], stride: tuple[int, ...], storage_offset: int
+    ) -> np.ndarray:
+        if len(size) != len(stride):
+            raise RuntimeError(
+                f"mismatch in length of strides and shape ({len(stride)} != {len(size)})"
+            )
+        itemsize = a.dtype.itemsize
+        span = (
+            0
+            if 0 in size
+            else itemsize * (1 + sum((n - 1) * s for n, s in zip(size, stride, strict=True)))
+        )
+        needed = storage_offset * itemsize + span
+        if span and needed > a.size * itemsize:
+            raise RuntimeError(
+                f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
+                f"{storage_offset}, and itemsize {itemsize} requiring a storage size of {needed} "
+                f"are out of bounds for storage of size {a.size * itemsize}"
+            )
+        flat = np.asarray(storage_offset, dtype=np.int64)
+        for g, s in zip(np.indices(size, sparse=True) if size else [], stride, strict=True):
+            flat = flat + g * s
+        self.input_shape = a.shape
+        return super().forward(a.reshape(-1), (np.broadcast_to(flat, size),))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        (flat,) = super().backward(grad)
+        return (flat.reshape(self.input_shape),)
+
+
 class IndexPutBackward0(Op):
     """``t[indices] = values`` (``index_put_``), optionally accumulating."""
 

@@ -103,6 +103,10 @@ class DotBackward0(Op):
         return ga, gb
 
 
+class VdotBackward0(DotBackward0):
+    """vdot(a, b): dot with the first operand conjugated, which for real tensors is dot."""
+
+
 class BmmBackward0(Op):
     jvp_multilinear = True
 
@@ -287,3 +291,36 @@ class AddbmmBackward0(_ScaledProductPlus):
         )
         g_b = self.saved("first").transpose(1, 2).bmm(batched) if self.needs_input_grad[2] else None
         return g_a, g_b
+
+
+class LinalgCrossBackward0(Op):
+    """cross(self, other, dim) of 3-vectors, broadcasting: bilinear, so its JVP is the sum of
+    the op with each tangent in turn."""
+
+    jvp_multilinear = True
+
+    def forward(self, a: np.ndarray, b: np.ndarray, dim: int) -> np.ndarray:
+        self.shapes = (a.shape, b.shape)
+        a, b = np.broadcast_arrays(a, b)
+        if a.shape[dim] != 3 or b.shape[dim] != 3:
+            raise RuntimeError(
+                f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                f"{a.shape[dim]} and {b.shape[dim]}"
+            )
+        self.dim = dim
+        self.save_for_product("self", "other")
+        return np.cross(a, b, axisa=dim, axisb=dim, axisc=dim)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast(
+                LinalgCrossBackward0.invoke(self.saved("other"), grad, dim=self.dim),
+                self.shapes[0],
+            )
+        if self.needs_input_grad[1]:
+            gb = unbroadcast(
+                LinalgCrossBackward0.invoke(grad, self.saved("self"), dim=self.dim),
+                self.shapes[1],
+            )
+        return ga, gb

@@ -121,28 +121,54 @@ class LogSoftmaxBackwardDataBackward0(Op):
 class AddmmBackward0(Op):
     """bias + mat1 @ mat2: what F.linear records for batched 2-D input with a bias."""
 
-    def forward(self, bias: np.ndarray, m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
+    def forward(
+        self, bias: np.ndarray, m1: np.ndarray, m2: np.ndarray, beta: Any = 1, alpha: Any = 1
+    ) -> np.ndarray:
+        if m1.ndim != 2 or m2.ndim != 2:
+            raise RuntimeError(
+                f"mat1 must be a matrix, got {m1.ndim}-D tensor"
+                if m1.ndim != 2
+                else f"mat2 must be a matrix, got {m2.ndim}-D tensor"
+            )
         if m1.shape[1] != m2.shape[0]:
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({m1.shape[0]}x{m1.shape[1]} and "
                 f"{m2.shape[0]}x{m2.shape[1]})"
             )
         self.bias_shape = bias.shape
+        self.beta, self.alpha = beta, alpha
         if self.needs_input_grad[1]:
             self.save_input("mat2", 2)
         if self.needs_input_grad[2]:
             self.save_input("mat1", 1)
-        return bias + m1 @ m2
+        product = m1 @ m2
+        if alpha != 1:
+            product = product * np.asarray(alpha, dtype=product.dtype)
+        out_shape = np.broadcast_shapes(bias.shape, product.shape)
+        if beta == 0:  # torch ignores the input's values then (nan included)
+            return np.broadcast_to(product, out_shape).copy()
+        scaled = bias * np.asarray(beta, dtype=bias.dtype) if beta != 1 else bias
+        return np.asarray(scaled + product, dtype=np.result_type(bias, product))
+
+    def _scaled(self, t: Tensor, factor: Any) -> Tensor:
+        return t * factor if factor != 1 else t
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
-        gb = unbroadcast(grad, self.bias_shape) if self.needs_input_grad[0] else None
-        g1 = grad.mm(self.saved("mat2").t()) if self.needs_input_grad[1] else None
-        g2 = self.saved("mat1").t().mm(grad) if self.needs_input_grad[2] else None
+        gb = None
+        if self.needs_input_grad[0]:
+            gb = unbroadcast(self._scaled(grad, self.beta), self.bias_shape)
+        g = self._scaled(grad, self.alpha)
+        g1 = g.mm(self.saved("mat2").t()) if self.needs_input_grad[1] else None
+        g2 = self.saved("mat1").t().mm(g) if self.needs_input_grad[2] else None
         return gb, g1, g2
 
     def jvp(self, tb: Tensor | None, t1: Tensor | None, t2: Tensor | None) -> Tensor | None:
         m1, m2 = self.fw_input(1), self.fw_input(2)
-        return tangent_sum(tb, None if t1 is None else t1.mm(m2), None if t2 is None else m1.mm(t2))
+        return tangent_sum(
+            None if tb is None else self._scaled(tb, self.beta),
+            None if t1 is None else self._scaled(t1.mm(m2), self.alpha),
+            None if t2 is None else self._scaled(m1.mm(t2), self.alpha),
+        )
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -352,6 +378,10 @@ class NllLossBackward0(Op):
                 denominator=self.denominator,
             ),
         )
+
+
+class NllLoss2DBackward0(NllLossBackward0):
+    """nll_loss of a 4-D (N, C, H, W) input: torch's nll_loss2d."""
 
 
 class NllLossBackwardBackward0(Op):

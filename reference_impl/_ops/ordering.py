@@ -93,6 +93,10 @@ class SortBackward0(_Selecting):
         return self._finish(a, _order(a, d, descending), d, True)
 
 
+class SortBackward1(SortBackward0):
+    """sort with ``stable`` named (torch's sort.stable overload); NumPy's sort is stable anyway."""
+
+
 class TopkBackward0(_Selecting):
     def forward(
         self,

@@ -878,3 +878,107 @@ class MaskedFillBackward0(Op):
     def jvp(self, t: Tensor) -> Tensor:
         mask = np.broadcast_to(self.fw_param("mask"), self.fw_output().shape)
         return where_const(mask, 0.0, t)
+
+
+# -- the node classes torch picks for tensor operands (issue 13, round 3) ---------------------
+
+
+class RsubBackward0(Binary):
+    """rsub(self, other, alpha) = other - alpha * self with both operands tensors."""
+
+    jvp_linear = True
+
+    def compute(self, a: np.ndarray, b: np.ndarray, alpha: Any = 1) -> np.ndarray:
+        self.alpha = alpha
+        return _fused_multiply_add(b, a, -alpha) if alpha != 1 else b - a
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if not self.needs_input_grad[0]:
+            return None, grad
+        return (-grad * self.alpha if self.alpha != 1 else -grad), grad
+
+
+class ClampMinBackward1(Binary):
+    """clamp_min(self, min) with a tensor bound: self keeps the gradient where self >= min,
+    the bound gets it where self < min."""
+
+    def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        self.save_input("bound", 1)
+        return self.clamp(a, b)
+
+    def clamp(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.maximum(a, b)  # nan in either operand propagates, as in torch
+
+    def masks(self, x: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return x >= b, x < b
+
+    def _masks(self, x: Tensor, b: Tensor, shape: tuple[int, ...]) -> tuple[Any, Any]:
+        keep, other = self.masks(x._data, b._data)
+        return np.broadcast_to(keep, shape), np.broadcast_to(other, shape)
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        keep, other = self._masks(self.saved("self"), self.saved("bound"), tuple(grad.shape))
+        return (
+            where_const(keep, grad, 0.0) if self.needs_input_grad[0] else None,
+            where_const(other, grad, 0.0) if self.needs_input_grad[1] else None,
+        )
+
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+        shape = tuple(self.fw_output().shape)
+        keep, other = self._masks(self.fw_input(0), self.fw_input(1), shape)
+        return tangent_sum(
+            None if ta is None else where_const(keep, ta, 0.0),
+            None if tb is None else where_const(other, tb, 0.0),
+        )
+
+
+class ClampMaxBackward1(ClampMinBackward1):
+    """clamp_max(self, max) with a tensor bound."""
+
+    def clamp(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.minimum(a, b)
+
+    def masks(self, x: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return x <= b, x > b
+
+
+class FillBackward0(FillBackward2):
+    """torch.fill(self, scalar), out of place."""
+
+
+class FillBackward1(FillBackward3):
+    """torch.fill(self, value) with a 0-d tensor value, out of place."""
+
+
+class MaskedFillBackward1(Op):
+    """masked_fill(self, mask, value) with a 0-d tensor value: it gets the gradient summed over
+    the filled positions."""
+
+    tensor_params = ("mask",)
+
+    def forward(self, a: np.ndarray, value: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if value.ndim != 0:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
+        self.shape = a.shape
+        self.value_dtype = dt.from_numpy_dtype(value.dtype)
+        self.save_param("mask", mask)
+        return np.where(mask, value.astype(a.dtype), a)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        mask = np.broadcast_to(self.saved("mask")._data, grad.shape)
+        g_self = g_value = None
+        if self.needs_input_grad[0]:
+            g_self = unbroadcast(where_const(mask, 0.0, grad), self.shape)
+        if self.needs_input_grad[1]:
+            g_value = where_const(mask, grad, 0.0).sum().to(self.value_dtype)
+        return g_self, g_value
+
+    def jvp(self, ta: Tensor | None, tv: Tensor | None) -> Tensor:
+        shape = tuple(self.fw_output().shape)
+        mask = np.broadcast_to(self.fw_param("mask"), shape)
+        filled = where_const(mask, 0.0, ta) if ta is not None else self.fw_zeros()
+        return filled if tv is None else filled + where_const(mask, tv, 0.0)

@@ -394,28 +394,39 @@ class LinalgVectorNormBackward0(Op):
                 out = (x**self.ord).sum(axis=self.dims, keepdims=keepdim) ** (1 / self.ord)
         return np.asarray(out, dtype=a.dtype)
 
-    def backward(self, grad: Tensor) -> tuple[Tensor]:
+    def backward(self, grad: Tensor) -> tuple[Tensor | None]:
         x = self.saved("self")
         norm = _expand_back(self.saved("result"), tuple(x.shape), self.dims, self.keepdim)
         g = _expand_back(grad, tuple(x.shape), self.dims, self.keepdim)
-        p = self.ord
-        if p == 0:
-            return (g * 0,)
-        if p == 1:
-            from .pointwise import SgnBackward0
-
-            return (SgnBackward0.invoke(x) * g,)
-        if p in (np.inf, -np.inf):
-            mask = np.abs(x._data) == norm._data
-            count = mask.sum(axis=self.dims, keepdims=True)
-            return (g * x.sign() * _const(mask / count, g),)
-        if p == 2:
-            return (g * (x / norm).masked_fill(_const(norm._data == 0, norm), 0.0),)
-        scale = x * x.abs().pow(p - 2) / norm.pow(p - 1)
-        return (g * where_const(norm._data == 0, 0.0, scale),)
+        if self.ord == 0:  # torch's norm_backward returns no gradient for the 0-"norm"
+            return (None,)
+        return (norm_vjp(x, norm, g, self.ord, self.dims),)
 
     def jvp(self, t: Tensor) -> Tensor:
+        if self.ord == 0:
+            return self.fw_zeros()
         return _partials_jvp(self, t, self.dims, self.keepdim)
+
+
+def norm_vjp(x: Tensor, norm: Tensor, g: Tensor, p: float, dims: tuple[int, ...]) -> Tensor:
+    """The gradient of the vector p-norm (p != 0) of x over ``dims``, with ``norm`` and the
+    incoming ``g`` already broadcast to x's shape (torch's norm_backward)."""
+    if p == 1:
+        from .pointwise import SgnBackward0
+
+        return SgnBackward0.invoke(x) * g
+    if p in (np.inf, -np.inf):
+        mask = np.abs(x._data) == norm._data
+        count = mask.sum(axis=dims, keepdims=True)
+        return g * x.sign() * _const(mask / count, g)
+    if p == 2:
+        return g * (x / norm).masked_fill(_const(norm._data == 0, norm), 0.0)
+    scale = x * x.abs().pow(p - 2) / norm.pow(p - 1)
+    return g * where_const(norm._data == 0, 0.0, scale)
+
+
+class NormBackward1(LinalgVectorNormBackward0):
+    """norm(self, p, dim, keepdim): ATen's own norm overload, what pairwise_distance records."""
 
 
 class _Moments(Op):
@@ -639,3 +650,189 @@ def _partials_jvp(
     if weighted.ndim == 0 or len(dims) == 0:
         return weighted
     return weighted.sum(tuple(dims), keepdim=keepdim)
+
+
+# -- two-output reductions with one node each (issue 13, round 3) -----------------------------
+
+
+def _extremum_share(x: np.ndarray, result: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
+    """Each element's share of the gradient of an amax/amin result: ties split it evenly."""
+    if not keepdim:
+        result = np.expand_dims(result, dims)
+    mask = x == result
+    return mask / mask.sum(axis=dims, keepdims=True)
+
+
+class AminmaxBackward0(Op):
+    """aminmax(self, dim, keepdim) -> (min, max), one node; ties share as amin/amax's do."""
+
+    def forward(
+        self, a: np.ndarray, dim: Any = None, keepdim: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        self.dims = _dims_or_all(dim, a.ndim)
+        self.keepdim = keepdim
+        if a.size == 0:
+            raise RuntimeError(
+                "aminmax(): Expected reduction dim to be specified for input.numel() == 0."
+            )
+        self.save_input("self", 0)
+        self.save_result("min", 0)
+        self.save_result("max", 1)
+        lo = np.asarray(np.min(a, axis=self.dims, keepdims=keepdim))
+        hi = np.asarray(np.max(a, axis=self.dims, keepdims=keepdim))
+        return lo, hi
+
+    def _shares(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[Any, Any]:
+        return (
+            _extremum_share(x, lo, self.dims, self.keepdim),
+            _extremum_share(x, hi, self.dims, self.keepdim),
+        )
+
+    def backward(self, g_min: Tensor, g_max: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        lo, hi = self.saved("min")._data, self.saved("max")._data
+        share_lo, share_hi = self._shares(x._data, lo, hi)
+        shape = tuple(x.shape)
+        gl = _expand_back(g_min, shape, self.dims, self.keepdim)
+        gh = _expand_back(g_max, shape, self.dims, self.keepdim)
+        return (gl * _const(share_lo, gl) + gh * _const(share_hi, gh),)
+
+    def jvp(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        x = self.fw_input()._data
+        lo, hi = self.fw_output(0)._data, self.fw_output(1)._data
+        share_lo, share_hi = self._shares(x, lo, hi)
+        dims = self.dims
+
+        def reduce(weighted: Tensor) -> Tensor:
+            if weighted.ndim == 0 or len(dims) == 0:
+                return weighted
+            return weighted.sum(dims, keepdim=self.keepdim)
+
+        return reduce(t * _const(share_lo, t)), reduce(t * _const(share_hi, t))
+
+
+class StdMeanBackward0(StdBackward0):
+    """std_mean: one node, two outputs (std, mean)."""
+
+    def forward(
+        self,
+        a: np.ndarray,
+        dim: Any = None,
+        correction: float = 1,
+        keepdim: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        std = super().forward(a, dim, correction, keepdim)
+        mean = np.asarray(a.mean(axis=self.dims, keepdims=keepdim), dtype=a.dtype)
+        return std, mean
+
+    def backward(self, grad_std: Tensor, grad_mean: Tensor) -> tuple[Tensor]:
+        (from_std,) = StdBackward0.backward(self, grad_std)
+        shape = tuple(self.saved("self").shape)
+        from_mean = div_scalar(
+            _expand_back(grad_mean, shape, self.dims, self.keepdim), max(self.n, 1)
+        )
+        return (from_std + from_mean,)
+
+    def jvp(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        std = _partials_jvp(self, t, self.dims, self.keepdim, StdBackward0.backward)
+        return std, t.mean(self.dims, keepdim=self.keepdim) if self.dims else t
+
+
+class DistBackward0(Op):
+    """dist(self, other, p): the p-norm of the broadcast difference, one node."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray, p: Any = 2) -> np.ndarray:
+        self.p = float(p)
+        self.shapes = (a.shape, b.shape)
+        self.save_input("self", 0)
+        self.save_input("other", 1)
+        self.save_result("result")
+        diff = np.abs(a - b)
+        with _errstate():
+            if self.p == np.inf:
+                out = diff.max() if diff.size else np.zeros((), a.dtype)
+            elif self.p == -np.inf:
+                out = diff.min() if diff.size else np.zeros((), a.dtype)
+            elif self.p == 0:
+                out = (diff != 0).sum()
+            else:
+                out = (diff**self.p).sum() ** (1 / self.p)
+        return np.asarray(out, dtype=np.result_type(a, b))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        from .base import unbroadcast
+
+        if self.p == 0:
+            return None, None
+        diff = self.saved("self") - self.saved("other")
+        shape = tuple(diff.shape)
+        norm, g = self.saved("result").expand(*shape), grad.expand(*shape)
+        g_diff = norm_vjp(diff, norm, g, self.p, tuple(range(len(shape))))
+        return (
+            unbroadcast(g_diff, self.shapes[0]) if self.needs_input_grad[0] else None,
+            unbroadcast(-g_diff, self.shapes[1]) if self.needs_input_grad[1] else None,
+        )
+
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+        if self.p == 0:
+            return self.fw_zeros()
+        a, b = self.fw_input(0), self.fw_input(1)
+        diff = a - b
+        shape = tuple(diff.shape)
+        out = self.fw_output()
+        ones = Tensor._from_array(np.ones(shape, dtype=out._data.dtype))
+        partial = norm_vjp(diff, out.expand(*shape), ones, self.p, tuple(range(len(shape))))
+        total = None
+        for t, sign in ((ta, 1.0), (tb, -1.0)):
+            if t is not None:
+                term = (t.expand(*shape) * partial).sum() * sign
+                total = term if total is None else total + term
+        return total if total is not None else self.fw_zeros()
+
+
+class RenormBackward0(Op):
+    """renorm(self, p, dim, maxnorm): each slice along dim whose p-norm exceeds maxnorm scaled
+    down to it, by factor = maxnorm / (norm + 1e-7) as torch computes it."""
+
+    def forward(self, a: np.ndarray, p: Any, dim: int, maxnorm: Any) -> np.ndarray:
+        if float(p) <= 0:
+            raise RuntimeError("renorm: non-positive-norm not supported")
+        self.p, self.maxnorm = float(p), float(maxnorm)
+        self.others = tuple(i for i in range(a.ndim) if i != dim)
+        self.save_input("self", 0)
+        x = np.abs(a)
+        with _errstate():
+            if self.p == np.inf:
+                norm = x.max(axis=self.others, keepdims=True)
+            else:
+                norm = (x**self.p).sum(axis=self.others, keepdims=True) ** (1 / self.p)
+            factor = np.where(norm > self.maxnorm, self.maxnorm / (norm + 1e-7), 1.0)
+        return np.asarray(a * factor, dtype=a.dtype)
+
+    def _pieces(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """(norm, factor) of x as reference ops (differentiable for double backward)."""
+        norm = LinalgVectorNormBackward0.invoke(x, ord=self.p, dim=self.others, keepdim=True)
+        over = norm._data > self.maxnorm
+        factor = where_const(over, self.maxnorm / (norm + 1e-7), 1.0)
+        return norm, factor
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        x = self.saved("self")
+        norm, factor = self._pieces(x)
+        # d factor / d norm = -maxnorm / (norm + 1e-7)^2 where the slice was scaled, else 0
+        slope = where_const(norm._data > self.maxnorm, -self.maxnorm / (norm + 1e-7).pow(2), 0.0)
+        g_norm = (grad * x).sum(self.others, keepdim=True) * slope  # renorm needs 2-D or more
+        shape = tuple(x.shape)
+        through_norm = norm_vjp(x, norm.expand(*shape), g_norm.expand(*shape), self.p, self.others)
+        return (grad * factor + through_norm,)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        x = self.fw_input()
+        norm, factor = self._pieces(x)
+        shape = tuple(x.shape)
+        ones = Tensor._from_array(np.ones(shape, dtype=x._data.dtype))
+        d_norm = (norm_vjp(x, norm.expand(*shape), ones, self.p, self.others) * t).sum(
+            self.others, keepdim=True
+        )
+        slope = where_const(norm._data > self.maxnorm, -self.maxnorm / (norm + 1e-7).pow(2), 0.0)
+        return t * factor + x * (slope * d_norm)

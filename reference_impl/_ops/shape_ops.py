@@ -370,6 +370,54 @@ class IndexFillBackward0(Op):
         return IndexFillBackward0.invoke(t, **{**self.fw_param_dict(), "value": 0})
 
 
+class IndexFillBackward1(Op):
+    """index_fill with a 0-d tensor value: the value gets the gradient summed over the filled
+    positions (each position once, as torch's unique indices)."""
+
+    def forward(self, a: np.ndarray, value: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+        if value.ndim != 0:
+            raise RuntimeError(
+                "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
+        self.dim, self.index = dim, index.reshape(-1)
+        self.value_dtype = value.dtype
+        out = a.copy()
+        if a.ndim:
+            out[_along(dim, self.index)] = value
+        elif self.index.size:
+            out[...] = value
+        return out
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g_self = g_value = None
+        if self.needs_input_grad[0]:
+            g_self = IndexFillBackward0.invoke(grad, dim=self.dim, index=self.index, value=0.0)
+        if self.needs_input_grad[1]:
+            unique = Tensor._from_array(np.unique(self.index % max(_size(grad, self.dim), 1)))
+            picked = grad.index_select(self.dim, unique) if grad.ndim else grad
+            g_value = picked.sum()
+            if g_value._data.dtype != self.value_dtype:
+                from .. import _dtype as dt
+
+                g_value = g_value.to(dt.from_numpy_dtype(self.value_dtype))
+        return g_self, g_value
+
+    def jvp(self, ta: Tensor | None, tv: Tensor | None) -> Tensor:
+        params = {"dim": self.fw_param("dim"), "index": self.fw_param("index")}
+        base = ta if ta is not None else self.fw_zeros()
+        value = tv if tv is not None else _zeros_like_0d(self.fw_input(1))
+        return IndexFillBackward1.invoke(base, value, **params)
+
+
+def _size(t: Tensor, dim: int) -> int:
+    return int(t.shape[dim]) if t.ndim else 1
+
+
+def _zeros_like_0d(t: Tensor) -> Tensor:
+    return Tensor._from_array(np.zeros((), dtype=t._data.dtype))
+
+
 class IndexCopyBackward0(Op):
     """Slices of ``source`` copied to positions ``index`` along dim."""
 
@@ -458,3 +506,78 @@ class MaskedScatterBackward0(Op):
             flat = EmbedBackward.invoke(picked, shape=(size,), key=(np.arange(self.count),))
             g_src = flat.reshape(self.src_shape)
         return g_in, g_src
+
+
+# -- pixel and channel shuffles as one node each (issue 13, round 3) ----------------------------
+
+
+def _pixel_shuffle(a: np.ndarray, r: int) -> np.ndarray:
+    *lead, c, h, w = a.shape
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    n = len(lead)
+    x = a.reshape(*lead, c // (r * r), r, r, h, w)
+    x = np.transpose(x, (*range(n), n, n + 3, n + 1, n + 4, n + 2))
+    return x.reshape(*lead, c // (r * r), h * r, w * r).copy()
+
+
+def _pixel_unshuffle(a: np.ndarray, r: int) -> np.ndarray:
+    *lead, c, h, w = a.shape
+    if h % r or w % r:
+        raise RuntimeError(
+            "pixel_unshuffle expects height and width to be divisible by downscale_factor, but "
+            f"input.size(-2)={h} and input.size(-1)={w} are not"
+        )
+    n = len(lead)
+    x = a.reshape(*lead, c, h // r, r, w // r, r)
+    x = np.transpose(x, (*range(n), n, n + 2, n + 4, n + 1, n + 3))
+    return x.reshape(*lead, c * r * r, h // r, w // r).copy()
+
+
+class PixelShuffleBackward0(Op):
+    """(*, C r^2, H, W) -> (*, C, H r, W r); its adjoint is pixel_unshuffle."""
+
+    jvp_linear = True
+
+    def forward(self, a: np.ndarray, upscale_factor: int) -> np.ndarray:
+        self.r = upscale_factor
+        return _pixel_shuffle(a, upscale_factor)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (PixelUnshuffleBackward0.invoke(grad, downscale_factor=self.r),)
+
+
+class PixelUnshuffleBackward0(Op):
+    """(*, C, H r, W r) -> (*, C r^2, H, W); its adjoint is pixel_shuffle."""
+
+    jvp_linear = True
+
+    def forward(self, a: np.ndarray, downscale_factor: int) -> np.ndarray:
+        self.r = downscale_factor
+        return _pixel_unshuffle(a, downscale_factor)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (PixelShuffleBackward0.invoke(grad, upscale_factor=self.r),)
+
+
+class ChannelShuffleBackward0(Op):
+    """(N, g k, *) -> channels regrouped as (k, g); its adjoint is the shuffle with k groups."""
+
+    jvp_linear = True
+
+    def forward(self, a: np.ndarray, groups: int) -> np.ndarray:
+        n, c, *rest = a.shape
+        if groups <= 0 or c % groups:
+            raise RuntimeError(
+                "Number of channels must be divisible by groups. Got "
+                f"{c} channels and {groups} groups."
+            )
+        self.inverse_groups = c // groups
+        x = a.reshape(n, groups, c // groups, *rest)
+        return np.swapaxes(x, 1, 2).reshape(a.shape).copy()
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        return (ChannelShuffleBackward0.invoke(grad, groups=self.inverse_groups),)

@@ -317,3 +317,40 @@ class UnbindBackward0(_MultiViewOp):
         from .joining import stack
 
         return (stack(list(grads), self.dim),)
+
+
+# -- the *_copy ops: a view op's values in fresh memory (issue 13, round 3) --------------------
+
+_COPY_VARIANTS: dict[tuple[type, str], type[Op]] = {}
+_plain_invoke = Op.invoke.__func__  # type: ignore[attr-defined]
+
+
+def copy_variant(cls: type[Op], name: str | None = None) -> type[Op]:
+    """The op torch's ``<view>_copy`` records: ``cls``'s values copied out (no aliasing, no view
+    tracking) with ``cls``'s backward, named ``<node>_copy`` (torch's names for them) unless
+    ``name`` says otherwise (narrow_copy: NarrowCopyBackward0)."""
+    key = (cls, name or f"{cls.__name__}_copy")
+    found = _COPY_VARIANTS.get(key)
+    if found is None:
+
+        def forward(self: Op, *arrays: np.ndarray, **params: Any) -> Any:
+            out = cls.forward(self, *arrays, **params)
+            if isinstance(out, tuple):
+                return tuple(np.array(o, copy=True) for o in out)
+            return np.array(out, copy=True)
+
+        namespace = {
+            "forward": forward,
+            "invoke": classmethod(_plain_invoke),
+            "__module__": __name__,
+            "__qualname__": key[1],
+            "__doc__": f"{cls.__name__}'s values as a fresh tensor.",
+        }
+        found = _COPY_VARIANTS[key] = type(key[1], (cls,), namespace)
+    return found
+
+
+#: narrow_copy: a slice of dim copied out.
+NarrowCopyBackward0 = copy_variant(SliceBackward0, "NarrowCopyBackward0")
+#: unsafe_split / unsafe_chunk: split's pieces as fresh tensors, no view tracking.
+UnsafeSplitBackward0 = copy_variant(SplitBackward0, "UnsafeSplitBackward0")

@@ -170,13 +170,23 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    return nn_ops.NllLossBackward0.invoke(
-        input,
-        target=target,
-        weight=weight,
-        ignore_index=ignore_index,
-        reduction=reduction,
+    # ATen's nll_loss_nd: a 4-D (N, C, H, W) input goes to nll_loss2d, a node of its own; 3-D
+    # and 5-D+ inputs are viewed as (N, C, 1, -1) for it (and a 'none' result viewed back).
+    if input.ndim <= 2:
+        return nn_ops.NllLossBackward0.invoke(
+            input, target=target, weight=weight, ignore_index=ignore_index, reduction=reduction
+        )
+    spatial = tuple(input.shape[2:])
+    lp, tg = input, target
+    if input.ndim != 4 and input.numel() and tuple(target.shape[1:]) == spatial:
+        n, c = input.shape[:2]
+        lp, tg = input.reshape(n, c, 1, -1), target.reshape(n, 1, -1)
+    out = nn_ops.NllLoss2DBackward0.invoke(
+        lp, target=tg, weight=weight, ignore_index=ignore_index, reduction=reduction
     )
+    if lp is not input and reduction == "none":
+        out = out.view(input.shape[0], *spatial)
+    return out
 
 
 def cross_entropy(
@@ -399,8 +409,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def pairwise_distance(
     x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
 ) -> Tensor:
+    from .._ops.reductions import NormBackward1
+
     innermost = max(x1.ndim, x2.ndim) - 1
-    return F.norm(x1 - x2 + eps, p, innermost, keepdim=keepdim)
+    return NormBackward1.invoke(x1 - x2 + eps, ord=p, dim=innermost, keepdim=keepdim)
 
 
 # -- losses (issue 13, round 2) ----------------------------------------------------------------

@@ -791,9 +791,10 @@ def test_every_op_class_is_covered() -> None:
     from .test_layers import LAYER_BACKWARD_ONLY, LAYER_CASES  # the CNN layers
     from .test_op_breadth import BREADTH_CASES  # the op-breadth table (issue 13)
     from .test_op_breadth2 import BREADTH2_CASES  # its second round
+    from .test_op_breadth3 import BREADTH3_CASES  # its third round
 
     backward_only = BACKWARD_ONLY | LAYER_BACKWARD_ONLY
-    for case in (*CASES, *BREADTH_CASES, *BREADTH2_CASES, *LAYER_CASES):
+    for case in (*CASES, *BREADTH_CASES, *BREADTH2_CASES, *BREADTH3_CASES, *LAYER_CASES):
         fwd, bwd = _case_coverage(case)
         for name in fwd:
             forward_cover.setdefault(name, []).append(case.name)

@@ -1,0 +1,238 @@
+"""The third round of issue 13's op breadth against central finite differences, in float64.
+
+The node classes torch records where reference_impl used to compose other ops (rsub and
+clamp_min/clamp_max with tensor operands, fill / masked_fill / index_fill with a tensor value,
+aminmax, std_mean, sort(stable), vdot, dist, renorm, cross, pixel/channel shuffle, nll_loss2d,
+addmm with beta/alpha, norm via pairwise_distance), the ``*_copy`` variants of the view ops, and
+the composites rebuilt the way ATen builds them (trapezoid, cumulative_trapezoid, kron,
+repeat_interleave, tensordot over size-1 dims). One ``OpCase`` per form, checked at first order
+(``gradcheck``) and second order (``gradgradcheck``); inputs keep clear of every kink. This file
+never imports torch. ``test_op_gradients.test_every_op_class_is_covered`` counts these cases too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import reference_impl as torch
+import reference_impl.nn.functional as F
+from reference_impl.autograd import gradcheck, gradgradcheck
+
+from .test_op_gradients import C, In, OpCase
+
+S = (3, 4)
+MASK = torch.tensor(
+    [[True, False, True, False], [False, False, True, True], [True, True, False, False]]
+)
+IDX = torch.tensor([2, 0, 2])
+TARGET_2D = torch.tensor(np.array([[[0, 2], [1, 1]], [[2, 0], [1, 0]]]))
+
+
+def _names(out: Any) -> list[str]:
+    outs = out if isinstance(out, tuple) else (out,)
+    return [type(o.grad_fn).__name__ for o in outs]
+
+
+BREADTH3_CASES: list[OpCase] = [
+    # -- tensor operands that get a node of their own ------------------------------------------
+    C("rsub(tensor, tensor)", lambda a, b: torch.rsub(a, b, alpha=1.5), S, (4,)),
+    C("__rsub__(tensor)", lambda a, b: a.__rsub__(b), S, S),
+    C("clamp_min(tensor)", lambda x, m: torch.clamp_min(x, m), In(S, "offgrid"), In((4,), "grid")),
+    C("clamp_max(tensor)", lambda x, m: torch.clamp_max(x, m), In(S, "offgrid"), In(S, "grid")),
+    C("fill(scalar)", lambda x: torch.fill(x, 2.5) * x, S),
+    C("fill(tensor) out of place", lambda x, v: torch.fill(x, v) * x, S, ()),
+    C("masked_fill(tensor value, broadcast)", lambda x, v: x.masked_fill(MASK, v), (4,), ()),
+    C("index_fill(tensor value)", lambda x, v: x.index_fill(1, IDX, v) * x, S, ()),
+    # -- one node, two outputs ------------------------------------------------------------------
+    C("aminmax()", lambda x: torch.aminmax(x), S, domain="distinct"),
+    C(
+        "aminmax(dim, keepdim)",
+        lambda x: torch.aminmax(x, dim=0, keepdim=True),
+        S,
+        domain="distinct",
+    ),
+    C("std_mean()", lambda x: torch.std_mean(x), S),
+    C("std_mean(dim, correction 0)", lambda x: torch.std_mean(x, 1, correction=0), S),
+    C("sort(stable)", lambda x: torch.sort(x, 1, stable=True)[0], S, domain="distinct"),
+    # -- single nodes for composites ------------------------------------------------------------
+    C("vdot", torch.vdot, (5,), (5,)),
+    C("dist(p=2)", torch.dist, S, (4,)),
+    C("dist(p=1.5)", lambda a, b: torch.dist(a, b, 1.5), S, S, domain="away0"),
+    C("dist(p=inf)", lambda a, b: torch.dist(a, b, float("inf")), S, S, domain="distinct"),
+    C("renorm(p=2)", lambda x: x.renorm(2, 1, 0.8), (3, 4, 2)),
+    C("renorm(p=1, dim -1)", lambda x: torch.renorm(x, 1, -1, 1.5), S, domain="away0"),
+    C("cross(dim)", lambda a, b: torch.cross(a, b, dim=0), (3, 4), (3, 1)),
+    C("linalg.cross", torch.linalg.cross, (2, 3), (2, 3)),
+    C("pixel_shuffle", lambda x: F.pixel_shuffle(x, 2), (2, 8, 2, 3)),
+    C("pixel_unshuffle", lambda x: F.pixel_unshuffle(x, 2), (1, 2, 4, 6)),
+    C("channel_shuffle(3 groups)", lambda x: F.channel_shuffle(x, 3), (2, 6, 2)),
+    C("nll_loss2d", lambda x: F.nll_loss(x, TARGET_2D), (2, 3, 2, 2)),
+    C(
+        "cross_entropy(3-D, none)",
+        lambda x: F.cross_entropy(x, TARGET_2D[:, 0], reduction="none"),
+        (2, 3, 2),
+    ),
+    C(
+        "addmm(beta, alpha)",
+        lambda c, a, b: torch.addmm(c, a, b, beta=0.5, alpha=-2.0),
+        (4,),
+        (3, 2),
+        (2, 4),
+    ),
+    C("pairwise_distance", F.pairwise_distance, S, S),
+    # -- *_copy variants ------------------------------------------------------------------------
+    C("narrow_copy", lambda x: torch.narrow_copy(x, 1, 1, 2), S),
+    C(
+        "view_copy / permute_copy",
+        lambda x: torch.permute_copy(torch.view_copy(x, 4, 3), (1, 0)),
+        S,
+    ),
+    C(
+        "unsqueeze/squeeze/t/transpose_copy",
+        lambda x: torch.transpose_copy(
+            torch.t_copy(torch.squeeze_copy(torch.unsqueeze_copy(x, 0), 0)), 0, 1
+        ),
+        S,
+    ),
+    C("expand_copy / alias_copy", lambda x: torch.alias_copy(torch.expand_copy(x, 2, 3, 4)), S),
+    C("diagonal_copy / diag", lambda x: torch.diagonal_copy(x, 1) * torch.diag(x)[:3], S),
+    C("unbind_copy", lambda x: torch.unbind_copy(x, 1), S),
+    C("split_with_sizes_copy", lambda x: torch.split_with_sizes_copy(x, [1, 3], 1), S),
+    C("unfold_copy", lambda x: torch.unfold_copy(x, 1, 2, 1), S),
+    C("as_strided_copy", lambda x: torch.as_strided_copy(x, (2, 3), (1, 2), 1), S),
+    C(
+        "unsafe_split / unsafe_chunk",
+        lambda x: torch.unsafe_split(x, 3, 1) + torch.unsafe_chunk(x, 3, 0),
+        S,
+    ),
+    # -- composites as ATen builds them ---------------------------------------------------------
+    C("trapezoid(x)", lambda y, x: torch.trapezoid(y, x), S, (4,)),
+    C("trapezoid(dx)", lambda y: torch.trapezoid(y, dx=0.5, dim=0), S),
+    C("cumulative_trapezoid(x)", lambda y, x: torch.cumulative_trapezoid(y, x), S, S),
+    C("cumulative_trapezoid(dx)", lambda y: torch.cumulative_trapezoid(y, dx=2.0), S),
+    C("kron", torch.kron, (2, 3), (3, 2)),
+    C("repeat_interleave(int)", lambda x: x.repeat_interleave(2, 1), S),
+    C("repeat_interleave(int, flat)", lambda x: torch.repeat_interleave(x, 3), (2, 2)),
+    C(
+        "tensordot(size-1 dims)",
+        lambda a, b: torch.tensordot(a, b, ([0, 1], [2, 0])),
+        (1, 1, 2),
+        (2, 3, 2),
+    ),
+    C("diff(n=0)", lambda x: torch.diff(x, n=0) * x, S),
+    C("sum_to_size(()) of 0-d", lambda x: x.sum_to_size(()) * 2, ()),
+    C("to(copy=True)", lambda x: x.to(torch.float64, copy=True) * x, S),
+]
+
+
+def _ids(cases: list[OpCase]) -> list[str]:
+    return [c.name for c in cases]
+
+
+def test_breadth3_case_names_are_unique() -> None:
+    names = _ids(BREADTH3_CASES)
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
+
+
+@pytest.mark.parametrize("case", BREADTH3_CASES, ids=_ids(BREADTH3_CASES))
+def test_first_order_matches_finite_differences(case: OpCase) -> None:
+    inputs = case.make_inputs()
+    outs = case.fn(*inputs)
+    for out in outs if isinstance(outs, tuple) else (outs,):
+        assert out.requires_grad, f"{case.name}: output does not require grad"
+    assert gradcheck(case.fn, inputs, eps=case.eps, atol=case.atol, rtol=case.rtol)
+
+
+@pytest.mark.parametrize("case", BREADTH3_CASES, ids=_ids(BREADTH3_CASES))
+def test_second_order_matches_finite_differences(case: OpCase) -> None:
+    inputs = case.make_inputs()
+    assert gradgradcheck(case.fn, inputs, eps=case.eps, atol=case.atol, rtol=case.rtol)
+
+
+# -- the node names torch 2.13 records (probed on torch; the spec for these forms) -------------
+
+
+def _leaf(shape: tuple[int, ...] = S) -> Any:
+    rng = np.random.default_rng(3)
+    return torch.tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+@pytest.mark.parametrize(
+    ("fn", "want"),
+    [
+        (lambda x: torch.rsub(x, x * 2), ["RsubBackward0"]),
+        (lambda x: torch.clamp_min(x, x.detach()[0]), ["ClampMinBackward1"]),
+        (lambda x: torch.clamp_max(x, x.detach()[0]), ["ClampMaxBackward1"]),
+        (lambda x: torch.fill(x, 1.0), ["FillBackward0"]),
+        (lambda x: torch.fill(x, torch.tensor(1.0)), ["FillBackward1"]),
+        (lambda x: x.masked_fill(MASK, torch.tensor(0.5)), ["MaskedFillBackward1"]),
+        (lambda x: x.index_fill(1, IDX, torch.tensor(0.5)), ["IndexFillBackward1"]),
+        (lambda x: x.round(decimals=0), ["RoundBackward1"]),
+        (lambda x: x.round(), ["RoundBackward0"]),
+        (lambda x: torch.sort(x, stable=None)[0], ["SortBackward1"]),
+        (lambda x: torch.sort(x)[0], ["SortBackward0"]),
+        (lambda x: torch.aminmax(x), ["AminmaxBackward0", "AminmaxBackward0"]),
+        (lambda x: torch.std_mean(x, 0), ["StdMeanBackward0", "StdMeanBackward0"]),
+        (lambda x: torch.unsafe_chunk(x, 2, 1), ["UnsafeSplitBackward0"] * 2),
+        (lambda x: torch.diag(x), ["DiagonalBackward0_copy"]),
+        (lambda x: torch.view_copy(x, -1), ["ViewBackward0_copy"]),
+        (lambda x: torch.narrow_copy(x, 0, 0, 1), ["NarrowCopyBackward0"]),
+        (lambda x: torch.alias_copy(x), ["AliasBackward0_copy"]),
+        (lambda x: torch.as_strided(x, (2, 2), (1, 2)), ["AsStridedBackward0"]),
+        (lambda x: torch.dist(x, x * 3), ["DistBackward0"]),
+        (lambda x: x.renorm(2, 0, 1.0), ["RenormBackward0"]),
+        (lambda x: torch.kron(x, x), ["UnsafeViewBackward0"]),
+        (lambda x: torch.trapezoid(x, x), ["DivBackward1"]),
+        (lambda x: torch.trapezoid(x), ["MulBackward1"]),
+        (lambda x: torch.cumulative_trapezoid(x, x), ["DivBackward1"]),
+        (lambda x: x.repeat_interleave(2), ["ViewBackward0"]),
+        (lambda x: torch.diff(x, n=0), ["CopyBackwards"]),
+        (lambda x: torch.addmm(x, x @ x.t(), x, beta=2), ["AddmmBackward0"]),
+        (lambda x: F.pairwise_distance(x, x * 2), ["NormBackward1"]),
+    ],
+)
+def test_node_names(fn: Any, want: list[str]) -> None:
+    assert _names(fn(_leaf())) == want
+
+
+def test_identity_forms_return_the_input() -> None:
+    """conj_physical of a real tensor, sum_to_size to its own (non-0-d) shape and to() with
+    nothing to change are the input itself, as in torch."""
+    x = _leaf()
+    assert torch.conj_physical(x) is x
+    assert x.sum_to_size(3, 4) is x
+    assert x.to(torch.float64) is x
+    assert x.to(torch.float64, False, True) is not x  # positional (non_blocking, copy)
+
+
+def test_zero_norm_has_no_gradient() -> None:
+    """torch's norm_backward computes nothing for the 0-"norm": the gradient is None."""
+    x = _leaf()
+    (g,) = torch.autograd.grad(torch.linalg.vector_norm(x, 0), [x], allow_unused=True)
+    assert g is None
+    assert torch.linalg.vector_norm(x, 0).item() == 12.0
+
+
+def test_as_strided_out_of_storage_raises_torchs_error() -> None:
+    with pytest.raises(RuntimeError, match="requiring a storage size of 112 are out of bounds"):
+        torch.as_strided(_leaf((10,)), (2, 2), (1, 2), 10)
+
+
+def test_copy_variants_do_not_alias() -> None:
+    """A *_copy result is fresh memory: writing to it leaves the input alone."""
+    x = _leaf().detach()
+    before = x.numpy().copy()
+    torch.view_copy(x, -1).add_(1.0)
+    torch.unbind_copy(x, 0)[0].add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), before)
+
+
+def test_tensordot_sums_size_one_dims_like_aten() -> None:
+    a = np.arange(2.0).reshape(1, 1, 2)
+    b = np.arange(12.0).reshape(2, 3, 2)
+    got = torch.tensordot(torch.tensor(a), torch.tensor(b), ([0, 1], [2, 0])).numpy()
+    want = np.outer(a[0, 0], b.sum(axis=(0, 2)))  # a's size-1 dims meet b's dims summed
+    np.testing.assert_allclose(got, want)
