@@ -189,6 +189,13 @@ def _scale(grad: Tensor, shape: tuple[int, ...], reduction: str) -> Tensor:
     return div_scalar(g, int(np.prod(shape))) if reduction == "mean" else g
 
 
+def _reduce_tangent(per_element: Tensor | None, reduction: str) -> Tensor | None:
+    """A loss's output tangent from its per-element tangent: reduced as the loss is."""
+    if per_element is None or reduction == "none":
+        return per_element
+    return per_element.mean() if reduction == "mean" else per_element.sum()
+
+
 class MseLossBackward0(Op):
     def forward(self, x: np.ndarray, t: np.ndarray, reduction: str = "mean") -> np.ndarray:
         self.reduction = reduction
@@ -207,6 +214,14 @@ class MseLossBackward0(Op):
             gt = MseLossBackwardBackward0.invoke(grad, t, x, reduction=self.reduction)
             gt = unbroadcast(gt, tuple(t.shape))
         return gx, gt
+
+    def jvp(self, tx: Tensor | None, tt: Tensor | None) -> Tensor | None:
+        # d sum (x - t)^2 = sum 2 (x - t) (dx - dt), reduced as the loss is
+        diff = tangent_sum(tx, None if tt is None else -tt)
+        if diff is None:
+            return None
+        per = mul_scalar((self.fw_input(0) - self.fw_input(1)) * diff, 2.0)
+        return _reduce_tangent(per, self.reduction)
 
 
 class MseLossBackwardBackward0(Op):
@@ -295,6 +310,22 @@ class BinaryCrossEntropyWithLogitsBackward0(Op):
             gt = None if gt is None else div_scalar(gt, n)
         return gx, gt
 
+    def jvp(self, tx: Tensor | None, tt: Tensor | None) -> Tensor | None:
+        # each element's loss moves by its partials (the VJP's, per element) times the tangents
+        x, t = self.fw_input(0), self.fw_input(1)
+        weight, pos_weight = self.fw_param("weight"), self.fw_param("pos_weight")
+        if pos_weight is None:
+            dx, dt_ = x.sigmoid() - t, -x
+        else:
+            pw = _const(np.asarray(pos_weight), x)
+            dx = (pw * t + 1 - t) * x.sigmoid() - pw * t
+            dt_ = _log_sigmoid(-x) - pw * _log_sigmoid(x)
+        if weight is not None:
+            w = _const(np.asarray(weight), x)
+            dx, dt_ = dx * w, dt_ * w
+        per = tangent_sum(None if tx is None else dx * tx, None if tt is None else dt_ * tt)
+        return _reduce_tangent(per, self.reduction)
+
 
 def _log_sigmoid(x: Tensor) -> Tensor:
     """log(sigmoid(x)) with Tensor ops, stable and differentiable everywhere (also at 0).
@@ -310,9 +341,12 @@ def _log_sigmoid(x: Tensor) -> Tensor:
 
 
 class NllLossBackward0(Op):
-    """Negative log-likelihood of class indices; ``target`` and ``weight`` are parameters."""
+    """Negative log-likelihood of class indices; ``target`` and ``weight`` are parameters.
+    Linear in its input (the mean's denominator is the targets' weights), so its JVP is the op
+    applied to the tangent."""
 
     tensor_params = ("target", "weight")
+    jvp_linear = True
 
     def forward(
         self,
@@ -514,6 +548,18 @@ class BinaryCrossEntropyBackward0(Op):
             if self.reduction == "mean":
                 gt = div_scalar(gt, int(np.prod(p.shape)))
         return gp, gt
+
+    def jvp(self, tp: Tensor | None, tt: Tensor | None) -> Tensor | None:
+        # partials per element: w (p - t) / max(p (1 - p), eps) and w (log(1 - p) - log(p))
+        p, t = self.fw_input(0), self.fw_input(1)
+        weight = self.fw_param("weight")
+        dp = (p - t) / ((1 - p) * p).clamp(min=_BCE_EPSILON)
+        dt_ = (1 - p).log() - p.log()
+        if weight is not None:
+            w = _const(np.asarray(weight), p)
+            dp, dt_ = dp * w, dt_ * w
+        per = tangent_sum(None if tp is None else dp * tp, None if tt is None else dt_ * tt)
+        return _reduce_tangent(per, self.reduction)
 
 
 class BinaryCrossEntropyBackwardBackward0(Op):

@@ -59,6 +59,14 @@ class _Selecting(Op):
         index = Tensor._from_array(self.indices)
         return (ScatterAddBackward0.invoke(zeros, grad, dim=self.dim, index=index),)
 
+    def jvp(self, t: Tensor, *_: Tensor | None) -> tuple[Tensor, None]:
+        """The values' tangent is the tangent picked at the same indices (torch's
+        ``gather(self_t, dim, indices)``); the indices have none."""
+        if not self.shape:
+            return t.reshape(()), None
+        picked = t.gather(self.dim, Tensor._from_array(self.indices))
+        return (picked if self.keepdim else picked.squeeze(self.dim)), None
+
     def _finish(
         self, a: np.ndarray, idx: np.ndarray, dim: int, keepdim: bool
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -236,3 +236,12 @@ def test_tensordot_sums_size_one_dims_like_aten() -> None:
     got = torch.tensordot(torch.tensor(a), torch.tensor(b), ([0, 1], [2, 0])).numpy()
     want = np.outer(a[0, 0], b.sum(axis=(0, 2)))  # a's size-1 dims meet b's dims summed
     np.testing.assert_allclose(got, want)
+
+
+@pytest.mark.parametrize("case", BREADTH3_CASES, ids=_ids(BREADTH3_CASES))
+def test_forward_mode_matches_finite_differences_and_vjp(case: OpCase) -> None:
+    """Every form here has a JVP rule: its tangent agrees with central differences and with the
+    VJP (``<jvp(v), u> == <v, vjp(u)>``), as ``test_forward_ad`` checks the main table."""
+    from .test_forward_ad import check_jvp
+
+    check_jvp(case)
