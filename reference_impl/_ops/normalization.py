@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._grad_mode import enable_grad, is_grad_enabled, no_grad
 from .._tensor import Tensor
 from .base import Op
 from .pointwise import _errstate
@@ -43,6 +44,23 @@ def _np_normalize(x: np.ndarray, axes: tuple[int, ...], eps: float) -> tuple[np.
 def _sum_to(t: Tensor, dims: tuple[int, ...], shape: tuple[int, ...]) -> Tensor:
     """Sum over ``dims`` (none: nothing to sum, unlike ``sum(())``) and view as ``shape``."""
     return (t.sum(dims) if dims else t).reshape(*shape)
+
+
+def _param_grads(
+    grad: Tensor,
+    xhat: Tensor,
+    gx: Tensor,
+    affine: tuple[bool, bool],
+    param_shape: tuple[int, ...],
+    param_dims: tuple[int, ...],
+) -> tuple[Tensor, ...]:
+    """(gx, weight grad if there is a weight, bias grad if there is a bias)."""
+    out = [gx]
+    if affine[0]:
+        out.append(_sum_to(grad * xhat, param_dims, param_shape))
+    if affine[1]:
+        out.append(_sum_to(grad, param_dims, param_shape))
+    return tuple(out)
 
 
 class _AffineNorm(Op):
@@ -93,16 +111,24 @@ class NativeLayerNormBackward0(_AffineNorm):
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         x = self.saved("input")
-        w = self._weight()
-        dims = tuple(range(x.ndim - self.k, x.ndim))
-        xhat, rstd = _normalize(x, dims, self.eps)
-        gx = None
-        if self.needs_input_grad[0]:
-            gxhat = grad if w is None else grad * w
-            gx = _normalized_grad(gxhat, xhat, rstd, dims)
-        lead = tuple(range(x.ndim - self.k))
-        shape = tuple(x.shape[x.ndim - self.k :])
-        return self._grads(grad, xhat, gx, shape, lead)
+        weight = (self.saved("weight"),) if self.affine[0] else ()
+        grads = NativeLayerNormBackwardBackward0.invoke(
+            grad, x, *weight, affine=self.affine, eps=self.eps, k=self.k
+        )
+        return _masked(grads, self.needs_input_grad)
+
+
+def _layer_norm_grads(
+    grad: Tensor, x: Tensor, *weight: Tensor, affine: tuple[bool, bool], eps: float, k: int
+) -> tuple[Tensor, ...]:
+    """(input, weight?, bias?) gradients of layer_norm, in Tensor ops."""
+    w = weight[0] if weight else None
+    dims = tuple(range(x.ndim - k, x.ndim))
+    xhat, rstd = _normalize(x, dims, eps)
+    gxhat = grad if w is None else grad * w
+    gx = _normalized_grad(gxhat, xhat, rstd, dims)
+    lead = tuple(range(x.ndim - k))
+    return _param_grads(grad, xhat, gx, affine, tuple(x.shape[x.ndim - k :]), lead)
 
 
 class NativeGroupNormBackward0(_AffineNorm):
@@ -186,21 +212,106 @@ class NativeBatchNormBackward0(_AffineNorm):
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         x = self.saved("input")
-        w = self._weight()
+        weight = (self.saved("weight"),) if self.affine[0] else ()
         stats = [self.saved(n) for n in ("running_mean", "running_var") if n in self._saved]
-        c = x.shape[1]
-        channel = (1, c) + (1,) * (x.ndim - 2)
-        dims = (0, *range(2, x.ndim))
-        gxhat = grad if w is None else grad * w.reshape(*channel)
-        gx = None
-        if self.training:
-            xhat, rstd = _normalize(x, dims, self.eps)
-            if self.needs_input_grad[0]:
-                gx = _normalized_grad(gxhat, xhat, rstd, dims)
-        else:
-            mean, var = (s.detach().reshape(*channel) for s in stats)
-            rstd = (var + self.eps).rsqrt()
-            xhat = (x - mean) * rstd
-            if self.needs_input_grad[0]:
-                gx = gxhat * rstd
-        return self._grads(grad, xhat, gx, (c,), dims)
+        grads = NativeBatchNormBackwardBackward0.invoke(
+            grad,
+            x,
+            *weight,
+            affine=self.affine,
+            eps=self.eps,
+            training=self.training,
+            stats=None if self.training else tuple(s._data.copy() for s in stats),
+        )
+        return _masked(grads, self.needs_input_grad)
+
+
+def _batch_norm_grads(
+    grad: Tensor,
+    x: Tensor,
+    *weight: Tensor,
+    affine: tuple[bool, bool],
+    eps: float,
+    training: bool,
+    stats: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[Tensor, ...]:
+    """(input, weight?, bias?) gradients of batch_norm, in Tensor ops; in eval mode the running
+    stats (``stats``) are constants."""
+    w = weight[0] if weight else None
+    c = x.shape[1]
+    channel = (1, c) + (1,) * (x.ndim - 2)
+    dims = (0, *range(2, x.ndim))
+    gxhat = grad if w is None else grad * w.reshape(*channel)
+    if training:
+        xhat, rstd = _normalize(x, dims, eps)
+        gx = _normalized_grad(gxhat, xhat, rstd, dims)
+    else:
+        assert stats is not None
+        mean, var = (Tensor._from_array(s.reshape(channel).astype(x._data.dtype)) for s in stats)
+        rstd = (var + eps).rsqrt()
+        xhat = (x - mean) * rstd
+        gx = gxhat * rstd
+    return _param_grads(grad, xhat, gx, affine, (c,), dims)
+
+
+def _masked(grads: tuple[Tensor, ...], needed: tuple[bool, ...]) -> tuple[Tensor | None, ...]:
+    return tuple(g if need else None for g, need in zip(grads, needed, strict=True))
+
+
+class _FusedGradient(Op):
+    """A first-order gradient formula (Tensor ops) recorded as one node, as torch records its
+    fused double-backward kernels. Its own backward differentiates the formula again (a nested
+    ``autograd.grad`` on the saved inputs), so gradients of every order stay exact."""
+
+    formula: Any = None
+
+    def forward(self, *arrays: np.ndarray, **params: Any) -> tuple[np.ndarray, ...]:
+        self.params = params
+        for i in range(len(arrays)):
+            self.save_input(f"input{i}", i)
+        tensors = [Tensor._from_array(a) for a in arrays]
+        with no_grad():
+            outs = type(self).formula(*tensors, **params)
+        return tuple(o._data for o in outs)
+
+    def backward(self, *ggs: Tensor) -> tuple[Tensor | None, ...]:
+        from ..autograd import grad as autograd_grad
+
+        create_graph = is_grad_enabled()
+        saved = [self.saved(f"input{i}") for i in range(len(self.needs_input_grad))]
+        with enable_grad():
+            # Detached leaves, unless the result must itself be differentiable (create_graph):
+            # then inputs with history stay, so the result reaches it (retain_graph keeps the
+            # outer graph's buffers, which the nested pass would otherwise free).
+            leaves = [
+                t if create_graph and t.requires_grad else t.detach().requires_grad_()
+                for t in saved
+            ]
+            outs = type(self).formula(*leaves, **self.params)
+            pairs = [(o, g) for o, g in zip(outs, ggs, strict=True) if o.requires_grad]
+            if not pairs:
+                return (None,) * len(saved)
+            grads = autograd_grad(
+                [o for o, _ in pairs],
+                leaves,
+                [g for _, g in pairs],
+                retain_graph=True,
+                create_graph=create_graph,
+                allow_unused=True,
+            )
+        return tuple(
+            None if g is None or not need else g
+            for g, need in zip(grads, self.needs_input_grad, strict=True)
+        )
+
+
+class NativeLayerNormBackwardBackward0(_FusedGradient):
+    """layer_norm's gradient (grad_out, input, weight?) -> (input, weight?, bias?)."""
+
+    formula = staticmethod(_layer_norm_grads)
+
+
+class NativeBatchNormBackwardBackward0(_FusedGradient):
+    """batch_norm's gradient (grad_out, input, weight?) -> (input, weight?, bias?)."""
+
+    formula = staticmethod(_batch_norm_grads)

@@ -121,13 +121,11 @@ def _conv_pads(
         return tuple((0, 0) for _ in kernel)
     if padding == "same":
         if any(s != 1 for s in stride):
-            raise ValueError("padding='same' is not supported for strided convolutions")
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
         total = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
         return tuple((t // 2, t - t // 2) for t in total)
     if isinstance(padding, str):
-        raise ValueError(
-            f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}"
-        )
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
     return tuple((p, p) for p in _tuple(padding, len(kernel)))
 
 

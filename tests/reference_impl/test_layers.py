@@ -26,6 +26,8 @@ LAYER_BACKWARD_ONLY = {
     "MaxPool2DWithIndicesBackwardBackward0",
     "AvgPool2DBackwardBackward0",
     "EmbeddingDenseBackwardBackward0",
+    "NativeLayerNormBackwardBackward0",
+    "NativeBatchNormBackwardBackward0",
 }
 #: Embedding indices with a repeat and the padding row (1).
 IDS = torch.tensor([[1, 0], [4, 1], [3, 3]])
@@ -132,6 +134,32 @@ def test_layer_gradients_match_finite_differences(case: OpCase) -> None:
 def test_layer_second_derivatives_match_finite_differences(case: OpCase) -> None:
     inputs = case.make_inputs()
     assert gradgradcheck(case.fn, inputs, eps=case.eps, atol=case.atol, rtol=case.rtol)
+
+
+def _first_gradient(norm: Any) -> Any:
+    """x -> d/dx sum(norm(x) ** 3) with create_graph: checking its gradients checks the third
+    derivative of the norm, through the fused second-order node's own backward."""
+
+    def fn(x: Any) -> Any:
+        (g,) = torch.autograd.grad((norm(x) ** 3).sum(), x, create_graph=True)
+        return g
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "norm",
+    [
+        lambda x: F.layer_norm(x, (4,)),
+        lambda x: F.batch_norm(x, None, None, training=True),
+    ],
+    ids=["layer_norm", "batch_norm"],
+)
+def test_fused_norm_gradients_are_differentiable_to_third_order(norm: Any) -> None:
+    x = torch.tensor(np.random.default_rng(7).standard_normal((3, 4)), requires_grad=True)
+    fn = _first_gradient(norm)
+    assert type(fn(x).grad_fn).__name__.startswith("Native")
+    assert gradgradcheck(fn, (x,), atol=1e-5, rtol=1e-3)
 
 
 # -- normalization values and modules -----------------------------------------------------------
