@@ -22,6 +22,19 @@ def _fill(torch, module, make: Inputs, scale: float = 0.5):
     return module
 
 
+def _node_names(tensor):
+    """Every node behind ``tensor``, depth first in next_functions order, each once."""
+    names, stack, seen = [], [tensor.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.append(type(node).__name__)
+        stack.extend(child for child, _ in reversed(node.next_functions))
+    return names
+
+
 def _grads(*tensors):
     return tuple(t.grad for t in tensors)
 
@@ -96,7 +109,7 @@ def multihead_attention_forward_and_grads(torch, make: Inputs):
     """Self-attention with a key_padding_mask (bool, True drops the key), attention weights
     averaged over heads and per head, need_weights=False (the sdpa path), batch_first and
     cross-attention; gradients of the inputs and all four parameters; torch's state_dict
-    keys."""
+    keys; the whole graph behind the outputs has torch's node names."""
     mha = _fill(torch, torch.nn.MultiheadAttention(4, 2, dtype=torch.float64), make)
     x = make.randn(3, 2, 4, dtype=torch.float64, requires_grad=True)
     memory = make.randn(5, 2, 4, dtype=torch.float64, requires_grad=True)
@@ -112,6 +125,9 @@ def multihead_attention_forward_and_grads(torch, make: Inputs):
     batch_first, _ = mha(x, x, x)
     return {
         "y": y,
+        "graph": _node_names(y),
+        "graph need_weights=False": _node_names(fast),
+        "graph batch_first": _node_names(batch_first),
         "weights": weights,
         "per head": per_head,
         "need_weights=False": (fast, none),

@@ -75,7 +75,9 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Op):
         for i, name in enumerate(("query", "key", "value")):
             self.save_input(name, i)
         p = _probabilities(q, k, self.bias, scale)
-        return np.asarray(p @ v, dtype=q.dtype)
+        out = np.empty_like(q)  # the kernel's output takes the query's memory layout
+        out[...] = p @ v
+        return out
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         q, k, v = self.saved("query"), self.saved("key"), self.saved("value")

@@ -84,6 +84,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             return SqueezeBackward4.invoke(input.unsqueeze(0).mm(wt), dim=(0,))
         out = nn_ops.AddmmBackward0.invoke(bias, input.view(1, -1), wt)
         return out.view(weight.shape[0])
+    if bias is not None and not input.is_contiguous():
+        # torch folds only a contiguous input into addmm; otherwise matmul, then bias in place.
+        return input.matmul(wt).add_(bias)
     lead = tuple(input.shape[:-1])
     rows = input.reshape(-1, input.shape[-1])
     if bias is None:

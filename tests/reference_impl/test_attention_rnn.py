@@ -126,6 +126,23 @@ def test_sdpa_fully_masked_row_gives_zeros(batch: tuple[int, ...]) -> None:
     assert np.all(np.isfinite(k.grad.numpy())) and np.all(np.isfinite(v.grad.numpy()))
 
 
+def test_sdpa_flash_output_takes_the_query_layout() -> None:
+    """torch's flash kernel allocates its output like the query: MultiheadAttention's
+    permute-then-reshape of it is then a view, with no CloneBackward0 in the graph."""
+    q = leaf(2, 3, 2, 4).transpose(1, 2)  # (N, H, L, E) stored as (N, L, H, E)
+    out = F.scaled_dot_product_attention(q, q, q)
+    assert not out.is_contiguous() and out.transpose(1, 2).is_contiguous()
+
+
+def test_linear_of_a_non_contiguous_input_adds_the_bias_in_place() -> None:
+    """torch's linear folds only a contiguous N-D input into one addmm; a transposed one
+    (batch_first attention or recurrent inputs) is a matmul, then the bias added in place."""
+    x, w, b = leaf(3, 2, 4), leaf(5, 4), leaf(5)
+    assert name(F.linear(x.transpose(0, 1), w, b)) == "AddBackward0"
+    assert name(F.linear(x.transpose(0, 1).contiguous(), w, b)) == "ViewBackward0"
+    assert gradcheck(lambda a, c, d: F.linear(a.transpose(0, 1), c, d), (x, w, b))
+
+
 def test_sdpa_dropout_is_refused() -> None:
     """Dropout needs torch's random stream, which reference_impl does not share."""
     q = leaf(1, 1, 2, 2)

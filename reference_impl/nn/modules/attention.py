@@ -114,7 +114,7 @@ def multi_head_attention_forward(
             weights = F_ops.bmm(q_scaled, k.transpose(-2, -1))
         weights = F.softmax(weights, dim=-1)
         out = F_ops.bmm(weights, v)
-        out = out.transpose(0, 1).contiguous().view(tgt_len * bsz, embed_dim)
+        out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
         out = F.linear(out, out_proj_weight, out_proj_bias)
         out = out.view(tgt_len, bsz, out.shape[1])
         weights = weights.view(bsz, num_heads, tgt_len, src_len)
@@ -132,7 +132,7 @@ def multi_head_attention_forward(
     k = k.view(bsz, num_heads, src_len, head_dim)
     v = v.view(bsz, num_heads, src_len, head_dim)
     out = F.scaled_dot_product_attention(q, k, v, attn_mask)
-    out = out.permute(2, 0, 1, 3).contiguous().view(bsz * tgt_len, embed_dim)
+    out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
     out = F.linear(out, out_proj_weight, out_proj_bias)
     out = out.view(tgt_len, bsz, out.shape[1])
     return (out if batched else out.squeeze(1)), None
