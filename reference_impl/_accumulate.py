@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ._grad_mode import is_grad_enabled
 
 if TYPE_CHECKING:
@@ -23,11 +25,17 @@ def accumulate_into_grad(variable: Tensor, grad: Tensor) -> None:
 
             variable._grad = copy_for_grad(grad)
         else:
-            variable._grad = grad.detach().clone()
+            variable._grad = _fresh_copy(grad)
     elif is_grad_enabled():
         variable._grad = old + grad
     else:
         old._inplace_accumulate(grad)
+
+
+def _fresh_copy(grad: Tensor) -> Tensor:
+    """``grad.detach().clone()`` with grad mode off, without running an op: a new C-ordered
+    array in a new tensor (clone's ``forward``), with no history and no tangent."""
+    return grad._from_array(np.array(grad._data, copy=True, order="C"))
 
 
 def accumulate_retained(tensor: Tensor, grad: Tensor) -> None:

@@ -15,9 +15,9 @@ runs as torch runs it: hooks fire, saved tensors are unpacked, no gradient is co
 
 from __future__ import annotations
 
-import heapq
 import itertools
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 from ._accumulate import accumulate_retained
@@ -45,6 +45,9 @@ def run_backward(
     dependencies = _count_dependencies(root_edges)
     input_edges = [gradient_edge(t) for t in inputs] if inputs is not None else None
     runnable = _nodes_to_run(root_edges, input_edges, accumulate) if input_edges else None
+    # Without ``inputs`` every reachable node runs and nothing is captured: the loop below skips
+    # the filtering (and capture) steps then.
+    filtered = runnable is not None
     # id(node) -> [(output_nr, index into inputs)] for gradients captured on arrival.
     captures: dict[int, list[tuple[int, int]]] = {}
     for i, (node, nr) in enumerate(input_edges or ()):
@@ -55,7 +58,7 @@ def run_backward(
     def should_run(node: Node) -> bool:
         return runnable is None or id(node) in runnable or id(node) in captures
 
-    buffers: dict[int, list[Tensor | None]] = {}
+    buffers: dict[Node, list[Tensor | None]] = {}
     # Highest sequence number first; ties (several AccumulateGrad) in the order they got ready.
     ready: list[tuple[int, int, Node]] = []
     pushed = itertools.count()
@@ -66,23 +69,25 @@ def run_backward(
             if node is None or grad is None:
                 continue
             _add_to_buffer(buffers, node, nr, grad)
-            if dependencies.get(id(node), 0) == 0 and not any(n is node for *_, n in ready):
-                heapq.heappush(ready, (-node._seq, next(pushed), node))
+            if dependencies.get(node, 0) == 0 and not any(n is node for *_, n in ready):
+                heappush(ready, (-node._seq, next(pushed), node))
 
         while ready:
-            _, _, node = heapq.heappop(ready)
-            arrived = buffers.pop(id(node), None) or [None] * max(node.num_outputs, 1)
-            runs = runnable is None or id(node) in runnable
-            grads = _call_tensor_pre_hooks(node, arrived)
-            # torch's capture: a node that also runs hands over what arrived (its tensor hooks
-            # run as part of running it); a node that only feeds the capture, the hooked grads.
-            for nr, index in captures.get(id(node), ()):
-                captured[index] = (arrived if runs else grads)[nr]
-            if not runs:
-                continue
+            node = heappop(ready)[2]
+            arrived = buffers.pop(node, None) or [None] * max(node.num_outputs, 1)
+            grads = _call_tensor_pre_hooks(node, arrived) if _has_tensor_hooks(node) else arrived
+            if runnable is not None:  # ``filtered``
+                runs = id(node) in runnable
+                # torch's capture: a node that also runs hands over what arrived (its tensor
+                # hooks run as part of running it); a node that only feeds the capture, the
+                # hooked grads.
+                for nr, index in captures.get(id(node), ()):
+                    captured[index] = (arrived if runs else grads)[nr]
+                if not runs:
+                    continue
             if node._pre_hooks:
                 grads = _call_node_pre_hooks(node, grads)
-            feeds_nothing = runnable is not None and _feeds_nothing(node, should_run)
+            feeds_nothing = filtered and _feeds_nothing(node, should_run)
             run = node.apply_for_nothing if feeds_nothing else node.apply  # an input's grad_fn
             if anomaly_mode.STATE.enabled:  # autograd.detect_anomaly: NaN checks, warnings
                 outputs = anomaly_mode.run_node(node, run, grads, _validate_outputs)
@@ -93,13 +98,14 @@ def run_backward(
             if not keep_graph:
                 node.release_saved()
             for (next_node, nr), grad in zip(node._next_edges, outputs, strict=False):
-                if next_node is None or not should_run(next_node):
+                if next_node is None or (filtered and not should_run(next_node)):
                     continue
                 if grad is not None:
                     _add_to_buffer(buffers, next_node, nr, grad)
-                dependencies[id(next_node)] -= 1
-                if dependencies[id(next_node)] == 0:
-                    heapq.heappush(ready, (-next_node._seq, next(pushed), next_node))
+                waiting = dependencies[next_node] - 1
+                dependencies[next_node] = waiting
+                if waiting == 0:
+                    heappush(ready, (-next_node._seq, next(pushed), next_node))
     return captured
 
 
@@ -122,23 +128,25 @@ def _feeds_nothing(node: Node, should_run: Any) -> bool:
     return not any(child is not None and should_run(child) for child, _ in node._next_edges)
 
 
-def _count_dependencies(root_edges: Sequence[Edge]) -> dict[int, int]:
+def _count_dependencies(root_edges: Sequence[Edge]) -> dict[Node, int]:
     """Number of edges into each reachable node (iterative: no recursion limit)."""
-    deps: dict[int, int] = {}
-    seen: set[int] = set()
+    deps: dict[Node, int] = {}
+    seen: set[Node] = set()
     stack: list[Node] = []
     for node, _ in root_edges:  # the same root may be given twice: count its edges once
-        if node is not None and id(node) not in seen:
-            seen.add(id(node))
+        if node is not None and node not in seen:
+            seen.add(node)
             stack.append(node)
     while stack:
-        node = stack.pop()
-        for child, _ in node._next_edges:
+        for child, _ in stack.pop()._next_edges:
             if child is None:
                 continue
-            deps[id(child)] = deps.get(id(child), 0) + 1
-            if id(child) not in seen:
-                seen.add(id(child))
+            if child in deps:
+                deps[child] += 1
+                continue
+            deps[child] = 1
+            if child not in seen:  # a root reached again is not walked twice
+                seen.add(child)
                 stack.append(child)
     return deps
 
@@ -171,13 +179,21 @@ def _needed_nodes(root_edges: Sequence[Edge], input_edges: Sequence[Edge]) -> se
 
 
 def _add_to_buffer(
-    buffers: dict[int, list[Tensor | None]], node: Node, nr: int, grad: Tensor
+    buffers: dict[Node, list[Tensor | None]], node: Node, nr: int, grad: Tensor
 ) -> None:
-    buf = buffers.get(id(node))
+    buf = buffers.get(node)
     if buf is None:
-        buf = buffers[id(node)] = [None] * max(node.num_outputs, nr + 1)
+        buf = buffers[node] = [None] * max(node.num_outputs, nr + 1)
     old = buf[nr]
     buf[nr] = grad if old is None else old + grad
+
+
+def _has_tensor_hooks(node: Node) -> bool:
+    """Whether ``_call_tensor_pre_hooks`` has anything to run for ``node`` (most nodes don't,
+    and then the engine hands on what arrived as it is)."""
+    if node._tensor_pre_hooks or node._retains_grad:
+        return True
+    return isinstance(node, AccumulateGrad) and bool(node.variable._hooks)
 
 
 def _call_tensor_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | None]:
@@ -265,7 +281,11 @@ def _validate_outputs(node: Node, outputs: list[Tensor | None]) -> list[Tensor |
             result.append(None if next_node is None else grad)
             continue
         shape, dtype = next_node._output_meta[nr]
-        if grad._data.shape != shape:
+        data = grad._data
+        if data.shape == shape and data.dtype is dtype.numpy:  # the usual case: nothing to do
+            result.append(grad)
+            continue
+        if data.shape != shape:
             if not is_expandable_to(shape, grad._data.shape):
                 raise RuntimeError(
                     f"Function {node.name()} returned an invalid gradient at index {i} - got "

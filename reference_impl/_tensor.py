@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _dtype as dt
+from ._grad_mode import _state as _grad_state
 from ._grad_mode import is_inference_mode_enabled
 from ._node import AccumulateGrad, Node, RemovableHandle, add_hook
 from ._size import Size, shape_str
@@ -101,25 +102,34 @@ class Tensor:
     _wrapped_number: bool = False
     _view_guard: ViewGuard | None = None
     _fw_tangent: Tensor | None = None  # forward AD: the tangent at the open dual level
+    _is_inference: bool = False  # set on the instance only inside inference_mode
 
     def __init__(self, data: np.ndarray, requires_grad: bool = False) -> None:
         self._data: np.ndarray = data
         self._version_counter = VersionCounter()
-        self._is_inference = is_inference_mode_enabled()
+        if _grad_state.inference:
+            self._is_inference = True
         if requires_grad:
             self.requires_grad_(True)
 
     # -- construction helpers -----------------------------------------------------------------
     @staticmethod
     def _from_array(data: np.ndarray) -> Tensor:
-        """A fresh plain Tensor owning ``data`` (no copy); ops build theirs in
-        ``Op._wrap_output``, which skips this call on the hot path."""
-        return Tensor(data)
+        """A fresh plain Tensor owning ``data`` (no copy): what every op output is. It sets
+        what ``__init__`` sets, without the call through ``type.__call__`` and the
+        ``requires_grad`` argument (the hot path of every op)."""
+        t = _new_tensor(Tensor)
+        t._data = data
+        t._version_counter = VersionCounter()
+        if _grad_state.inference:
+            t._is_inference = True
+        return t
 
     # -- basic properties -----------------------------------------------------------------------
     @property
     def dtype(self) -> dt.dtype:
-        return dt.from_numpy_dtype(self._data.dtype)
+        # The dict lookup first: an array's dtype is nearly always one of ours.
+        return _DTYPE_OF.get(self._data.dtype) or dt.from_numpy_dtype(self._data.dtype)
 
     @property
     def shape(self) -> Size:
@@ -193,7 +203,11 @@ class Tensor:
         # whenever its base does (a view made under no_grad, or before base.requires_grad_()),
         # then drops the gradients through it: docs/semantics.md §5.6 documents that as a divergence
         # not to copy, so such a view here requires no grad.
-        return self._requires_grad or self.grad_fn is not None
+        if self._requires_grad:
+            return True
+        if self._view is None:  # not a view: no history to regenerate, read the field
+            return self._grad_fn is not None
+        return self.grad_fn is not None
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -517,6 +531,10 @@ class Tensor:
         """``self += other`` without autograd, for .grad accumulation."""
         self._data += other._data.astype(self._data.dtype, copy=False)
         self._version_counter.bump()
+
+
+_new_tensor = object.__new__
+_DTYPE_OF = dt._BY_NUMPY
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .. import _forward_ad as fw
-from .._grad_mode import is_grad_enabled
+from .._grad_mode import _state as _grad_state
 from .._node import Node, gradient_edge
 from .._saved import SavedTensor
 from .._tensor import Tensor
@@ -36,6 +36,16 @@ INFERENCE_SAVE = (
     "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
     "`torch.inference_mode()`."
 )
+
+
+_fw_state = fw.STATE
+_as_array = np.asarray
+_from_array = Tensor._from_array
+
+
+def _wrap_output(array: Any) -> Tensor:
+    """An op's output: a plain ``Tensor`` (never its input's class) owning the array."""
+    return _from_array(_as_array(array))
 
 
 class Op(Node):
@@ -143,6 +153,8 @@ class Op(Node):
     def save_input(self, name: str, index: int) -> None:
         """Keep input ``index`` for backward (only call it when backward needs it)."""
         assert self._inputs is not None
+        if not self._keeps_saved():
+            return
         t = self._inputs[index]
         if self._inplace and index == 0:
             # The input is about to be overwritten: keep its old values, as a recorded clone
@@ -164,6 +176,8 @@ class Op(Node):
         """Keep a no-gradient tensor parameter (one of ``tensor_params``) the way torch keeps
         it: as a saved tensor, version-checked and freed like any other. An internal caller's
         bare array (a condition built inside a backward) is saved as a fresh tensor."""
+        if not self._keeps_saved():
+            return
         source = self._param_tensors.get(name)
         self._saved[name] = self._make_saved(
             source if source is not None else Tensor._from_array(array)
@@ -174,13 +188,23 @@ class Op(Node):
         self._save_results.append((name, index))
 
     def _make_saved(self, t: Tensor, producer: str | None = None, nr: int = 0) -> SavedTensor:
-        if t._is_inference and self._recording:
+        recording = any(self.needs_input_grad)
+        if t._is_inference and recording:
             raise RuntimeError(INFERENCE_SAVE)
-        return SavedTensor(t, producer, nr, hooked=self._recording)
+        return SavedTensor(t, producer, nr, hooked=recording)
 
     @property
     def _recording(self) -> bool:
         return any(self.needs_input_grad)
+
+    def _keeps_saved(self) -> bool:
+        """Whether anything can read what forward saves: backward, when the node is recorded,
+        or a JVP rule, while forward AD propagates. A node that is neither is dropped as soon
+        as ``invoke`` returns (every op a backward runs without create_graph), so it saves
+        nothing."""
+        return any(self.needs_input_grad) or (
+            _fw_state.level is not None and not _fw_state.suppressed  # ``fw.active()``
+        )
 
     # -- reading, called from backward ----------------------------------------------------------
     def saved(self, name: str) -> Tensor:
@@ -203,22 +227,30 @@ class Op(Node):
 
     # -- engine entry ---------------------------------------------------------------------------
     def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
-        if all(g is None for g in grads):
+        if len(grads) == 1:  # the usual single-output op
+            if grads[0] is None:
+                return [None] * len(self._next_edges)
+        elif all(g is None for g in grads):
             return [None] * len(self._next_edges)
-        if len(grads) > 1 and any(g is None for g in grads):
+        elif any(g is None for g in grads):  # the outputs that got no gradient get zeros
             grads = [
                 g if g is not None else _zeros(shape, dtype)
                 for g, (shape, dtype) in zip(grads, self._output_meta, strict=True)
             ]
         out = self.backward(*grads)
-        return [g if need else None for g, need in zip(out, self.needs_input_grad, strict=True)]
+        needs = self.needs_input_grad
+        if all(needs) and len(out) == len(needs):  # every input gets what backward gave
+            return list(out)
+        return [g if need else None for g, need in zip(out, needs, strict=True)]
 
     # -- invocation -----------------------------------------------------------------------------
+    _wrap_output = staticmethod(_wrap_output)
+
     @classmethod
     def _prepare(cls, inputs: tuple[Tensor, ...], inplace: bool) -> Op:
         node = cls.__new__(cls)
         # requires_grad is read only in grad mode (on a view, reading it may regenerate history).
-        if is_grad_enabled():
+        if _grad_state.enabled:
             node.needs_input_grad = tuple([t.requires_grad for t in inputs])
         else:
             node.needs_input_grad = (False,) * len(inputs)
@@ -245,33 +277,38 @@ class Op(Node):
         self._param_tensors = {}
 
     def _attach_outputs(self, outputs: list[Tensor]) -> None:
+        skip = self.nondifferentiable_outputs
+        meta = self._output_meta
         for i, out in enumerate(outputs):
-            if i in self.nondifferentiable_outputs or not out.dtype.is_floating_point:
+            dtype = out.dtype
+            if not dtype.is_floating_point or (skip and i in skip):
                 continue
             out._grad_fn = self
-            out._output_nr = self.add_output(out)
-        for name, index in self._save_results:
-            self._saved[name] = self._make_saved(outputs[index], self.name(), index)
+            out._output_nr = len(meta)
+            meta.append((out._data.shape, dtype))  # what ``add_output`` appends
+        if self._save_results:
+            producer = type(self).__name__  # ``name()``: every Op is named by its class
+            for name, index in self._save_results:
+                self._saved[name] = self._make_saved(outputs[index], producer, index)
 
     @classmethod
     def invoke(cls, *inputs: Tensor, **params: Any) -> Any:
         """Run the op out of place; returns a Tensor, or a tuple for multi-output ops."""
         node = cls._prepare(inputs, inplace=False)
-        params = node._unwrap_tensor_params(params)
+        if cls.tensor_params:
+            params = node._unwrap_tensor_params(params)
         result = node.forward(*[t._data for t in inputs], **params)
         multi = isinstance(result, tuple)
-        outputs = [node._wrap_output(r) for r in result] if multi else [node._wrap_output(result)]
+        # ``Op._wrap_output``, called as the module function (no attribute lookup per output).
+        outputs = [_wrap_output(r) for r in result] if multi else [_wrap_output(result)]
         if any(node.needs_input_grad):
             node._record(inputs)
             node._attach_outputs(outputs)
         else:
             node._inputs = None
-        if fw.STATE.level is not None and not fw.STATE.suppressed:
+        if _fw_state.level is not None and not _fw_state.suppressed:
             fw.propagate(node, inputs, outputs, params)
         return tuple(outputs) if multi else outputs[0]
-
-    def _wrap_output(self, array: Any) -> Tensor:
-        return Tensor(np.asarray(array))
 
     @classmethod
     def invoke_inplace(cls, self_tensor: Tensor, *others: Tensor, **params: Any) -> Tensor:
@@ -285,7 +322,7 @@ class Op(Node):
         params = node._unwrap_tensor_params(params)
         result = node.forward(*(t._data for t in inputs), **params)
         tangent = None
-        if fw.STATE.level is not None and not fw.STATE.suppressed:
+        if _fw_state.level is not None and not _fw_state.suppressed:
             tangent = fw.propagate_inplace(node, self_tensor, inputs, np.asarray(result), params)
         commit_inplace(self_tensor, np.asarray(result))
         if tangent is not None:
