@@ -4,6 +4,8 @@ three steps. Weights are set by hand (``copy_`` under ``no_grad``) so both backe
 float64 throughout, so the comparisons are tight.
 """
 
+from typing import Any
+
 from conformance import Inputs, capture, case
 
 AREA = "layers"
@@ -32,8 +34,8 @@ def _grads(module):
 def conv2d_and_conv1d_outputs_and_gradients(torch, make: Inputs):
     """Conv2d / Conv1d with stride, int and tuple padding, 'same' padding, dilation, groups and
     no bias: output, grad_fn, and the gradients of the input, weight and bias."""
-    out = {}
-    configs = {
+    out: dict[str, Any] = {}
+    configs: dict[str, Any] = {
         "plain": (torch.nn.Conv2d, (3, 4, 3), {}, (2, 3, 6, 5)),
         "stride padding": (
             torch.nn.Conv2d,
@@ -107,7 +109,7 @@ def max_and_avg_pool2d(torch, make: Inputs):
     backward's node names and values."""
     F = torch.nn.functional
     x = make.randn(2, 3, 6, 5, dtype=torch.float64, requires_grad=True)
-    pools = {
+    pools: dict[str, Any] = {
         "max 2": torch.nn.MaxPool2d(2),
         "max 3 2 1": torch.nn.MaxPool2d(3, 2, 1),
         "max dilation": torch.nn.MaxPool2d((2, 2), 1, dilation=(2, 1)),
@@ -116,7 +118,7 @@ def max_and_avg_pool2d(torch, make: Inputs):
         "avg no pad count": torch.nn.AvgPool2d(3, 2, 1, count_include_pad=False),
         "avg divisor": torch.nn.AvgPool2d((2, 3), divisor_override=4),
     }
-    out = {}
+    out: dict[str, Any] = {}
     for name, pool in pools.items():
         y = pool(x)
         (g,) = torch.autograd.grad((y * y).sum(), x, create_graph=True)
@@ -144,7 +146,7 @@ def batch_norm_running_stats_train_then_eval(torch, make: Inputs):
     running_var by momentum and count num_batches_tracked; eval mode normalizes by the running
     stats and leaves them alone. momentum=None averages cumulatively; track_running_stats=False
     keeps no buffers."""
-    out = {}
+    out: dict[str, Any] = {}
     bn = _set(torch, torch.nn.BatchNorm2d(3, momentum=0.3).double(), make)
     for step in range(2):
         x = make.randn(4, 3, 2, 3, dtype=torch.float64, requires_grad=True)
@@ -190,14 +192,14 @@ def batch_norm_running_stats_are_saved_for_backward(torch, make: Inputs):
     """The running stats are saved (the forward's own update bumps no version): writing into
     them before backward fails the version check, in training and in eval mode."""
     F = torch.nn.functional
-    out = {}
+    out: dict[str, Any] = {}
     for training in (True, False):
         x = make.randn(4, 3, dtype=torch.float64, requires_grad=True)
         mean, var = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
         y = F.batch_norm(x, mean, var, training=training)
         out[f"training={training} version after forward"] = mean._version
         var.add_(1)
-        out[f"training={training}"] = capture(lambda y=y: y.sum().backward())
+        out[f"training={training}"] = capture(y.sum().backward)
     return out
 
 
@@ -205,8 +207,8 @@ def batch_norm_running_stats_are_saved_for_backward(torch, make: Inputs):
 def layer_norm_and_group_norm(torch, make: Inputs):
     """LayerNorm over one and two trailing dims (with and without affine / bias) and GroupNorm:
     outputs, node names and gradients of input and parameters, at first and second order."""
-    out = {}
-    modules = {
+    out: dict[str, Any] = {}
+    modules: dict[str, Any] = {
         "layer_norm last": (torch.nn.LayerNorm(5), (2, 3, 5)),
         "layer_norm two dims": (torch.nn.LayerNorm((3, 5), eps=1e-3), (2, 3, 5)),
         "layer_norm no bias": (torch.nn.LayerNorm(5, bias=False), (4, 5)),
@@ -240,7 +242,7 @@ def embedding_padding_idx_gets_no_gradient(torch, make: Inputs):
     """Embedding rows picked by indices (a repeat accumulates); the padding_idx row (negative
     counts from the end) starts at zero and gets no gradient; scale_grad_by_freq divides by the
     count; the double backward gathers; the indices are version-checked."""
-    out = {}
+    out: dict[str, Any] = {}
     ids = torch.tensor([[1, 0, 4], [4, 4, 2]])
     emb = torch.nn.Embedding(6, 3, padding_idx=-2)
     out["padding row at construction"] = (
@@ -270,7 +272,7 @@ def activation_and_dropout_modules(torch, make: Inputs):
     """GELU (exact and tanh), SiLU, Softplus, LeakyReLU, ELU and Dropout in eval mode (the
     identity: the same tensor back): values, reprs and gradients."""
     x = make.randn(3, 4, dtype=torch.float64, requires_grad=True)
-    modules = {
+    modules: dict[str, Any] = {
         "gelu": torch.nn.GELU(),
         "gelu tanh": torch.nn.GELU("tanh"),
         "silu": torch.nn.SiLU(),
@@ -278,7 +280,7 @@ def activation_and_dropout_modules(torch, make: Inputs):
         "leaky_relu": torch.nn.LeakyReLU(0.2),
         "elu": torch.nn.ELU(0.7),
     }
-    out = {}
+    out: dict[str, Any] = {}
     for name, module in modules.items():
         y = module(x)
         (g,) = torch.autograd.grad(y.sum(), x)

@@ -10,6 +10,7 @@ einsum; stride, asymmetric zero padding, dilation and groups are supported.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -40,37 +41,25 @@ def sliding_windows(
 
 
 def scatter_windows(
-    contributions: Any,
+    contribution: Callable[[tuple[int, ...]], np.ndarray],
+    kernel: tuple[int, ...],
     padded_shape: tuple[int, ...],
     out_shape: tuple[int, ...],
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
     dtype: Any,
 ) -> np.ndarray:
-    """The adjoint of ``sliding_windows``: ``contributions(offset)`` is the (..., *out) array
-    each kernel offset sends back; they are summed into a zero array of ``padded_shape``."""
+    """The adjoint of ``sliding_windows``: ``contribution(offset)`` is the (..., *out) array
+    sent back from each kernel offset; they are summed into a zero array of ``padded_shape``."""
     acc = np.zeros(padded_shape, dtype=dtype)
     nd = len(stride)
-    kernel_ranges = [range(k) for k in contributions.kernel]
-    for offset in itertools.product(*kernel_ranges):
+    for offset in itertools.product(*(range(k) for k in kernel)):
         index = (Ellipsis,) + tuple(
             slice(o * d, o * d + s * (n - 1) + 1, s)
             for o, d, s, n in zip(offset, dilation, stride, out_shape[-nd:], strict=True)
         )
-        acc[index] += contributions(offset)
+        acc[index] += contribution(offset)
     return acc
-
-
-class _Contributions:
-    """Callable per kernel offset, with the kernel size ``scatter_windows`` loops over."""
-
-    def __init__(self, kernel: tuple[int, ...], fn: Any) -> None:
-        self.kernel = kernel
-        self.fn = fn
-
-    def __call__(self, offset: tuple[int, ...]) -> np.ndarray:
-        result: np.ndarray = self.fn(offset)
-        return result
 
 
 def _pad(x: np.ndarray, pads: Pads) -> np.ndarray:
@@ -137,12 +126,15 @@ def _input_grad(gy: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...], geo: _G
     padded = (n, g, c // g) + tuple(
         s + lo + hi for s, (lo, hi) in zip(x_shape[2:], geo.pads, strict=True)
     )
-    contributions = _Contributions(
-        tuple(w.shape[2:]),
-        lambda off: np.einsum(f"ngm{o},gmc->ngc{o}", gyg, wg[(Ellipsis, *off)], optimize=True),
-    )
+
+    def contribution(offset: tuple[int, ...]) -> np.ndarray:
+        index: Any = (Ellipsis, *offset)
+        return np.einsum(f"ngm{o},gmc->ngc{o}", gyg, wg[index], optimize=True)
+
     dtype = np.result_type(gy, w)
-    acc = scatter_windows(contributions, padded, gy.shape, geo.stride, geo.dilation, dtype)
+    acc = scatter_windows(
+        contribution, tuple(w.shape[2:]), padded, gy.shape, geo.stride, geo.dilation, dtype
+    )
     return _crop(acc, geo.pads, x_shape).reshape(x_shape)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .base import Op
-from .convolution import _Contributions, _crop, _pad, scatter_windows, sliding_windows
+from .convolution import _crop, _pad, scatter_windows, sliding_windows
 
 
 def _as_4d(x: np.ndarray) -> np.ndarray:
@@ -138,10 +138,14 @@ class AvgPool2DBackwardBackward0(Op):
         padded_shape = shape4[:2] + tuple(
             s + 2 * p for s, (p, _) in zip(shape4[2:], pads, strict=True)
         )
-        kernel = params["kernel_size"]
-        contributions = _Contributions(kernel, lambda offset: scaled)
         acc = scatter_windows(
-            contributions, padded_shape, g4.shape, params["stride"], (1, 1), g.dtype
+            lambda offset: scaled,
+            params["kernel_size"],
+            padded_shape,
+            g4.shape,
+            params["stride"],
+            (1, 1),
+            g.dtype,
         )
         return np.asarray(_crop(acc, pads, shape4).reshape(x.shape), dtype=g.dtype)
 
