@@ -72,8 +72,9 @@ def sdpa_masks_causal_and_scale_on_the_flash_path(torch, make: Inputs):
 @case(area=AREA, tags=("attention", "sdpa", "higher_order", "errors"))
 def sdpa_math_path_and_flash_double_backward(torch, make: Inputs):
     """3-D inputs, and 4-D ones whose value head size differs, take torch's math path (a
-    composition, differentiable twice); the flash path's gradient hangs off a NotImplemented
-    node whose backward raises torch's error; dropout_p = 0 is accepted."""
+    composition, differentiable twice and in forward mode); the flash path's gradient hangs off
+    a NotImplemented node whose backward raises torch's error, and forward mode refuses it;
+    dropout_p = 0 is accepted."""
     F = torch.nn.functional
     q = make.randn(2, 3, 4, dtype=torch.float64, requires_grad=True)
     k = make.randn(2, 5, 4, dtype=torch.float64, requires_grad=True)
@@ -91,6 +92,15 @@ def sdpa_math_path_and_flash_double_backward(torch, make: Inputs):
     v_same = make.randn(1, 2, 5, 4, dtype=torch.float64, requires_grad=True)
     flash = F.scaled_dot_product_attention(q4, k4, v_same)
     (flash_gq,) = torch.autograd.grad(flash.sum(), q4, create_graph=True)
+
+    fwAD = torch.autograd.forward_ad
+
+    def forward_mode(query):
+        with fwAD.dual_level():
+            dual = fwAD.make_dual(query.detach(), torch.ones_like(query))
+            y = F.scaled_dot_product_attention(dual, dual, dual)
+            return fwAD.unpack_dual(y).tangent
+
     return {
         "3-D y": y,
         "3-D first": (gq, gk, gv),
@@ -98,6 +108,8 @@ def sdpa_math_path_and_flash_double_backward(torch, make: Inputs):
         "4-D, own value size": own_value_size,
         "flash gq": flash_gq,
         "flash double backward": capture(lambda: flash_gq.sum().backward()),
+        "3-D forward AD tangent": forward_mode(q),
+        "flash forward AD": capture(lambda: forward_mode(q4)),
     }
 
 

@@ -60,6 +60,7 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Op):
     """softmax(q k^T * scale + mask) v as one node; the mask is not differentiated."""
 
     tensor_params = ("attn_mask",)
+    aten_name = "_scaled_dot_product_flash_attention_for_cpu"  # forward AD's refusal names it
 
     def forward(
         self,

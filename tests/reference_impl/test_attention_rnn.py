@@ -126,6 +126,23 @@ def test_sdpa_fully_masked_row_gives_zeros(batch: tuple[int, ...]) -> None:
     assert np.all(np.isfinite(k.grad.numpy())) and np.all(np.isfinite(v.grad.numpy()))
 
 
+def test_sdpa_forward_mode() -> None:
+    """Forward-mode AD runs through the math path (the directional derivative, checked by a
+    central difference) and is refused by the flash kernel with torch's aten name."""
+    fw = torch.autograd.forward_ad
+    q_np, t_np = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 3, 4))
+    sdpa = lambda a: F.scaled_dot_product_attention(a, a, a)  # noqa: E731
+    with fw.dual_level():
+        tangent = fw.unpack_dual(sdpa(fw.make_dual(torch.tensor(q_np), torch.tensor(t_np)))).tangent
+        eps = 1e-6
+        plus, minus = sdpa(torch.tensor(q_np + eps * t_np)), sdpa(torch.tensor(q_np - eps * t_np))
+        expected = (values(plus) - values(minus)) / (2 * eps)
+        np.testing.assert_allclose(values(tangent), expected, rtol=1e-6, atol=1e-8)
+        flash = fw.make_dual(torch.tensor(q_np[None]), torch.tensor(t_np[None]))
+        with pytest.raises(NotImplementedError, match="with _scaled_dot_product_flash_attention_"):
+            sdpa(flash)
+
+
 def test_sdpa_flash_output_takes_the_query_layout() -> None:
     """torch's flash kernel allocates its output like the query: MultiheadAttention's
     permute-then-reshape of it is then a view, with no CloneBackward0 in the graph."""
