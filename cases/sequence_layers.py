@@ -241,6 +241,32 @@ def lstm_and_gru_cells(torch, make: Inputs):
     return out
 
 
+@case(area=AREA, tags=("recurrent", "attention", "forward_ad"))
+def forward_mode_through_recurrent_and_attention_layers(torch, make: Inputs):
+    """Forward-mode AD through LSTM, GRU and MultiheadAttention with need_weights=True (all
+    compositions); with need_weights=False attention meets the flash node, which refuses."""
+    fwAD = torch.autograd.forward_ad
+    x = make.randn(3, 2, 4, dtype=torch.float64)
+    tangent = make.randn(3, 2, 4, dtype=torch.float64)
+    layers = {
+        "LSTM": torch.nn.LSTM(4, 3, dtype=torch.float64),
+        "GRU": torch.nn.GRU(4, 3, bidirectional=True, dtype=torch.float64),
+        "MHA": torch.nn.MultiheadAttention(4, 2, dtype=torch.float64),
+    }
+    out = {}
+    for label, layer in layers.items():
+        _fill(torch, layer, make)
+        with fwAD.dual_level():
+            dual = fwAD.make_dual(x, tangent)
+            y = layer(dual, dual, dual)[0] if label == "MHA" else layer(dual)[0]
+            out[label] = fwAD.unpack_dual(y).tangent
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, tangent)
+        attn = layers["MHA"]
+        out["MHA need_weights=False"] = capture(lambda: attn(dual, dual, dual, need_weights=False))
+    return out
+
+
 # -- a transformer block trained end to end --------------------------------------------------------
 
 
