@@ -43,6 +43,8 @@ class Settings:
     report_synthetic: int = 20_000
     #: The two run sizes whose difference gives the harness's seconds per generated program.
     end_to_end_sizes: tuple[int, int] = (200, 600)
+    #: Multiplies each compiled backend's program count (``bench/compiled.py``).
+    compiled_scale: float = 1.0
 
 
 QUICK = Settings(
@@ -56,6 +58,7 @@ QUICK = Settings(
     gradcheck_repeats=2,
     memory_sizes=(500, 2000),
     end_to_end_sizes=(50, 150),
+    compiled_scale=0.1,
 )
 
 
@@ -66,7 +69,7 @@ def collect(
     each announced on ``log`` with its duration."""
     import tempfile
 
-    from bench import campaign, end_to_end, engine, gradcheck, overhead
+    from bench import campaign, compiled, end_to_end, engine, gradcheck, overhead
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,6 +108,7 @@ def collect(
             ),
             ("end to end", partial(end_to_end.measure_end_to_end, *settings.end_to_end_sizes)),
             ("gradcheck", partial(gradcheck.measure_gradcheck, repeats=settings.gradcheck_repeats)),
+            ("compiled", partial(compiled.measure_compiled, scale=settings.compiled_scale)),
             ("report rendering", partial(_report_rows, real, Path(tmp), settings)),
             ("memory", partial(campaign.measure_memory, settings.memory_sizes)),
         ]

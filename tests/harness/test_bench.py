@@ -20,7 +20,7 @@ def assert_sane(rows: list[Row]) -> None:
     assert rows
     for row in rows:
         assert row.figure and math.isfinite(row.value), row
-        if row.unit in ("x", "us", "ms/case", "ms/sample", "cases/s", "s", "MiB"):
+        if row.unit in ("x", "us", "ms/case", "ms/sample", "cases/s", "programs/s", "s", "MiB"):
             assert row.value > 0, row
 
 
@@ -125,3 +125,20 @@ def test_throughput_and_memory_runs_give_rates_speed_up_and_growth(
     memory = campaign.measure_memory((2, 4))
     assert memory[-2].figure == "memory growth parent (4 / 2)"
     assert_sane(memory)
+
+
+@pytest.mark.slow
+def test_compiled_backends_are_timed_in_programs_per_second_with_the_aot_eager_goal(
+    request: pytest.FixtureRequest,
+) -> None:
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("two short compiled `conformance run`s; select with -m slow")
+    from bench import compiled
+
+    rows = compiled.measure_compiled((("torch-compile-ops", 2), ("torch-compile:inductor", 2)))
+    assert [r.figure for r in rows] == [
+        "compiled torch-compile-ops (2 programs)",
+        "compiled torch-compile:inductor (2 programs)",
+    ]
+    assert [r.goal for r in rows] == [compiled.GOAL_PER_SECOND, None]
+    assert all(r.value > 0 and r.unit == "programs/s" for r in rows)
