@@ -4,9 +4,10 @@ Covered: ``F.scaled_dot_product_attention`` on both of torch's CPU paths (4-D in
 head size take the fused flash kernel, whose gradients cannot be differentiated again; other
 ranks are a composition), ``nn.MultiheadAttention``, ``nn.LSTM``/``nn.GRU`` and their cells,
 and a small transformer block trained for three Adam steps. Every module's weights are copied
-from ``make`` so both backends start alike. Only the outputs' own grad_fn names are compared:
-deeper nodes of the recurrent layers differ (torch's CPU kernels use ``unsafe_chunk`` and
-in-place gate activations, reference_impl ``chunk`` and out-of-place ones).
+from ``make`` so both backends start alike. Besides the outputs' own grad_fn names, the
+attention and recurrent cases compare every node name behind the outputs (depth first): the
+reference replays torch's CPU decompositions (packed in-projection, unsafe_chunk gates
+activated in place, stacked steps), so the graphs agree node for node.
 """
 
 from conformance import Inputs, capture, case
@@ -179,6 +180,7 @@ def _recurrent(torch, make: Inputs, kind: str, **config):
     return {
         "y": y,
         **finals,
+        "graph": {name: _node_names(t) for name, t in {"y": y, **finals}.items()},
         "zero initial state y": default_state,
         "x.grad": x.grad,
         "h0.grad": h0.grad,
@@ -233,6 +235,7 @@ def lstm_and_gru_cells(torch, make: Inputs):
         second = torch.autograd.grad(sum((g**2).sum() for g in grads), (x, h))
         out[kind] = {
             "step": step,
+            "graph": _node_names(first),
             "unbatched": cell(x[0]),
             "first": grads,
             "second": second,

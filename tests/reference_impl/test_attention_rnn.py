@@ -40,6 +40,19 @@ def np_attention(q: Any, k: Any, v: Any, bias: Any = 0.0, scale: float | None = 
     return np.where(total > 0, e / np.where(total > 0, total, 1), 0) @ v
 
 
+def _node_names(t: Any) -> set[str]:
+    """The names of every node behind ``t``."""
+    names, stack, seen = set(), [t.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.add(type(node).__name__)
+        stack.extend(child for child, _ in node.next_functions)
+    return names
+
+
 def values(t: Any) -> Any:
     return t.detach().numpy()
 
@@ -433,7 +446,8 @@ def test_rnn_gradients_of_input_state_and_every_weight(kind: str) -> None:
 def test_rnn_output_grad_fn_names_are_torchs() -> None:
     """torch's CPU kernels stack the steps (StackBackward0), concatenate directions
     (CatBackward0), transpose batch_first output out of place for LSTM but in place for GRU
-    (TransposeBackward0 / TransposeBackward1) and stack the final states."""
+    (TransposeBackward0 / TransposeBackward1) and stack the final states; the gates are
+    unsafe_chunk pieces (UnsafeSplitBackward0, copies that may be activated in place)."""
     x = leaf(2, 3, 2)
     out, (h_n, c_n) = _rnn("LSTM")(x)
     assert (name(out), name(h_n), name(c_n)) == ("StackBackward0",) * 3
@@ -443,6 +457,9 @@ def test_rnn_output_grad_fn_names_are_torchs() -> None:
     assert name(out) == "TransposeBackward0"
     out, h_n = _rnn("GRU", batch_first=True, bidirectional=True)(x)
     assert (name(out), name(h_n)) == ("TransposeBackward1", "StackBackward0")
+    for kind in ("LSTM", "GRU"):
+        nodes = _node_names(_rnn(kind)(x)[0])
+        assert "UnsafeSplitBackward0" in nodes and "SplitBackward0" not in nodes, kind
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])

@@ -3,9 +3,9 @@
 The layers replay torch's CPU decomposition: the input projection of a whole layer is one
 ``linear`` unbound into time steps, each step adds the hidden projection and applies the gates,
 a layer's outputs are stacked (both directions concatenated on the last dim) and the final
-hidden states stacked over layers. So output, h_n and c_n have torch's grad_fn names; deeper
-nodes differ where torch uses ``unsafe_chunk`` and in-place gate activations (here ``chunk``
-(SplitBackward0) and out-of-place ones). Dropout between layers and proj_size are not covered.
+hidden states stacked over layers; the gates are ``unsafe_chunk`` pieces activated in place.
+So the whole graph behind output, h_n and c_n has torch's node names. Dropout between layers
+and proj_size are not covered.
 """
 
 from __future__ import annotations
@@ -42,21 +42,24 @@ def _hh(h: Tensor, w: Weights) -> Tensor:
 
 
 def lstm_cell(x_proj: Tensor, state: LSTMState, w: Weights) -> LSTMState:
-    """One step from an already projected input: i, f, g, o gates in torch's order."""
+    """One step from an already projected input: i, f, g, o gates in torch's order, with
+    torch's in-place additions and activations on the unsafe_chunk pieces."""
     h, c = state
-    i, f, g, o = (_hh(h, w) + x_proj).chunk(4, 1)
-    c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    return o.sigmoid() * c_next.tanh(), c_next
+    i, f, g, o = _hh(h, w).add_(x_proj).unsafe_chunk(4, 1)
+    i, f, g, o = i.sigmoid_(), f.sigmoid_(), g.tanh_(), o.sigmoid_()
+    c_next = f.mul(c).add_(i.mul(g))
+    return o.mul(c_next.tanh()), c_next
 
 
 def gru_cell(x_proj: Tensor, h: Tensor, w: Weights) -> Tensor:
-    """One step: reset r, update z, new n = tanh(x_n + r * h_n), h' = (h - n) * z + n."""
-    x_r, x_z, x_n = x_proj.chunk(3, 1)
-    h_r, h_z, h_n = _hh(h, w).chunk(3, 1)
-    r = (h_r + x_r).sigmoid()
-    z = (h_z + x_z).sigmoid()
-    n = (x_n + h_n * r).tanh()
-    return (h - n) * z + n
+    """One step: reset r, update z, new n = tanh(x_n + r * h_n), h' = (h - n) * z + n, in
+    torch's order of in-place operations."""
+    x_r, x_z, x_n = x_proj.unsafe_chunk(3, 1)
+    h_r, h_z, h_n = _hh(h, w).unsafe_chunk(3, 1)
+    r = h_r.add_(x_r).sigmoid_()
+    z = h_z.add_(x_z).sigmoid_()
+    n = x_n.add(h_n.mul_(r)).tanh_()
+    return (h - n).mul_(z).add_(n)
 
 
 class RNNBase(Module):
