@@ -278,7 +278,7 @@ def small_transformer_block_trains_for_three_steps(torch, make: Inputs):
     """x -> self-attention (MultiheadAttention, batch_first, need_weights=False) + residual ->
     LayerNorm -> Linear/GELU/Linear + residual -> LayerNorm -> mean over the sequence -> MSE
     against a target, three Adam steps: the losses, the last step's gradients and the final
-    weights of every parameter."""
+    weights of every parameter, and the node names of the whole graph behind the last loss."""
     F = torch.nn.functional
 
     class Block(torch.nn.Module):
@@ -315,4 +315,5 @@ def small_transformer_block_trains_for_three_steps(torch, make: Inputs):
         "last grads": {name: p.grad for name, p in block.named_parameters()},
         "final weights": dict(block.named_parameters()),
         "output after training": block(x),
+        "graph": _node_names(losses[-1]),
     }
