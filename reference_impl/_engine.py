@@ -18,17 +18,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
+
+from . import _forward_ad as fw
 from ._accumulate import accumulate_retained
+from ._grad_mode import _state as _grad_state
 from ._grad_mode import set_grad_enabled
 from ._node import AccumulateGrad, Edge, Node, gradient_edge
 from ._ops.base import is_expandable_to, unbroadcast
 from ._size import shape_str
+from ._tensor import Tensor
 from .autograd import anomaly_mode
-
-if TYPE_CHECKING:
-    from ._tensor import Tensor
 
 
 def run_backward(
@@ -185,7 +187,34 @@ def _add_to_buffer(
     if buf is None:
         buf = buffers[node] = [None] * max(node.num_outputs, nr + 1)
     old = buf[nr]
-    buf[nr] = grad if old is None else old + grad
+    buf[nr] = grad if old is None else _sum_gradients(old, grad)
+
+
+#: dtypes whose NumPy sum is the AddBackward0 forward's bit for bit (one correctly rounded add;
+#: float16's NumPy add rounds twice, through float32).
+_PLAIN_SUM_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _sum_gradients(old: Tensor, grad: Tensor) -> Tensor:
+    """Two gradients for one input: ``old + grad`` (torch's InputBuffer::accumulate). With no
+    graph to record (grad mode off) and no tangent to carry (no forward AD), the op's result
+    is the plain sum of two same-shaped float arrays, computed here without dispatching it."""
+    a, b = old._data, grad._data
+    if (
+        not _grad_state.enabled
+        and not fw.active()
+        and type(old) is type(grad) is Tensor
+        and a.dtype is b.dtype
+        and a.dtype in _PLAIN_SUM_DTYPES
+        and a.shape == b.shape
+    ):
+        return Tensor._from_array(_quiet_add(a, b))
+    return old + grad
+
+
+@np.errstate(all="ignore")  # torch gives inf/nan without a warning
+def _quiet_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a + b
 
 
 def _has_tensor_hooks(node: Node) -> bool:
@@ -225,7 +254,7 @@ def _call_tensor_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tenso
 
 
 def _call_node_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | None]:
-    for hook in list(node._pre_hooks.values()):
+    for hook in list((node._pre_hooks or {}).values()):
         new = hook(tuple(grads))
         if new is not None:
             grads = _checked_hook_tuple(hook, grads, new)
@@ -235,7 +264,7 @@ def _call_node_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor 
 def _call_node_post_hooks(
     node: Node, outputs: list[Tensor | None], grads: list[Tensor | None]
 ) -> list[Tensor | None]:
-    for hook in list(node._post_hooks.values()):
+    for hook in list((node._post_hooks or {}).values()):
         new = hook(tuple(outputs), tuple(grads))
         if new is not None:
             outputs = _checked_hook_tuple(hook, outputs, new)

@@ -52,16 +52,30 @@ def add_hook(registry: dict[int, Any], fn: Any) -> RemovableHandle:
 class Node:
     """Base of every grad_fn. Subclasses implement ``apply(grads) -> grads``."""
 
+    # Hook registries and ``metadata``, made on first use: most nodes never get any, and every
+    # recorded op makes a node. Until then the class-level None reads as "none registered".
+    _pre_hooks: dict[int, Callable[..., Any]] | None = None
+    _post_hooks: dict[int, Callable[..., Any]] | None = None
+    #: output_nr -> the hooks registered on that output tensor (``Tensor.register_hook``).
+    _tensor_pre_hooks: dict[int, dict[int, Callable[..., Any]]] | None = None
+    _metadata: dict[str, Any] | None = None
+
     def __init__(self) -> None:
         self._seq = next(_sequence)
         self._next_edges: tuple[Edge, ...] = ()
         # Shape and dtype of each forward output, to check and cast incoming gradients.
         self._output_meta: list[tuple[tuple[int, ...], Any]] = []
-        self._pre_hooks: dict[int, Callable[..., Any]] = {}
-        self._post_hooks: dict[int, Callable[..., Any]] = {}
-        self._tensor_pre_hooks: dict[int, dict[int, Callable[..., Any]]] = {}
         self._retains_grad: dict[int, weakref.ref[Tensor]] = {}
-        self.metadata: dict[str, Any] = {}
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value: dict[str, Any]) -> None:
+        self._metadata = value
 
     # -- torch's public surface -------------------------------------------------------------
     def name(self) -> str:
@@ -76,10 +90,14 @@ class Node:
 
     def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
         return add_hook(self._post_hooks, fn)
 
     def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
         return add_hook(self._pre_hooks, fn)
 
     def __repr__(self) -> str:

@@ -24,12 +24,13 @@ from ._view_guard import ViewGuard
 
 
 class VersionCounter:
-    """Shared by a tensor, its views and its detached aliases; bumped by every in-place write."""
+    """Shared by a tensor, its views and its detached aliases; bumped by every in-place write.
 
-    __slots__ = ("value",)
+    Every op output gets one, and most are never bumped: a new counter reads the class-level
+    0 and needs no ``__init__`` call; the first ``bump`` gives it its own value.
+    """
 
-    def __init__(self) -> None:
-        self.value = 0
+    value: int = 0
 
     def bump(self) -> None:
         self.value += 1
@@ -339,6 +340,8 @@ class Tensor:
             if self._hooks is None:
                 self._hooks = {}
             return add_hook(self._hooks, hook)
+        if grad_fn._tensor_pre_hooks is None:
+            grad_fn._tensor_pre_hooks = {}
         registry = grad_fn._tensor_pre_hooks.setdefault(self._output_nr, {})
         return add_hook(registry, hook)
 

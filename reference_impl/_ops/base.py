@@ -19,6 +19,9 @@ the in-place variant (version bump, leaf checks, CopySlices for views).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from operator import attrgetter
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,6 +42,8 @@ INFERENCE_SAVE = (
 
 
 _fw_state = fw.STATE
+_NO_TENSOR_PARAMS: Mapping[str, Tensor] = MappingProxyType({})
+_data_of = attrgetter("_data")
 _as_array = np.asarray
 _from_array = Tensor._from_array
 
@@ -62,8 +67,10 @@ class Op(Node):
     _inputs: tuple[Tensor, ...] | None
     _saved: dict[str, SavedTensor | None]
     _save_results: list[tuple[str, int]]
-    _inplace: bool
-    _param_tensors: dict[str, Tensor]
+    #: Set on the instance by ``invoke_inplace`` / ``_unwrap_tensor_params`` only (most ops
+    #: need neither: the class-level defaults spare setting them on every call).
+    _inplace: bool = False
+    _param_tensors: Mapping[str, Tensor] = _NO_TENSOR_PARAMS
 
     #: Forward-mode AD: ``True`` for an op linear in its tensor inputs together (views, sum,
     #: cat, add, where, ...), whose tangent is the op itself applied to the input tangents.
@@ -257,16 +264,17 @@ class Op(Node):
         node._inputs = inputs
         node._saved = {}
         node._save_results = []
-        node._inplace = inplace
-        node._param_tensors = {}
+        if inplace:
+            node._inplace = True
         return node
 
     def _unwrap_tensor_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Replace each Tensor among ``tensor_params`` by its array, remembering the tensor."""
+        tensors = self._param_tensors = {}
         for name in self.tensor_params:
             value = params.get(name)
             if isinstance(value, Tensor):
-                self._param_tensors[name] = value
+                tensors[name] = value
                 params[name] = value._data
         return params
 
@@ -274,7 +282,7 @@ class Op(Node):
         Node.__init__(self)
         self._next_edges = tuple([gradient_edge(t) for t in inputs])
         self._inputs = None
-        self._param_tensors = {}
+        self._param_tensors = _NO_TENSOR_PARAMS  # saved by now where backward needs them
 
     def _attach_outputs(self, outputs: list[Tensor]) -> None:
         skip = self.nondifferentiable_outputs
@@ -297,11 +305,11 @@ class Op(Node):
         node = cls._prepare(inputs, inplace=False)
         if cls.tensor_params:
             params = node._unwrap_tensor_params(params)
-        result = node.forward(*[t._data for t in inputs], **params)
+        result = node.forward(*map(_data_of, inputs), **params)
         multi = isinstance(result, tuple)
         # ``Op._wrap_output``, called as the module function (no attribute lookup per output).
         outputs = [_wrap_output(r) for r in result] if multi else [_wrap_output(result)]
-        if any(node.needs_input_grad):
+        if True in node.needs_input_grad:  # ``any``, without the call
             node._record(inputs)
             node._attach_outputs(outputs)
         else:
