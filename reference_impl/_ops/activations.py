@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .base import Op, unbroadcast
-from .nn_ops import SoftplusBackward0, _reduce, _scale
+from .base import Op, tangent_sum, unbroadcast
+from .nn_ops import SoftplusBackward0, _reduce, _reduce_tangent, _scale
 from .pointwise import SigmoidBackward0, TanhBackward0, _const, _quietly, mul_scalar, where_const
 from .special import ErfBackward0, erf
 
@@ -226,6 +226,14 @@ class GluBackward0(Op):
         s = _sigmoid(second)
         return (cat([grad * s, grad * first * s * (1 - s)], dim=self.dim),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        # d(a sigmoid(b)) = da s + a s (1 - s) db, a and b (and their tangents) the halves
+        x = self.fw_input()
+        first, second = x.narrow(self.dim, 0, self.half), x.narrow(self.dim, self.half, self.half)
+        ta, tb = t.narrow(self.dim, 0, self.half), t.narrow(self.dim, self.half, self.half)
+        s = _sigmoid(second)
+        return ta * s + first * s * (1 - s) * tb
+
 
 class PreluKernelBackward0(Op):
     """prelu: x where x > 0, weight * x elsewhere (weight already viewed to broadcast)."""
@@ -244,6 +252,14 @@ class PreluKernelBackward0(Op):
         if self.needs_input_grad[1]:
             gw = unbroadcast(where_const(positive, 0.0, grad * x), self.w_shape)
         return gx, gw
+
+    def jvp(self, tx: Tensor | None, tw: Tensor | None) -> Tensor | None:
+        x, w = self.fw_input(0), self.fw_input(1)
+        positive = x._data > 0
+        return tangent_sum(
+            None if tx is None else where_const(positive, tx, tx * w),
+            None if tw is None else where_const(positive, 0.0, x * tw),
+        )
 
 
 # -- elementwise losses with a node of their own ---------------------------------------------
@@ -276,6 +292,13 @@ class _PairLoss(Op):
         gx = unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None
         gy = unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None
         return gx, gy
+
+    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor | None:
+        diff = tangent_sum(tx, None if ty is None else -ty)
+        if diff is None:
+            return None
+        d = self.fw_input(0) - self.fw_input(1)
+        return _reduce_tangent(self.slope(d) * diff, self.reduction)
 
 
 class SmoothL1LossBackward0(_PairLoss):
@@ -324,3 +347,8 @@ class SoftMarginLossBackward0(Op):
         # d/dx log(1 + e^(-y x)) = -y sigmoid(-y x).
         g = _scale(grad, tuple(x.shape), self.reduction)
         return (g * (-y * _sigmoid(-y * x)),)
+
+    def jvp(self, t: Tensor) -> Tensor | None:
+        x = self.fw_input()
+        y = _const(np.asarray(self.fw_param("target")), x)
+        return _reduce_tangent(t * (-y * _sigmoid(-y * x)), self.reduction)

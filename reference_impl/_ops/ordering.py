@@ -202,6 +202,11 @@ class MedianBackward0(Op):
         mask = (x == result) | (np.isnan(x) & np.isnan(result))
         return (grad * _const(mask / max(int(mask.sum()), 1), grad),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        from .reductions import _partials_jvp
+
+        return _partials_jvp(self, t, None, False)
+
 
 class NanmedianBackward0(MedianBackward0):
     ignore_nan = True

@@ -70,6 +70,41 @@ class Binary(Op):
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         raise NotImplementedError
 
+    def jvp(self, *tangents: Tensor | None) -> Any:
+        if self.jvp_linear or self.jvp_multilinear or self.jvp_self_adjoint:
+            return super().jvp(*tangents)
+        return elementwise_jvp(self, tangents)
+
+
+def elementwise_jvp(node: Op, tangents: Any) -> Tensor | None:
+    """The JVP of a broadcasting elementwise op from its VJP: each input's partial derivative
+    is its ``vjp`` for a cotangent of ones (at the output's shape, before the sum back over
+    broadcast dims), times its tangent. The VJP runs on a fresh node that saves every input
+    (the op's own node saved only what recorded gradients needed), with no pack hooks."""
+    from .. import _saved
+
+    assert node._fw is not None
+    inputs, outputs, params = node._fw
+    fresh: Any = type(node)._prepare(inputs, inplace=False)
+    fresh.needs_input_grad = (True,) * len(inputs)
+    hooks = list(_saved.HOOK_STACK)
+    _saved.HOOK_STACK.clear()
+    try:
+        fresh.forward(*[t._data for t in inputs], **params)
+        for name, index in fresh._save_results:
+            fresh._saved[name] = _saved.SavedTensor(outputs[index])
+        out = outputs[0]
+        ones = Tensor._from_array(np.ones(tuple(out.shape), dtype=out._data.dtype))
+        partials = fresh.vjp(ones)
+    finally:
+        _saved.HOOK_STACK.extend(hooks)
+    return tangent_sum(
+        *(
+            None if t is None or p is None else p * t
+            for p, t in zip(partials, tangents, strict=True)
+        )
+    )
+
 
 def _fused_multiply_add(a: np.ndarray, b: np.ndarray, alpha: Any) -> np.ndarray:
     """a + alpha * b rounded once, as torch's CPU kernels (an FMA) do for reduced precision."""

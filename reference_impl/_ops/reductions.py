@@ -585,6 +585,19 @@ class CumprodBackward0(Op):
         out = (partial * upper * g_rows.unsqueeze(-2)).sum(-1)
         return (out.movedim(-1, self.dim),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        # d out_j = sum_{i <= j} t_i prod_{k <= j, k != i} x_k (zeros included)
+        x = self.fw_input()
+        if x.ndim == 0:
+            return t
+        rows, n = _moved_rows(x, self.dim)
+        square = rows.unsqueeze(-2).expand(*rows.shape[:-1], n, n)
+        eye = np.broadcast_to(np.eye(n, dtype=bool), square.shape)
+        partial = where_const(eye, 1.0, square).cumprod(-1)
+        upper = _const(np.broadcast_to(np.triu(np.ones((n, n))), square.shape), t)
+        t_rows, _ = _moved_rows(t, self.dim)
+        return (partial * upper * t_rows.unsqueeze(-1)).sum(-2).movedim(-1, self.dim)
+
 
 class LogcumsumexpBackward0(Op):
     """out_i = log sum_{k <= i} exp(x_k); d out_i / d x_k = exp(x_k - out_i) for k <= i."""
@@ -613,6 +626,18 @@ class LogcumsumexpBackward0(Op):
         weight = where_const(lower, diff, -np.inf).exp()  # masked before exp: no inf * 0
         return ((gs.unsqueeze(-1) * weight).sum(-2).movedim(-1, self.dim),)
 
+    def jvp(self, t: Tensor) -> Tensor:
+        # d out_i = sum_{k <= i} exp(x_k - out_i) t_k
+        x = self.fw_input()
+        if x.ndim == 0:
+            return t
+        xs, n = _moved_rows(x, self.dim)
+        outs, _ = _moved_rows(self.fw_output(), self.dim)
+        ts, _ = _moved_rows(t, self.dim)
+        lower = np.broadcast_to(np.tril(np.ones((n, n), dtype=bool)), (*xs.shape[:-1], n, n))
+        weight = where_const(lower, xs.unsqueeze(-2) - outs.unsqueeze(-1), -np.inf).exp()
+        return (weight * ts.unsqueeze(-2)).sum(-1).movedim(-1, self.dim)
+
 
 class NansumBackward0(Op):
     """sum with nan counted as zero; the gradient is zero at the nan positions."""
@@ -632,6 +657,9 @@ class NansumBackward0(Op):
 
         spread = _expand_back(grad, self.shape, self.dims, self.keepdim)
         return (where_const(self.nan, 0.0, spread),)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        return _partials_jvp(self, t, self.dims, self.keepdim)
 
 
 def _partials_jvp(

@@ -106,6 +106,22 @@ def test_jvp_matches_finite_differences_and_vjp(case: OpCase) -> None:
     check_jvp(case)
 
 
+def _breadth_cases() -> list[OpCase]:
+    from .test_op_breadth import ALL_CASES  # issue 13's op-breadth tables, rounds 1 and 2
+
+    return ALL_CASES
+
+
+BREADTH = _breadth_cases()
+
+
+@pytest.mark.parametrize("case", BREADTH, ids=[c.name for c in BREADTH])
+def test_breadth_forms_jvp_matches_finite_differences_and_vjp(case: OpCase) -> None:
+    """The breadth tables' forms (binary math, cumulative ops, activations, losses, ...) all
+    have JVP rules, held to the same two checks as the main table."""
+    check_jvp(case)
+
+
 def test_forms_without_rule_are_exactly_the_listed_ones() -> None:
     lacking = {c.name for c in CASES if not has_rule(c)}
     assert sorted(lacking - WITHOUT_RULE) == [], "forms newly without a JVP rule"
