@@ -1525,6 +1525,49 @@ def conj_physical(input: Tensor) -> Tensor:  # noqa: A002
     return input
 
 
+# -- issue 13, round 3: ldexp, frexp, nextafter, i0, softmax / log_softmax ----------------------
+
+
+def ldexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    return bm.LdexpBackward0.invoke(_t(input), _t(other))
+
+
+def frexp(input: Tensor) -> Any:  # noqa: A002
+    from collections import namedtuple
+
+    frexp = namedtuple("frexp", ["mantissa", "exponent"])  # noqa: PYI024 - torch.return_types
+    return frexp(*bm.FrexpBackward0.invoke(input))
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    return bm.NextafterBackward0.invoke(input, other)
+
+
+i0 = _unary(sp.I0Backward0)
+
+
+def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    from .nn import functional as F  # noqa: N812
+
+    return F.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    from .nn import functional as F  # noqa: N812
+
+    return F.log_softmax(input, dim, dtype=dtype)
+
+
+def det(input: Tensor) -> Tensor:  # noqa: A002
+    return linalg.LinalgDetBackward0.invoke(input)
+
+
+def logdet(input: Tensor) -> Tensor:  # noqa: A002
+    from .linalg import logdet as logdet_
+
+    return logdet_(input)
+
+
 # The *_copy variants: the view op's values in a fresh tensor.
 
 

@@ -16,7 +16,15 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor
 from .base import Op, unbroadcast
-from .pointwise import Binary, _check_broadcast, _quietly, mul_scalar, where_const
+from .pointwise import (
+    Binary,
+    _check_broadcast,
+    _const,
+    _quietly,
+    elementwise_jvp,
+    mul_scalar,
+    where_const,
+)
 
 
 class Atan2Backward0(Binary):
@@ -68,6 +76,8 @@ class XlogyBackward0(Binary):
 class XlogyBackward1(Op):
     """xlogy(Python number, tensor)."""
 
+    jvp_self_adjoint = True  # elementwise: a diagonal Jacobian
+
     def forward(self, b: np.ndarray, self_scalar: Any) -> np.ndarray:
         if b.dtype.kind != "f":
             b = b.astype(dt.get_default_dtype().numpy)
@@ -81,6 +91,8 @@ class XlogyBackward1(Op):
 
 class XlogyBackward2(Op):
     """xlogy(tensor, Python number)."""
+
+    jvp_self_adjoint = True
 
     def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
         if a.dtype.kind != "f":
@@ -131,6 +143,8 @@ class RemainderBackward1(Binary):
 class _ScalarOther(Op):
     """A tensor op with a Python number as ``other``: one edge, the tensor's dtype kept."""
 
+    jvp_self_adjoint = True
+
     def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
         assert self._inputs is not None
         self.other = other
@@ -171,6 +185,8 @@ class CopysignBackward0(Binary):
 
 
 class CopysignBackward1(Op):
+    jvp_self_adjoint = True
+
     def forward(self, a: np.ndarray, other: Any) -> np.ndarray:
         if a.dtype.kind != "f":
             a = a.astype(dt.get_default_dtype().numpy)
@@ -273,6 +289,9 @@ class _Ternary(Op):
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         raise NotImplementedError
 
+    def jvp(self, *tangents: Tensor | None) -> Tensor | None:
+        return elementwise_jvp(self, tangents)
+
 
 class LerpBackward1(_Ternary):
     """lerp(start, end, weight tensor)."""
@@ -331,3 +350,78 @@ class AddcdivBackward0(_Ternary):
         g1 = scaled / t2 if self.needs_input_grad[1] else None
         g2 = -scaled * self.saved("tensor1") / (t2 * t2) if self.needs_input_grad[2] else None
         return grad, g1, g2
+
+
+# -- xlog1py, ldexp, nextafter, frexp (issue 13, round 3) ---------------------------------------
+
+
+class SpecialXlog1PyBackward0(Binary):
+    """x * log1p(y), 0 where x == 0 unless y is nan."""
+
+    floating_result = True
+
+    def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        self.save_input("other", 1)
+        return np.where((a == 0) & ~np.isnan(b), 0.0, a * np.log1p(b)).astype(np.result_type(a, b))
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, y = self.saved("self"), self.saved("other")
+        # torch: xlog1py(grad, y) masked to 0 where x == 0 and y <= -1; grad * x / (y + 1)
+        gx = grad * where_const((x._data == 0) & (y._data <= -1), 0.0, y.log1p())
+        return gx, grad * x / (y + 1)
+
+
+class LdexpBackward0(Binary):
+    """self * 2^other (a floating result for an integer exponent too)."""
+
+    floating_result = True
+
+    def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.save_input("self", 0)
+        self.save_input("other", 1)
+        return a * np.exp2(b)
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, e = self.saved("self"), self.saved("other")
+        scale = mul_scalar(e, math.log(2.0)).exp()
+        gx = grad * scale if self.needs_input_grad[0] else None
+        ge = grad * x * mul_scalar(scale, math.log(2.0)) if self.needs_input_grad[1] else None
+        return gx, ge
+
+
+class NextafterBackward0(Binary):
+    """The next representable value after self towards other; torch passes the gradient to
+    self unchanged and gives other none (zeros)."""
+
+    def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.nextafter(a, b)
+
+    def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        return grad, grad * 0
+
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+        return ta if ta is not None else self.fw_zeros()
+
+
+class FrexpBackward0(Op):
+    """(mantissa, exponent) with self = mantissa * 2^exponent; the int32 exponent has no
+    gradient, the mantissa's is grad / 2^exponent."""
+
+    nondifferentiable_outputs = (1,)
+
+    def forward(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if a.dtype.kind != "f":
+            raise RuntimeError(
+                "torch.frexp() only supports floating-point dtypes, but got "
+                f"{np.dtype(a.dtype).name}"
+            )
+        mantissa, exponent = np.frexp(a)
+        self.scale = np.exp2(-exponent.astype(a.dtype))
+        return mantissa, exponent.astype(np.int32)
+
+    def backward(self, grad: Tensor, _exponent_grad: Tensor | None = None) -> tuple[Tensor]:
+        return (grad * _const(self.scale, grad),)
+
+    def jvp(self, t: Tensor) -> tuple[Tensor, None]:
+        return t * _const(self.scale, t), None

@@ -324,3 +324,142 @@ class LinalgCrossBackward0(Op):
                 self.shapes[1],
             )
         return ga, gb
+
+
+# -- square-matrix functions: inverse, solve, determinants (issue 13, round 3) ------------------
+
+
+def _mT(t: Tensor) -> Tensor:  # noqa: N802 - torch's name
+    return t.transpose(-2, -1)
+
+
+def _check_square(a: np.ndarray, fn: str) -> None:
+    if a.ndim < 2:
+        raise RuntimeError(f"{fn}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(
+            f"{fn}: A must be batches of square matrices, but they are {a.shape[-2]} by "
+            f"{a.shape[-1]} matrices"
+        )
+
+
+class LinalgInvExBackward0(Op):
+    """(inverse, info): d inv = -inv dA inv, so the gradient is -inv^T g inv^T."""
+
+    nondifferentiable_outputs = (1,)
+
+    def forward(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        _check_square(a, "linalg.inv")
+        self.save_result("inverse")
+        with np.errstate(all="ignore"):
+            try:
+                inverse = np.linalg.inv(a) if a.size else np.zeros(a.shape, a.dtype)
+                info = np.zeros(a.shape[:-2], np.int32)
+            except np.linalg.LinAlgError:
+                inverse = np.full(a.shape, np.nan, a.dtype)
+                info = np.ones(a.shape[:-2], np.int32)
+        return np.asarray(inverse, dtype=a.dtype), info
+
+    def backward(self, grad: Tensor, _info_grad: Tensor | None = None) -> tuple[Tensor]:
+        inv_t = _mT(self.saved("inverse"))
+        return (-(inv_t.matmul(grad).matmul(inv_t)),)
+
+    def jvp(self, t: Tensor) -> tuple[Tensor, None]:
+        inverse = self.fw_output()
+        return -(inverse.matmul(t).matmul(inverse)), None
+
+
+def _vector_rhs(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> bool:
+    """torch's rule: B is a (batch of) vector(s) when 1-D or exactly A's shape minus a dim."""
+    return len(b_shape) == 1 or (len(b_shape) == len(a_shape) - 1 and b_shape == a_shape[:-1])
+
+
+class LinalgSolveExBackward0(Op):
+    """(X, info) with A X = B: gB = solve(A^T, g), gA = -gB X^T."""
+
+    nondifferentiable_outputs = (1,)
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        _check_square(a, "linalg.solve")
+        self.vector = _vector_rhs(a.shape, b.shape)
+        self.shapes = (a.shape, b.shape)
+        self.save_input("A", 0)
+        self.save_result("result")
+        rhs = b[..., None] if self.vector else b
+        with np.errstate(all="ignore"):
+            try:
+                out = (
+                    np.linalg.solve(a, rhs)
+                    if a.size and rhs.size
+                    else np.zeros(
+                        np.broadcast_shapes(a.shape[:-2], rhs.shape[:-2]) + rhs.shape[-2:], a.dtype
+                    )
+                )
+            except np.linalg.LinAlgError:
+                raise RuntimeError(
+                    "torch.linalg.solve: The solver failed because the input matrix is singular."
+                ) from None
+        out = out[..., 0] if self.vector else out
+        return np.asarray(out, dtype=np.result_type(a, b)), np.zeros(a.shape[:-2], np.int32)
+
+    def backward(self, grad: Tensor, _info_grad: Tensor | None = None) -> tuple[Any, Any]:
+        a, x = self.saved("A"), self.saved("result")
+        g_b, _ = LinalgSolveExBackward0.invoke(_mT(a), grad)
+        g_a = None
+        if self.needs_input_grad[0]:
+            outer = g_b.unsqueeze(-1) * x.unsqueeze(-2) if self.vector else g_b.matmul(_mT(x))
+            g_a = -outer
+            g_a = unbroadcast(g_a, self.shapes[0])
+        g_b = unbroadcast(g_b, self.shapes[1]) if self.needs_input_grad[1] else None
+        return g_a, g_b
+
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> tuple[Tensor | None, None]:
+        a, x = self.fw_input(0), self.fw_output()
+        rhs = tb
+        if ta is not None:
+            moved = (ta.matmul(x.unsqueeze(-1)).squeeze(-1)) if self.vector else ta.matmul(x)
+            rhs = -moved if rhs is None else rhs - moved
+        if rhs is None:
+            return None, None
+        return LinalgSolveExBackward0.invoke(a, rhs)[0], None
+
+
+class LinalgDetBackward0(Op):
+    """det(A); its gradient is g det(A) A^-T."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        _check_square(a, "linalg.det")
+        self.save_input("A", 0)
+        self.save_result("result")
+        return np.asarray(np.linalg.det(a) if a.size else np.ones(a.shape[:-2], a.dtype))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        a, det = self.saved("A"), self.saved("result")
+        inverse, _ = LinalgInvExBackward0.invoke(a)
+        return ((grad * det).unsqueeze(-1).unsqueeze(-1) * _mT(inverse),)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        inverse, _ = LinalgInvExBackward0.invoke(self.fw_input())
+        trace = (_mT(inverse) * t).sum((-2, -1)) if t.numel() else t.sum((-2, -1))
+        return self.fw_output() * trace
+
+
+class LinalgSlogdetBackward0(Op):
+    """(sign, log|det|); only log|det| carries a gradient: g A^-T."""
+
+    def forward(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        _check_square(a, "linalg.slogdet")
+        self.save_input("A", 0)
+        if not a.size:
+            ones = np.ones(a.shape[:-2], a.dtype)
+            return ones, np.zeros(a.shape[:-2], a.dtype)
+        sign, logabs = np.linalg.slogdet(a)
+        return np.asarray(sign, dtype=a.dtype), np.asarray(logabs, dtype=a.dtype)
+
+    def backward(self, _sign_grad: Tensor, grad: Tensor) -> tuple[Tensor]:
+        inverse, _ = LinalgInvExBackward0.invoke(self.saved("A"))
+        return (grad.unsqueeze(-1).unsqueeze(-1) * _mT(inverse),)
+
+    def jvp(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        inverse, _ = LinalgInvExBackward0.invoke(self.fw_input())
+        return self.fw_zeros(0), (_mT(inverse) * t).sum((-2, -1))

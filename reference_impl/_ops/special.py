@@ -329,3 +329,154 @@ class NanToNumBackward0(Unary):
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (grad * _const(self.finite, grad),)
+
+
+# -- torch.special's Bessel, normal-distribution and entropy functions (issue 13, round 3) -------
+
+
+def _bessel_scaled(nu: int, x: np.ndarray) -> np.ndarray:
+    """exp(-|x|) I_nu(|x|) for nu in (0, 1): the power series up to |x| = 30, Hankel's
+    asymptotic series beyond (both to float64 precision there)."""
+    ax = np.abs(np.asarray(x, dtype=np.float64))
+    small = np.where(ax <= 30, ax, 0.0)
+    half_sq = (small / 2) ** 2
+    term = (small / 2) ** nu / math.factorial(nu)
+    total = term.copy()
+    for k in range(1, 120):
+        term = term * half_sq / (k * (k + nu))
+        total = total + term
+    with np.errstate(all="ignore"):
+        series = total * np.exp(-small)
+        big = np.where(ax > 30, ax, 31.0)
+        mu = 4.0 * nu * nu
+        term_a = np.ones_like(big)
+        acc = term_a.copy()
+        for k in range(1, 30):
+            term_a = -term_a * (mu - (2 * k - 1) ** 2) / (k * 8 * big)
+            acc = acc + term_a
+        hankel = acc / np.sqrt(2 * np.pi * big)
+    out = np.where(ax > 30, hankel, series)
+    return np.where(np.isnan(ax), np.nan, np.where(np.isinf(ax), 0.0, out))
+
+
+def i0e(x: np.ndarray) -> np.ndarray:
+    return _bessel_scaled(0, x)
+
+
+def i1e(x: np.ndarray) -> np.ndarray:
+    return np.sign(x) * _bessel_scaled(1, x)
+
+
+def i1(x: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.where(np.isinf(x), x, i1e(x) * np.exp(np.abs(x)))
+
+
+def erfcx(x: np.ndarray) -> np.ndarray:
+    """exp(x^2) erfc(x); its asymptotic series past x = 25, where exp(x^2) overflows."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        direct = np.exp(x * x) * erfc(np.where(x > 25, 0.0, x))
+        big = np.where(x > 25, x, 26.0)
+        inv2 = 1 / (2 * big**2)
+        term, series = np.ones_like(big), np.ones_like(big)
+        for n in range(1, 10):  # sum (-1)^n (2n - 1)!! / (2 x^2)^n
+            term = -term * (2 * n - 1) * inv2
+            series = series + term
+        tail = series / (big * SQRT_PI)
+    return np.where(x > 25, tail, direct)
+
+
+def log_ndtr(x: np.ndarray) -> np.ndarray:
+    """log of the standard normal CDF, without cancellation on either side."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        right = np.log1p(-0.5 * erfc(x / math.sqrt(2)))
+        left = np.log(0.5 * erfc(-x / math.sqrt(2)))
+    return np.where(x > 0, right, left)
+
+
+def ndtri(p: np.ndarray) -> np.ndarray:
+    """The normal quantile: sqrt(2) erfinv(2p - 1), polished by Newton steps on the CDF written
+    with erfc (accurate in the lower tail)."""
+    p = np.asarray(p, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        x = math.sqrt(2) * erfinv(2 * p - 1)
+        for _ in range(3):
+            finite = np.isfinite(x)
+            cdf = 0.5 * erfc(np.where(finite, -x, 0.0) / math.sqrt(2))
+            density = np.exp(-(np.where(finite, x, 0.0) ** 2) / 2) / math.sqrt(2 * math.pi)
+            step = np.where(finite & (density > 0), (cdf - p) / density, 0.0)
+            x = x - step
+    return x
+
+
+def entr(x: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        out = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1.0)), 0.0)
+    return np.where(x < 0, -np.inf, np.where(np.isnan(x), np.nan, out))
+
+
+def _reciprocal_or_half(g: Tensor, x: Tensor, fn: Callable[[Tensor], Tensor]) -> Tensor:
+    """torch's i1/i1e backward: ``fn(safe x)``, and 0.5 where |x| <= eps (the limit at 0)."""
+    eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype.kind == "f" else 2.2e-16
+    tiny = np.abs(x._data) <= eps
+    safe = where_const(tiny, eps, x)
+    return g * where_const(tiny, 0.5, fn(safe))
+
+
+I0Backward0: Any = unary(
+    "I0Backward0", np.i0, "self", lambda g, x: g * SpecialI1Backward0.invoke(x)
+)
+SpecialI0EBackward0: Any = unary(
+    "SpecialI0EBackward0",
+    i0e,
+    "self",
+    lambda g, x: g * (SpecialI1EBackward0.invoke(x) - x.sign() * SpecialI0EBackward0.invoke(x)),
+)
+SpecialI1Backward0: Any = unary(
+    "SpecialI1Backward0",
+    i1,
+    "self",
+    lambda g, x: _reciprocal_or_half(
+        g, x, lambda s: I0Backward0.invoke(s) - SpecialI1Backward0.invoke(s) / s
+    ),
+)
+SpecialI1EBackward0: Any = unary(
+    "SpecialI1EBackward0",
+    i1e,
+    "self",
+    lambda g, x: _reciprocal_or_half(
+        g,
+        x,
+        lambda s: (
+            SpecialI0EBackward0.invoke(s)
+            - SpecialI1EBackward0.invoke(s) * (s.sign() + s.reciprocal())
+        ),
+    ),
+)
+SpecialErfcxBackward0: Any = unary(
+    "SpecialErfcxBackward0",
+    erfcx,
+    "self",
+    lambda g, x: g * (mul_scalar(x * SpecialErfcxBackward0.invoke(x), 2.0) - 2 / SQRT_PI),
+)
+SpecialLogNdtrBackward0: Any = unary(
+    "SpecialLogNdtrBackward0",
+    log_ndtr,
+    "self",
+    lambda g, x: (
+        g
+        * mul_scalar(
+            (-(SpecialLogNdtrBackward0.invoke(x) + mul_scalar(x * x, 0.5))).exp(),
+            1 / math.sqrt(2 * math.pi),
+        )
+    ),
+)
+SpecialNdtriBackward0 = unary(
+    "SpecialNdtriBackward0",
+    ndtri,
+    "result",
+    lambda g, r: g * mul_scalar(mul_scalar(r * r, 0.5).exp(), math.sqrt(2 * math.pi)),
+)
+SpecialEntrBackward0 = unary("SpecialEntrBackward0", entr, "self", lambda g, x: g * -(x.log() + 1))

@@ -29,6 +29,9 @@ MASK = torch.tensor(
 )
 IDX = torch.tensor([2, 0, 2])
 TARGET_2D = torch.tensor(np.array([[[0, 2], [1, 1]], [[2, 0], [1, 0]]]))
+#: Well-conditioned matrices (diagonally dominant, positive determinant) for the linalg forms.
+WELL = np.array([[2.0, 0.3, -0.4], [0.1, 1.5, 0.2], [-0.3, 0.25, 1.8]])
+WELL_BATCH = np.stack([WELL, WELL.T + np.eye(3) * 0.5])
 
 
 def _names(out: Any) -> list[str]:
@@ -125,6 +128,37 @@ BREADTH3_CASES: list[OpCase] = [
     C("diff(n=0)", lambda x: torch.diff(x, n=0) * x, S),
     C("sum_to_size(()) of 0-d", lambda x: x.sum_to_size(()) * 2, ()),
     C("to(copy=True)", lambda x: x.to(torch.float64, copy=True) * x, S),
+    # -- torch.special and friends --------------------------------------------------------------
+    C("special.entr", torch.special.entr, S, domain="positive"),
+    C("special.erfcx", torch.special.erfcx, S),
+    C("special.ndtr", torch.special.ndtr, S),
+    C("special.log_ndtr", torch.special.log_ndtr, In(S, "real")),
+    C("special.ndtri", torch.special.ndtri, S, domain="unit"),
+    C("i0", torch.i0, S),
+    C("special.i0e", torch.special.i0e, S, domain="away0"),
+    C("special.i1", torch.special.i1, S),
+    C("special.i1e", torch.special.i1e, S, domain="away0"),
+    C("special.xlog1py", torch.special.xlog1py, In(S, "real"), In((4,), "positive")),
+    C("ldexp", torch.ldexp, S, S),
+    C("nextafter", lambda a, b: torch.nextafter(a, b) * a, In(S, "offgrid"), In(S, "grid")),
+    C("frexp", lambda x: torch.frexp(x).mantissa, S, domain="offgrid"),
+    C("softmax(dtype)", lambda x: torch.softmax(x, 1, dtype=torch.float64), S),
+    C("log_softmax", lambda x: torch.log_softmax(x, 0), S),
+    # -- torch.linalg ---------------------------------------------------------------------------
+    C("linalg.inv", torch.linalg.inv, WELL),
+    C("linalg.inv_ex(batch)", lambda a: torch.linalg.inv_ex(a).inverse, WELL_BATCH),
+    C("linalg.det", torch.linalg.det, WELL_BATCH),
+    C("linalg.slogdet", lambda a: torch.linalg.slogdet(a).logabsdet, WELL),
+    C("logdet", torch.logdet, WELL),
+    C("linalg.solve(vector)", torch.linalg.solve, WELL, (3,)),
+    C("linalg.solve(matrix)", torch.linalg.solve, WELL_BATCH, (2, 3, 4)),
+    C("linalg.matrix_power(5)", lambda a: torch.linalg.matrix_power(a, 5), WELL * 0.6),
+    C("linalg.matrix_power(-2)", lambda a: torch.linalg.matrix_power(a, -2), WELL),
+    C("linalg.matrix_power(0)", lambda a: torch.linalg.matrix_power(a, 0) * a, WELL),
+    C("linalg.multi_dot(4)", lambda *m: torch.linalg.multi_dot(m), (5,), (5, 2), (2, 6), (6, 3)),
+    C("linalg.vander", lambda x: torch.linalg.vander(x, N=4), (3,)),
+    C("linalg.vecdot", lambda a, b: torch.linalg.vecdot(a, b, dim=0), S, S),
+    C("linalg.diagonal", lambda a: torch.linalg.diagonal(a, offset=1), (2, 3, 4)),
 ]
 
 
@@ -192,6 +226,14 @@ def _leaf(shape: tuple[int, ...] = S) -> Any:
         (lambda x: torch.diff(x, n=0), ["CopyBackwards"]),
         (lambda x: torch.addmm(x, x @ x.t(), x, beta=2), ["AddmmBackward0"]),
         (lambda x: F.pairwise_distance(x, x * 2), ["NormBackward1"]),
+        (lambda x: torch.special.ndtr(x), ["MulBackward1"]),
+        (lambda x: torch.frexp(x), ["FrexpBackward0", "NoneType"]),
+        (lambda x: torch.linalg.matrix_power(x[:, :3], 0), ["CopyBackwards"]),
+        (lambda x: torch.linalg.matrix_power(x[:, :3], 1), ["CloneBackward0"]),
+        (lambda x: torch.linalg.slogdet(x[:, :3]), ["LinalgSlogdetBackward0"] * 2),
+        (lambda x: torch.logdet(x[:, :3]), ["WhereBackward0"]),
+        (lambda x: torch.linalg.vecdot(x[0], x[1]), ["VdotBackward0"]),
+        (lambda x: torch.linalg.multi_dot([x, x.t()]), ["ViewBackward0"]),
     ],
 )
 def test_node_names(fn: Any, want: list[str]) -> None:
@@ -245,3 +287,51 @@ def test_forward_mode_matches_finite_differences_and_vjp(case: OpCase) -> None:
     from .test_forward_ad import check_jvp
 
     check_jvp(case)
+
+
+def test_special_values_at_known_points() -> None:
+    """The series and asymptotic branches of the Bessel functions and erfcx, the quantile's
+    tails: values from the closed forms and tables (what the derivatives rest on)."""
+    x = torch.tensor(np.array([0.0, 1.0, 40.0]))
+    np.testing.assert_allclose(torch.i0(x).numpy()[:2], [1.0, 1.2660658777520082], rtol=1e-14)
+    np.testing.assert_allclose(
+        torch.special.i1(x).numpy()[:2], [0.0, 0.5651591039924851], rtol=1e-14
+    )
+    # i0e(40) by Hankel's series (the power series stops at 30)
+    np.testing.assert_allclose(torch.special.i0e(x).numpy()[2], 0.06327827987523532, rtol=1e-12)
+    np.testing.assert_allclose(
+        torch.special.erfcx(torch.tensor(np.array([0.0, 30.0]))).numpy(),
+        [1.0, 0.018795888861416751],
+        rtol=1e-12,
+    )
+    p = torch.tensor(np.array([0.5, 0.975, 1e-10]))
+    np.testing.assert_allclose(
+        torch.special.ndtri(p).numpy(), [0.0, 1.959963984540054, -6.361340902404056], atol=1e-12
+    )
+    assert torch.special.log_ndtr(torch.tensor(np.array([10.0]))).item() == pytest.approx(
+        -7.619853024160498e-24, rel=1e-10
+    )
+
+
+def test_frexp_and_ldexp_invert_each_other() -> None:
+    x = torch.tensor(np.array([0.75, -3.0, 1024.5, 0.0]))
+    mantissa, exponent = torch.frexp(x)
+    assert exponent.dtype is torch.int32
+    np.testing.assert_array_equal(torch.ldexp(mantissa, exponent).numpy(), x.numpy())
+
+
+def test_linalg_against_numpy() -> None:
+    a = torch.tensor(WELL_BATCH)
+    np.testing.assert_allclose(torch.linalg.det(a).numpy(), np.linalg.det(WELL_BATCH))
+    np.testing.assert_allclose(
+        torch.linalg.matrix_power(a, 5).numpy(), np.linalg.matrix_power(WELL_BATCH, 5)
+    )
+    np.testing.assert_allclose(
+        torch.linalg.matrix_power(a, -3).numpy(), np.linalg.matrix_power(WELL_BATCH, -3)
+    )
+    mats = [np.arange(1.0, 1 + n * m).reshape(n, m) for n, m in ((2, 3), (3, 4), (4, 2), (2, 5))]
+    got = torch.linalg.multi_dot([torch.tensor(m) for m in mats]).numpy()
+    np.testing.assert_allclose(got, np.linalg.multi_dot(mats))
+    np.testing.assert_allclose(
+        torch.linalg.vander(torch.tensor(np.array([2.0, 3.0]))).numpy(), [[1, 2], [1, 3]]
+    )
