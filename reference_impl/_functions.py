@@ -1568,6 +1568,36 @@ def logdet(input: Tensor) -> Tensor:  # noqa: A002
     return logdet_(input)
 
 
+def scatter_reduce(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    src: Tensor,
+    reduce: str,
+    *,
+    include_self: bool = True,
+) -> Tensor:
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    return gs.ScatterReduceBackward0.invoke(
+        input, src, dim=d, index=index, reduce=reduce, include_self=include_self
+    )
+
+
+def index_reduce(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    index: Tensor,
+    source: Tensor,
+    reduce: str,
+    *,
+    include_self: bool = True,
+) -> Tensor:
+    d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    return gs.IndexReduceBackward0.invoke(
+        input, source, dim=d, index=index, reduce=reduce, include_self=include_self
+    )
+
+
 # The *_copy variants: the view op's values in a fresh tensor.
 
 
@@ -1701,8 +1731,10 @@ SELF_FIRST_METHODS = [
     "gather",
     "scatter",
     "scatter_add",
+    "scatter_reduce",
     "index_select",
     "index_add",
+    "index_reduce",
     "take",
     "flip",
     "fliplr",

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .base import Op
-from .pointwise import _const
+from .pointwise import _const, where_const
 
 
 def _check_index(index: np.ndarray, op: str) -> None:
@@ -228,3 +228,178 @@ class TakeBackward0(Op):
         flat_index = _wrap(self.saved("index")._data, int(np.prod(self.shape)))
         flat = embed(grad.reshape(-1), (int(np.prod(self.shape)),), (flat_index.reshape(-1),))
         return (flat.reshape(self.shape),)
+
+
+# -- scatter_reduce / index_reduce (issue 13, round 3) --------------------------------------------
+
+_REDUCE_NAMES = ("sum", "prod", "mean", "amax", "amin")
+_REDUCE_UFUNCS = {
+    "sum": (np.add, 0.0),
+    "mean": (np.add, 0.0),
+    "prod": (np.multiply, 1.0),
+    "amax": (np.maximum, -np.inf),
+    "amin": (np.minimum, np.inf),
+}
+
+
+class ScatterReduceBackward0(Op):
+    """self with src reduced into it at index along dim (sum, prod, mean, amax or amin), self's
+    own values included or not. Gradients are torch's scatter_reduce_backward: a gather of the
+    output's gradient (divided by the counts for mean, by the ties for amax/amin, times the
+    other factors for prod); without include_self, self gets none where src was reduced.
+    A 0-d self is handled as one element."""
+
+    tensor_params = ("index",)
+
+    def forward(
+        self,
+        a: np.ndarray,
+        src: np.ndarray,
+        dim: int,
+        index: np.ndarray,
+        reduce: str,
+        include_self: bool = True,
+    ) -> np.ndarray:
+        if reduce not in _REDUCE_NAMES:
+            raise RuntimeError(
+                f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+            )
+        _check_index(index, "scatter_reduce")
+        self.dim, self.reduce, self.include_self = dim, reduce, include_self
+        self.shapes = (a.shape, src.shape)
+        self.save_param("index", index)
+        a1 = a.reshape(a.shape or (1,))
+        index1 = index.reshape(index.shape or (1,))
+        vals = _index_src(src.reshape(src.shape or (1,)), index1)
+        key = _along_key(_wrap(index1, a1.shape[dim]), dim) if index1.size else None
+        scattered = np.zeros(a1.shape, bool)
+        if key is not None:
+            scattered[key] = True
+        self.scattered, self.key, self.vals, self.index1 = scattered, key, vals, index1
+        ufunc, identity = _REDUCE_UFUNCS[reduce]
+        out = np.where(scattered & (not include_self), identity, a1).astype(a.dtype)
+        if key is not None:
+            ufunc.at(out, key, vals)
+        counts = np.where(scattered & (not include_self), 0.0, 1.0)
+        if key is not None:
+            np.add.at(counts, key, 1.0)
+        self.counts = np.where(counts == 0, 1.0, counts)
+        if reduce == "mean":
+            out = np.where(scattered, out / self.counts, out).astype(a.dtype)
+        if reduce in ("prod", "amax", "amin"):
+            self.save_input("self", 0)
+            self.save_input("src", 1)
+            self.save_result("result")
+        if reduce in ("amax", "amin"):
+            self_is = (a1 == out) & ~(scattered & (not include_self))
+            src_is = vals == (out[key] if key is not None else vals)
+            ties = self_is.astype(a.dtype)
+            if key is not None:
+                np.add.at(ties, key, src_is.astype(a.dtype))
+            self.ties = (self_is, src_is, np.where(ties == 0, 1.0, ties))
+        return out.reshape(a.shape)
+
+    # -- helpers on tensors of self's (1-d for a 0-d self) shape ------------------------------
+    def _flat(self, t: Tensor, shape: tuple[int, ...]) -> Tensor:
+        return t.reshape(*(shape or (1,)))
+
+    def _gather(self, t: Tensor) -> Tensor:
+        index = self.saved("index")
+        return GatherBackward0.invoke(t, dim=self.dim, index=index.reshape(*(index.shape or (1,))))
+
+    def _to_src(self, g: Tensor) -> Tensor:
+        shape = self.shapes[1]
+        return _fit(g, shape or (1,)).reshape(*shape)
+
+    def _src_part(self, src: Tensor) -> Tensor:
+        flat = self._flat(src, self.shapes[1])
+        index_shape = self.vals.shape
+        if tuple(flat.shape) == tuple(index_shape):
+            return flat
+        return flat[tuple(slice(0, n) for n in index_shape)]
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g = self._flat(grad, self.shapes[0])
+        reduce = self.reduce
+        if reduce == "sum":
+            g_self, g_src = g, self._gather(g)
+        elif reduce == "mean":
+            scaled = g / _const(self.counts, g)
+            g_self, g_src = scaled, self._gather(scaled)
+        elif reduce == "prod":
+            x, result = self._flat(self.saved("self"), self.shapes[0]), self.saved("result")
+            weighted = g * self._flat(result, self.shapes[0])
+            g_self = weighted / x
+            g_src = self._gather(weighted) / self._src_part(self.saved("src"))
+        else:
+            self.saved("self")
+            self.saved("src")
+            self_is, src_is, ties = self.ties
+            shared = g / _const(ties, g)
+            g_self = shared * _const(self_is, g)
+            g_src = self._gather(shared) * _const(src_is, g)
+        if not self.include_self:
+            g_self = where_const(self.scattered, 0.0, g_self)
+        return (
+            g_self.reshape(*self.shapes[0]) if self.needs_input_grad[0] else None,
+            self._to_src(g_src) if self.needs_input_grad[1] else None,
+        )
+
+    def jvp(self, ts: Tensor | None, tsrc: Tensor | None) -> Tensor:
+        a, src = self.fw_input(0), self.fw_input(1)
+        ts = ts if ts is not None else _zeros_like(a)
+        tsrc = tsrc if tsrc is not None else _zeros_like(src)
+        params = self.fw_param_dict()
+        if self.reduce in ("sum", "mean"):  # linear in (self, src) together
+            return type(self).invoke(ts, tsrc, **params)
+        shape = self.shapes[0]
+        t1 = self._flat(ts, shape)
+        tv = self._src_part(tsrc)
+        keep = np.logical_not(self.scattered & (not self.include_self))
+        if self.reduce == "prod":  # d prod = prod * sum(t / x) (no zeros)
+            x1 = self._flat(a, shape)
+            per_self = where_const(keep, t1 / x1, 0.0)
+            per_src = tv / self._src_part(src)
+            result = self._flat(self.fw_output(), shape)
+            index = self._index1()
+            total = ScatterAddBackward0.invoke(per_self, per_src, dim=self.dim, index=index)
+            return (result * total).reshape(*shape)
+        self_is, src_is, ties = self.ties
+        picked_self = t1 * _const(self_is, t1)
+        picked = ScatterAddBackward0.invoke(
+            picked_self, tv * _const(src_is, tv), dim=self.dim, index=self._index1()
+        )
+        return (picked / _const(ties, picked)).reshape(*shape)
+
+    def _index1(self) -> np.ndarray:
+        return self.index1
+
+
+class IndexReduceBackward0(ScatterReduceBackward0):
+    """index_reduce(self, dim, index, source, reduce): source's slices reduced into self at the
+    1-D index along dim, i.e. scatter_reduce with the index spread over source's shape."""
+
+    def forward(
+        self,
+        a: np.ndarray,
+        source: np.ndarray,
+        dim: int,
+        index: np.ndarray,
+        reduce: str,
+        include_self: bool = True,
+    ) -> np.ndarray:
+        if reduce not in ("prod", "mean", "amax", "amin"):
+            raise RuntimeError(
+                f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+                f"{reduce}."
+            )
+        if index.ndim > 1:
+            raise IndexError("index_reduce_(): Index is supposed to be a vector")
+        src_shape = source.shape or (1,)
+        spread = np.expand_dims(
+            index.reshape(-1), tuple(d for d in range(len(src_shape)) if d != dim)
+        )
+        full = np.broadcast_to(spread, src_shape).copy()
+        # What is saved is the spread index (an array), not the caller's 1-D tensor.
+        self._param_tensors = {k: v for k, v in self._param_tensors.items() if k != "index"}
+        return super().forward(a, source, dim, full, reduce, include_self)

@@ -29,6 +29,8 @@ MASK = torch.tensor(
 )
 IDX = torch.tensor([2, 0, 2])
 TARGET_2D = torch.tensor(np.array([[[0, 2], [1, 1]], [[2, 0], [1, 0]]]))
+SCATTER_IDX = torch.tensor([[0, 2, 0], [0, 3, 3]])
+REDUCE_IDX = torch.tensor([3, 0, 3])
 #: Well-conditioned matrices (diagonally dominant, positive determinant) for the linalg forms.
 WELL = np.array([[2.0, 0.3, -0.4], [0.1, 1.5, 0.2], [-0.3, 0.25, 1.8]])
 WELL_BATCH = np.stack([WELL, WELL.T + np.eye(3) * 0.5])
@@ -144,6 +146,36 @@ BREADTH3_CASES: list[OpCase] = [
     C("frexp", lambda x: torch.frexp(x).mantissa, S, domain="offgrid"),
     C("softmax(dtype)", lambda x: torch.softmax(x, 1, dtype=torch.float64), S),
     C("log_softmax", lambda x: torch.log_softmax(x, 0), S),
+    # -- scatter_reduce / index_reduce ---------------------------------------------------------
+    *(
+        C(
+            f"scatter_reduce({reduce}, include_self={include})",
+            lambda x, s, r=reduce, i=include: x.scatter_reduce(
+                0, SCATTER_IDX, s, r, include_self=i
+            ),
+            (4, 3),
+            (2, 3),
+            domain="away0" if reduce == "prod" else "distinct",
+        )
+        for reduce in ("sum", "prod", "mean", "amax", "amin")
+        for include in (True, False)
+    ),
+    *(
+        C(
+            f"index_reduce({reduce})",
+            lambda x, s, r=reduce: x.index_reduce(1, REDUCE_IDX, s, r),
+            (2, 4),
+            (2, 3),
+            domain="away0" if reduce == "prod" else "distinct",
+        )
+        for reduce in ("prod", "mean", "amax", "amin")
+    ),
+    C(
+        "index_reduce(0-d, mean, exclude self)",
+        lambda x, s: x.index_reduce(0, torch.tensor([0]), s, "mean", include_self=False),
+        (),
+        (),
+    ),
     # -- torch.linalg ---------------------------------------------------------------------------
     C("linalg.inv", torch.linalg.inv, WELL),
     C("linalg.inv_ex(batch)", lambda a: torch.linalg.inv_ex(a).inverse, WELL_BATCH),
