@@ -1598,6 +1598,17 @@ def index_reduce(
     )
 
 
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
+    from collections import namedtuple
+
+    mode = namedtuple("mode", ["values", "indices"])  # noqa: PYI024 - torch.return_types
+    return mode(*od.ModeBackward0.invoke(input, dim=dim, keepdim=keepdim))
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:  # noqa: A002
+    return gs.PutBackward0.invoke(input, source, index=index, accumulate=accumulate)
+
+
 # The *_copy variants: the view op's values in a fresh tensor.
 
 
@@ -1735,6 +1746,8 @@ SELF_FIRST_METHODS = [
     "index_select",
     "index_add",
     "index_reduce",
+    "put",
+    "mode",
     "take",
     "flip",
     "fliplr",

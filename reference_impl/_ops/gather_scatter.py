@@ -403,3 +403,47 @@ class IndexReduceBackward0(ScatterReduceBackward0):
         # What is saved is the spread index (an array), not the caller's 1-D tensor.
         self._param_tensors = {k: v for k, v in self._param_tensors.items() if k != "index"}
         return super().forward(a, source, dim, full, reduce, include_self)
+
+
+class PutBackward0(Op):
+    """self viewed flat with source written (or, accumulating, added) at index; torch's
+    gradients: self's is grad with the written positions zeroed (all of grad when
+    accumulating), source's is grad taken at index."""
+
+    jvp_linear = True
+
+    tensor_params = ("index",)
+
+    def forward(
+        self, a: np.ndarray, source: np.ndarray, index: np.ndarray, accumulate: bool = False
+    ) -> np.ndarray:
+        _check_index(index, "put")
+        if index.size != source.size:
+            raise RuntimeError(
+                "put_(): Expected source and index to have the same number of elements, but got "
+                f"source.numel() = {source.size}, index.numel() = {index.size}"
+            )
+        self.shape, self.source_shape, self.accumulate = a.shape, source.shape, accumulate
+        self.save_param("index", index)
+        flat_index = _wrap(index.reshape(-1), max(a.size, 1))
+        self.written = np.zeros(a.size, bool)
+        self.written[flat_index] = True
+        out = np.array(a, copy=True).reshape(-1)
+        values = source.reshape(-1).astype(a.dtype)
+        if accumulate:
+            np.add.at(out, flat_index, values)
+        else:
+            out[flat_index] = values
+        return out.reshape(a.shape)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        index = self.saved("index")
+        g_self = g_source = None
+        if self.needs_input_grad[0]:
+            if self.accumulate:
+                g_self = grad
+            else:
+                g_self = where_const(self.written.reshape(self.shape), 0.0, grad)
+        if self.needs_input_grad[1]:
+            g_source = TakeBackward0.invoke(grad, index=index).reshape(*self.source_shape)
+        return g_self, g_source

@@ -144,6 +144,33 @@ class KthvalueBackward0(_Selecting):
         return self._finish(a, _kth(a, k - 1, d), d, keepdim)
 
 
+def _mode_index(a: np.ndarray, dim: int) -> np.ndarray:
+    """torch's mode per slice: the most frequent value (the smallest among equally frequent
+    ones), at the last position it occurs; the index keeps dim (size 1)."""
+    rows = np.moveaxis(a, dim, -1).reshape(-1, a.shape[dim])
+    picks = np.empty(rows.shape[0], np.int64)
+    for r, row in enumerate(rows):
+        values, counts = np.unique(row, return_counts=True)  # sorted: ties go to the smallest
+        mode = values[int(np.argmax(counts))]
+        hits = np.flatnonzero((row == mode) | (np.isnan(row) & np.isnan(mode)))
+        picks[r] = hits[-1]
+    shape = np.moveaxis(a, dim, -1).shape[:-1]
+    return np.expand_dims(picks.reshape(shape), dim)
+
+
+class ModeBackward0(_Selecting):
+    def forward(
+        self, a: np.ndarray, dim: int = -1, keepdim: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if a.ndim == 0:
+            self.shape = ()
+            return a.copy(), np.zeros((), np.int64)
+        d = _dim(dim, a.ndim)
+        if a.shape[d] == 0:
+            raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+        return self._finish(a, _mode_index(a, d), d, keepdim)
+
+
 def _median_index(a: np.ndarray, dim: int, ignore_nan: bool) -> np.ndarray:
     """torch's median: the lower middle element; nan if any (median) or skipping nans
     (nanmedian; an all-nan slice gives nan)."""

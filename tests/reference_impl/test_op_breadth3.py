@@ -31,6 +31,7 @@ IDX = torch.tensor([2, 0, 2])
 TARGET_2D = torch.tensor(np.array([[[0, 2], [1, 1]], [[2, 0], [1, 0]]]))
 SCATTER_IDX = torch.tensor([[0, 2, 0], [0, 3, 3]])
 REDUCE_IDX = torch.tensor([3, 0, 3])
+PUT_IDX = torch.tensor([5, -1, 5])
 #: Well-conditioned matrices (diagonally dominant, positive determinant) for the linalg forms.
 WELL = np.array([[2.0, 0.3, -0.4], [0.1, 1.5, 0.2], [-0.3, 0.25, 1.8]])
 WELL_BATCH = np.stack([WELL, WELL.T + np.eye(3) * 0.5])
@@ -176,6 +177,12 @@ BREADTH3_CASES: list[OpCase] = [
         (),
         (),
     ),
+    C("mode(dim, keepdim)", lambda x: torch.mode(x, 0, keepdim=True).values, S, domain="distinct"),
+    C("mode of repeats", lambda x: torch.mode(x.repeat(1, 2)).values, S, domain="distinct"),
+    # distinct positions: with a repeat, torch's formula still gives the overwritten source a
+    # gradient (grad.take(index)), which finite differences do not
+    C("put", lambda x, s: torch.put(x, torch.tensor([5, -1, 0]), s), S, (3,)),
+    C("put(accumulate)", lambda x, s: x.put(PUT_IDX, s, accumulate=True), S, (3,)),
     # -- torch.linalg ---------------------------------------------------------------------------
     C("linalg.inv", torch.linalg.inv, WELL),
     C("linalg.inv_ex(batch)", lambda a: torch.linalg.inv_ex(a).inverse, WELL_BATCH),
@@ -367,3 +374,16 @@ def test_linalg_against_numpy() -> None:
     np.testing.assert_allclose(
         torch.linalg.vander(torch.tensor(np.array([2.0, 3.0]))).numpy(), [[1, 2], [1, 3]]
     )
+
+
+def test_mode_picks_the_smallest_most_frequent_value_at_its_last_position() -> None:
+    """torch 2.13: ties in frequency go to the smaller value; the index is its last place."""
+    out = torch.mode(torch.tensor(np.array([[1.0, 2.0, 2.0, 3.0, 3.0, 0.0]])), 1)
+    assert out.values.tolist() == [2.0]
+    assert out.indices.tolist() == [2]
+
+
+def test_put_without_accumulate_keeps_the_last_write() -> None:
+    x = torch.zeros(5)
+    out = x.put(torch.tensor([1, 1, 2]), torch.tensor(np.array([1.0, 2.0, 3.0])))
+    assert out.tolist() == [0.0, 2.0, 3.0, 0.0, 0.0]
