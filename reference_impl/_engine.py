@@ -99,9 +99,11 @@ def run_backward(
                 outputs = _call_node_post_hooks(node, outputs, grads)
             if not keep_graph:
                 node.release_saved()
-            for (next_node, nr), grad in zip(node._next_edges, outputs, strict=False):
+            # One validated gradient per edge (indexing, as ``zip(strict=...)`` is slow to call).
+            for i, (next_node, nr) in enumerate(node._next_edges):
                 if next_node is None or (filtered and not should_run(next_node)):
                     continue
+                grad = outputs[i]
                 if grad is not None:
                     _add_to_buffer(buffers, next_node, nr, grad)
                 waiting = dependencies[next_node] - 1
@@ -185,7 +187,7 @@ def _add_to_buffer(
 ) -> None:
     buf = buffers.get(node)
     if buf is None:
-        buf = buffers[node] = [None] * max(node.num_outputs, nr + 1)
+        buf = buffers[node] = [None] * max(len(node._output_meta), nr + 1)  # num_outputs
     old = buf[nr]
     buf[nr] = grad if old is None else _sum_gradients(old, grad)
 
@@ -304,15 +306,17 @@ def _validate_outputs(node: Node, outputs: list[Tensor | None]) -> list[Tensor |
         raise RuntimeError(
             f"invalid number of gradients - expected {len(edges)}, but got {len(outputs)}"
         )
-    result: list[Tensor | None] = []
-    for i, ((next_node, nr), grad) in enumerate(zip(edges, outputs, strict=True)):
-        if grad is None or next_node is None:
-            result.append(None if next_node is None else grad)
+    result = list(outputs)
+    for i, (next_node, nr) in enumerate(edges):
+        grad = result[i]
+        if grad is None:
+            continue
+        if next_node is None:
+            result[i] = None
             continue
         shape, dtype = next_node._output_meta[nr]
         data = grad._data
         if data.shape == shape and data.dtype is dtype.numpy:  # the usual case: nothing to do
-            result.append(grad)
             continue
         if data.shape != shape:
             if not is_expandable_to(shape, grad._data.shape):
@@ -323,5 +327,5 @@ def _validate_outputs(node: Node, outputs: list[Tensor | None]) -> list[Tensor |
             grad = unbroadcast(grad, shape)
         if grad.dtype is not dtype:
             grad = grad.to(dtype)
-        result.append(grad)
+        result[i] = grad
     return result

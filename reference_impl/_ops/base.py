@@ -246,9 +246,11 @@ class Op(Node):
             ]
         out = self.backward(*grads)
         needs = self.needs_input_grad
-        if all(needs) and len(out) == len(needs):  # every input gets what backward gave
+        if len(out) != len(needs):  # a backward returning too few or too many: zip's error
+            return [g if need else None for g, need in zip(out, needs, strict=True)]
+        if all(needs):  # every input gets what backward gave
             return list(out)
-        return [g if need else None for g, need in zip(out, needs, strict=True)]
+        return [out[i] if need else None for i, need in enumerate(needs)]
 
     # -- invocation -----------------------------------------------------------------------------
     _wrap_output = staticmethod(_wrap_output)
@@ -307,8 +309,11 @@ class Op(Node):
             params = node._unwrap_tensor_params(params)
         result = node.forward(*map(_data_of, inputs), **params)
         multi = isinstance(result, tuple)
-        # ``Op._wrap_output``, called as the module function (no attribute lookup per output).
-        outputs = [_wrap_output(r) for r in result] if multi else [_wrap_output(result)]
+        # ``Op._wrap_output``, written out (one call less per output).
+        if multi:
+            outputs = [_from_array(_as_array(r)) for r in result]
+        else:
+            outputs = [_from_array(_as_array(result))]
         if True in node.needs_input_grad:  # ``any``, without the call
             node._record(inputs)
             node._attach_outputs(outputs)
