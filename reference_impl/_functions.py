@@ -1609,6 +1609,20 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     return gs.PutBackward0.invoke(input, source, index=index, accumulate=accumulate)
 
 
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    """torch.cholesky (deprecated in torch): the factor, as CholeskyBackward0."""
+    factor, _ = linalg.CholeskyBackward0.invoke(input, upper=upper)
+    return factor
+
+
+def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    return linalg.CholeskyInverseBackward0.invoke(input, upper=upper)
+
+
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    return linalg.CholeskySolveBackward0.invoke(input, input2, upper=upper)
+
+
 # The *_copy variants: the view op's values in a fresh tensor.
 
 

@@ -214,3 +214,37 @@ def vander(x: Tensor, N: int | None = None) -> Tensor:  # noqa: N803
     powers = cumprod(expand(column, *sizes), -1)
     ones = Tensor._from_array(np.ones(tuple(column.shape), dtype=x._data.dtype))
     return cat([ones, powers], -1)
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:  # noqa: N803
+    from collections import namedtuple
+
+    from ._ops.linalg import LinalgCholeskyExBackward0
+
+    linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])  # noqa: PYI024
+    return linalg_cholesky_ex(*LinalgCholeskyExBackward0.invoke(A, upper=upper))
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:  # noqa: N803
+    factor, info = cholesky_ex(A, upper=upper)
+    if info._data.any():
+        raise RuntimeError(
+            "linalg.cholesky: The factorization could not be completed because the input is not "
+            "positive-definite."
+        )
+    return factor
+
+
+def matrix_norm(
+    A: Tensor,  # noqa: N803
+    ord: Any = "fro",  # noqa: A002
+    dim: Any = (-2, -1),
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Tensor:
+    """The Frobenius norm (the vector 2-norm over the two dims); the spectral and nuclear norms
+    need an SVD, which reference_impl lacks."""
+    if ord != "fro":
+        raise NotImplementedError(f"linalg.matrix_norm(ord={ord!r})")
+    return vector_norm(A, 2, tuple(dim), keepdim)

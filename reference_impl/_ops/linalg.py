@@ -463,3 +463,134 @@ class LinalgSlogdetBackward0(Op):
     def jvp(self, t: Tensor) -> tuple[Tensor, Tensor]:
         inverse, _ = LinalgInvExBackward0.invoke(self.fw_input())
         return self.fw_zeros(0), (_mT(inverse) * t).sum((-2, -1))
+
+
+# -- Cholesky (issue 13, round 3) -------------------------------------------------------------
+
+
+def _tril(t: Tensor, k: int = 0) -> Tensor:
+    from .shape_ops import TrilBackward0
+
+    return TrilBackward0.invoke(t, diagonal=k)
+
+
+class LinalgCholeskyExBackward0(Op):
+    """(L, info) with A = L L^T (U^T U for upper). torch's cholesky_backward:
+    gA = L^-T P L^-1, P = 0.5 (T + tril(T, -1)^T), T = tril(L^T gL)."""
+
+    nondifferentiable_outputs = (1,)
+
+    def forward(self, a: np.ndarray, upper: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        _check_square(a, "linalg.cholesky")
+        self.upper = upper
+        self.save_result("L")
+        info = np.zeros(a.shape[:-2], np.int32)
+        if not a.size:
+            return np.zeros(a.shape, a.dtype), info
+        try:
+            lower = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            lower = np.full(a.shape, np.nan, a.dtype)
+            info = np.ones(a.shape[:-2], np.int32)
+        factor = np.swapaxes(lower, -1, -2) if upper else lower
+        return np.ascontiguousarray(factor, dtype=a.dtype), info
+
+    def _lower(self, factor: Tensor, g: Tensor) -> tuple[Tensor, Tensor]:
+        return (_mT(factor), _mT(g)) if self.upper else (factor, g)
+
+    def backward(self, grad: Tensor, _info_grad: Tensor | None = None) -> tuple[Tensor]:
+        lower, g = self._lower(self.saved("L"), grad)
+        t = _tril(_mT(lower).matmul(g))
+        p = (t + _mT(_tril(t, -1))) * 0.5
+        inverse, _ = LinalgInvExBackward0.invoke(lower)
+        return (_mT(inverse).matmul(p).matmul(inverse),)
+
+    def jvp(self, t: Tensor) -> tuple[Tensor, None]:
+        # dL = L phi(L^-1 dA L^-T), phi: the lower triangle with its diagonal halved
+        lower, _ = self._lower(self.fw_output(), t)
+        inverse, _ = LinalgInvExBackward0.invoke(lower)
+        inner = inverse.matmul(t).matmul(_mT(inverse))
+        phi = _tril(inner, -1) + (_tril(inner) - _tril(inner, -1)) * 0.5
+        d_lower = lower.matmul(phi)
+        return (_mT(d_lower) if self.upper else d_lower), None
+
+
+class CholeskyBackward0(LinalgCholeskyExBackward0):
+    """torch.cholesky (deprecated): the factor alone."""
+
+
+def _lower_pair(factor: Tensor, t: Tensor, upper: bool) -> tuple[Tensor, Tensor]:
+    """(L, dL) as lower-triangular tensors from a stored factor and its tangent."""
+    if upper:  # A = U^T U: L = U^T, U's upper triangle transposed
+        return _tril(_mT(factor)), _tril(_mT(t))
+    return _tril(factor), _tril(t)
+
+
+def _triangle(factor: np.ndarray, upper: bool) -> np.ndarray:
+    """The lower factor L from a stored factor: its lower triangle, or U's upper one, as L."""
+    return np.swapaxes(np.triu(factor), -1, -2) if upper else np.tril(factor)
+
+
+class CholeskyInverseBackward0(Op):
+    """(L L^T)^-1 from the factor L (U^T U for upper)."""
+
+    def forward(self, factor: np.ndarray, upper: bool = False) -> np.ndarray:
+        self.upper = upper
+        self.save_input("L", 0)
+        self.save_result("result")
+        if not factor.size:
+            return np.zeros(factor.shape, factor.dtype)
+        lower = _triangle(factor, upper)  # LAPACK reads only the factor's triangle
+        a = lower @ np.swapaxes(lower, -1, -2)
+        return np.asarray(np.linalg.inv(a), dtype=factor.dtype)
+
+    def backward(self, grad: Tensor) -> tuple[Tensor]:
+        factor, inverse = self.saved("L"), self.saved("result")
+        common = inverse.matmul(grad + _mT(grad)).matmul(inverse)
+        return (-(factor.matmul(common)) if self.upper else -(common.matmul(factor)),)
+
+    def jvp(self, t: Tensor) -> Tensor:
+        # d (L L^T)^-1 = -R (dL L^T + L dL^T) R, L and dL the factor's triangle (as lower)
+        lower, d_lower = _lower_pair(self.fw_input(0), t, self.upper)
+        inverse = self.fw_output()
+        d_a = d_lower.matmul(_mT(lower))
+        return -(inverse.matmul(d_a + _mT(d_a)).matmul(inverse))
+
+
+class CholeskySolveBackward0(Op):
+    """X = (L L^T)^-1 B (U^T U for upper); gB = cholesky_solve(g, L), gL from
+    C = gB X^T + X gB^T: -C L (-U C for upper)."""
+
+    def forward(self, b: np.ndarray, factor: np.ndarray, upper: bool = False) -> np.ndarray:
+        self.upper = upper
+        self.shapes = (b.shape, factor.shape)
+        self.save_input("L", 1)
+        self.save_result("result")
+        if not factor.size or not b.size:
+            batch = np.broadcast_shapes(b.shape[:-2], factor.shape[:-2])
+            return np.zeros(batch + b.shape[-2:], np.result_type(b, factor))
+        lower = _triangle(factor, upper)
+        a = lower @ np.swapaxes(lower, -1, -2)
+        return np.asarray(np.linalg.solve(a, b), dtype=np.result_type(b, factor))
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        factor, x = self.saved("L"), self.saved("result")
+        g_b = CholeskySolveBackward0.invoke(grad, factor, upper=self.upper)
+        g_factor = None
+        if self.needs_input_grad[1]:
+            common = g_b.matmul(_mT(x))
+            common = common + _mT(common)
+            g_factor = -(factor.matmul(common)) if self.upper else -(common.matmul(factor))
+            g_factor = unbroadcast(g_factor, self.shapes[1])
+        g_b = unbroadcast(g_b, self.shapes[0]) if self.needs_input_grad[0] else None
+        return g_b, g_factor
+
+    def jvp(self, tb: Tensor | None, tf: Tensor | None) -> Tensor:
+        # dX = A^-1 (dB - dA X), dA = dL L^T + L dL^T
+        factor, x = self.fw_input(1), self.fw_output()
+        rhs = tb if tb is not None else x * 0
+        if tf is not None:
+            lower, d_lower = _lower_pair(factor, tf, self.upper)
+            d_a = d_lower.matmul(_mT(lower))
+            rhs = rhs - (d_a + _mT(d_a)).matmul(x)
+        return CholeskySolveBackward0.invoke(rhs, factor, upper=self.upper)

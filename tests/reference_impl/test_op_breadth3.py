@@ -37,6 +37,16 @@ WELL = np.array([[2.0, 0.3, -0.4], [0.1, 1.5, 0.2], [-0.3, 0.25, 1.8]])
 WELL_BATCH = np.stack([WELL, WELL.T + np.eye(3) * 0.5])
 
 
+def _spd(a: Any) -> Any:
+    """A symmetric positive-definite matrix from any square a (the Cholesky forms' input)."""
+    return a @ a.mT + torch.eye(a.shape[-1], dtype=torch.float64) * 3
+
+
+def _factor(a: Any) -> Any:
+    """A lower-triangular factor with a positive diagonal from any square a."""
+    return torch.tril(a, -1) + torch.eye(a.shape[-1], dtype=torch.float64) * 2
+
+
 def _names(out: Any) -> list[str]:
     outs = out if isinstance(out, tuple) else (out,)
     return [type(o.grad_fn).__name__ for o in outs]
@@ -194,6 +204,23 @@ BREADTH3_CASES: list[OpCase] = [
     C("linalg.matrix_power(5)", lambda a: torch.linalg.matrix_power(a, 5), WELL * 0.6),
     C("linalg.matrix_power(-2)", lambda a: torch.linalg.matrix_power(a, -2), WELL),
     C("linalg.matrix_power(0)", lambda a: torch.linalg.matrix_power(a, 0) * a, WELL),
+    C("linalg.cholesky", lambda a: torch.linalg.cholesky(_spd(a)), (3, 3)),
+    C("linalg.cholesky(upper)", lambda a: torch.linalg.cholesky_ex(_spd(a), upper=True).L, (3, 3)),
+    C("cholesky(batch)", lambda a: torch.cholesky(_spd(a)), (2, 3, 3)),
+    C("cholesky_inverse", lambda a: torch.cholesky_inverse(_factor(a)), (3, 3)),
+    C(
+        "cholesky_inverse(upper)",
+        lambda a: torch.cholesky_inverse(_factor(a).mT, upper=True),
+        (3, 3),
+    ),
+    C("cholesky_solve", lambda b, a: torch.cholesky_solve(b, _factor(a)), (3, 2), (3, 3)),
+    C(
+        "cholesky_solve(upper)",
+        lambda b, a: torch.cholesky_solve(b, _factor(a).mT, upper=True),
+        (3, 2),
+        (3, 3),
+    ),
+    C("linalg.matrix_norm(fro)", lambda a: torch.linalg.matrix_norm(a, dim=(0, 2)), (2, 3, 4)),
     C("linalg.multi_dot(4)", lambda *m: torch.linalg.multi_dot(m), (5,), (5, 2), (2, 6), (6, 3)),
     C("linalg.vander", lambda x: torch.linalg.vander(x, N=4), (3,)),
     C("linalg.vecdot", lambda a, b: torch.linalg.vecdot(a, b, dim=0), S, S),
@@ -387,3 +414,17 @@ def test_put_without_accumulate_keeps_the_last_write() -> None:
     x = torch.zeros(5)
     out = x.put(torch.tensor([1, 1, 2]), torch.tensor(np.array([1.0, 2.0, 3.0])))
     assert out.tolist() == [0.0, 2.0, 3.0, 0.0, 0.0]
+
+
+def test_cholesky_factors_reproduce_the_matrix() -> None:
+    a = torch.tensor(WELL @ WELL.T + np.eye(3))
+    lower = torch.linalg.cholesky(a)
+    upper = torch.linalg.cholesky(a, upper=True)
+    np.testing.assert_allclose((lower @ lower.mT).numpy(), a.numpy())
+    np.testing.assert_allclose(upper.numpy(), lower.mT.numpy())
+    np.testing.assert_allclose(torch.cholesky_inverse(lower).numpy(), np.linalg.inv(a.numpy()))
+    b = torch.tensor(np.arange(6.0).reshape(3, 2))
+    np.testing.assert_allclose(
+        torch.cholesky_solve(b, upper, upper=True).numpy(), np.linalg.solve(a.numpy(), b.numpy())
+    )
+    assert torch.linalg.cholesky_ex(-a).info.item() == 1
