@@ -27,3 +27,7 @@ class RunOptions:
     threads: int = 1
     #: Folder of known-differences lists (``conformance.known``); None: ``./known`` if present.
     known: str | None = None
+    #: A worker reads its resident memory every this many cases; past ``recycle_growth`` times
+    #: its first reading it is replaced after its last result (``conformance.pool``).
+    memory_check_every: int = 1000
+    recycle_growth: float = 1.05

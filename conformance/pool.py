@@ -4,7 +4,8 @@ Each worker imports its backends once, sets torch to one thread (``RunOptions.th
 turns each case id it receives into a case with ``resolve_case``, so only ids cross the pipe and
 the parent never holds more than one case per worker. The parent kills a worker whose case runs
 past the timeout (recording an ``error`` outcome) and starts another, and records a crashed
-worker the same way.
+worker the same way. A worker whose memory grows (``MemoryWatch``) is replaced after its last
+result, so long campaigns stay as small as short ones.
 """
 
 from __future__ import annotations
@@ -33,6 +34,44 @@ if TYPE_CHECKING:
 
 STARTUP_LIMIT = 300.0  # seconds a worker may take to import its backends
 PHASE_BYTES = 64
+
+
+def resident_bytes() -> int | None:
+    """This process's resident set size now (Linux ``/proc``; None elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class MemoryWatch:
+    """Counts a worker's cases and says when it has grown enough to be replaced.
+
+    Every ``every`` cases it reads the resident memory. The first reading is the baseline
+    (imports done, caches warm); past ``growth`` times it, the worker hands in its last result
+    and exits, and a fresh one takes its place, so a campaign of any length keeps the memory of
+    a short one whatever accumulates in torch or the allocator."""
+
+    every: int
+    growth: float
+    read: Callable[[], int | None] = resident_bytes
+    cases: int = 0
+    baseline: int | None = None
+
+    def grown(self) -> bool:
+        self.cases += 1
+        if self.cases % self.every:
+            return False
+        now = self.read()
+        if now is None:
+            return False
+        if self.baseline is None:
+            self.baseline = now
+            return False
+        return now > self.baseline * self.growth
 
 
 def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
@@ -85,6 +124,7 @@ def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", os.getpid()))
+    memory = MemoryWatch(options.memory_check_every, options.recycle_growth)
     while True:
         try:
             case_id = conn.recv()
@@ -92,7 +132,11 @@ def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:
             return
         if case_id is None:
             return
-        conn.send(("result", run_remote(case_id, pair, options, on_phase)))
+        result = run_remote(case_id, pair, options, on_phase)
+        if memory.grown():
+            conn.send(("last result", result))  # one message: no case is sent to a leaver
+            return
+        conn.send(("result", result))
 
 
 @dataclass
@@ -213,9 +257,11 @@ class ProcessPoolExecutor:
                     continue
                 if kind == "ready":
                     worker.ready = True
-                elif kind == "result":
+                elif kind in ("result", "last result"):
                     worker.case_id, worker.deadline = None, None
                     finish(payload)
+                    if kind == "last result":
+                        self._release(worker, options, pending)
                 elif kind == "fatal":
                     raise ConformanceInputError(f"worker could not start: {payload}")
             elif worker.case_id and worker.deadline and time.monotonic() > worker.deadline:
@@ -225,6 +271,16 @@ class ProcessPoolExecutor:
                 self._replace(worker, options)
             elif not worker.ready and time.monotonic() - worker.started > STARTUP_LIMIT:
                 raise ConformanceInputError(f"worker did not start within {STARTUP_LIMIT:g}s")
+
+    def _release(self, worker: _Worker, options: RunOptions, pending: _Lookahead) -> None:
+        """A worker that left (it died, or outgrew its memory after its last result): start
+        another while cases are pending."""
+        worker.process.join(5)
+        if pending:
+            self._replace(worker, options)
+        else:
+            worker.stop()
+            self.workers.remove(worker)
 
     def _worker_died(
         self, worker: _Worker, options: RunOptions, finish: Finish, pending: _Lookahead
@@ -244,8 +300,4 @@ class ProcessPoolExecutor:
                 timeout_result(worker.case_id, options, f"worker died (exit code {code}){where}")
             )
         worker.case_id = None
-        if pending:
-            self._replace(worker, options)
-        else:
-            worker.stop()
-            self.workers.remove(worker)
+        self._release(worker, options, pending)

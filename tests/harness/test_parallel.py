@@ -151,3 +151,31 @@ def test_a_program_draw_does_not_depend_on_what_the_process_imported(tmp_path, m
     finally:
         sys.modules.pop("many_constants", None)
         draw_program.cache_clear()
+
+
+def test_a_worker_whose_memory_grows_is_replaced_and_no_case_is_lost(monkeypatch):
+    from conformance import pool
+    from conformance.programs.generated import case_ids
+    from conformance.runner import RunOptions, run_cases
+
+    started = []
+    original = pool.ProcessPoolExecutor._start
+
+    def counting_start(self, options):
+        started.append(1)
+        return original(self, options)
+
+    monkeypatch.setattr(pool.ProcessPoolExecutor, "_start", counting_start)
+    # a reading every 3rd case; anything past the baseline counts as grown
+    options = RunOptions(jobs=2, memory_check_every=3, recycle_growth=0.0)
+    report = run_cases(case_ids(40), options, keep=True)
+    assert report.finished == 40 and report.outcomes == {"pass": 40}
+    assert len(started) >= 40 // 6  # each worker leaves after its 6th case
+
+
+def test_memory_watch_takes_its_first_reading_as_the_baseline() -> None:
+    from conformance.pool import MemoryWatch
+
+    readings = iter([100, 104, 106])
+    watch = MemoryWatch(every=2, growth=1.05, read=lambda: next(readings))
+    assert [watch.grown() for _ in range(6)] == [False, False, False, False, False, True]
