@@ -1623,6 +1623,74 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
     return linalg.CholeskySolveBackward0.invoke(input, input2, upper=upper)
 
 
+def cov(
+    input: Tensor,  # noqa: A002
+    *,
+    correction: int = 1,
+    fweights: Tensor | None = None,
+    aweights: Tensor | None = None,
+) -> Tensor:
+    """ATen's cov: variables in rows, observations in columns, optionally weighted."""
+    if input.ndim > 2:
+        raise RuntimeError(
+            "cov(): expected input to have two or fewer dimensions but got an input with "
+            f"{input.ndim} dimensions"
+        )
+    x = view(input, 1, -1) if input.ndim < 2 else input
+    n = x.shape[1]
+    w = fweights
+    if aweights is not None:
+        w = aweights if w is None else w * aweights
+    w_sum = sum(w) if w is not None else Tensor._from_array(np.asarray(n, dtype=np.int64))
+    avg = div(sum(x * w if w is not None else x, 1), w_sum)
+    if w is not None and correction != 0 and aweights is not None:
+        norm = w_sum - correction * sum(w * aweights) / w_sum
+    else:
+        norm = w_sum - correction
+    if bool((norm <= 0).item()):
+        import warnings
+
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "number of observations.",
+            UserWarning,
+            stacklevel=2,
+        )
+        norm = norm * 0
+    centered = x - unsqueeze(avg, 1)
+    weighted = centered * w if w is not None else centered
+    return squeeze(div(mm(centered, t(weighted)), norm))
+
+
+def corrcoef(input: Tensor) -> Tensor:  # noqa: A002
+    """ATen's corrcoef: cov scaled by the standard deviations, clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return div(c, c)
+    stddev = sqrt(diagonal(c))
+    c = div(c, view(stddev, -1, 1))
+    c = div(c, view(stddev, 1, -1))
+    return clamp(c, -1, 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:  # noqa: A002
+    """ATen's combinations: an r-fold meshgrid masked to increasing index tuples, stacked."""
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return Tensor._from_array(np.empty((0,), dtype=input._data.dtype))
+    n = input.numel()
+    grids = meshgrid(*([input] * r), indexing="ij")
+    index = np.indices((n,) * r) if n else np.zeros((r,) + (0,) * r, np.int64)
+    mask = np.ones((n,) * r, dtype=bool)
+    for lo, hi in zip(index[:-1], index[1:], strict=True):
+        mask &= (lo <= hi) if with_replacement else (lo < hi)
+    picks = Tensor._from_array(mask)
+    return stack([masked_select(g, picks) for g in grids], 1)
+
+
 # The *_copy variants: the view op's values in a fresh tensor.
 
 

@@ -193,6 +193,17 @@ BREADTH3_CASES: list[OpCase] = [
     # gradient (grad.take(index)), which finite differences do not
     C("put", lambda x, s: torch.put(x, torch.tensor([5, -1, 0]), s), S, (3,)),
     C("put(accumulate)", lambda x, s: x.put(PUT_IDX, s, accumulate=True), S, (3,)),
+    C("cov", torch.cov, S),
+    C(
+        "cov(weights, correction 2)",
+        lambda x, a: torch.cov(x, correction=2, fweights=torch.tensor([1, 2, 1, 3]), aweights=a),
+        S,
+        In((4,), "positive"),
+    ),
+    C("cov(1-D)", torch.cov, (5,)),
+    C("corrcoef", torch.corrcoef, (3, 5)),
+    C("combinations", lambda x: torch.combinations(x, 3), (4,)),
+    C("combinations(with replacement)", lambda x: torch.combinations(x, 2, True), (3,)),
     # -- torch.linalg ---------------------------------------------------------------------------
     C("linalg.inv", torch.linalg.inv, WELL),
     C("linalg.inv_ex(batch)", lambda a: torch.linalg.inv_ex(a).inverse, WELL_BATCH),
@@ -428,3 +439,13 @@ def test_cholesky_factors_reproduce_the_matrix() -> None:
         torch.cholesky_solve(b, upper, upper=True).numpy(), np.linalg.solve(a.numpy(), b.numpy())
     )
     assert torch.linalg.cholesky_ex(-a).info.item() == 1
+
+
+def test_cov_and_combinations_against_numpy() -> None:
+    x = np.array([[0.3, -1.2, 2.0, 0.5], [1.1, 0.4, -0.7, 0.9]])
+    fw, aw = np.array([1, 2, 1, 3]), np.array([0.5, 1.0, 2.0, 0.25])
+    got = torch.cov(torch.tensor(x), fweights=torch.tensor(fw), aweights=torch.tensor(aw))
+    np.testing.assert_allclose(got.numpy(), np.cov(x, fweights=fw, aweights=aw))
+    np.testing.assert_allclose(torch.corrcoef(torch.tensor(x)).numpy(), np.corrcoef(x))
+    pairs = torch.combinations(torch.tensor(np.array([1.0, 2.0, 3.0])), 2).tolist()
+    assert pairs == [[1.0, 2.0], [1.0, 3.0], [2.0, 3.0]]
