@@ -1691,6 +1691,90 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     return stack([masked_select(g, picks) for g in grids], 1)
 
 
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(
+    input: Tensor,  # noqa: A002
+    q: Any,
+    dim: int | None,
+    keepdim: bool,
+    interpolation: str,
+    ignore_nan: bool,
+) -> Tensor:
+    """ATen's quantile: sort, rank each q among the (non-nan) values, gather the neighbours
+    and lerp between them; the result's last step is an in-place squeeze (SqueezeBackward4)."""
+    name = "nanquantile()" if ignore_nan else "quantile()"
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{name} interpolation must be one of linear, lower, higher, midpoint or nearest. "
+            f"Got {interpolation}"
+        )
+    qs = np.asarray(q._data if isinstance(q, Tensor) else q, dtype=input._data.dtype)
+    if qs.ndim > 1:
+        raise RuntimeError(f"{name} expects 'q' to be a scalar or 1D tensor")
+    if qs.size and ((qs < 0) | (qs > 1)).any():
+        raise RuntimeError(f"{name} q values must be in the range [0, 1]")
+    if dim is None:
+        reduced = (1,) * input.ndim if keepdim else ()
+        ordered = flatten(input)
+    else:
+        d = _wrap_dim(dim, builtins.max(input.ndim, 1))
+        shape = list(input.shape) or [1]
+        shape[d] = 1
+        reduced = tuple(shape) if keepdim else tuple(shape[:d] + shape[d + 1 :])
+        reduced = reduced if input.ndim else ()
+        ordered = transpose(unsqueeze(input, -1), d, -1)
+    ordered = sort(ordered, -1).values
+    n = ordered.shape[-1]
+    ordered = reshape(ordered, *reduced, n)
+    data = ordered._data
+    flat_q = qs.reshape(-1)
+    if ignore_nan:
+        valid = (~np.isnan(data)).sum(-1, keepdims=True)
+        ranks = np.maximum(flat_q * (valid - 1), 0.0)
+    else:
+        ranks = np.broadcast_to(flat_q * (n - 1), data.shape[:-1] + flat_q.shape)
+        ranks = np.where(np.isnan(data).any(-1, keepdims=True), n - 1, ranks)
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)
+    below = ranks.astype(np.int64)
+    values = gather(ordered, -1, Tensor._from_array(below))
+    if interpolation in ("linear", "midpoint"):
+        above = gather(ordered, -1, Tensor._from_array(np.ceil(ranks).astype(np.int64)))
+        weights = np.full(ranks.shape, 0.5) if interpolation == "midpoint" else ranks - below
+        values = lerp(values, above, Tensor._from_array(weights.astype(data.dtype)))
+    if qs.ndim == 1:
+        values = transpose(unsqueeze(values, 0), 0, -1)
+    return vw.SqueezeBackward4.invoke(values, dim=(values.ndim - 1,))
+
+
+def quantile(
+    input: Tensor,  # noqa: A002
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=False)
+
+
+def nanquantile(
+    input: Tensor,  # noqa: A002
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=True)
+
+
 # The *_copy variants: the view op's values in a fresh tensor.
 
 
@@ -1830,6 +1914,8 @@ SELF_FIRST_METHODS = [
     "index_reduce",
     "put",
     "mode",
+    "quantile",
+    "nanquantile",
     "take",
     "flip",
     "fliplr",

@@ -204,6 +204,24 @@ BREADTH3_CASES: list[OpCase] = [
     C("corrcoef", torch.corrcoef, (3, 5)),
     C("combinations", lambda x: torch.combinations(x, 3), (4,)),
     C("combinations(with replacement)", lambda x: torch.combinations(x, 2, True), (3,)),
+    C(
+        "quantile(q list, dim)",
+        lambda x: torch.quantile(x, torch.tensor([0.2, 0.7]), 1),
+        S,
+        domain="distinct",
+    ),
+    C(
+        "quantile(midpoint, keepdim)",
+        lambda x: x.quantile(0.5, 0, True, interpolation="midpoint"),
+        S,
+        domain="distinct",
+    ),
+    C(
+        "nanquantile(nearest)",
+        lambda x: torch.nanquantile(x, 0.4, interpolation="nearest"),
+        S,
+        domain="distinct",
+    ),
     # -- torch.linalg ---------------------------------------------------------------------------
     C("linalg.inv", torch.linalg.inv, WELL),
     C("linalg.inv_ex(batch)", lambda a: torch.linalg.inv_ex(a).inverse, WELL_BATCH),
@@ -449,3 +467,12 @@ def test_cov_and_combinations_against_numpy() -> None:
     np.testing.assert_allclose(torch.corrcoef(torch.tensor(x)).numpy(), np.corrcoef(x))
     pairs = torch.combinations(torch.tensor(np.array([1.0, 2.0, 3.0])), 2).tolist()
     assert pairs == [[1.0, 2.0], [1.0, 3.0], [2.0, 3.0]]
+
+
+def test_quantile_against_numpy() -> None:
+    """numpy.quantile's methods are torch's interpolations; nanquantile skips the nans."""
+    x = np.array([[0.3, -1.2, 2.0, 0.5, 0.1], [1.1, np.nan, -0.7, 0.9, 4.0]])
+    for method in ("linear", "lower", "higher", "midpoint", "nearest"):
+        got = torch.nanquantile(torch.tensor(x), 0.35, 1, interpolation=method).numpy()
+        np.testing.assert_allclose(got, np.nanquantile(x, 0.35, axis=1, method=method))
+    assert np.isnan(torch.quantile(torch.tensor(x), 0.5, 1).numpy()[1])
