@@ -104,8 +104,12 @@ def run_backward(
                 if next_node is None or (filtered and not should_run(next_node)):
                     continue
                 grad = outputs[i]
-                if grad is not None:
-                    _add_to_buffer(buffers, next_node, nr, grad)
+                if grad is not None:  # ``_add_to_buffer``, inline
+                    buf = buffers.get(next_node)
+                    if buf is None:
+                        buf = buffers[next_node] = [None] * max(len(next_node._output_meta), nr + 1)
+                    previous = buf[nr]
+                    buf[nr] = grad if previous is None else _sum_gradients(previous, grad)
                 waiting = dependencies[next_node] - 1
                 dependencies[next_node] = waiting
                 if waiting == 0:
