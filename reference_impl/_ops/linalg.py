@@ -11,7 +11,7 @@ from .. import _dtype as dt
 from .._size import shape_str
 from .._tensor import Tensor
 from .base import Op, tangent_sum, unbroadcast
-from .views import SqueezeBackward4, UnsafeViewBackward0
+from .views import SqueezeBackward1, SqueezeBackward4, UnsafeViewBackward0, reshape_as_torch
 
 
 def _same_dtype(op: str, a: np.ndarray, b: np.ndarray) -> None:
@@ -131,7 +131,9 @@ class BmmBackward0(Op):
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """torch.matmul's dispatch: dot, mv, mm, or a batched product via expand + reshape + bmm."""
+    """torch.matmul's dispatch (aten ``_matmul_impl``): dot, mv, mm; a batch folded into one
+    mm/mv (``_should_fold``); else expand + reshape + bmm. The choice shows in the graph's node
+    names, so it follows torch's conditions exactly."""
     da, db = a.ndim, b.ndim
     if da == 0 or db == 0:
         raise RuntimeError(
@@ -139,12 +141,10 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         )
     if da <= 2 and db <= 2:
         return _matmul_2d(a, b)
-    if da >= 3 and db <= 2:
-        return _matmul_batched_left(a, b)
-    if db >= 3 and da in (1, 2):
-        # torch transposes and folds: (b^T @ a^T)^T, so the batch again goes into mm/mv rows.
-        folded = matmul(b.transpose(-1, -2), a.t() if da == 2 else a)
-        return folded.transpose(-1, -2).contiguous() if da == 2 else folded
+    if da == 3 and db == 3:
+        a, b = _squeeze_unit_batch(a, b)
+    if _should_fold(a, b):
+        return _matmul_folded(a, b)
     return _matmul_broadcast(a, b)
 
 
@@ -159,41 +159,90 @@ def _matmul_2d(a: Tensor, b: Tensor) -> Tensor:
     return a.mm(b)
 
 
-def _matmul_batched_left(a: Tensor, b: Tensor) -> Tensor:
-    """A batch times a matrix or vector: fold the batch into the rows, one mm/mv, view back."""
-    rows = a.reshape(-1, a.shape[-1])
-    if b.ndim == 1:
-        return UnsafeViewBackward0.invoke(rows.mv(b), shape=tuple(a.shape[:-1]))
-    return UnsafeViewBackward0.invoke(rows.mm(b), shape=(*a.shape[:-1], b.shape[-1]))
+def _squeeze_unit_batch(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """3-D @ 3-D where one operand has batch size 1 (the other not) and requires grad: torch
+    squeezes that batch dim, so the product folds into one mm and the operand's gradient is
+    not a reduction over a materialised (batch, m, n) bmm gradient."""
+    if b.shape[0] == 1 and a.shape[0] != 1 and b.requires_grad:
+        return a, SqueezeBackward1.invoke(b, dim=0)
+    if a.shape[0] == 1 and b.shape[0] != 1 and a.requires_grad:
+        return SqueezeBackward1.invoke(a, dim=0), b
+    return a, b
+
+
+def _should_fold(a: Tensor, b: Tensor) -> bool:
+    """aten's ``should_fold``: one operand at least 3-D (``t1``, the other's transpose when
+    that one is larger), the other 1-D or 2-D. Fold when the small operand requires grad (its
+    gradient is then one mm), else only when ``t1`` folds into rows without a copy, and never
+    for a 2-D left operand (the transposed result would need a copy)."""
+    first_larger = a.ndim >= b.ndim
+    t1 = a._data if first_larger else np.swapaxes(b._data, -1, -2)
+    small = b if first_larger else a
+    if not (t1.ndim >= 3 and small.ndim <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if a.ndim == 2:
+        return False
+    if t1.size == 0:
+        return True
+    strides = [s // t1.itemsize for s in t1.strides]
+    shape = t1.shape
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(t1.ndim - 2))
+
+
+def _matmul_folded(a: Tensor, b: Tensor) -> Tensor:
+    """The batch folded into the rows: (rows, k) @ matrix or vector, viewed back; a larger
+    right operand is transposed first and the result transposed back (a copy)."""
+    transpose = b.ndim > a.ndim
+    t1 = b.transpose(-1, -2) if transpose else a
+    t2 = (a.t() if a.ndim == 2 else a) if transpose else b
+    lead = tuple(t1.shape[:-1])
+    rows = reshape_as_torch(t1, (int(np.prod(lead)), t1.shape[-1]))
+    if t2.ndim == 1:
+        return UnsafeViewBackward0.invoke(rows.mv(t2), shape=lead)
+    out = UnsafeViewBackward0.invoke(rows.mm(t2), shape=(*lead, t2.shape[1]))
+    return out.transpose(-1, -2).contiguous() if transpose else out
 
 
 def _matmul_broadcast(a: Tensor, b: Tensor) -> Tensor:
-    """Both batched: broadcast the batch dims, bmm, view back (vectors widened, then squeezed)."""
-    a2 = a.unsqueeze(0) if a.ndim == 1 else a
-    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-    if a2.shape[-1] != b2.shape[-2]:
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{int(np.prod(a2.shape[:-2]))}, {a2.shape[-1]}] but got: "
-            f"[{int(np.prod(b2.shape[:-2]))}, {b2.shape[-2]}]."
-        )
+    """Both expanded to the broadcast batch and reshaped to 3-D, one bmm, viewed back. A 1-D
+    left operand is expanded as a (1, m) row; a 1-D right one becomes a column after the
+    reshape (unsqueeze(2)) and the bmm result is squeezed back."""
+    n = a.shape[-2] if a.ndim > 1 else 1
+    m1 = a.shape[-1]
+    m2 = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    p = b.shape[-1] if b.ndim > 1 else 1
+    batch_a, batch_b = tuple(a.shape[:-2]), tuple(b.shape[:-2])
     try:
-        batch = np.broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]))
+        batch = tuple(np.broadcast_shapes(batch_a, batch_b))
     except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({a2.shape[-3]}) must match the size of tensor b "
-            f"({b2.shape[-3]}) at non-singleton dimension {len(a2.shape) - 3}"
-        ) from None
-    n, m, p = a2.shape[-2], a2.shape[-1], b2.shape[-1]
+        raise RuntimeError(_broadcast_error(batch_a, batch_b)) from None
     nb = int(np.prod(batch))
-    a3 = a2.expand(*batch, n, m).reshape(nb, n, m)
-    b3 = b2.expand(*batch, m, p).reshape(nb, m, p)
-    out = UnsafeViewBackward0.invoke(a3.bmm(b3), shape=(*batch, n, p))
-    if a.ndim == 1:
-        out = out.squeeze(-2)
+    a3 = reshape_as_torch(a.expand(*batch, n, m1), (nb, n, m1))
     if b.ndim == 1:
-        out = out.squeeze(-1)
-    return out
+        b3 = reshape_as_torch(b.expand(*batch, m2), (nb, m2)).unsqueeze(2)
+    else:
+        b3 = reshape_as_torch(b.expand(*batch, m2, p), (nb, m2, p))
+    shape = batch + ((n,) if a.ndim > 1 else ()) + ((p,) if b.ndim > 1 else ())
+    product = a3.bmm(b3)
+    if b.ndim == 1:
+        product = SqueezeBackward1.invoke(product, dim=2)
+    return UnsafeViewBackward0.invoke(product, shape=shape)
+
+
+def _broadcast_error(x: tuple[int, ...], y: tuple[int, ...]) -> str:
+    """torch's ``infer_size`` text, naming the first mismatch from the right."""
+    ndim = max(len(x), len(y))
+    for i in range(ndim - 1, -1, -1):
+        sx = x[i - ndim + len(x)] if i - ndim + len(x) >= 0 else 1
+        sy = y[i - ndim + len(y)] if i - ndim + len(y) >= 0 else 1
+        if sx != sy and sx != 1 and sy != 1:
+            return (
+                f"The size of tensor a ({sx}) must match the size of tensor b ({sy}) at "
+                f"non-singleton dimension {i}"
+            )
+    return "shape mismatch"
 
 
 __all__ = ["BmmBackward0", "DotBackward0", "MmBackward0", "MvBackward0", "matmul", "shape_str"]

@@ -142,6 +142,24 @@ class ViewBackward0(ViewOp):
         return (grad.reshape(self.shape),)
 
 
+class ReshapeAliasBackward0(ViewBackward0):
+    """reshape of a viewable but non-contiguous tensor: torch records ``_reshape_alias``."""
+
+
+def reshape_as_torch(t: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """torch's reshape node choice: a view of a contiguous tensor (ViewBackward0), an alias of a
+    viewable non-contiguous one (ReshapeAliasBackward0), else a contiguous copy viewed
+    (CloneBackward0 + UnsafeViewBackward0)."""
+    data = t._data
+    if data.flags.c_contiguous:
+        return ViewBackward0.invoke(t, shape=shape)
+    if can_view(data, shape):
+        return ReshapeAliasBackward0.invoke(t, shape=shape)
+    from .pointwise import CloneBackward0
+
+    return UnsafeViewBackward0.invoke(CloneBackward0.invoke(t), shape=shape)
+
+
 class UnsafeViewBackward0(Op):
     """reshape that had to copy (a non-viewable layout): a copy, not a view."""
 
