@@ -333,3 +333,133 @@ def small_cnn_trains_for_three_steps(torch, make: Inputs):
         "eval logits": model(x).detach(),
         "state_dict keys": list(model.state_dict()),
     }
+
+
+# -- forward-mode AD ------------------------------------------------------------------------------
+
+
+@case(area=AREA, tags=("nn", "forward_ad"))
+def layer_ops_forward_mode(torch, make: Inputs):
+    """Forward-mode tangents of conv2d, max_pool2d, avg_pool2d, batch_norm (train and eval),
+    layer_norm, group_norm and embedding, every tensor input dual; then forward over reverse:
+    the gradients' node names, values and tangents (detached: how a tangent's own history is
+    built is torch-internal), and torch's refusal for group_norm's fused backward without
+    create_graph."""
+    fwAD = torch.autograd.forward_ad
+    F = torch.nn.functional
+
+    def _detached(t):  # values only: the tangents' own backward graphs are torch internals
+        return None if t is None else t.detach()
+
+    def r(*shape):
+        return make.randn(*shape, dtype=torch.float64)
+
+    ids = torch.tensor([[0, 2, 3], [3, 3, 1]])
+    x4 = r(2, 3, 6, 5)
+    running_mean, running_var = r(3), r(3).abs() + 0.5
+    ops: dict[str, Any] = {
+        "conv2d": (
+            lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1),
+            (x4, r(4, 3, 3, 2), r(4)),
+        ),
+        "conv1d": (lambda x, w: F.conv1d(x, w, dilation=2), (r(2, 3, 9), r(2, 3, 3))),
+        "max_pool2d": (lambda x: F.max_pool2d(x, 3, 2, 1), (x4,)),
+        "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), (x4,)),
+        "batch_norm train": (
+            lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+            (x4, r(3), r(3)),
+        ),
+        "batch_norm eval": (
+            lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b, training=False),
+            (x4, r(3), r(3)),
+        ),
+        "layer_norm": (lambda x, w, b: F.layer_norm(x, (6, 5), w, b), (x4, r(6, 5), r(6, 5))),
+        "group_norm": (lambda x, w, b: F.group_norm(x, 2, w, b), (r(2, 4, 3, 2), r(4), r(4))),
+        "embedding padding_idx": (lambda w: F.embedding(ids, w, padding_idx=3), (r(5, 3),)),
+    }
+    out: dict[str, Any] = {}
+    for name, (fn, inputs) in ops.items():
+        tangents = [r(*t.shape) for t in inputs]
+        with fwAD.dual_level():
+            duals = [fwAD.make_dual(t, v) for t, v in zip(inputs, tangents, strict=True)]
+            y = fn(*duals)
+            out[name] = fwAD.unpack_dual(y).tangent
+        with fwAD.dual_level():  # only the first input dual
+            y = fn(fwAD.make_dual(inputs[0], tangents[0]), *inputs[1:])
+            out[name + " input only"] = fwAD.unpack_dual(y).tangent
+        # forward over reverse: the gradients' tangents, with and without create_graph
+        for create_graph in (True, False):
+            with fwAD.dual_level():
+                duals = [
+                    fwAD.make_dual(t.clone().requires_grad_(), v)
+                    for t, v in zip(inputs, tangents, strict=True)
+                ]
+                y = fn(*duals)
+                cotangent = r(*y.shape)
+
+                def grads(y=y, duals=duals, cotangent=cotangent, create_graph=create_graph):
+                    gs = torch.autograd.grad(y, duals, cotangent, create_graph=create_graph)
+                    unpacked = [fwAD.unpack_dual(g) for g in gs]
+                    return [
+                        (_node(g), u.primal.detach(), _detached(u.tangent))
+                        for g, u in zip(gs, unpacked, strict=True)
+                    ]
+
+                out[f"{name} reverse create_graph={create_graph}"] = capture(grads)
+    return out
+
+
+# -- matmul's batch folding -----------------------------------------------------------------------
+
+
+@case(area=AREA, tags=("linalg", "graph_names"))
+def matmul_batch_folding_node_names(torch, make: Inputs):
+    """torch.matmul folds a batch into one mm/mv only when the small operand requires grad or
+    the batch folds without a copy (never for a 2-D left operand), and squeezes a 3-D unit batch
+    that requires grad; else expand + reshape (view, _reshape_alias or copy) + bmm. The whole
+    graph's node names, pre-order, for contiguous, transposed and expanded operands."""
+
+    def names(t):
+        found = []
+
+        def walk(fn):
+            if fn is None or type(fn).__name__ == "AccumulateGrad":
+                return
+            found.append(type(fn).__name__)
+            for child, _ in fn.next_functions:
+                walk(child)
+
+        walk(t.grad_fn)
+        return found
+
+    def operand(shape, layout, requires_grad):
+        if layout == "contiguous":
+            return make.randn(*shape, dtype=torch.float64, requires_grad=requires_grad)
+        if layout == "transposed":
+            swapped = (*shape[:-2], shape[-1], shape[-2])
+            leaf = make.randn(*swapped, dtype=torch.float64, requires_grad=requires_grad)
+            return leaf.transpose(-1, -2)
+        leaf = make.randn(1, *shape[1:], dtype=torch.float64, requires_grad=requires_grad)
+        return leaf.expand(*shape)
+
+    pairs = [
+        (((2, 3, 4), "contiguous"), ((4, 5), "contiguous")),
+        (((2, 3, 4), "transposed"), ((4, 5), "contiguous")),
+        (((2, 3, 4), "expanded"), ((4, 5), "transposed")),
+        (((2, 2, 3, 4), "transposed"), ((4, 5), "contiguous")),
+        (((2, 3, 4), "transposed"), ((4,), "contiguous")),
+        (((4,), "contiguous"), ((2, 4, 5), "contiguous")),
+        (((4,), "contiguous"), ((2, 4, 5), "transposed")),
+        (((3, 4), "contiguous"), ((2, 4, 5), "transposed")),
+        (((2, 3, 4), "contiguous"), ((1, 4, 5), "contiguous")),
+        (((1, 3, 4), "transposed"), ((2, 4, 5), "contiguous")),
+        (((1, 3, 4), "contiguous"), ((1, 4, 5), "contiguous")),
+        (((2, 3, 4), "contiguous"), ((1, 1, 4, 5), "contiguous")),
+    ]
+    out = {}
+    for (sa, la), (sb, lb) in pairs:
+        for ga, gb in ((True, False), (False, True), (True, True)):
+            a, b = operand(sa, la, ga), operand(sb, lb, gb)
+            y = torch.matmul(a, b)
+            out[f"{sa} {la} {ga} @ {sb} {lb} {gb}"] = {"names": names(y), "y": y}
+    return out

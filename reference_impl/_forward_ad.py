@@ -110,6 +110,18 @@ class _Suppressed:
         STATE.suppressed -= 1
 
 
+class propagating:  # noqa: N801 - a context manager, used like a function
+    """Inside a JVP rule: let the ops of a formula propagate tangents themselves (a rule that
+    reruns a composite formula on its dual inputs)."""
+
+    def __enter__(self) -> None:
+        self.saved = STATE.suppressed
+        STATE.suppressed = 0
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.suppressed = self.saved
+
+
 def run_rule(node: Op, inputs: tuple[Tensor, ...], outputs: list[Tensor], params: Any) -> Any:
     """The node's output tangent(s) from its inputs' tangents, or None when none has one."""
     tangents = [t._fw_tangent for t in inputs]

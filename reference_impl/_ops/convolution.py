@@ -4,7 +4,8 @@ backward is one ``ConvolutionBackwardBackward0`` node (torch's ``convolution_bac
 Convolution is bilinear in (input, weight), so every derivative is a convolution or one of its
 two adjoints: the backward of ``ConvolutionBackwardBackward0`` calls these same two ops again,
 and gradients of any order keep torch's node names. Forwards use NumPy sliding windows and
-einsum; stride, asymmetric zero padding, dilation and groups are supported.
+einsum; stride, asymmetric zero padding, dilation and groups are supported. Forward-mode rules
+follow from the same bilinearity (the product rule over the two operands).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .base import Op
+from .base import Op, tangent_sum
 
 _OUT = "pqr"  # einsum letters for output positions
 _KER = "xyz"  # and for kernel offsets
@@ -162,6 +163,18 @@ class ConvolutionBackward0(Op):
             y = y + bias[0].reshape((1, -1) + (1,) * (y.ndim - 2))
         return np.asarray(y, dtype=np.result_type(x, w))
 
+    def jvp(self, tx: Tensor | None, tw: Tensor | None, *tb: Tensor | None) -> Tensor | None:
+        """Bilinear in (input, weight), plus the bias: conv(tx, w) + conv(x, tw) + tb."""
+        x, w = self.fw_input(0), self.fw_input(1)
+        params = self.geo.params()
+        terms = [
+            None if tx is None else ConvolutionBackward0.invoke(tx, w, **params),
+            None if tw is None else ConvolutionBackward0.invoke(x, tw, **params),
+        ]
+        if tb and tb[0] is not None:
+            terms.append(tb[0].reshape(1, -1, *(1,) * (x.ndim - 2)))
+        return tangent_sum(*terms)
+
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         need = self.needs_input_grad
         x, w = self.saved("input"), self.saved("weight")
@@ -197,6 +210,35 @@ class ConvolutionBackwardBackward0(Op):
             np.asarray(gw, dtype=dtype),
             np.asarray(gb, dtype=dtype),
         )
+
+    def jvp(
+        self, tgy: Tensor | None, tx: Tensor | None, tw: Tensor | None
+    ) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        """Each output is bilinear: grad_input in (grad_output, weight), grad_weight in
+        (grad_output, input), grad_bias linear in grad_output. As torch's formulas, an output
+        whose operands have no tangent gets none."""
+        gy, x, w = self.fw_input(0), self.fw_input(1), self.fw_input(2)
+        params = self.geo.params()
+
+        def part(i: int, *args: Tensor) -> Tensor:
+            mask = tuple(j == i for j in range(3))
+            out: Tensor = ConvolutionBackwardBackward0.invoke(*args, output_mask=mask, **params)[i]
+            return out
+
+        gx = gw = gb = None
+        if self.mask[0]:
+            gx = tangent_sum(
+                None if tgy is None else part(0, tgy, x, w),
+                None if tw is None else part(0, gy, x, tw),
+            )
+        if self.mask[1]:
+            gw = tangent_sum(
+                None if tgy is None else part(1, tgy, x, w),
+                None if tx is None else part(1, gy, tx, w),
+            )
+        if self.mask[2] and tgy is not None:
+            gb = part(2, tgy, x, w)
+        return gx, gw, gb
 
     def backward(
         self, gg_x: Tensor, gg_w: Tensor, gg_b: Tensor

@@ -31,9 +31,11 @@ def _check_indices(indices: np.ndarray, rows: int) -> None:
 
 
 class EmbeddingBackward0(Op):
-    """weight[indices]: shape indices.shape + (embedding_dim,)."""
+    """weight[indices]: shape indices.shape + (embedding_dim,). Linear in the weight (the
+    indices are not differentiable), padding rows included, as torch's forward formula."""
 
     tensor_params = ("indices",)
+    jvp_linear = True
 
     def forward(self, weight: np.ndarray, indices: np.ndarray, **params: Any) -> np.ndarray:
         _check_indices(indices, weight.shape[0])
@@ -59,6 +61,7 @@ class EmbeddingDenseBackwardBackward0(Op):
     """
 
     tensor_params = ("indices",)
+    jvp_linear = True
 
     def forward(
         self,

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import _forward_ad as fw
 from .._grad_mode import enable_grad, is_grad_enabled, no_grad
 from .._tensor import Tensor
-from .base import Op
+from .base import Op, tangent_sum
 from .pointwise import _errstate
 
 
@@ -31,6 +32,13 @@ def _normalized_grad(gxhat: Tensor, xhat: Tensor, rstd: Tensor, dims: tuple[int,
     mean_g = gxhat.mean(dims, keepdim=True)
     mean_gx = (gxhat * xhat).mean(dims, keepdim=True)
     return (gxhat - mean_g - xhat * mean_gx) * rstd
+
+
+def _normalized_tangent(t: Tensor, xhat: Tensor, rstd: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """The tangent of ``xhat = normalize(x)`` along ``t``: rstd (tc - xhat mean(xhat tc)),
+    tc = t - mean(t) (the JVP twin of ``_normalized_grad``; its Jacobian is symmetric)."""
+    centered = t - t.mean(dims, keepdim=True)
+    return (centered - xhat * (xhat * centered).mean(dims, keepdim=True)) * rstd
 
 
 def _np_normalize(x: np.ndarray, axes: tuple[int, ...], eps: float) -> tuple[np.ndarray, ...]:
@@ -90,6 +98,25 @@ class _AffineNorm(Op):
     def _weight(self) -> Tensor | None:
         return self.saved("weight") if self.affine[0] else None
 
+    def _affine_tangent(
+        self,
+        xhat: Tensor,
+        dxhat: Tensor | None,
+        tparams: tuple[Tensor | None, ...],
+        shape: tuple[int, ...],
+    ) -> Tensor | None:
+        """out = xhat * w + b, so d out = dxhat * w + xhat * dw + db (w, b viewed as
+        ``shape``); ``tparams`` are the tangents of the present weight/bias inputs."""
+        tw = tparams[0] if self.affine[0] else None
+        tb = tparams[-1] if self.affine[1] else None
+        if dxhat is not None and self.affine[0]:
+            dxhat = dxhat * self.fw_input(1).reshape(*shape)
+        return tangent_sum(
+            dxhat,
+            None if tw is None else xhat * tw.reshape(*shape),
+            None if tb is None else tb.reshape(*shape),
+        )
+
 
 class NativeLayerNormBackward0(_AffineNorm):
     """Normalizes over the trailing ``len(normalized_shape)`` dims; weight/bias of that shape."""
@@ -108,6 +135,13 @@ class NativeLayerNormBackward0(_AffineNorm):
         if affine[1]:
             out = out + params[-1]
         return np.asarray(out, dtype=x.dtype)
+
+    def jvp(self, tx: Tensor | None, *tparams: Tensor | None) -> Tensor | None:
+        x = self.fw_input(0)
+        dims = tuple(range(x.ndim - self.k, x.ndim))
+        xhat, rstd = _normalize(x, dims, self.eps)
+        dxhat = None if tx is None else _normalized_tangent(tx, xhat, rstd, dims)
+        return self._affine_tangent(xhat, dxhat, tparams, tuple(x.shape[x.ndim - self.k :]))
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         x = self.saved("input")
@@ -151,9 +185,32 @@ class NativeGroupNormBackward0(_AffineNorm):
             out = out + params[-1].reshape(channel)
         return np.asarray(out, dtype=x.dtype)
 
+    def jvp(self, tx: Tensor | None, *tparams: Tensor | None) -> Tensor | None:
+        x = self.fw_input(0)
+        shape = tuple(x.shape)
+        n = shape[0]
+        xhat_g, rstd = _normalize(x.reshape(n, self.groups, -1), (2,), self.eps)
+        dxhat = None
+        if tx is not None:
+            grouped = tx.reshape(n, self.groups, -1)
+            dxhat = _normalized_tangent(grouped, xhat_g, rstd, (2,)).reshape(*shape)
+        channel = (1, shape[1]) + (1,) * (x.ndim - 2)
+        return self._affine_tangent(xhat_g.reshape(*shape), dxhat, tparams, channel)
+
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         x = self.saved("input")
         w = self._weight()
+        # torch's backward without create_graph is the fused native_group_norm_backward, which
+        # has no forward formula (under create_graph it is differentiable ops).
+        if (
+            not is_grad_enabled()
+            and fw.active()
+            and any(t is not None and fw.tangent_of(t) is not None for t in (grad, x, w))
+        ):
+            raise NotImplementedError(
+                "Trying to use forward AD with aten::native_group_norm_backward that does not "
+                "support it."
+            )
         shape = tuple(x.shape)
         n, c = shape[0], shape[1]
         channel = (1, c) + (1,) * (x.ndim - 2)
@@ -209,6 +266,26 @@ class NativeBatchNormBackward0(_AffineNorm):
         if affine[1]:
             out = out + params[-1].reshape(channel)
         return np.asarray(out, dtype=x.dtype)
+
+    def jvp(self, tx: Tensor | None, *tparams: Tensor | None) -> Tensor | None:
+        """Training: the batch statistics move with the input; eval: the running statistics
+        are constants, so the input's tangent is only scaled."""
+        x = self.fw_input(0)
+        channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        dims = (0, *range(2, x.ndim))
+        if self.training:
+            xhat, rstd = _normalize(x, dims, self.eps)
+            dxhat = None if tx is None else _normalized_tangent(tx, xhat, rstd, dims)
+        else:
+            dtype = x._data.dtype
+            mean, var = (
+                Tensor._from_array(np.asarray(self.fw_param(n)).reshape(channel).astype(dtype))
+                for n in ("running_mean", "running_var")
+            )
+            rstd = (var + self.eps).rsqrt()
+            xhat = (x - mean) * rstd
+            dxhat = None if tx is None else tx * rstd
+        return self._affine_tangent(xhat, dxhat, tparams, channel)
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         x = self.saved("input")
@@ -273,6 +350,15 @@ class _FusedGradient(Op):
         with no_grad():
             outs = type(self).formula(*tensors, **params)
         return tuple(o._data for o in outs)
+
+    def jvp(self, *tangents: Tensor | None) -> tuple[Tensor | None, ...]:
+        """The formula is Tensor ops with rules of their own: rerun it on the inputs, which
+        carry their tangents, with propagation on, and read its outputs' tangents (an output
+        none of whose operands has a tangent, the bias gradient from grad alone, gets none)."""
+        assert self._fw is not None
+        with fw.propagating():
+            outs = type(self).formula(*self._fw[0], **self.params)
+        return tuple(fw.tangent_of(o) for o in outs)
 
     def backward(self, *ggs: Tensor) -> tuple[Tensor | None, ...]:
         from ..autograd import grad as autograd_grad

@@ -62,15 +62,24 @@ class MaxPool2DWithIndicesBackward0(Op):
         self.save_result("result1", 1)
         return np.asarray(values, dtype=x.dtype), indices
 
+    def jvp(self, t: Tensor) -> tuple[Tensor, None]:
+        """The tangent at each window's argmax (piecewise linear: the max picks one input)."""
+        indices = self.fw_output(1)
+        shape = tuple(indices.shape)
+        return t.flatten(-2).gather(-1, indices.flatten(-2)).view(*shape), None
+
     def backward(self, grad: Tensor, _: Tensor | None = None) -> tuple[Tensor]:
         x, indices = self.saved("self"), self.saved("result1")
         return (MaxPool2DWithIndicesBackwardBackward0.invoke(grad, x, indices=indices),)
 
 
 class MaxPool2DWithIndicesBackwardBackward0(Op):
-    """Scatter-add the gradient to the argmax positions (the indices are a saved parameter)."""
+    """Scatter-add the gradient to the argmax positions (the indices are a saved parameter).
+    Linear in (grad, self) together, self only giving the shape: torch gives it a (zero)
+    tangent when only self has one."""
 
     tensor_params = ("indices",)
+    jvp_linear = True
 
     def forward(self, g: np.ndarray, x: np.ndarray, indices: np.ndarray) -> np.ndarray:
         self.save_param("indices", indices)
@@ -108,6 +117,8 @@ def _divisors(
 
 class AvgPool2DBackward0(Op):
     """Each window's mean (zero padding counted unless ``count_include_pad=False``)."""
+
+    jvp_linear = True
 
     def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
         self.params = params
@@ -148,6 +159,14 @@ class AvgPool2DBackwardBackward0(Op):
             g.dtype,
         )
         return np.asarray(_crop(acc, pads, shape4).reshape(x.shape), dtype=g.dtype)
+
+    def jvp(self, tg: Tensor | None, tx: Tensor | None) -> Tensor | None:
+        """Linear in grad; self gives only the shape, so torch's formula reads grad's tangent
+        alone (none when only self has one)."""
+        if tg is None:
+            return None
+        out: Tensor = AvgPool2DBackwardBackward0.invoke(tg, self.fw_input(1), **self.params)
+        return out
 
     def backward(self, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
         self.saved("self")
