@@ -152,6 +152,10 @@ def _torch_to_numpy(tensor: Any) -> np.ndarray:
         value = value.resolve_neg()
     if value.dtype == torch.bfloat16:
         value = value.float()
+    if torch._is_zerotensor(value):
+        # torch's "efficient zero" (a forward-AD tangent, sgn's gradient) refuses .numpy() but
+        # is zeros in every user-visible way: it prints, adds and compares as zeros
+        return np.asarray(value.numpy(force=True))
     return np.asarray(value.numpy())
 
 

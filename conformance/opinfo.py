@@ -4,8 +4,11 @@ Breadth measured by torch's test suite rather than by the catalogue's authors: f
 ``torch.testing._internal.common_methods_invocations.op_db`` (needs ``expecttest``) whose
 backward supports float64 and that has a name to call (a function of that dotted name, or a
 Tensor method), one case ``opinfo/<name>`` runs its first float64 sample inputs on each backend
-- forward values, and the vector-Jacobian product for a seeded cotangent. A backend lacking the
-name is unsupported; random ops are never listed (their values cannot agree). The samples are
+- forward values, the vector-Jacobian product for a seeded cotangent, and where torch's entry
+supports forward-mode AD the Jacobian-vector product for seeded tangents - and one case
+``opinfo/<name>.float32`` does the same with its float32 samples where its backward supports
+float32 (float32 tolerances). A backend lacking the name is unsupported; random ops are never
+listed (their values cannot agree). The samples are
 drawn from op_db in each process under a fixed torch seed and carried to the backends as NumPy
 arrays, aliasing kept. Importing op_db takes seconds, so the source is opt-in: only a selection
 naming the area lists it.
@@ -75,6 +78,10 @@ class TensorInput:
     key: int
 
 
+#: The suffix of an entry's float32 case (``opinfo/add.float32``).
+FLOAT32 = ".float32"
+
+
 @dataclass(frozen=True)
 class Entry:
     """One listed OpInfo entry: its name, how it is called, and its encoded samples' source."""
@@ -82,6 +89,12 @@ class Entry:
     name: str
     form: str  #: "function" (``torch.<name>(...)``) or "method" (``input.<name>(...)``)
     op: Any = None
+    dtype: str = "float64"
+
+    @property
+    def forward_ad(self) -> bool:
+        """Whether torch's entry says it supports forward-mode AD (then the JVP is compared)."""
+        return bool(getattr(self.op, "supports_forward_ad", False))
 
 
 def _path(module: Any, name: str) -> Any:
@@ -112,7 +125,8 @@ def case_name(op: Any) -> str:
 
 @functools.cache
 def entries() -> dict[str, Entry]:
-    """Every callable, non-random OpInfo entry with float64 backward, by case name."""
+    """Every callable, non-random OpInfo entry with float64 backward, by case name, and its
+    float32 case where its backward supports float32."""
     try:
         import torch
         from torch.testing._internal.common_methods_invocations import op_db
@@ -129,6 +143,8 @@ def entries() -> dict[str, Entry]:
         form = _form(torch, op)
         if form is not None:
             found.setdefault(case_name(op), Entry(op.name, form, op))
+            if torch.float32 in op.supported_backward_dtypes("cpu"):
+                found.setdefault(case_name(op) + FLOAT32, Entry(op.name, form, op, "float32"))
     return found
 
 
@@ -151,12 +167,13 @@ def _encode(value: Any, torch: Any, memo: dict[int, TensorInput]) -> Any:
 
 
 def samples(entry: Entry) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """The entry's first float64 samples as (args, kwargs), the input first, encoded."""
+    """The entry's first samples of its dtype as (args, kwargs), the input first, encoded."""
     import torch
 
     torch.manual_seed(SAMPLE_SEED)
     found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    for sample in islice(entry.op.sample_inputs("cpu", torch.float64, requires_grad=True), 64):
+    dtype = getattr(torch, entry.dtype)
+    for sample in islice(entry.op.sample_inputs("cpu", dtype, requires_grad=True), 64):
         if len(found) == MAX_SAMPLES:
             break
         memo: dict[int, TensorInput] = {}
@@ -185,6 +202,16 @@ def _decode(value: Any, module: Any, made: dict[int, Any]) -> Any:
     return value
 
 
+def _tensor_inputs(value: Any) -> list[TensorInput]:
+    if isinstance(value, TensorInput):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [t for v in value for t in _tensor_inputs(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _tensor_inputs(v)]
+    return []
+
+
 def _tensors(value: Any, module: Any) -> list[Any]:
     if isinstance(value, module.Tensor):
         return [value]
@@ -193,18 +220,41 @@ def _tensors(value: Any, module: Any) -> list[Any]:
     return []
 
 
+def _call(module: Any, entry: Entry, inputs: Any, options: Any) -> Any:
+    if entry.form == "function":
+        return functools.partial(_path(module, entry.name), *inputs, **options)
+    return functools.partial(getattr(inputs[0], entry.name), *inputs[1:], **options)
+
+
+def _jvp(module: Any, entry: Entry, args: Any, kwargs: Any, seed: int) -> list[Any]:
+    """The tangents of the sample's outputs, every differentiable input given a seeded tangent
+    (forward-mode AD: ``dual_level``, ``make_dual``, ``unpack_dual``)."""
+    forward_ad = module.autograd.forward_ad
+    rng = np.random.default_rng(seed)
+    with forward_ad.dual_level():
+        made: dict[int, Any] = {}
+        for one in _tensor_inputs((args, kwargs)):
+            if one.requires_grad and one.key not in made:
+                primal = module.tensor(one.values, dtype=getattr(module, one.dtype))
+                tangent = module.tensor(rng.standard_normal(one.values.shape), dtype=primal.dtype)
+                made[one.key] = forward_ad.make_dual(primal, tangent)
+        out = _call(module, entry, _decode(args, module, made), _decode(kwargs, module, made))()
+        return [forward_ad.unpack_dual(t).tangent for t in _tensors(out, module)]
+
+
 def run_samples(module: Any, entry: Entry, encoded: list[Any], seed: int) -> dict[str, Any]:
-    """Each sample on ``module``: its output, and the gradients of every differentiable input
-    for a cotangent drawn from ``seed`` (the same numbers on every backend)."""
+    """Each sample on ``module``: its output, the gradients of every differentiable input for a
+    cotangent drawn from ``seed`` (the same numbers on every backend), and - where torch's entry
+    supports forward AD - the outputs' tangents for seeded input tangents."""
     observed: dict[str, Any] = {}
     for index, (args, kwargs) in enumerate(encoded):
+        if entry.forward_ad:
+            observed[f"s{index}.jvp"] = capture(
+                functools.partial(_jvp, module, entry, args, kwargs, seed + 1000 + index)
+            )
         made: dict[int, Any] = {}
         inputs, options = _decode(args, module, made), _decode(kwargs, module, made)
-        if entry.form == "function":
-            call = functools.partial(_path(module, entry.name), *inputs, **options)
-        else:
-            call = functools.partial(getattr(inputs[0], entry.name), *inputs[1:], **options)
-        out = capture(call)
+        out = capture(_call(module, entry, inputs, options))
         observed[f"s{index}.out"] = out
         if isinstance(out, Raised):
             continue
@@ -235,9 +285,12 @@ def case_for(name: str, run_seed: int) -> Case:
         id=f"{AREA}/{name}",
         area=AREA,
         name=name,
-        tags=("opinfo", entry.form),
+        tags=("opinfo", entry.form, entry.dtype),
         func=run,
-        doc=f"OpInfo entry {name}: its first {len(encoded)} float64 sample(s), forward and VJP.",
+        doc=(
+            f"OpInfo entry {entry.name}: its first {len(encoded)} {entry.dtype} sample(s), "
+            f"forward, VJP{' and JVP' if entry.forward_ad else ''}."
+        ),
         source_text="",
         module=__name__,
         filename=None,

@@ -29,7 +29,23 @@ def test_an_entry_both_backends_implement_agrees_on_values_and_gradients(pair):
     result = execute_case(resolve_case("opinfo/acos", 0), pair, 0)
     assert result.outcome == "pass", result.reason
     names = {c.name.split(".")[1] for c in result.comparisons}
-    assert {"out", "grads"} <= names  # forward and VJP observed per sample
+    assert {"out", "grads", "jvp"} <= names  # forward, VJP and (acos has forward AD) JVP
+
+
+def test_an_entry_is_also_judged_on_its_float32_samples(pair):
+    case = resolve_case("opinfo/acos.float32", 0)
+    assert "float32" in case.tags
+    result = execute_case(case, pair, 0)
+    assert result.outcome == "pass", result.reason
+    assert {c.baseline["dtype"] for c in result.comparisons if c.kind == "tensor"} == {"float32"}
+
+
+def test_a_zero_tensor_tangent_is_read_as_the_zeros_it_stands_for(pair):
+    # torch gives slogdet's sign an "efficient zero" tangent, which refuses .numpy()
+    result = execute_case(resolve_case("opinfo/linalg.slogdet", 0), pair, 0)
+    assert result.outcome == "pass", result.reason
+    sign_tangent = next(c for c in result.comparisons if c.name == "s0.jvp.0")
+    assert sign_tangent.baseline["kind"] == "tensor" and sign_tangent.baseline["values"] == 0.0
 
 
 def test_an_entry_the_reference_lacks_is_unsupported_by_name(pair):
