@@ -750,6 +750,11 @@ def logaddexp2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    if end.dtype is not input.dtype:  # torch does not promote lerp's operands
+        raise RuntimeError(
+            f"expected dtype {input.dtype.scalar_name.lower()} for `end` but got dtype "
+            f"{end.dtype.scalar_name.lower()}"
+        )
     if isinstance(weight, Tensor):
         return bm.LerpBackward1.invoke(input, end, weight)
     return bm.LerpBackward0.invoke(input, end, weight=weight)
@@ -801,6 +806,8 @@ def scatter(
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
+    if src.dtype is not input.dtype:  # torch does not promote scatter_add's operands
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     d = _wrap_dim(dim, builtins.max(input.ndim, 1))
     return gs.ScatterAddBackward0.invoke(input, src, dim=d, index=index)
 

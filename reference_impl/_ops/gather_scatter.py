@@ -51,6 +51,7 @@ class GatherBackward0(Op):
     def forward(self, a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
         _check_index(index, "gather")
         self.dim, self.shape = dim, a.shape
+        self.save_input("self", 0)  # torch's gather_backward takes self: a write to it is seen
         self.save_param("index", index)
         if index.size == 0:  # an empty index may have any number of dims
             return np.zeros(index.shape, dtype=a.dtype)
@@ -59,6 +60,7 @@ class GatherBackward0(Op):
         return np.asarray(a[_along_key(_wrap(index, a.shape[dim]), dim)])
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
+        self.saved("self")  # unpacked, as torch's gather_backward(grad, self, ...): version-checked
         index = self.saved("index")
         zeros = Tensor._from_array(np.zeros(self.shape, dtype=grad._data.dtype))
         return (ScatterAddBackward0.invoke(zeros, grad, dim=self.dim, index=index),)
@@ -81,7 +83,8 @@ class ScatterAddBackward0(Op):
     def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
         _check_index(index, "scatter_add")
         self.dim, self.src_shape = dim, src.shape
-        self.save_param("index", index)
+        if self.needs_input_grad[1]:  # torch keeps index only for src's gradient
+            self.save_param("index", index)
         out = np.array(a, copy=True)
         if index.size == 0:
             return out

@@ -383,6 +383,8 @@ class NllLossBackward0(Op):
         self.save_param("target", target)
         if weight is not None:
             self.save_param("weight", weight)
+        # torch's node also keeps its second output, the total weight (saved-tensor hooks see it)
+        self.save_param("total_weight", np.asarray(wt.sum(), dtype=lp.dtype))
         with _errstate():
             if reduction == "none":
                 out = losses.reshape(target.shape)

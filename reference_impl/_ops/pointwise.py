@@ -907,8 +907,8 @@ class MaskedFillBackward0(Op):
         return np.where(mask, np.asarray(value, dtype=a.dtype), a)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        mask = np.broadcast_to(self.saved("mask")._data, grad.shape)
-        return (where_const(mask, 0.0, grad).to(grad.dtype),)
+        # torch's formula is grad.masked_fill(mask, 0): create_graph records this node again
+        return (MaskedFillBackward0.invoke(grad, mask=self.saved("mask"), value=0.0),)
 
     def jvp(self, t: Tensor) -> Tensor:
         mask = np.broadcast_to(self.fw_param("mask"), self.fw_output().shape)

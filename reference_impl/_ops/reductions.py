@@ -477,6 +477,13 @@ def _dof_ratio(num: float, dof: float) -> float:
 class VarBackward0(_Moments):
     fn_name = "var"
 
+    def forward(
+        self, a: np.ndarray, dim: Any = None, correction: float = 1, keepdim: bool = False
+    ) -> np.ndarray:
+        out = super().forward(a, dim, correction, keepdim)
+        self._save_results.clear()  # var_backward needs self only (std's needs the result)
+        return out
+
 
 class VarMeanBackward0(_Moments):
     """var_mean: one node, two outputs (var, mean)."""

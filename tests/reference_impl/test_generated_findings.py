@@ -250,3 +250,65 @@ def test_a_custom_backward_of_an_input_still_runs_and_is_checked():
     y = WrongShape.apply(x)
     with pytest.raises(RuntimeError, match="returned an invalid gradient at index 0"):
         y.backward(torch.ones(2, 2), inputs=[y])
+
+
+# -- found by the program vocabulary of conformance/programs/vocabulary.py (issue 13, item 6) --
+
+VERSION = "one of the variables needed for gradient computation has been modified"
+
+
+def _packed(fn):
+    """How many tensors ``fn`` saves for backward, as saved-tensor hooks see them."""
+    packed = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: packed.append(1) or t, lambda p: p):
+        fn()
+    return len(packed)
+
+
+def test_lerp_and_scatter_add_refuse_operands_of_two_dtypes():
+    x, y = torch.ones(2), torch.ones(2, dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="expected dtype float for `end` but got dtype double"):
+        torch.lerp(x, y, 0.25)
+    with pytest.raises(RuntimeError, match="Expected self.dtype to be equal to src.dtype"):
+        x.scatter_add(0, torch.tensor([0, 1]), y)
+
+
+def test_var_saves_only_its_input_and_gather_its_input_and_index():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    assert _packed(lambda: x.var(correction=0)) == 1
+    assert _packed(lambda: x.gather(0, torch.tensor([1, 0]))) == 2
+
+
+def test_nll_loss_saves_its_input_target_and_total_weight():
+    x = torch.tensor([[0.1, 0.9], [0.3, 0.2]], requires_grad=True)
+    assert _packed(lambda: torch.nn.functional.nll_loss(x, torch.tensor([0, 1]))) == 3
+
+
+def test_a_write_to_gathers_input_after_the_gather_is_seen_by_backward():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    out = y.gather(0, torch.tensor([1, 0]))
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match=VERSION):
+        out.sum().backward()
+
+
+def test_scatter_add_keeps_its_index_only_when_src_needs_a_gradient():
+    x = torch.tensor([[0.5, -0.8]], requires_grad=True)
+    index = torch.tensor([[0, 0]])
+    out = x.scatter_add(0, index, torch.tensor([[0.1, 0.2]]))
+    index.fill_(0)
+    out.sum().backward()  # src takes no gradient: the write to index is never read
+    assert x.grad.tolist() == [[1.0, 1.0]]
+    src = torch.tensor([[0.1, 0.2]], requires_grad=True)
+    out = x.scatter_add(0, index, src)
+    index.fill_(0)
+    with pytest.raises(RuntimeError, match=VERSION):
+        out.sum().backward()
+
+
+def test_masked_fills_gradient_is_a_masked_fill_so_double_backward_names_it():
+    x = torch.tensor(1.0, requires_grad=True)
+    (g,) = torch.autograd.grad(x.masked_fill(torch.tensor(True), 0.0).sin(), [x], create_graph=True)
+    assert type(g.grad_fn).__name__ == "MaskedFillBackward0"
+    assert g.item() == 0.0
