@@ -161,7 +161,8 @@ class ConvolutionBackward0(Op):
         y = _conv(x, w, self.geo)
         if bias:
             y = y + bias[0].reshape((1, -1) + (1,) * (y.ndim - 2))
-        return np.asarray(y, dtype=np.result_type(x, w))
+        # contiguous, as torch's output: a layout-dependent consumer (matmul's fold) reads it
+        return np.ascontiguousarray(y, dtype=np.result_type(x, w))
 
     def jvp(self, tx: Tensor | None, tw: Tensor | None, *tb: Tensor | None) -> Tensor | None:
         """Bilinear in (input, weight), plus the bias: conv(tx, w) + conv(x, tw) + tb."""
@@ -206,9 +207,9 @@ class ConvolutionBackwardBackward0(Op):
         gw = _weight_grad(gy, x, w.shape, self.geo) if mask[1] else np.zeros(w.shape, dtype)
         gb = gy.sum(axis=(0, *range(2, gy.ndim))) if mask[2] else np.zeros(w.shape[0], dtype)
         return (
-            np.asarray(gx, dtype=dtype),
-            np.asarray(gw, dtype=dtype),
-            np.asarray(gb, dtype=dtype),
+            np.ascontiguousarray(gx, dtype=dtype),
+            np.ascontiguousarray(gw, dtype=dtype),
+            np.ascontiguousarray(gb, dtype=dtype),
         )
 
     def jvp(

@@ -482,3 +482,14 @@ def test_folded_and_batched_paths_give_the_same_gradients() -> None:
         products.append(type(y.grad_fn.next_functions[0][0]).__name__)
     assert products == ["BmmBackward0", "MmBackward0"]
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+def test_a_convolution_output_is_contiguous_so_it_folds() -> None:
+    """The fold reads the operand's strides, so an op whose torch output is contiguous must
+    produce a C-contiguous array here too (conv's einsum result was not: bmm instead of mm)."""
+    rng = np.random.default_rng(1)
+    x = torch.tensor(rng.standard_normal((2, 3, 6, 5)), requires_grad=True)
+    y = torch.nn.functional.conv2d(x, torch.tensor(rng.standard_normal((4, 3, 3, 3))), padding=1)
+    assert y._data.flags.c_contiguous
+    z = torch.matmul(y, torch.tensor(rng.standard_normal((5, 2))))
+    assert graph_names(z)[:3] == ("UnsafeViewBackward0", "MmBackward0", "ViewBackward0")
