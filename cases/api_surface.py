@@ -578,6 +578,32 @@ def inplace_metadata_ops(torch, make: Inputs):
     return out
 
 
+@case(area=AREA, tags=("version", "views"))
+def as_strided_in_place(torch, make: Inputs):
+    """as_strided_ re-strides a tensor in place: same object, one version bump, an
+    AsStridedBackward1 node whose gradient adds each read back where it was read (overlapping
+    reads add up), a view keeps its base, and torch's refusals (a grad leaf, out of bounds)."""
+    x = make.randn(6, requires_grad=True)
+    out = {}
+    a = x * 1
+    same = a.as_strided_((2, 2), (1, 2), 1)
+    weight = make.randn(2, 2)
+    (grad,) = torch.autograd.grad((a * weight).sum(), x)
+    out["2x2 overlapping"] = (same is a, a._version, type(a.grad_fn).__name__, a, grad)
+    b = x * 1
+    b.as_strided_((3,), (0,))  # every element reads b[0]
+    (grad,) = torch.autograd.grad((b * make.randn(3)).sum(), x)
+    out["stride 0"] = (b, grad)
+    base = x * 1
+    view = base[1:]
+    view.as_strided_((2,), (2,))
+    (grad,) = torch.autograd.grad((view * make.randn(2)).sum(), x)
+    out["view"] = (view, type(view.grad_fn).__name__, view._base is base, grad)
+    out["leaf"] = capture(lambda: x.as_strided_((2,), (1,)))
+    out["out of bounds"] = capture(lambda: torch.arange(4.0).as_strided_((3,), (2,)))
+    return out
+
+
 @case(area=AREA, tags=("grad_mode",))
 def bare_grad_mode_decorators(torch, make: Inputs):
     """@torch.no_grad, @torch.enable_grad and @torch.inference_mode work without parentheses

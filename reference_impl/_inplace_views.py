@@ -1,9 +1,10 @@
-"""In-place metadata ops: ``t_``, ``transpose_``, ``unsqueeze_``, ``squeeze_``.
+"""In-place metadata ops: ``t_``, ``transpose_``, ``unsqueeze_``, ``squeeze_``, ``as_strided_``.
 
 They change a tensor's shape and strides, never its values, yet torch treats them as in-place
 ops: the version is bumped, a leaf that requires grad is refused, and the tensor's history gains
 a node of the in-place overload's name (``TBackward1``, ``UnsqueezeBackward1``,
-``SqueezeBackward3/4/5``, ``TransposeBackward1``) whose backward undoes the change. A view keeps
+``SqueezeBackward3/4/5``, ``TransposeBackward1``, ``AsStridedBackward1``) whose backward undoes
+the change. A view keeps
 its link to its base: the change is appended to the steps that rebuild it.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 from ._grad_mode import is_grad_enabled
 from ._node import Node, gradient_edge
 from ._tensor import Tensor, ViewInfo, _wrap_dim
+from ._unsupported import UnsupportedOp
 
 
 class _MetadataBackward(Node):
@@ -41,6 +43,10 @@ class TransposeBackward1(_MetadataBackward):
 
 class UnsqueezeBackward1(_MetadataBackward):
     pass
+
+
+class AsStridedBackward1(_MetadataBackward):
+    """as_strided_: each element read adds its gradient back where it was read from."""
 
 
 class SqueezeBackward3(_MetadataBackward):
@@ -134,3 +140,34 @@ def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
     return _apply_inplace(
         self, node_cls, np.squeeze(self._data, axis=dims), lambda g: g.reshape(shape), replay
     )
+
+
+def as_strided_(self: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
+    """Re-stride a contiguous tensor over its own elements. ``storage_offset`` counts from the
+    tensor's first element (torch counts from its storage's; the two agree for a tensor that
+    starts its storage, and for the default, which keeps the current offset)."""
+    from ._factories import zeros
+    from ._ops import indexing
+
+    if not self._data.flags["C_CONTIGUOUS"]:
+        raise UnsupportedOp("as_strided_ of a non-contiguous tensor")
+    size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
+    offset = int(storage_offset or 0)
+    if offset and self._view is not None:
+        raise UnsupportedOp("as_strided_ with a storage_offset on a view")
+    indexing.AsStridedBackward0().forward(self._data, size, stride, offset)  # torch's checks
+    read = np.asarray(offset) + sum(
+        (g * s for g, s in zip(np.indices(size), stride, strict=True)), np.asarray(0)
+    )
+    flat = self._data.reshape(-1)[offset:]
+    array = np.lib.stride_tricks.as_strided(
+        flat, shape=size, strides=tuple(s * self._data.itemsize for s in stride)
+    )
+    shape, numel = tuple(self.shape), self._data.size
+    where = Tensor._from_array(read.reshape(-1).astype(np.int64))
+
+    def undo(grad: Tensor) -> Tensor:
+        return zeros(numel, dtype=grad.dtype).index_add(0, where, grad.reshape(-1)).reshape(shape)
+
+    replay = (indexing.AsStridedBackward0, {"size": size, "stride": stride, "storage_offset": 0})
+    return _apply_inplace(self, AsStridedBackward1, array, undo, replay)

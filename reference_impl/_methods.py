@@ -362,6 +362,7 @@ METHODS: dict[str, Any] = {
     "any": F.any_,
     "t_": _inplace_views.t_,
     "transpose_": _inplace_views.transpose_,
+    "as_strided_": _inplace_views.as_strided_,
     "unsqueeze_": _inplace_views.unsqueeze_,
     "squeeze_": _inplace_views.squeeze_,
     "logical_not": F.logical_not,

@@ -415,6 +415,26 @@ def test_inplace_metadata_ops_keep_the_object_and_undo_the_change_in_backward(op
     np.testing.assert_allclose(x.grad.numpy(), weight.T if transposed else weight.reshape(2, 3))
 
 
+def test_as_strided_in_place_adds_each_reads_gradient_back_where_it_was_read():
+    x = leaf(6)
+    a = x * 1
+    assert a.as_strided_((2, 2), (1, 2), 1) is a
+    assert a.grad_fn.name() == "AsStridedBackward1" and a._version == 1
+    assert a.tolist() == (x.detach().numpy()[[[1, 3], [2, 4]]]).tolist()
+    a.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 1, 1, 1, 1, 0])
+    b = leaf(3)
+    c = b * 1
+    c.as_strided_((4,), (0,))  # four reads of c[0]
+    c.sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [4, 0, 0])
+
+
+def test_as_strided_in_place_out_of_bounds_is_refused_with_torchs_error():
+    with pytest.raises(RuntimeError, match=r"setStorage: sizes \[3\], strides \[2\]"):
+        torch.arange(4.0).as_strided_((3,), (2,))
+
+
 def test_inplace_metadata_ops_return_the_same_object():
     a = leaf(2, 3) * 1
     assert a.t_() is a and a.unsqueeze_(0) is a and a.squeeze_() is a and a.transpose_(0, 1) is a
