@@ -77,7 +77,16 @@ def run_backward(
         while ready:
             node = heappop(ready)[2]
             arrived = buffers.pop(node, None) or [None] * max(node.num_outputs, 1)
-            grads = _call_tensor_pre_hooks(node, arrived) if _has_tensor_hooks(node) else arrived
+            # Tensor hooks and retain_grad (a leaf's tensor hooks live on its variable): most
+            # nodes have none, and then what arrived goes on as it is.
+            if (
+                node._tensor_pre_hooks
+                or node._retains_grad
+                or (isinstance(node, AccumulateGrad) and node.variable._hooks)
+            ):
+                grads = _call_tensor_pre_hooks(node, arrived)
+            else:
+                grads = arrived
             if runnable is not None:  # ``filtered``
                 runs = id(node) in runnable
                 # torch's capture: a node that also runs hands over what arrived (its tensor
@@ -94,7 +103,9 @@ def run_backward(
             if anomaly_mode.STATE.enabled:  # autograd.detect_anomaly: NaN checks, warnings
                 outputs = anomaly_mode.run_node(node, run, grads, _validate_outputs)
             else:
-                outputs = _validate_outputs(node, run(grads))
+                outputs = run(grads)
+                if outputs or node._next_edges:  # a leaf's AccumulateGrad has neither
+                    outputs = _validate_outputs(node, outputs)
             if node._post_hooks:
                 outputs = _call_node_post_hooks(node, outputs, grads)
             if not keep_graph:
@@ -221,14 +232,6 @@ def _sum_gradients(old: Tensor, grad: Tensor) -> Tensor:
 @np.errstate(all="ignore")  # torch gives inf/nan without a warning
 def _quiet_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a + b
-
-
-def _has_tensor_hooks(node: Node) -> bool:
-    """Whether ``_call_tensor_pre_hooks`` has anything to run for ``node`` (most nodes don't,
-    and then the engine hands on what arrived as it is)."""
-    if node._tensor_pre_hooks or node._retains_grad:
-        return True
-    return isinstance(node, AccumulateGrad) and bool(node.variable._hooks)
 
 
 def _call_tensor_pre_hooks(node: Node, grads: list[Tensor | None]) -> list[Tensor | None]:

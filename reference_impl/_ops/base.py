@@ -160,8 +160,8 @@ class Op(Node):
     def save_input(self, name: str, index: int) -> None:
         """Keep input ``index`` for backward (only call it when backward needs it)."""
         assert self._inputs is not None
-        if not self._keeps_saved():
-            return
+        if True not in self.needs_input_grad and not self._keeps_saved():
+            return  # (the first test answers for every recorded node without a call)
         t = self._inputs[index]
         if self._inplace and index == 0:
             # The input is about to be overwritten: keep its old values, as a recorded clone
@@ -195,7 +195,7 @@ class Op(Node):
         self._save_results.append((name, index))
 
     def _make_saved(self, t: Tensor, producer: str | None = None, nr: int = 0) -> SavedTensor:
-        recording = any(self.needs_input_grad)
+        recording = True in self.needs_input_grad  # ``_recording``
         if t._is_inference and recording:
             raise RuntimeError(INFERENCE_SAVE)
         return SavedTensor(t, producer, nr, hooked=recording)
@@ -287,6 +287,8 @@ class Op(Node):
         self._param_tensors = _NO_TENSOR_PARAMS  # saved by now where backward needs them
 
     def _attach_outputs(self, outputs: list[Tensor]) -> None:
+        """Make this node the ``grad_fn`` of the differentiable outputs, and save the outputs
+        that ``forward`` asked for (``save_result``)."""
         skip = self.nondifferentiable_outputs
         meta = self._output_meta
         for i, out in enumerate(outputs):
