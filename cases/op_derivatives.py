@@ -17,6 +17,7 @@ import types
 from conformance import Inputs, Raised, capture
 from conformance.case import register
 from conformance.expressions import call_expression
+from conformance.programs import vocabulary
 
 AREA = "op_derivatives"
 DTYPES = ("float32", "float64")
@@ -1548,7 +1549,36 @@ EDGES = [
     ),
 ]
 
-FORMS = UNARY + POW + BINARY + SELECT + REDUCTIONS + MATMUL + SHAPE + INDEXING + LOSSES + EDGES
+# -- the program vocabulary ------------------------------------------------------------------
+
+#: The input kind that meets each operand domain of ``conformance/programs/vocabulary.py``.
+DOMAIN_KINDS = {"real": "randn", "positive": "pos", "unit": "unit"}
+#: The catalogue kind of each aux tensor of the vocabulary.
+AUX_KINDS = {"bool": "bool", "int64": "long", None: "cdata"}
+
+
+def _vocabulary_form(name, form):
+    """The case of one form of the program vocabulary: its raw expression at a fixed shape, on
+    inputs of its domains, so each form generated programs draw is also checked alone."""
+    rank = max(form.min_dims, min(2, form.max_dims))
+    x = (2, 3)[2 - rank :]
+    shapes = [x, (2,) if form.partner == "vector" else x][: form.arity]
+    inputs = [("x", DOMAIN_KINDS[form.domain], x)]
+    if form.arity == 2:
+        inputs.append(("y", DOMAIN_KINDS[form.domain_y], shapes[1]))
+    for kind in form.aux:
+        shape, high = vocabulary.aux_layout(kind, shapes)
+        values = vocabulary.aux_values(kind, shape, high, seed=0).tolist()
+        inputs.append((kind, AUX_KINDS[vocabulary.AUX[kind]], values))
+    doc = f"{form.expr}: a form of the generated programs' vocabulary"
+    return _form(f"vocabulary_{name}", doc, form.expr, *inputs)
+
+
+VOCABULARY = [_vocabulary_form(name, form) for name, form in vocabulary.FORMS.items()]
+
+FORMS = (
+    UNARY + POW + BINARY + SELECT + REDUCTIONS + MATMUL + SHAPE + INDEXING + LOSSES + EDGES
+) + VOCABULARY
 
 _GROUPS = (
     ("unary", UNARY),
@@ -1561,6 +1591,7 @@ _GROUPS = (
     ("indexing", INDEXING),
     ("loss", LOSSES),
     ("edge", EDGES),
+    ("vocabulary", VOCABULARY),
 )
 
 

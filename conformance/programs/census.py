@@ -16,6 +16,7 @@ from conformance.programs.generated import draw_program
 from conformance.programs.program import (
     Backward,
     Call,
+    Const,
     Custom,
     Detach,
     GradMode,
@@ -69,6 +70,7 @@ def step_areas(step: Step, mode: bool | None) -> set[str]:
 
 
 @step_areas.register(Op)
+@step_areas.register(Const)
 @step_areas.register(GradMode)
 def _(step: Step, mode: bool | None) -> set[str]:
     return _under(mode)
@@ -134,6 +136,16 @@ def census(run_seed: int, count: int) -> Counter[str]:
     counts: Counter[str] = Counter()
     for index in range(count):
         counts.update(areas_of(draw_program(run_seed, index)))
+    return counts
+
+
+def op_counts(run_seed: int, count: int) -> Counter[str]:
+    """How many ops of each vocabulary form programs ``0..count-1`` of ``run_seed`` hold (a
+    form never drawn is a form no run checks in a program)."""
+    counts: Counter[str] = Counter()
+    for index in range(count):
+        program = draw_program(run_seed, index)
+        counts.update(step.op for step, _ in walk(program.steps) if isinstance(step, Op))
     return counts
 
 

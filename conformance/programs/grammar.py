@@ -7,8 +7,12 @@ So the vocabulary and its distribution live here only:
 
 - one to three leaves of mutually broadcastable shapes (rank 0-2, sides 1-3), mostly float32,
   mostly requiring grad;
-- up to six steps per block, mostly ops (operands half the time from the two newest slots, so
-  most ops end up on a differentiated path), some state steps (detach - half the time followed
+- up to six steps per block, mostly ops of the shared vocabulary (``vocabulary.FORMS``: every
+  form whose rank and shape constraints the operand meets; operands half the time from the two
+  newest slots, so most ops end up on a differentiated path). An op that takes a tensor without
+  gradient (a mask, indices, a target) gets it as a ``Const`` step just before it, and a quarter
+  of the time an in-place write to it just after (saved by the op, so a backward through the
+  op must raise the version error); some state steps (detach - half the time followed
   by an in-place write through the detached tensor or its source -, ``requires_grad_``,
   ``retain_grad``, hooks, in-place ops, custom Functions correct, planted or given one tensor
   twice), and regions - grad mode, or saved-tensor hooks - nested at most twice; view ops are
@@ -32,11 +36,12 @@ import numpy as np
 
 from conformance.programs.program import (
     FUNCTIONS,
-    INPLACE,
     OPS,
     SAVED_HOOKS,
+    WRITES,
     Backward,
     Call,
+    Const,
     Custom,
     Detach,
     GradMode,
@@ -51,6 +56,7 @@ from conformance.programs.program import (
     SavedHooks,
     Step,
 )
+from conformance.programs.vocabulary import AUX, Form, aux_layout
 
 T = TypeVar("T")
 
@@ -84,7 +90,6 @@ STATE_KINDS = ("detach", "requires_grad", "retain_grad", "hook", "custom")
 HOOK_SCALES = (0.5, 2.0, -1.0)
 RETAIN_GRAPH = (None, True, False)
 RESET_MODES = ("none", "zero")
-INPLACE_OPS = tuple(sorted(INPLACE))
 #: Functions, ``Mul2`` (one tensor given as both inputs: half its gradient went missing under
 #: inductor, PyTorch #183604) twice as often as each other.
 FUNCTION_NAMES = (*sorted(FUNCTIONS), "Mul2")
@@ -99,34 +104,82 @@ class Slots:
     computed: list[bool] = field(default_factory=list)
     #: Slots made by ``detach``: in-place targets (a write through them changes their source).
     detached: list[int] = field(default_factory=list)
+    #: The float tensors of the program (every slot but the ``Const`` ones): operands.
+    floats: list[int] = field(default_factory=list)
+    #: ``Const`` slots: in-place targets only.
+    consts: list[int] = field(default_factory=list)
 
-    def add(self, shape: tuple[int, ...], dtype: str, computed: bool) -> None:
+    def add(self, shape: tuple[int, ...], dtype: str, computed: bool) -> int:
+        self.floats.append(len(self.shapes))
+        return self._add(shape, dtype, computed)
+
+    def add_const(self, shape: tuple[int, ...], dtype: str) -> int:
+        self.consts.append(len(self.shapes))
+        return self._add(shape, dtype, False)
+
+    def _add(self, shape: tuple[int, ...], dtype: str, computed: bool) -> int:
         self.shapes.append(shape)
         self.dtypes.append(dtype)
         self.computed.append(computed)
+        return len(self.shapes) - 1
 
     def computed_slots(self) -> list[int]:
         return [i for i, c in enumerate(self.computed) if c]
 
 
+#: The result shape of each rule of ``Form.shape``, from the operands' shapes.
+SHAPE_RULES = {
+    "same": lambda s, o: s,
+    "broadcast": lambda s, o: tuple(np.broadcast_shapes(s, o)),
+    "scalar": lambda s, o: (),
+    "drop0": lambda s, o: s[1:],
+    "droplast": lambda s, o: s[:-1],
+    "keeplast": lambda s, o: (*s[:-1], 1),
+    "t": lambda s, o: s[::-1],
+    "swap01": lambda s, o: (s[1], s[0], *s[2:]),
+    "unsqueeze": lambda s, o: (1, *s),
+    "unsqueeze_last": lambda s, o: (*s, 1),
+    "flatten": lambda s, o: (int(np.prod(s)),),
+    "squeeze": lambda s, o: tuple(side for side in s if side != 1),
+    "select": lambda s, o: s[1:],
+    "slice": lambda s, o: (s[0] - 1, *s[1:]),
+    "first1": lambda s, o: (1, *s[1:]),
+    "rows": lambda s, o: (2, *s[1:]),
+    "expand": lambda s, o: (2, *s),
+    "double0": lambda s, o: (2 * s[0], *s[1:]),
+    "stack": lambda s, o: (2, *s),
+    "gram": lambda s, o: (s[0], s[0]),
+    "gram_t": lambda s, o: (s[1], s[1]),
+    "outer": lambda s, o: (s[0], o[0]),
+}
+
+
 def result_shape(op: str, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
-    """The shape ``op`` gives for operands of ``shapes`` (see ``OpSpec.shape``)."""
-    rule, s = OPS[op].shape, shapes[0]
-    if rule == "broadcast":
-        return tuple(np.broadcast_shapes(*shapes))
-    rules = {
-        "same": lambda: s,
-        "scalar": lambda: (),
-        "drop0": lambda: s[1:],
-        "droplast": lambda: s[:-1],
-        "t": lambda: s[::-1],
-        "unsqueeze": lambda: (1, *s),
-        "flatten": lambda: (int(np.prod(s)),),
-        "select": lambda: s[1:],
-        "slice": lambda: (s[0] - 1, *s[1:]),
-        "gram": lambda: (s[0], s[0]),
-    }
-    return rules[rule]()
+    """The shape ``op`` gives for operands of ``shapes`` (``Form.shape``)."""
+    first = shapes[0]
+    return SHAPE_RULES[OPS[op].shape](first, shapes[1] if len(shapes) > 1 else first)
+
+
+def takes(spec: Form, shape: tuple[int, ...]) -> bool:
+    """Whether ``spec`` takes a first operand of ``shape`` (rank, first side)."""
+    rank = len(shape)
+    return spec.min_dims <= rank <= spec.max_dims and (rank == 0 or shape[0] >= spec.min_first)
+
+
+def partners_with(spec: Form, shape: tuple[int, ...], other: tuple[int, ...]) -> bool:
+    """Whether ``other`` may be the second operand of ``spec`` after one of ``shape``."""
+    if spec.partner == "equal":
+        return other == shape
+    if spec.partner == "vector":
+        return len(other) == 1
+    return _broadcasts(shape, other)
+
+
+def operands_fit(spec: Form, shapes: list[tuple[int, ...]]) -> bool:
+    """Whether ``spec`` takes operands of ``shapes`` (all its constraints but dtypes)."""
+    if len(shapes) != spec.arity or not takes(spec, shapes[0]):
+        return False
+    return spec.arity == 1 or partners_with(spec, shapes[0], shapes[1])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -135,9 +188,7 @@ def fitting_ops(shape: tuple[int, ...], grad_enabled: bool) -> tuple[str, ...]:
     return tuple(
         name
         for name, spec in OPS.items()
-        if spec.min_dims <= len(shape) <= spec.max_dims
-        and not (spec.shape == "slice" and shape[0] < 2)
-        and not (spec.view and not grad_enabled)  # section 11 quirk
+        if takes(spec, shape) and not (spec.view and not grad_enabled)  # section 11 quirk
     )
 
 
@@ -186,56 +237,79 @@ def leaves(choose: Chooser) -> tuple[Leaf, ...]:
     return tuple(drawn)
 
 
-def op_step(choose: Chooser, slots: Slots, grad_enabled: bool) -> Op:
-    """An op whose operands fit its rank and domain and broadcast together: first operand
-    (mostly a recent slot), then an op that fits it, then a second operand that broadcasts."""
-    first = recent_or_any(choose, len(slots.shapes))
-    shape = slots.shapes[first]
+def op_step(choose: Chooser, slots: Slots, grad_enabled: bool) -> tuple[Step, ...]:
+    """An op whose operands fit its shape constraints (domains are met by its guards): first
+    operand (mostly a recent slot), then an op that fits it, then a second operand that fits
+    both; then its aux tensors as ``Const`` steps before it, and sometimes a write to one after."""
+    first = slots.floats[recent_or_any(choose, len(slots.floats))]
+    shape, dtype = slots.shapes[first], slots.dtypes[first]
     name = choose.choice(fitting_ops(shape, grad_enabled))
     spec = OPS[name]
     args: tuple[int, ...] = (first,)
     if spec.arity == 2:
-        partners = [j for j, other in enumerate(slots.shapes) if _broadcasts(shape, other)]
+        partners = [
+            j
+            for j in slots.floats
+            if partners_with(spec, shape, slots.shapes[j])
+            and (not spec.same_dtype or slots.dtypes[j] == dtype)
+        ]
         args = (first, choose.choice(partners))
-    float64 = spec.to_double or any(slots.dtypes[a] == "float64" for a in args)
-    slots.add(
-        result_shape(name, [slots.shapes[a] for a in args]),
-        "float64" if float64 else "float32",
-        True,
-    )
-    return Op(name, args)
+    operand_shapes = [slots.shapes[a] for a in args]
+    drawn: list[Step] = []
+    for kind in spec.aux:
+        aux_shape, high = aux_layout(kind, operand_shapes)
+        const = Const(kind, AUX[kind] or dtype, aux_shape, high, choose.integer(0, MAX_SEED))
+        drawn.append(const)
+        args += (slots.add_const(aux_shape, const.dtype),)
+    slots.add(result_shape(name, operand_shapes), result_dtype(spec, slots, args), True)
+    drawn.append(Op(name, args))
+    if spec.aux and choose.integer(0, 3) == 0:
+        target = choose.choice(args[spec.arity :])
+        drawn.append(InPlace(choose.choice(WRITES[slots.dtypes[target]]), target))
+    return tuple(drawn)
+
+
+def result_dtype(spec: Form, slots: Slots, args: tuple[int, ...]) -> str:
+    """The dtype of ``spec`` on the operands in ``args``, promoted as torch does: a 0-d operand
+    does not widen one with dimensions (``torch.where(m, float64 0-d, float32 (3,))`` is
+    float32)."""
+    operands = args[: spec.arity]
+    ranked = [a for a in operands if slots.shapes[a]] or list(operands)
+    float64 = spec.to_double or any(slots.dtypes[a] == "float64" for a in ranked)
+    return "float64" if float64 else "float32"
 
 
 def state_step(choose: Chooser, slots: Slots) -> tuple[Step, ...]:
     """A graph-state step: detach (half the time followed by an in-place write through the
     detached tensor or its source, which share memory), requires_grad_, retain_grad, a hook,
     in-place, a Function."""
-    last = len(slots.shapes) - 1
-    targets = slots.computed_slots() + slots.detached
+    floats = slots.floats
+    targets = slots.computed_slots() + slots.detached + slots.consts
     kind = choose.choice(STATE_KINDS + ("inplace",) if targets else STATE_KINDS)
     if kind == "detach":
-        arg = choose.integer(0, last)
-        slots.add(slots.shapes[arg], slots.dtypes[arg], False)
-        slots.detached.append(last + 1)
+        arg = choose.choice(floats)
+        made = slots.add(slots.shapes[arg], slots.dtypes[arg], False)
+        slots.detached.append(made)
         if not choose.boolean():
             return (Detach(arg),)
-        target = choose.choice((last + 1, arg))
-        return (Detach(arg), InPlace(choose.choice(INPLACE_OPS), target))
+        target = choose.choice((made, arg))
+        return (Detach(arg), InPlace(choose.choice(WRITES[slots.dtypes[target]]), target))
     if kind == "requires_grad":
-        return (RequiresGrad(choose.integer(0, last), choose.boolean()),)
+        return (RequiresGrad(choose.choice(floats), choose.boolean()),)
     if kind == "retain_grad":
-        return (RetainGrad(choose.integer(0, last)),)
+        return (RetainGrad(choose.choice(floats)),)
     if kind == "hook":
-        return (Hook(choose.integer(0, last), choose.choice(HOOK_SCALES)),)
+        return (Hook(choose.choice(floats), choose.choice(HOOK_SCALES)),)
     if kind == "inplace":
-        return (InPlace(choose.choice(INPLACE_OPS), choose.choice(targets)),)
-    ranked = [i for i, s in enumerate(slots.shapes) if len(s) >= 1]
+        target = choose.choice(targets)
+        return (InPlace(choose.choice(WRITES[slots.dtypes[target]]), target),)
+    ranked = [i for i in floats if len(slots.shapes[i]) >= 1]
     function = choose.choice(FUNCTION_NAMES)
     if function == "WrongShape" and ranked:
         arg = choose.choice(ranked)
     else:
         function = "Square" if function == "WrongShape" else function
-        arg = choose.integer(0, last)
+        arg = choose.choice(floats)
     slots.add(slots.shapes[arg], slots.dtypes[arg], True)
     return (Custom(function, arg),)
 
@@ -252,7 +326,7 @@ def steps(
         elif kind == "state":
             drawn.extend(state_step(choose, slots))
         else:
-            drawn.append(op_step(choose, slots, grad_enabled))
+            drawn.extend(op_step(choose, slots, grad_enabled))
     return tuple(drawn)
 
 
@@ -268,7 +342,7 @@ def region(choose: Chooser, slots: Slots, grad_enabled: bool, depth: int) -> Ste
 
 def backward_call(choose: Chooser, slots: Slots, leaf_count: int) -> Backward:
     """A backward or autograd.grad call on a computed slot (half the time the newest one)."""
-    computed = slots.computed_slots() or [len(slots.shapes) - 1]
+    computed = slots.computed_slots() or [slots.floats[-1]]
     root = computed[-1] if choose.boolean() else choose.choice(computed)
     scalar = slots.shapes[root] == ()
     weight = choose.integer(0, MAX_SEED) if not scalar or choose.boolean() else None

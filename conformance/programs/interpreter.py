@@ -23,6 +23,7 @@ from conformance.programs.program import (
     SAVED_HOOKS,
     Backward,
     Call,
+    Const,
     Custom,
     Detach,
     GradMode,
@@ -36,6 +37,7 @@ from conformance.programs.program import (
     SavedHooks,
     Step,
     call_concern,
+    const_values,
     leaf_values,
     saved_hooks_factory,
     step_concern,
@@ -159,12 +161,20 @@ def execute(step: Step, run: _Run, key: str) -> Any:
 def _(step: Op, run: _Run, key: str) -> Any:
     torch, slots = run.torch, run.slots
     spec = OPS[step.op]
-    names = dict(zip("ab", step.args, strict=False))
+    names = dict(zip(spec.names, step.args, strict=True))
     return run.step(
         key,
-        lambda: evaluate(spec.expr, {"torch": torch, **{k: slots[v] for k, v in names.items()}}),
+        lambda: evaluate(
+            spec.program_expr, {"torch": torch, **{k: slots[v] for k, v in names.items()}}
+        ),
         *step.args,
     )
+
+
+@execute.register
+def _(step: Const, run: _Run, key: str) -> Any:
+    values, dtype = const_values(step).tolist(), getattr(run.torch, step.dtype)
+    return run.step(key, lambda: run.torch.tensor(values, dtype=dtype))
 
 
 @execute.register

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from conformance.programs.program import (
     OPS,
+    Const,
     Custom,
     Detach,
     GradMode,
@@ -89,8 +90,9 @@ def _(step: Detach, views: _Views, position: int, slot: int) -> bool:
     return False
 
 
-@hooks_stale_view.register
-def _(step: Custom, views: _Views, position: int, slot: int) -> bool:
+@hooks_stale_view.register(Custom)
+@hooks_stale_view.register(Const)
+def _(step: Custom | Const, views: _Views, position: int, slot: int) -> bool:
     views.family[slot] = slot
     return False
 

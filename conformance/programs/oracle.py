@@ -17,8 +17,10 @@ import numpy as np
 
 from conformance.programs.interpreter import weights
 from conformance.programs.program import (
+    OPS,
     PLANTED,
     Backward,
+    Const,
     Custom,
     Detach,
     GradMode,
@@ -68,7 +70,12 @@ def keeps_derivative(step: Step) -> bool:
     raise NotImplementedError  # never run: step_concern dispatches on the step's type
 
 
-@keeps_derivative.register(Op)
+@keeps_derivative.register
+def _(step: Op) -> bool:
+    return OPS[step.op].smooth  # a kink, tie or argmax choice is not the plain derivative
+
+
+@keeps_derivative.register(Const)
 @keeps_derivative.register(InPlace)
 @keeps_derivative.register(RetainGrad)
 @keeps_derivative.register(SavedHooks)  # every pair in SAVED_HOOKS hands back the same values

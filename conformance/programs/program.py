@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
+from conformance.programs.vocabulary import FORMS, Form, aux_values
+
 if TYPE_CHECKING:
     from functools import _SingleDispatchCallable
 
@@ -39,60 +41,8 @@ def leaf_values(leaf: Leaf) -> np.ndarray:
     return np.round(magnitude * sign, 2)
 
 
-@dataclass(frozen=True)
-class OpSpec:
-    """One op: a Python expression over ``a`` (and ``b``) and ``torch``, and its shape rule.
-
-    ``shape`` is one of: same, broadcast, scalar, drop0, droplast, t, unsqueeze, flatten,
-    select, slice, gram. ``view`` ops are never generated under no_grad (docs/semantics.md §5.6).
-    """
-
-    expr: str
-    arity: int = 1
-    shape: str = "same"
-    view: bool = False
-    min_dims: int = 0
-    max_dims: int = 8
-    to_double: bool = False
-
-
-#: The ops programs may use: all are supported by reference_impl; domains are guarded in the
-#: expression itself (log/sqrt/reciprocal/pow of ``abs() + 0.5``, division by it).
-OPS: dict[str, OpSpec] = {
-    "neg": OpSpec("-a"),
-    "exp": OpSpec("a.exp()"),
-    "tanh": OpSpec("a.tanh()"),
-    "sigmoid": OpSpec("torch.sigmoid(a)"),
-    "sin": OpSpec("a.sin()"),
-    "cos": OpSpec("a.cos()"),
-    "abs": OpSpec("a.abs()"),
-    "relu": OpSpec("a.relu()"),
-    "square": OpSpec("a ** 2"),
-    "scale": OpSpec("a * 2.5"),
-    "shift": OpSpec("a + 1"),
-    "log": OpSpec("(a.abs() + 0.5).log()"),
-    "sqrt": OpSpec("(a.abs() + 0.5).sqrt()"),
-    "reciprocal": OpSpec("(a.abs() + 0.5).reciprocal()"),
-    "clamp": OpSpec("a.clamp(-1.0, 1.0)"),
-    "clone": OpSpec("a.clone()"),
-    "double": OpSpec("a.double()", to_double=True),
-    "add": OpSpec("a + b", 2, "broadcast"),
-    "sub": OpSpec("a - b", 2, "broadcast"),
-    "mul": OpSpec("a * b", 2, "broadcast"),
-    "div": OpSpec("a / (b.abs() + 0.5)", 2, "broadcast"),
-    "pow": OpSpec("(a.abs() + 0.5) ** b", 2, "broadcast"),
-    "where": OpSpec("torch.where(a > b, a, b)", 2, "broadcast"),
-    "sum": OpSpec("a.sum()", shape="scalar"),
-    "mean": OpSpec("a.mean()", shape="scalar"),
-    "sum0": OpSpec("a.sum(0)", shape="drop0", min_dims=1),
-    "mean_last": OpSpec("a.mean(-1)", shape="droplast", min_dims=1),
-    "t": OpSpec("a.t()", shape="t", view=True, min_dims=2, max_dims=2),
-    "unsqueeze": OpSpec("a.unsqueeze(0)", shape="unsqueeze", view=True, max_dims=2),
-    "flatten": OpSpec("a.reshape(-1)", shape="flatten", view=True),
-    "select": OpSpec("a[0]", shape="select", view=True, min_dims=1),
-    "slice": OpSpec("a[1:]", shape="slice", view=True, min_dims=1),
-    "gram": OpSpec("a @ a.t()", shape="gram", min_dims=2, max_dims=2),
-}
+#: The ops programs may use, with their domains and shape rules: the shared vocabulary.
+OPS: dict[str, Form] = FORMS
 
 #: In-place ops applied to non-leaf slots (templates over ``a``).
 INPLACE: dict[str, str] = {
@@ -102,6 +52,16 @@ INPLACE: dict[str, str] = {
     "sigmoid_": "a.sigmoid_()",
     "tanh_": "a.tanh_()",
     "clamp_": "a.clamp_(-1.0, 1.0)",
+    "zero_": "a.zero_()",
+    "fill_true_": "a.fill_(True)",
+    "fill_0_": "a.fill_(0)",
+}
+#: The in-place writes of each dtype (a bool mask, int64 indices keep valid values).
+WRITES: dict[str, tuple[str, ...]] = {
+    "float32": ("mul_", "add_", "neg_", "sigmoid_", "tanh_", "clamp_"),
+    "float64": ("mul_", "add_", "neg_", "sigmoid_", "tanh_", "clamp_"),
+    "bool": ("zero_", "fill_true_"),
+    "int64": ("zero_", "fill_0_"),
 }
 
 #: Custom Function classes as source text (``torch`` is the module they run on). The ones
@@ -218,7 +178,7 @@ def times_one_hooks(packed):
         return t
 
     def unpack(p):
-        return p * 1
+        return p * 1 if p.is_floating_point() else p  # a mask or indices keep their dtype
 
     return pack, unpack
 """,
@@ -235,12 +195,32 @@ def saved_hooks_factory(name: str) -> str:
 
 @dataclass(frozen=True)
 class Op:
-    """``slot_new = OPS[op](a=args[0], b=args[1])``."""
+    """``slot_new = OPS[op]`` over ``args``: its operands (``x``, ``y``), then its aux tensors."""
 
     op: str
     args: tuple[int, ...]
     kind: ClassVar[str] = "op"
     produces: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Const:
+    """``slot_new = torch.tensor(const_values(step), dtype=dtype)``: a tensor an op takes that
+    takes no gradient (``vocabulary.AUX``: a mask, indices, a target), drawn from ``seed``. A
+    program may write it in place after the op saved it, before a backward call needs it."""
+
+    aux: str
+    dtype: str
+    shape: tuple[int, ...] = ()
+    high: int = 0
+    seed: int = 0
+    kind: ClassVar[str] = "const"
+    produces: ClassVar[bool] = True
+
+
+def const_values(step: Const) -> np.ndarray:
+    """The values of a ``Const`` step."""
+    return aux_values(step.aux, step.shape, step.high, step.seed)
 
 
 @dataclass(frozen=True)
@@ -322,7 +302,18 @@ class SavedHooks:
     produces: ClassVar[bool] = False
 
 
-Step = Op | Detach | Custom | InPlace | RequiresGrad | RetainGrad | Hook | GradMode | SavedHooks
+Step = (
+    Op
+    | Const
+    | Detach
+    | Custom
+    | InPlace
+    | RequiresGrad
+    | RetainGrad
+    | Hook
+    | GradMode
+    | SavedHooks
+)
 Region = GradMode | SavedHooks
 #: The step types that hold a body of steps.
 REGIONS = (GradMode, SavedHooks)
@@ -371,7 +362,18 @@ class Program:
 
 STEP_TYPES: dict[str, type] = {
     t.kind: t
-    for t in (Op, Detach, Custom, InPlace, RequiresGrad, RetainGrad, Hook, GradMode, SavedHooks)
+    for t in (
+        Op,
+        Const,
+        Detach,
+        Custom,
+        InPlace,
+        RequiresGrad,
+        RetainGrad,
+        Hook,
+        GradMode,
+        SavedHooks,
+    )
 }
 CALL_TYPES: dict[str, type] = {t.kind: t for t in (Backward, ResetGrads)}
 
@@ -471,6 +473,7 @@ def _(step: RequiresGrad, mode: bool | None, families: dict[int, int], slot: int
     return step.flag and step.arg in families
 
 
+@_meets_quirk.register(Const)
 @_meets_quirk.register(Detach)
 @_meets_quirk.register(Custom)
 @_meets_quirk.register(InPlace)

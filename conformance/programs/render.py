@@ -20,6 +20,7 @@ from conformance.programs.program import (
     SAVED_HOOKS,
     Backward,
     Call,
+    Const,
     Custom,
     Detach,
     GradMode,
@@ -33,6 +34,7 @@ from conformance.programs.program import (
     SavedHooks,
     Step,
     call_concern,
+    const_values,
     leaf_values,
     saved_hooks_factory,
     step_concern,
@@ -59,8 +61,10 @@ def step(key, fn, *needs):
 
 
 def _expr(template: str, names: dict[str, str]) -> str:
-    """Substitute slot names for the single-letter operands (a, b, F) of a table expression."""
-    return re.sub(r"\b([abF])\b", lambda m: names.get(m.group(1), m.group(1)), template)
+    """Substitute slot names (values of ``names``) for the argument names of a table
+    expression (its keys: ``a``, ``F``, an op form's ``x``, ``y``, ``mask``...)."""
+    pattern = r"\b(" + "|".join(map(re.escape, names)) + r")\b"
+    return re.sub(pattern, lambda m: names[m.group(1)], template)
 
 
 class _Writer:
@@ -137,9 +141,17 @@ def write_step(item: Step, writer: _Writer, key: str, indent: int) -> None:
 
 @write_step.register
 def _(item: Op, writer: _Writer, key: str, indent: int) -> None:
-    names = {k: f"t{v}" for k, v in zip("ab", item.args, strict=False)}
-    expr = _expr(OPS[item.op].expr, names)
+    spec = OPS[item.op]
+    names = {k: f"t{v}" for k, v in zip(spec.names, item.args, strict=True)}
+    expr = _expr(spec.program_expr, names)
     writer.statement(item, key, indent, expr, [f"t{a}" for a in item.args])
+
+
+@write_step.register
+def _(item: Const, writer: _Writer, key: str, indent: int) -> None:
+    values = const_values(item).tolist()
+    expr = f"torch.tensor({values!r}, dtype=torch.{item.dtype})"
+    writer.statement(item, key, indent, expr, [])
 
 
 @write_step.register

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from conformance.backends import Backend
-from conformance.programs.grammar import result_shape
+from conformance.programs.grammar import operands_fit, result_shape
 from conformance.programs.program import (
     FUNCTIONS,
     INPLACE,
@@ -36,6 +36,7 @@ from conformance.programs.program import (
     SAVED_HOOKS,
     Backward,
     Call,
+    Const,
     Custom,
     Detach,
     GradMode,
@@ -62,6 +63,7 @@ from conformance.programs.signature import (
     reason_class,
     reason_classes,
 )
+from conformance.programs.vocabulary import AUX, aux_layout
 
 Predicate = Callable[[Program], bool]
 #: A pass: the candidates one kind of simplification offers, each built only when tried.
@@ -118,8 +120,13 @@ def check(program: Program) -> None:
             raise InvalidProgram(f"slot {slot} does not exist yet")
         return shapes[slot]
 
+    consts: dict[int, Const] = {}
     for step, _ in walk(program.steps):
         shape = step_shape(step, [ref(slot) for slot in operands(step)])
+        if isinstance(step, Const):
+            consts[len(shapes)] = step
+        elif isinstance(step, Op):
+            check_aux(step, shapes, consts)
         if shape is not None:  # the steps that produce a slot
             shapes.append(shape)
     for call in program.schedule:
@@ -143,17 +150,31 @@ def step_shape(step: Step, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | N
 @step_shape.register
 def _(step: Op, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
     spec = OPS[step.op]
-    if len(step.args) != spec.arity:
-        raise InvalidProgram(f"{step.op} takes {spec.arity} operand(s)")
-    first = shapes[0]
-    if not spec.min_dims <= len(first) <= spec.max_dims:
-        raise InvalidProgram(f"{step.op} does not take rank {len(first)}")
-    if spec.shape == "slice" and first[0] < 2:
-        raise InvalidProgram("slice needs a first side of at least 2")
-    try:
-        return result_shape(step.op, shapes)
-    except ValueError as exc:
-        raise InvalidProgram(str(exc)) from None
+    if len(step.args) != len(spec.names):
+        raise InvalidProgram(f"{step.op} takes {len(spec.names)} tensor(s)")
+    if not operands_fit(spec, shapes[: spec.arity]):
+        raise InvalidProgram(f"{step.op} does not take shapes {shapes[: spec.arity]}")
+    return result_shape(step.op, shapes[: spec.arity])
+
+
+def check_aux(step: Op, shapes: list[tuple[int, ...]], consts: dict[int, Const]) -> None:
+    """Raise ``InvalidProgram`` unless each aux tensor of ``step`` is a ``Const`` of the kind,
+    shape and bound the grammar draws for its operands (``shapes``: of every slot so far)."""
+    spec = OPS[step.op]
+    operand_shapes = [shapes[a] for a in step.args[: spec.arity]]
+    for kind, slot in zip(spec.aux, step.args[spec.arity :], strict=True):
+        const = consts.get(slot)
+        if const is None or const.aux != kind:
+            raise InvalidProgram(f"{step.op} needs a {kind} tensor at slot {slot}")
+        if (const.shape, const.high) != aux_layout(kind, operand_shapes):
+            raise InvalidProgram(f"the {kind} tensor at slot {slot} does not fit {step.op}")
+
+
+@step_shape.register
+def _(step: Const, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    if step.aux not in AUX:
+        raise InvalidProgram(f"unknown aux tensor {step.aux}")
+    return step.shape
 
 
 @step_shape.register
@@ -286,9 +307,10 @@ def _(step: Detach | Custom | InPlace | RequiresGrad | RetainGrad | Hook) -> tup
     return (step.arg,)
 
 
+@operands.register(Const)
 @operands.register(GradMode)
 @operands.register(SavedHooks)
-def _(step: GradMode | SavedHooks) -> tuple[int, ...]:
+def _(step: Const | GradMode | SavedHooks) -> tuple[int, ...]:
     return ()
 
 
@@ -330,6 +352,11 @@ def _(
     mapping: Callable[[int], int],
 ) -> Step:
     return dataclasses.replace(step, arg=mapping(step.arg))
+
+
+@remap_step.register
+def _(step: Const, mapping: Callable[[int], int]) -> Step:
+    return step
 
 
 @remap_step.register(GradMode)
@@ -378,10 +405,12 @@ def delete_step(program: Program, path: StepPath) -> Program:
             program = delete_step(program, (*path, index))
         return dataclasses.replace(program, steps=splice(program.steps, path, ()))
     slot = produced_slot(program, path)
+    if slot is not None and not operands(step) and slot in used_slots(program):
+        raise InvalidProgram(f"slot {slot} is used")  # a Const goes only after its op
     program = dataclasses.replace(program, steps=splice(program.steps, path, ()))
     if slot is None:
         return program
-    replacement = first_operand(step)
+    replacement = first_operand(step) if operands(step) else slot
     return remap(program, lambda r: replacement if r == slot else (r - 1 if r > slot else r))
 
 

@@ -13,7 +13,8 @@ from collections import Counter
 import pytest
 
 from conformance import environment
-from conformance.programs.census import AREAS, census
+from conformance.programs import grammar, vocabulary
+from conformance.programs.census import AREAS, census, op_counts
 from conformance.programs.draw import DRAW_VERSION, StreamChooser, draw_program, stream
 from conformance.programs.grammar import draw_one
 from conformance.programs.known_crashes import crashes_torch, hook_on_stale_view
@@ -41,6 +42,8 @@ GOLDEN_COUNT = 25
 GOLDEN = {
     (3, 0): "a35846d8aaab4b130eb79415ec445bb15b7aa53c1b6da04f9220eb2d91d454be",
     (3, 1): "1eee7c353e0e47971fdf77a50ea5d3485a9532c291985c40364adb78c5f86584",
+    (4, 0): "d03cc5ced8d42043daf4f9b5010c117dd395523ac4a69b71db30c05dc152f605",
+    (4, 1): "00f088da9d29b43da317aa25d73a483813a3c9761d0cffbd5e8e972bd445fcdf",
 }
 FIRST_PROGRAMS_HASH = f"""
 import hashlib
@@ -210,3 +213,42 @@ def test_a_run_header_names_the_draw_version_and_a_resume_across_versions_exits_
     refused = run("--resume")
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and "draw version" in refused.stderr
+
+
+# -- the vocabulary: one table for programs and the catalogue --------------------------------
+
+
+def test_every_form_of_the_vocabulary_is_drawn_in_the_first_400_programs() -> None:
+    counts = op_counts(0, 400)
+    assert [name for name in vocabulary.FORMS if not counts[name]] == []
+    assert set(counts) <= set(vocabulary.FORMS)
+
+
+def test_a_form_added_to_the_table_is_drawn_and_gets_its_catalogue_case(monkeypatch) -> None:
+    import cases.op_derivatives as catalogue
+
+    probe = vocabulary.Form("x.exp() * 3.0", min_dims=1, max_dims=1)
+    monkeypatch.setitem(vocabulary.FORMS, "probe", probe)
+    grammar.fitting_ops.cache_clear()
+    try:
+        drawn = {
+            step.op
+            for index in range(300)
+            for step, _ in walk(draw_one(StreamChooser(stream(0, index))).steps)
+            if isinstance(step, Op)
+        }
+    finally:
+        monkeypatch.undo()
+        grammar.fitting_ops.cache_clear()
+    assert "probe" in drawn
+    case = catalogue._vocabulary_form("probe", probe)
+    assert case["spec"] == {"inputs": (("x", "randn", (3,)),), "expr": "x.exp() * 3.0"}
+    names = [form["name"] for form in catalogue.VOCABULARY]
+    assert names == [f"vocabulary_{name}" for name in vocabulary.FORMS]
+
+
+def test_a_form_meets_its_domain_through_its_guard_in_programs() -> None:
+    assert vocabulary.FORMS["log"].program_expr == "(x.abs() + 0.5).log()"
+    assert vocabulary.FORMS["pow"].program_expr == "(x.abs() + 0.5) ** y"
+    assert vocabulary.FORMS["div"].program_expr == "x / (y.abs() + 0.5)"
+    assert vocabulary.FORMS["asin"].program_expr == "(x.tanh() * 0.9).asin()"

@@ -21,6 +21,7 @@ from conformance.programs.known_crashes import crashes_torch
 from conformance.programs.oracle import relative_error
 from conformance.programs.program import (
     Backward,
+    Const,
     Custom,
     Detach,
     GradMode,
@@ -36,6 +37,7 @@ from conformance.programs.program import (
     from_json,
     hits_quirk,
     to_json,
+    walk,
 )
 from conformance.programs.render import render
 from conformance.programs.strategies import profile, programs
@@ -380,3 +382,73 @@ def test_the_census_counts_a_program_in_every_area_it_touches():
         "inplace_version",
         "reset .grad between calls",
     }
+
+
+# -- tensors that take no gradient: masks, indices, targets ---------------------------------
+
+VERSION_ERROR = "one of the variables needed for gradient computation has been modified"
+#: One op of each aux kind on a (2, 3) leaf (slot 0), its aux tensor made by a Const step
+#: (slot 1) and, in ``_written_aux(op, True)``, written in place before the backward call.
+AUX_OPS = {
+    "where": (("mask", "bool", (2, 3), 0), "zero_"),
+    "gather": (("index", "int64", (2, 3), 2), "fill_0_"),
+    "index_select": (("rows", "int64", (2,), 2), "zero_"),
+    "nll_loss": (("classes", "int64", (2,), 3), "zero_"),
+    "mse_loss": (("target", "float32", (2, 3), 0), "mul_"),
+    "bce_with_logits": (("probs", "float32", (2, 3), 0), "neg_"),
+}
+
+
+def _written_aux(op: str, write: bool) -> Program:
+    (aux, dtype, shape, high), inplace = AUX_OPS[op]
+    operands = (0, 0) if op == "where" else (0,)
+    steps: tuple = (Const(aux, dtype, shape, high, seed=5), Op(op, (*operands, 1)))
+    if write:
+        steps += (InPlace(inplace, 1),)
+    return Program(leaves=(Leaf((2, 3), seed=4),), steps=steps, schedule=(Backward(2, 1),))
+
+
+@pytest.mark.parametrize("op", sorted(AUX_OPS))
+def test_an_op_takes_a_tensor_without_grad_and_a_write_to_it_before_backward_raises_alike(
+    op: str,
+) -> None:
+    for module in (torch, reference_impl):
+        assert interpret(_written_aux(op, write=False), module)["calls"][0]["result"] is None
+    modules = (torch, reference_impl)
+    raised = [interpret(_written_aux(op, True), m)["calls"][0]["result"] for m in modules]
+    assert isinstance(raised[0], Raised) and VERSION_ERROR in raised[0].message
+    assert raised[0] == raised[1]  # the same type and text, version numbers included
+    assert outcome(_written_aux(op, write=True)) == "pass"
+
+
+def test_the_reproducer_makes_the_aux_tensor_and_writes_it_before_backward() -> None:
+    script = render(_written_aux("gather", write=True))
+    body = script[script.index("def program") :]
+    made = body.index("torch.tensor([[")
+    gathered = body.index(".gather(0, t1)")
+    written = body.index("t1.fill_(0)")
+    backward = body.index(".backward(")
+    assert made < gathered < written < backward
+    assert "torch.int64" in body[made:gathered]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert VERSION_ERROR in done.stdout
+
+
+def test_generated_programs_hold_masks_indices_and_targets_and_write_some_of_them() -> None:
+    dtypes, written = set(), 0
+    for index in range(300):
+        consts: set[int] = set()
+        program = draw_program(0, index)
+        slot = len(program.leaves)
+        for step, _ in walk(program.steps):
+            if isinstance(step, Const):
+                dtypes.add(step.dtype)
+                consts.add(slot)
+            if isinstance(step, InPlace) and step.arg in consts:
+                written += 1
+            slot += step.produces
+    assert {"bool", "int64", "float32"} <= dtypes
+    assert written >= 10
