@@ -6,6 +6,7 @@ scalars): a lower tier only matters when it is of a higher *category* (bool < in
 
 from __future__ import annotations
 
+import functools
 from builtins import bool as _bool
 from builtins import int as _int
 from typing import TYPE_CHECKING
@@ -111,13 +112,21 @@ def _wrapped_dtype(category: _int) -> dtype:
     return (bool, int64, _default_dtype)[category]
 
 
-def result_type(*operands: object) -> dtype:
-    """torch.result_type over tensors and Python scalars."""
+@functools.cache
+def _tensor_class() -> type[Tensor]:
+    """``Tensor``, whose module imports this one: imported once, on first use (an import in
+    a function reruns the import machinery, about a microsecond, on every call)."""
     from ._tensor import Tensor
 
+    return Tensor
+
+
+def result_type(*operands: object) -> dtype:
+    """torch.result_type over tensors and Python scalars."""
+    tensor = _tensor_class()
     if len(operands) == 2:
         a, b = operands
-        if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if isinstance(a, tensor) and isinstance(b, tensor):
             return binary_result_type(a, b)
     return _tier_walk(operands)
 
@@ -131,13 +140,12 @@ def binary_result_type(a: Tensor, b: Tensor) -> dtype:
 def _tier_walk(operands: tuple[object, ...]) -> dtype:
     """The general rule: promote within each tier, then let a lower tier in only when it is of
     a higher category."""
-    from ._tensor import Tensor
-
+    tensor = _tensor_class()
     tiers: list[dtype | None] = [None, None, None]  # dimensioned, zero-dim, scalar
     for op in operands:
-        if isinstance(op, Tensor) and not op._wrapped_number:
+        if isinstance(op, tensor) and not op._wrapped_number:
             tier, d = (0 if op.ndim else 1), op.dtype
-        elif isinstance(op, Tensor):
+        elif isinstance(op, tensor):
             tier, d = 2, _wrapped_dtype(op.dtype.category)
         else:
             tier, d = 2, scalar_dtype(op)

@@ -8,9 +8,11 @@ state and the autograd-facing properties.
 
 from __future__ import annotations
 
+import functools
 import warnings
 import weakref
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -363,9 +365,7 @@ class Tensor:
         create_graph: bool = False,
         inputs: Any = None,
     ) -> None:
-        from .autograd import backward
-
-        backward(
+        _autograd().backward(
             self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
         )
 
@@ -534,6 +534,16 @@ class Tensor:
         """``self += other`` without autograd, for .grad accumulation."""
         self._data += other._data.astype(self._data.dtype, copy=False)
         self._version_counter.bump()
+
+
+@functools.cache
+def _autograd() -> ModuleType:
+    """``reference_impl.autograd``, which imports this module: imported on first use, then
+    kept (a relative import in ``backward`` reran the import machinery on every call, ~2% of
+    a small graph's step)."""
+    from . import autograd
+
+    return autograd
 
 
 _new_tensor = object.__new__

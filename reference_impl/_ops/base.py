@@ -32,6 +32,7 @@ from .._grad_mode import _state as _grad_state
 from .._node import Node, gradient_edge
 from .._saved import SavedTensor
 from .._tensor import Tensor
+from .inplace import check_inplace, commit_inplace, inference_refusal, set_history_inplace
 
 INFERENCE_SAVE = (
     "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
@@ -328,8 +329,6 @@ class Op(Node):
     @classmethod
     def invoke_inplace(cls, self_tensor: Tensor, *others: Tensor, **params: Any) -> Tensor:
         """Run the op writing its result into ``self_tensor`` (torch's ``op_``)."""
-        from .inplace import check_inplace, commit_inplace, inference_refusal
-
         refusal = inference_refusal(self_tensor)
         check_inplace(self_tensor, others)
         inputs = (self_tensor, *others)
@@ -345,8 +344,6 @@ class Op(Node):
         if refusal is not None:
             raise refusal
         if any(node.needs_input_grad):
-            from .inplace import set_history_inplace
-
             node._record(inputs)
             set_history_inplace(self_tensor, node)
             for name, index in node._save_results:
