@@ -378,6 +378,7 @@ class NllLossBackward0(Op):
         picked = lp2[np.arange(tg.size), safe]
         losses = -picked * wt
         self.meta = (lp.shape, target.shape, safe, wt, squeeze, valid)
+        self.ignore_index = ignore_index
         self.reduction = reduction
         self.save_input("self", 0)
         self.save_param("target", target)
@@ -402,14 +403,20 @@ class NllLossBackward0(Op):
         # derivative), which is what create_graph shows. Target and weight are unpacked after
         # self, as torch does, for their version checks (meta holds what was read from them).
         lp = self.saved("self")
-        self.saved("target")
-        if "weight" in self._saved:
-            self.saved("weight")
+        target = self.saved("target")._data.reshape(-1)
+        weight = self.saved("weight")._data if "weight" in self._saved else None
+        # What was unpacked is what torch reads: a saved-tensor hook may hand back a target
+        # written in place since (no version check then). total_weight stays the forward's.
+        lp_shape, target_shape, _, _, squeeze, _ = self.meta
+        valid = target != self.ignore_index
+        safe = np.where(valid, target, 0)
+        w = np.ones(lp_shape[0] if squeeze else lp_shape[1]) if weight is None else weight
+        wt = np.where(valid, w[safe], 0).astype(lp._data.dtype)
         return (
             NllLossBackwardBackward0.invoke(
                 grad,
                 lp,
-                meta=self.meta,
+                meta=(lp_shape, target_shape, safe, wt, squeeze, valid),
                 reduction=self.reduction,
                 denominator=self.denominator,
             ),

@@ -312,3 +312,15 @@ def test_masked_fills_gradient_is_a_masked_fill_so_double_backward_names_it():
     (g,) = torch.autograd.grad(x.masked_fill(torch.tensor(True), 0.0).sin(), [x], create_graph=True)
     assert type(g.grad_fn).__name__ == "MaskedFillBackward0"
     assert g.item() == 0.0
+
+
+def test_nll_loss_reads_the_target_a_saved_tensor_hook_hands_back():
+    """Under saved-tensor hooks nothing is version-checked: a target written in place after
+    the loss is what its backward reads (torch prints grad [-1, 0, 0] here)."""
+    x = torch.tensor([-0.97, 1.32, 1.29], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda p: p):
+        target = torch.tensor(1)
+        loss = torch.nn.functional.nll_loss(x, target)
+        target.zero_()
+    loss.backward()
+    assert x.grad.tolist() == [-1.0, 0.0, 0.0]
