@@ -85,7 +85,10 @@ _NN = "torch.nn.functional"
 #: reference_impl differs from torch 2.13 on them in generated programs: gelu, elu, leaky_relu,
 #: hardtanh, logsigmoid, smooth_l1_loss (their double backward is not one ``*BackwardBackward0``
 #: node), torch.outer (its gradients' node names), ``x[rows]`` (IndexBackward0 does not save the
-#: index, so writing it is not seen) and ``max(dim).values`` (does not save the indices).
+#: index, so writing it is not seen) and ``max(dim).values`` (does not save the indices); and
+#: ``x.expand(2, *x.shape)`` (a view with stride 0: reshaping it, or writing its base in place
+#: before backward, differ); sinh, whose float32 rounding grows with its argument past the
+#: tolerances at the values programs reach (``(x ** 3 + 1).sinh()``).
 FORMS: dict[str, Form] = {
     # -- pointwise unary
     "neg": Form("-x"),
@@ -96,7 +99,6 @@ FORMS: dict[str, Form] = {
     "sin": Form("x.sin()"),
     "cos": Form("x.cos()"),
     "atan": Form("x.atan()"),
-    "sinh": Form("x.sinh()"),
     "erf": Form("x.erf()"),
     "abs": Form("x.abs()", smooth=False),
     "relu": Form("x.relu()", smooth=False),
@@ -161,7 +163,6 @@ FORMS: dict[str, Form] = {
     "select": Form("x[0]", shape="select", view=True, min_dims=1),
     "slice": Form("x[1:]", shape="slice", view=True, min_dims=1, min_first=2),
     "narrow": Form("x.narrow(0, 0, 1)", shape="first1", view=True, min_dims=1),
-    "expand": Form("x.expand(2, *x.shape)", shape="expand", view=True, max_dims=2),
     "flip": Form("x.flip(0)", min_dims=1),
     "cat": Form("torch.cat([x, y])", 2, "double0", partner="equal", min_dims=1),
     "stack": Form("torch.stack([x, y])", 2, "stack", partner="equal", max_dims=2),
