@@ -7,19 +7,23 @@ parameter, grad or not: ``step`` (a 0-dim float tensor) and ``sum`` (filled with
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from .. import _dtype as dt
-from .._factories import full, tensor
-from .._grad_mode import enable_grad
+from .._factories import full
 from .._tensor import Tensor
-from .optimizer import Optimizer, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _to_scalar, step_counter
 
 
 class Adagrad(Optimizer):
     """Per-coordinate learning rates shrinking with the accumulated squared gradients; the
     step size itself decays as ``lr / (1 + (step - 1) * lr_decay)``."""
+
+    group_defaults: ClassVar[dict[str, Any]] = {
+        "foreach": None,
+        "maximize": False,
+        "differentiable": False,
+        "fused": None,
+    }
 
     def __init__(
         self,
@@ -72,44 +76,24 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p: Tensor, initial_accumulator_value: float) -> dict[str, Any]:
         state = self.state[p]
-        scalar = dt.float64 if dt.get_default_dtype() is dt.float64 else dt.float32
-        state["step"] = tensor(0.0, dtype=scalar)
+        state["step"] = step_counter()
         state["sum"] = full(tuple(p.shape), initial_accumulator_value, dtype=p.dtype)
         return state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a grad; returns the closure's loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:  # a group added after construction
-                    state = self._init_state(p, self.defaults["initial_accumulator_value"])
-                adagrad_update(
-                    p,
-                    p.grad,
-                    state,
-                    lr=_to_scalar(group["lr"]),
-                    weight_decay=group["weight_decay"],
-                    lr_decay=group["lr_decay"],
-                    eps=group["eps"],
-                    maximize=group["maximize"],
-                )
-        return loss
+    def update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        state = self.state[p]
+        if not state:  # a group added after construction
+            state = self._init_state(p, self.defaults["initial_accumulator_value"])
+        adagrad_update(
+            p,
+            grad,
+            state,
+            lr=_to_scalar(group["lr"]),
+            weight_decay=group["weight_decay"],
+            lr_decay=group["lr_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
+        )
 
 
 def adagrad_update(

@@ -8,19 +8,26 @@ update), as in torch 2.13 where it is a subclass. State per parameter, in torch'
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from .. import _dtype as dt
-from .._factories import tensor, zeros
-from .._grad_mode import enable_grad
+from .._factories import zeros
 from .._tensor import Tensor
-from .optimizer import Optimizer, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _to_scalar, step_counter
 
 
 class Adam(Optimizer):
     """Adaptive moment estimation; the parameter changes in place once per step (twice with
     decoupled weight decay)."""
+
+    group_defaults: ClassVar[dict[str, Any]] = {
+        "amsgrad": False,
+        "maximize": False,
+        "foreach": None,
+        "capturable": False,
+        "differentiable": False,
+        "fused": None,
+        "decoupled_weight_decay": False,
+    }
 
     def __init__(
         self,
@@ -65,55 +72,31 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-            group.setdefault("decoupled_weight_decay", False)
-
     def _state_of(self, p: Tensor, amsgrad: bool) -> dict[str, Any]:
         state = self.state[p]
         if not state:
-            scalar = dt.float64 if dt.get_default_dtype() is dt.float64 else dt.float32
-            state["step"] = tensor(0.0, dtype=scalar)
+            state["step"] = step_counter()
             state["exp_avg"] = zeros(*p.shape, dtype=p.dtype)
             state["exp_avg_sq"] = zeros(*p.shape, dtype=p.dtype)
             if amsgrad:
                 state["max_exp_avg_sq"] = zeros(*p.shape, dtype=p.dtype)
         return state
 
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a grad; returns the closure's loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue  # no grad: untouched, and no state entry is created
-                state = self._state_of(p, group["amsgrad"])
-                adam_update(
-                    p,
-                    p.grad,
-                    state,
-                    lr=_to_scalar(group["lr"]),
-                    beta1=beta1,
-                    beta2=beta2,
-                    eps=group["eps"],
-                    weight_decay=group["weight_decay"],
-                    amsgrad=group["amsgrad"],
-                    maximize=group["maximize"],
-                    decoupled=group["decoupled_weight_decay"],
-                )
-        return loss
+    def update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        beta1, beta2 = group["betas"]
+        adam_update(
+            p,
+            grad,
+            self._state_of(p, group["amsgrad"]),
+            lr=_to_scalar(group["lr"]),
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            amsgrad=group["amsgrad"],
+            maximize=group["maximize"],
+            decoupled=group["decoupled_weight_decay"],
+        )
 
 
 def adam_update(

@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
 from itertools import chain
-from typing import Any
+from typing import Any, ClassVar
 
-from .._grad_mode import set_grad_enabled
+from .. import _dtype as dt
+from .._grad_mode import enable_grad, set_grad_enabled
 from .._tensor import Tensor
 from ..nn.modules.module import typename
 
@@ -26,6 +27,13 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+
+def step_counter() -> Tensor:
+    """A fresh ``state["step"]``: a 0-dim tensor of the default float dtype's width."""
+    from .._factories import zeros
+
+    return zeros((), dtype=dt.float64 if dt.get_default_dtype() is dt.float64 else dt.float32)
 
 
 def _use_grad_for_differentiable(step: Callable[..., Any]) -> Callable[..., Any]:
@@ -43,7 +51,13 @@ def _use_grad_for_differentiable(step: Callable[..., Any]) -> Callable[..., Any]
 
 class Optimizer:
     """Base class: holds ``param_groups`` (dicts with ``params`` plus hyper-parameters),
-    ``state`` (a defaultdict keyed by parameter) and ``defaults``."""
+    ``state`` (a defaultdict keyed by parameter) and ``defaults``.
+
+    A per-parameter optimizer defines ``update(p, grad, group)``; ``step`` runs the closure, then
+    updates every parameter that has a grad (one without is untouched and gets no state)."""
+
+    #: Group keys that unpickling fills in when missing, with torch's defaults.
+    group_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -68,6 +82,9 @@ class Optimizer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:  # a pickle of an older torch may lack newer keys
+            for key, value in self.group_defaults.items():
+                group.setdefault(key, value)
 
     def __repr__(self) -> str:
         text = type(self).__name__ + " ("
@@ -169,7 +186,20 @@ class Optimizer:
                         p.grad.requires_grad_(False)
                     p.grad.zero_()
 
+    @_use_grad_for_differentiable
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a grad; returns the closure's loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self.update(p, p.grad, group)
+        return loss
+
+    def update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         raise NotImplementedError
 
     # -- state dicts ----------------------------------------------------------------------------

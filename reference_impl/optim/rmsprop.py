@@ -7,19 +7,25 @@ State per parameter, created at a parameter's first step with a grad, in torch's
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
-from .. import _dtype as dt
 from .._factories import zeros
-from .._grad_mode import enable_grad
 from .._tensor import Tensor
-from .optimizer import Optimizer, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _to_scalar, step_counter
 
 
 class RMSprop(Optimizer):
     """Divide the gradient by a running root mean square of recent gradients (centered: by
     their running standard deviation), optionally with momentum."""
+
+    group_defaults: ClassVar[dict[str, Any]] = {
+        "momentum": 0,
+        "centered": False,
+        "foreach": None,
+        "maximize": False,
+        "differentiable": False,
+        "capturable": False,
+    }
 
     def __init__(
         self,
@@ -61,20 +67,10 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-
     def _state_of(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state[p]
         if not state:
-            state["step"] = zeros((), dtype=dt.float64 if _double_default() else dt.float32)
+            state["step"] = step_counter()
             state["square_avg"] = zeros(*p.shape, dtype=p.dtype)
             if group["momentum"] > 0:
                 state["momentum_buffer"] = zeros(*p.shape, dtype=p.dtype)
@@ -82,35 +78,19 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = zeros(*p.shape, dtype=p.dtype)
         return state
 
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a grad; returns the closure's loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue  # no grad: untouched, and no state entry is created
-                rmsprop_update(
-                    p,
-                    p.grad,
-                    self._state_of(p, group),
-                    lr=_to_scalar(group["lr"]),
-                    alpha=group["alpha"],
-                    eps=group["eps"],
-                    weight_decay=group["weight_decay"],
-                    momentum=group["momentum"],
-                    centered=group["centered"],
-                    maximize=group["maximize"],
-                )
-        return loss
-
-
-def _double_default() -> bool:
-    """torch keeps ``step`` in float64 only when that is the default dtype."""
-    return dt.get_default_dtype() is dt.float64
+    def update(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        rmsprop_update(
+            p,
+            grad,
+            self._state_of(p, group),
+            lr=_to_scalar(group["lr"]),
+            alpha=group["alpha"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum=group["momentum"],
+            centered=group["centered"],
+            maximize=group["maximize"],
+        )
 
 
 def rmsprop_update(
