@@ -24,6 +24,20 @@ def _full(shape: tuple[int, ...], value: float, dtype: dt.dtype | None) -> Tenso
     return Tensor._from_array(np.full(shape, value, dtype=target.numpy))
 
 
+def _affine_parameters(
+    module: Module, shape: tuple[int, ...], affine: bool, bias: bool, dtype: dt.dtype | None
+) -> None:
+    """``weight`` (ones) and ``bias`` (zeros) of ``shape``, each registered as None when off."""
+    if affine:
+        module.weight = Parameter(_full(shape, 1.0, dtype))
+    else:
+        module.register_parameter("weight", None)
+    if affine and bias:
+        module.bias = Parameter(_full(shape, 0.0, dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 class _BatchNorm(Module):
     """Normalizes each channel (dim 1) by batch statistics in training, updating the running
     mean and (unbiased) variance by ``momentum``; in eval mode the running stats normalize.
@@ -49,15 +63,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(_full((num_features,), 1.0, dtype))
-            if bias:
-                self.bias = Parameter(_full((num_features,), 0.0, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", _full((num_features,), 0.0, dtype))
             self.register_buffer("running_var", _full((num_features,), 1.0, dtype))
@@ -132,15 +138,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_full(self.normalized_shape, 1.0, dtype))
-            if bias:
-                self.bias = Parameter(_full(self.normalized_shape, 0.0, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return L.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -172,15 +170,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(_full((num_channels,), 1.0, dtype))
-            if bias:
-                self.bias = Parameter(_full((num_channels,), 0.0, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_channels,), affine, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return L.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
