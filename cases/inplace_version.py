@@ -545,3 +545,31 @@ def multi_output_view_inplace_without_grad(torch, make: Inputs):
     a, b = x.split(2)
     a.mul_(2)
     return {"x": x, "a": a, "b": b, "versions": (x._version, a._version, b._version)}
+
+
+@case(area=AREA, tags=("version", "errors"))
+def stale_saved_tensors_are_reported_in_unpack_order(torch, make: Inputs):
+    """A node's saved tensors are unpacked in name order ("end" < "other" < "self"), and only
+    those saved for the gradients to compute: when two share one stale version counter, the
+    error names the first - with "which is output 0 of ..." only if it has history."""
+    ops = {
+        "maximum": lambda a, b: torch.maximum(a, b),
+        "minimum": lambda a, b: torch.minimum(b, a),
+        "fmax": lambda a, b: torch.fmax(a, b),
+        "atan2": lambda a, b: torch.atan2(a, b),
+        "xlogy": lambda a, b: torch.xlogy(a, b),
+        "dist": lambda a, b: torch.dist(a, b),
+        "lerp": lambda a, b: torch.lerp(a, b, b),
+        "hypot": lambda a, b: torch.hypot(a, b),
+        "copysign": lambda a, b: torch.copysign(a, b),
+        "mul": lambda a, b: a * b,
+    }
+    out = {}
+    for name, op in ops.items():
+        x = make.rand(3, requires_grad=True)
+        a = x * 1.5 + 1
+        b = a.detach()
+        y = op(a, b)
+        a.detach().mul_(2)
+        out[name] = capture(lambda y=y: y.sum().backward())
+    return out

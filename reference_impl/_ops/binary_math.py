@@ -36,7 +36,8 @@ class Atan2Backward0(Binary):
         return np.arctan2(a, b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = self.saved("self"), self.saved("other")
+        # torch unpacks saved tensors in name order (the first stale one is reported)
+        b, a = self.saved("other"), self.saved("self")
         scale = grad / (a * a + b * b)
         return scale * b, -scale * a
 
@@ -67,7 +68,8 @@ class XlogyBackward0(Binary):
         return _xlogy(a, b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        x, y = self.saved("self"), self.saved("other")
+        # torch unpacks saved tensors in name order (the first stale one is reported)
+        y, x = self.saved("other"), self.saved("self")
         # d/dx = log(y) (0 where x == 0, as xlogy(x != 0, y)); d/dy = x / y.
         gx = grad * where_const((x._data == 0) & ~np.isnan(y._data), 0.0, y.log())
         return gx, grad * x / y
@@ -210,7 +212,8 @@ class FmaxBackward0(Binary):
     prefer: Any = staticmethod(np.greater_equal)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = self.saved("self")._data, self.saved("other")._data
+        # torch unpacks saved tensors in name order (the first stale one is reported)
+        b, a = self.saved("other")._data, self.saved("self")._data
         to_self = self.prefer(a, b) | np.isnan(b)
         return where_const(to_self, grad, 0.0), where_const(to_self, 0.0, grad)
 
@@ -303,7 +306,8 @@ class LerpBackward1(_Ternary):
         return _lerp(a, b, w)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, ...]:
-        start, end, w = self.saved("self"), self.saved("end"), self.saved("weight")
+        # torch unpacks saved tensors in name order (the first stale one is reported)
+        end, start, w = self.saved("end"), self.saved("self"), self.saved("weight")
         return grad * (1 - w), grad * w, grad * (end - start)
 
 

@@ -278,7 +278,8 @@ class MaximumBackward0(Binary):
         return np.maximum(a, b) if self.pick_first is np.greater else np.minimum(a, b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = self.saved("self")._data, self.saved("other")._data
+        # torch unpacks saved tensors in name order (the first stale one is reported)
+        b, a = self.saved("other")._data, self.saved("self")._data
         first = self.pick_first(a, b)
         tie = a == b
         share_a = np.where(tie, 0.5, first.astype(np.float64))

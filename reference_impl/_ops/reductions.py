@@ -799,7 +799,9 @@ class DistBackward0(Op):
 
         if self.p == 0:
             return None, None
-        diff = self.saved("self") - self.saved("other")
+        # torch unpacks saved tensors in name order (the first stale one is reported)
+        other = self.saved("other")
+        diff = self.saved("self") - other
         shape = tuple(diff.shape)
         norm, g = self.saved("result").expand(*shape), grad.expand(*shape)
         g_diff = norm_vjp(diff, norm, g, self.p, tuple(range(len(shape))))

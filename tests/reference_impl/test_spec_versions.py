@@ -211,3 +211,32 @@ def test_backward_checks_the_version_of_each_saved_tensor_independently():  # se
     a.add_(1)
     y.sum().backward()
     assert x.grad.tolist() == pytest.approx([2.7182817, 7.3890562])
+
+
+@pytest.mark.parametrize(
+    ("name", "op", "reported"),
+    [
+        ("maximum", lambda a, b: torch.maximum(a, b), "other"),
+        ("fmin", lambda a, b: torch.fmin(a, b), "other"),
+        ("atan2", lambda a, b: torch.atan2(a, b), "other"),
+        ("xlogy", lambda a, b: torch.xlogy(a, b), "other"),
+        ("dist", lambda a, b: torch.dist(a, b), "other"),
+        ("lerp", lambda a, b: torch.lerp(a, b, b), "other"),
+        ("hypot", lambda a, b: torch.hypot(a, b), "self"),  # other is not saved for self's grad
+        ("mul", lambda a, b: a * b, "other"),
+    ],
+)
+def test_of_two_stale_saved_tensors_the_first_in_torchs_unpack_order_is_reported(
+    name, op, reported
+):
+    """torch unpacks a node's saved tensors in name order ("end" < "other" < "self"): when two
+    share a version counter, the error names the first - and only a tensor with history says
+    "which is output 0 of ..."."""
+    x = torch.tensor([0.5], requires_grad=True)
+    a = x * 1.5 + 1  # requires grad: reported with "which is output 0 of AddBackward0"
+    b = a.detach()  # shares a's version counter, has no history
+    y = op(a, b)
+    a.detach().mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation") as raised:
+        y.sum().backward()
+    assert ("which is output 0 of" in str(raised.value)) == (reported == "self")
