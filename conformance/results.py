@@ -223,11 +223,36 @@ def plain(value: Any) -> Any:
 _LINE = "_json_line"
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    """A record's fields as a dict (``json.dumps``'s ``default``, called for nested records)."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(value):
+            raise TypeError(f"{kind.__name__} is not JSON-ready")
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: getattr(value, name) for name in names}
+
+
 def to_json(record: RunHeader | CaseResult) -> str:
-    """One line of strict JSON (non-finite floats written as 'nan', 'inf', '-inf')."""
+    """One line of strict JSON (non-finite floats written as 'nan', 'inf', '-inf').
+
+    Most records are JSON-ready but for being dataclasses, so the C encoder writes them
+    directly; a record it refuses (a non-finite float, a value of another type) or one long
+    enough to hold a string past ``RECORD_TEXT_KEPT`` goes through ``plain``, which the fast
+    path must equal."""
     cached = record.__dict__.get(_LINE)
     if cached is not None:
         return str(cached)
+    fields = _fields(record)
+    try:
+        line = json.dumps(
+            {"record": fields.pop("record"), **fields}, allow_nan=False, default=_fields
+        )
+    except (ValueError, TypeError):
+        line = ""
+    if line and len(line) <= RECORD_TEXT_KEPT:
+        return line
     data = plain(record)
     ordered = {"record": data.pop("record"), **data}
     return json.dumps(ordered, allow_nan=False)

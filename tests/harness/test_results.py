@@ -4,12 +4,14 @@ pandas DataFrame."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
 from conformance import case, load_results
 from conformance.errors import ConformanceInputError
 from conformance.results import (
+    CaseResult,
     ResultWriter,
     RunHeader,
     finished_case_ids,
@@ -137,3 +139,27 @@ def test_an_unwritable_results_path_is_bad_input(tmp_path):
     blocker.write_text("")
     with pytest.raises(ConformanceInputError, match="cannot write results"):
         ResultWriter(blocker / "run.jsonl")
+
+
+def test_the_direct_encoding_equals_the_field_by_field_one_whatever_the_record_holds() -> None:
+    """``to_json`` hands JSON-ready records to the C encoder; one with a non-finite number, a
+    text past the record limit or a value of another type takes the field-by-field way, and
+    either way gives the same line."""
+    import dataclasses
+
+    from conformance.results import RECORD_TEXT_KEPT, plain, to_json
+
+    from .synthetic import case as synthetic_case
+
+    def field_by_field(record: CaseResult) -> str:
+        data = plain(record)
+        return json.dumps({"record": data.pop("record"), **data}, allow_nan=False)
+
+    plain_result = synthetic_case("alpha/one", ulp=3)
+    non_finite = dataclasses.replace(plain_result, durations={"torch": float("nan")})
+    long_text = dataclasses.replace(plain_result, message="x" * (RECORD_TEXT_KEPT + 10))
+    other_type = dataclasses.replace(plain_result, stats={"n": {"count": Counter(a=1)}})
+    for record in (plain_result, non_finite, long_text, other_type):
+        assert to_json(record) == field_by_field(record)
+    assert '"torch": "nan"' in to_json(non_finite)
+    assert "[clipped:" in to_json(long_text)
