@@ -128,6 +128,13 @@ def value_diff(
     diff = ValueDiff(numel=numel, mismatched=0, mismatched_fraction=0.0, rtol=rtol, atol=atol)
     if numel == 0:
         return diff
+    if (
+        expected.dtype == actual.dtype
+        and expected.dtype.kind == "f"
+        and expected.tobytes() == actual.tobytes()
+        and np.isfinite(expected).all()
+    ):  # the same bits: most observations of a passing run, judged without converting them
+        return _identical(diff, shape, dtype, False)
     complex_values = np.iscomplexobj(expected) or np.iscomplexobj(actual)
     work = np.complex128 if complex_values else np.float64
     if expected.dtype == np.bool_ or actual.dtype == np.bool_:
