@@ -8,6 +8,7 @@ later calls accumulate into the same objects.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -48,9 +49,22 @@ _HOOK_FACTORIES: dict[str, Callable[[list[int]], tuple[Any, Any]]] = {}
 
 
 def weights(seed: int, like: Any, torch: Any) -> Any:
-    """The ``gradient=`` weights for ``like``: uniform in [-1, 1], two decimals, its dtype."""
+    """The ``gradient=`` weights for ``like``: uniform in [-1, 1], two decimals, its dtype.
+    (Reproducers carry this function's source, so it stands alone.)"""
     values = np.round(np.random.default_rng(seed).uniform(-1.0, 1.0, tuple(like.shape)), 2)
     return torch.tensor(values.tolist(), dtype=like.dtype)
+
+
+@functools.lru_cache(maxsize=4096)
+def _weight_values(seed: int, shape: tuple[int, ...]) -> Any:
+    """``weights``'s numbers, kept per seed and shape: both backends and the oracle ask for
+    them, and seeding a generator costs more than using it."""
+    return np.round(np.random.default_rng(seed).uniform(-1.0, 1.0, shape), 2).tolist()
+
+
+def cached_weights(seed: int, like: Any, torch: Any) -> Any:
+    """``weights(seed, like, torch)`` from kept numbers (the reproducer test pins the two)."""
+    return torch.tensor(_weight_values(seed, tuple(like.shape)), dtype=like.dtype)
 
 
 def snapshot(tensor: Any) -> Any:
@@ -261,7 +275,9 @@ def _(call: Backward, run: _Run, leaves: list[Any]) -> Any:
         return Raised("Skipped", "the root of this call was not made")
 
     def go() -> Any:
-        gradient = None if call.weight_seed is None else weights(call.weight_seed, root, torch)
+        gradient = (
+            None if call.weight_seed is None else cached_weights(call.weight_seed, root, torch)
+        )
         chosen = list(range(len(leaves))) if call.inputs is None else list(call.inputs)
         targets = [run.slots[i] for i in chosen]
         if call.use_grad:

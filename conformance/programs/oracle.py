@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from conformance.programs.interpreter import weights
+from conformance.programs.interpreter import cached_weights
 from conformance.programs.program import (
     OPS,
     PLANTED,
@@ -115,7 +115,7 @@ def _root_value(program: Program, values: list[np.ndarray], reference: Any) -> f
     if root is None:
         raise ValueError("the root was not made")
     root = root.double()
-    w = 1.0 if call.weight_seed is None else weights(call.weight_seed, root, reference)
+    w = 1.0 if call.weight_seed is None else cached_weights(call.weight_seed, root, reference)
     return float((root * w).sum().item())
 
 

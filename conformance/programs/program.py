@@ -33,12 +33,17 @@ class Leaf:
     seed: int = 0
 
 
+@functools.lru_cache(maxsize=4096)
 def leaf_values(leaf: Leaf) -> np.ndarray:
-    """The values of ``leaf``: away from 0 so abs/relu kinks and FD steps stay apart."""
+    """The values of ``leaf``: away from 0 so abs/relu kinks and FD steps stay apart. Read-only
+    and kept: each backend and the oracle read them, and seeding a generator costs more than
+    using it."""
     rng = np.random.default_rng(leaf.seed)
     magnitude = rng.uniform(0.5, 1.5, leaf.shape)
     sign = np.where(rng.random(leaf.shape) < 0.5, -1.0, 1.0)
-    return np.round(magnitude * sign, 2)
+    values = np.round(magnitude * sign, 2)
+    values.setflags(write=False)
+    return values
 
 
 #: The ops programs may use, with their domains and shape rules: the shared vocabulary.
