@@ -90,6 +90,13 @@ RULES: tuple[Rule, ...] = (
         baseline=r"incorrect number of gradients|expected Variable or None",
     ),
     Rule(
+        "a create_graph backward through chained compiled regions refused as a leaf in-place write",
+        "finding 17",
+        "docs/findings.md#17-backwardcreate_graphtrue-through-two-chained-compiled-functions-raises-a-leaf-in-place-error",
+        baseline=r"^(none|tensor|value)",
+        candidate=r"a leaf Variable that requires grad is being used in an in-place operation",
+    ),
+    Rule(
         "the in-place check counts versions differently",
         "findings 03 and 09",
         "docs/findings.md#03-one-in-place-add_-bumps-_version-by-2",
