@@ -157,6 +157,12 @@ RULES: tuple[Rule, ...] = (
         candidate=r"does not currently support (double|higher order)",
     ),
     Rule(
+        "inductor's donated buffers refuse retain_graph/create_graph",
+        "documented by its own message, not counted",
+        "docs/findings.md#campaigns",
+        candidate=r"compiled with non-empty donated buffers",
+    ),
+    Rule(
         "the same refusal in other words",
         "refusal, not counted",
         "docs/findings.md#seen-but-not-counted",
