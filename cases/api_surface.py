@@ -652,3 +652,24 @@ def integer_floor_division_by_zero(torch, make: Inputs):
         "float // 0": torch.tensor([1.0, -1.0, 0.0]) // 0,
         "// nonzero": i // torch.tensor([2, 2, -2]),
     }
+
+
+@case(area=AREA, tags=("graph", "views"))
+def reshape_node_follows_the_layout(torch, make: Inputs):
+    """reshape records a view of a contiguous tensor (ViewBackward0), an alias of a
+    non-contiguous one it can still view (ReshapeAliasBackward0), and a copy otherwise
+    (UnsafeViewBackward0 over CloneBackward0); the gradient is the same either way."""
+    x = make.randn(4, 6, requires_grad=True)
+    out = {}
+    forms = {
+        "contiguous": lambda: x.reshape(24),
+        "transposed, viewable": lambda: x.t().reshape(6, 2, 2),
+        "sliced, viewable": lambda: x[:, :4].reshape(2, 2, 4),
+        "transposed, not viewable": lambda: x.t().reshape(2, 12),
+    }
+    for name, form in forms.items():
+        y = form()
+        (grad,) = torch.autograd.grad((y * make.randn(*y.shape)).sum(), x)
+        node = y.grad_fn
+        out[name] = (type(node).__name__, type(node.next_functions[0][0]).__name__, grad)
+    return out

@@ -372,10 +372,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
-    target = vw.infer_shape(_shape_args(shape), input.numel())
-    if vw.can_view(input._data, target):
-        return vw.ViewBackward0.invoke(input, shape=target)
-    return vw.UnsafeViewBackward0.invoke(clone(input), shape=target)
+    return vw.reshape_as_torch(input, vw.infer_shape(_shape_args(shape), input.numel()))
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002

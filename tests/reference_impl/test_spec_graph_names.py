@@ -636,3 +636,12 @@ def test_tensor_repr_names_its_grad_fn():  # semantics §12
     assert repr(x) == "tensor([1., 2.], requires_grad=True)"
     assert repr(x * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
     assert repr((x * 2).sum()) == "tensor(6., grad_fn=<SumBackward0>)"
+
+
+def test_reshape_of_a_viewable_non_contiguous_tensor_is_a_reshape_alias():
+    x = torch.ones(4, 6, requires_grad=True)
+    assert x.reshape(24).grad_fn.name() == "ViewBackward0"
+    assert x.t().reshape(6, 2, 2).grad_fn.name() == "ReshapeAliasBackward0"
+    copied = x.t().reshape(2, 12)
+    assert copied.grad_fn.name() == "UnsafeViewBackward0"
+    assert copied.grad_fn.next_functions[0][0].name() == "CloneBackward0"
