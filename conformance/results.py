@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 try:
     import fcntl
@@ -154,6 +154,27 @@ class CaseResult:
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     record: str = RECORD_CASE
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """An encoded result crosses a process boundary as its JSON line and its small fields:
+        the process writing the stream reads only those, and rebuilding every comparison there
+        cost more than judging the case. The rest is read back from the line when asked for."""
+        if _LINE not in self.__dict__:
+            return super().__reduce_ex__(protocol)
+        light = {k: v for k, v in self.__dict__.items() if k not in _FROM_LINE}
+        return (_result_from_line, (light,))
+
+    if not TYPE_CHECKING:  # for mypy, a result has its declared fields and nothing else
+
+        def __getattr__(self, name: str) -> Any:
+            """The fields left behind when the result crossed a process (``__reduce_ex__``)."""
+            line = self.__dict__.get(_LINE)
+            if name not in _FROM_LINE or line is None:
+                raise AttributeError(name)
+            full = CaseResult.from_dict(json.loads(line))
+            for field_name in _FROM_LINE:
+                self.__dict__[field_name] = getattr(full, field_name)
+            return self.__dict__[name]
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaseResult:
         """Rebuild a result from its JSON form (nested records become dataclasses again)."""
@@ -174,6 +195,17 @@ class CaseResult:
             _known(FiniteDifferenceCheck, f) for f in values.get("finite_differences", [])
         ]
         return _known(cls, values)
+
+
+#: The bulky fields of a result, left behind when it crosses a process (kept in its JSON line).
+_FROM_LINE = frozenset({"comparisons", "expectations", "finite_differences"})
+
+
+def _result_from_line(light: dict[str, Any]) -> CaseResult:
+    """A result that crossed a process: its small fields now, the rest from its line later."""
+    result = CaseResult.__new__(CaseResult)
+    result.__dict__.update(light)
+    return result
 
 
 def _known(kind: type, data: dict[str, Any]) -> Any:

@@ -163,3 +163,24 @@ def test_the_direct_encoding_equals_the_field_by_field_one_whatever_the_record_h
         assert to_json(record) == field_by_field(record)
     assert '"torch": "nan"' in to_json(non_finite)
     assert "[clipped:" in to_json(long_text)
+
+
+def test_a_result_crosses_processes_as_its_line_and_reads_the_rest_back_when_asked() -> None:
+    """Workers send each encoded result as its JSON line plus its small fields; whatever reads
+    a comparison in the parent gets it rebuilt from the line, equal to what was sent."""
+    import pickle
+
+    from conformance.results import encode, to_json
+
+    from .synthetic import case as synthetic_case
+
+    sent = encode(synthetic_case("alpha/one", ulp=3))
+    blob = pickle.dumps(sent)
+    assert len(blob) < len(pickle.dumps(synthetic_case("alpha/one", ulp=3))) + len(to_json(sent))
+    received = pickle.loads(blob)
+    assert "comparisons" not in received.__dict__  # left behind until asked for
+    assert (received.case_id, received.outcome) == (sent.case_id, sent.outcome)
+    assert received.comparisons == sent.comparisons
+    assert to_json(received) == to_json(sent)
+    unencoded = pickle.loads(pickle.dumps(synthetic_case("alpha/two")))
+    assert unencoded.comparisons[0].name == "x.grad"
