@@ -26,7 +26,7 @@ BACKENDS: tuple[tuple[str, int], ...] = (
     ("torch-compile-ops", 300),
     ("torch-compile", 40),
     ("torch-compiled-autograd", 300),
-    ("torch-compile-ops:inductor", 100),
+    ("torch-compile-ops:inductor", 50),
     ("torch-compile:inductor", 10),
 )
 #: Modes the goal applies to: aot_eager is each backend's default.
