@@ -146,6 +146,12 @@ RULES: tuple[Rule, ...] = (
         candidate=r"expected condition to be a boolean tensor",
     ),
     Rule(
+        "a saved-tensor hook that changes dtype meets a mask only eager saves",
+        "policy (saved facet), the mirror of the class above",
+        "docs/findings.md#campaigns",
+        baseline=r"expected condition to be a boolean tensor",
+    ),
+    Rule(
         "a retained grad of a compiled region's intermediate differs",
         "tracker #91468/#146212 (retain_grad on intermediates under compile), not counted",
         "docs/findings.md#campaigns",
