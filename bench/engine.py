@@ -17,9 +17,10 @@ import numpy as np
 from bench.measure import interleaved_best
 from bench.table import Row
 
-#: name -> side n of the square inputs (n*n elements each), and the goal for reference/torch.
+#: name -> side n of the square inputs (n*n elements each), and the goal for reference/torch
+#: (small: issue 16's <= 2x; its moonshot is 1x).
 SIZES: dict[str, tuple[int, float | None]] = {
-    "small": (8, 1.0),
+    "small": (8, 2.0),
     "medium": (64, None),
     "large": (1024, 1.5),
 }
