@@ -112,7 +112,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "the in-place check missing under compile",
-        "finding 09 under inductor; under aot_eager not yet reduced (a candidate finding)",
+        "finding 09 (a saved view of an input, inductor) or 18 (across graph breaks)",
         "docs/findings.md#09-inductor-loses-the-in-place-check-on-a-saved-view-of-an-input",
         baseline=_INPLACE,
         candidate=r"^(?!raised)",
