@@ -210,10 +210,16 @@ def _result_from_line(light: dict[str, Any]) -> CaseResult:
 
 def _known(kind: type, data: dict[str, Any]) -> Any:
     """``kind(**data)`` with the fields ``kind`` does not have left out (a newer writer's)."""
+    names = _field_names(kind)
+    return kind(**{k: v for k, v in data.items() if k in names})
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The field names of the record class ``kind``, looked up once per class."""
     names = _FIELDS.get(kind)
     if names is None:
         names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return kind(**{k: v for k, v in data.items() if k in names})
+    return names
 
 
 #: Field names per record class: ``plain`` walks records without ``dataclasses.asdict``, whose
@@ -240,7 +246,7 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     names = _FIELDS.get(kind)
     if names is None and dataclasses.is_dataclass(value):
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        names = _field_names(kind)
     if names is not None:
         return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, float):
@@ -258,12 +264,9 @@ _LINE = "_json_line"
 def _fields(value: Any) -> dict[str, Any]:
     """A record's fields as a dict (``json.dumps``'s ``default``, called for nested records)."""
     kind = type(value)
-    names = _FIELDS.get(kind)
-    if names is None:
-        if not dataclasses.is_dataclass(value):
-            raise TypeError(f"{kind.__name__} is not JSON-ready")
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
-    return {name: getattr(value, name) for name in names}
+    if kind not in _FIELDS and not dataclasses.is_dataclass(value):
+        raise TypeError(f"{kind.__name__} is not JSON-ready")
+    return {name: getattr(value, name) for name in _field_names(kind)}
 
 
 def to_json(record: RunHeader | CaseResult) -> str:

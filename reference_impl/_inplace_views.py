@@ -155,10 +155,7 @@ def as_strided_(self: Tensor, size: Any, stride: Any, storage_offset: int | None
     offset = int(storage_offset or 0)
     if offset and self._view is not None:
         raise UnsupportedOp("as_strided_ with a storage_offset on a view")
-    indexing.AsStridedBackward0().forward(self._data, size, stride, offset)  # torch's checks
-    read = np.asarray(offset) + sum(
-        (g * s for g, s in zip(np.indices(size), stride, strict=True)), np.asarray(0)
-    )
+    read = indexing.strided_positions(self._data, size, stride, offset)
     flat = self._data.reshape(-1)[offset:]
     array = np.lib.stride_tricks.as_strided(
         flat, shape=size, strides=tuple(s * self._data.itemsize for s in stride)

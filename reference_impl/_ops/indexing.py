@@ -32,6 +32,34 @@ class IndexBackward0(Op):
         return (embed(grad, self.shape, self.key),)
 
 
+def strided_positions(
+    a: np.ndarray, size: tuple[int, ...], stride: tuple[int, ...], storage_offset: int
+) -> np.ndarray:
+    """The flat positions in ``a`` (its elements in C order) that ``as_strided(size, stride,
+    storage_offset)`` reads, after torch's checks of the lengths and the storage bounds."""
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape ({len(stride)} != {len(size)})"
+        )
+    itemsize = a.dtype.itemsize
+    span = (
+        0
+        if 0 in size
+        else itemsize * (1 + sum((n - 1) * s for n, s in zip(size, stride, strict=True)))
+    )
+    needed = storage_offset * itemsize + span
+    if span and needed > a.size * itemsize:
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
+            f"{storage_offset}, and itemsize {itemsize} requiring a storage size of {needed} "
+            f"are out of bounds for storage of size {a.size * itemsize}"
+        )
+    flat = np.asarray(storage_offset, dtype=np.int64)
+    for g, s in zip(np.indices(size, sparse=True) if size else [], stride, strict=True):
+        flat = flat + g * s
+    return np.broadcast_to(flat, size)
+
+
 class AsStridedBackward0(IndexBackward0):
     """as_strided(size, stride, storage_offset) over the input's elements in C order (its own
     storage here): a gather whose gradient adds back overlapping reads."""
@@ -39,28 +67,9 @@ class AsStridedBackward0(IndexBackward0):
     def forward(
         self, a: np.ndarray, size: tuple[int, ...], stride: tuple[int, ...], storage_offset: int
     ) -> np.ndarray:
-        if len(size) != len(stride):
-            raise RuntimeError(
-                f"mismatch in length of strides and shape ({len(stride)} != {len(size)})"
-            )
-        itemsize = a.dtype.itemsize
-        span = (
-            0
-            if 0 in size
-            else itemsize * (1 + sum((n - 1) * s for n, s in zip(size, stride, strict=True)))
-        )
-        needed = storage_offset * itemsize + span
-        if span and needed > a.size * itemsize:
-            raise RuntimeError(
-                f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
-                f"{storage_offset}, and itemsize {itemsize} requiring a storage size of {needed} "
-                f"are out of bounds for storage of size {a.size * itemsize}"
-            )
-        flat = np.asarray(storage_offset, dtype=np.int64)
-        for g, s in zip(np.indices(size, sparse=True) if size else [], stride, strict=True):
-            flat = flat + g * s
+        positions = strided_positions(a, size, stride, storage_offset)
         self.input_shape = a.shape
-        return super().forward(a.reshape(-1), (np.broadcast_to(flat, size),))
+        return super().forward(a.reshape(-1), (positions,))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         (flat,) = super().backward(grad)
