@@ -280,11 +280,14 @@ class MaximumBackward0(Binary):
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         # torch unpacks saved tensors in name order (the first stale one is reported)
         b, a = self.saved("other")._data, self.saved("self")._data
-        first = self.pick_first(a, b)
-        tie = a == b
-        share_a = np.where(tie, 0.5, first.astype(np.float64))
-        share_b = np.where(tie, 0.5, (~first & ~tie).astype(np.float64))
-        return grad * _const(share_a, grad), grad * _const(share_b, grad)
+        tie = Tensor._from_array(a == b)
+
+        def share(loses: np.ndarray) -> Tensor:
+            # derivatives.yaml: where(self == other, grad / 2, grad).masked_fill_(loses, 0),
+            # so a create_graph gradient's node is MaskedFillBackward0, as torch's
+            return grad.where(~tie, grad / 2).masked_fill_(Tensor._from_array(loses), 0)
+
+        return share(self.pick_first(b, a)), share(self.pick_first(a, b))
 
     def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
         # the tangent of the larger input; half of each at a tie

@@ -324,3 +324,18 @@ def test_nll_loss_reads_the_target_a_saved_tensor_hook_hands_back():
         target.zero_()
     loss.backward()
     assert x.grad.tolist() == [-1.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_minimum_create_graph_gradient_ends_in_masked_fill(op):
+    # derivatives.yaml: where(self == other, grad / 2, grad).masked_fill_(loses, 0);
+    # seed 0's generated program p1955 (torch printed MaskedFillBackward0)
+    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = torch.tensor([3.0, 2.0, 1.0], requires_grad=True)
+    (ga, gb) = torch.autograd.grad((getattr(torch, op)(a, b) ** 2).sum(), [a, b], create_graph=True)
+    assert type(ga.grad_fn).__name__ == "MaskedFillBackward0"
+    assert type(gb.grad_fn).__name__ == "MaskedFillBackward0"
+    # 2 * the picked value where an input is picked, half of it at the tie, else 0
+    first = [0.0, 2.0, 6.0] if op == "maximum" else [2.0, 2.0, 0.0]
+    assert ga.tolist() == first
+    assert gb.tolist() == first[::-1]
