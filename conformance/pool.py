@@ -1,11 +1,14 @@
-"""The default executor: worker processes on this machine, fed case ids one at a time.
+"""The default executor: worker processes on this machine, fed case ids as they free up.
 
 Each worker imports its backends once, sets torch to one thread (``RunOptions.threads``), and
 turns each case id it receives into a case with ``resolve_case``, so only ids cross the pipe and
-the parent never holds more than one case per worker. The parent kills a worker whose case runs
-past the timeout (recording an ``error`` outcome) and starts another, and records a crashed
-worker the same way. A worker whose memory grows (``MemoryWatch``) is replaced after its last
-result, so long campaigns stay as small as short ones.
+the parent never holds more than ``IN_FLIGHT`` cases per worker: the next id waits in the pipe
+while the worker runs the current one, so a worker never idles while the parent (which shares
+the cores) writes a result. The parent kills a worker whose case runs past the timeout
+(recording an ``error`` outcome) and starts another, and records a crashed worker the same way;
+the cases queued behind the one that failed go back to the front of the queue. A worker whose
+memory grows (``MemoryWatch``) is replaced after its last result, so long campaigns stay as
+small as short ones.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
     from conformance.results import CaseResult
 
 STARTUP_LIMIT = 300.0  # seconds a worker may take to import its backends
+#: Case ids handed to a worker at once: the one it runs and the next, already in its pipe.
+IN_FLIGHT = 2
 PHASE_BYTES = 64
 
 
@@ -132,6 +138,7 @@ def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:
             return
         if case_id is None:
             return
+        on_phase("start")  # not the phase the case before ended in
         result = run_remote(case_id, pair, options, on_phase)
         if memory.grown():
             conn.send(("last result", result))  # one message: no case is sent to a leaver
@@ -145,9 +152,35 @@ class _Worker:
     conn: Connection
     shared_phase: Any
     ready: bool = False
-    case_id: str | None = None
+    #: The ids sent and not yet answered, in the order the worker runs them: the first is the
+    #: case it is running, the rest wait in its pipe.
+    queued: deque[str] = field(default_factory=deque)
     deadline: float | None = None
     started: float = field(default_factory=time.monotonic)
+
+    @property
+    def case_id(self) -> str | None:
+        """The case the worker is running now."""
+        return self.queued[0] if self.queued else None
+
+    def hand(self, case_id: str, options: RunOptions) -> None:
+        """Send ``case_id``; the timeout runs from now if the worker was idle, else from when
+        it finishes the case before."""
+        if not self.queued:  # idle: nothing else writes the phase now
+            self.shared_phase.value = b"start"
+            self._running(options)
+        self.queued.append(case_id)
+        self.conn.send(case_id)
+
+    def answered(self, options: RunOptions) -> None:
+        """The running case's result came: the next queued one (if any) is running now."""
+        self.queued.popleft()
+        self.deadline = None
+        if self.queued:
+            self._running(options)
+
+    def _running(self, options: RunOptions) -> None:
+        self.deadline = time.monotonic() + options.timeout if options.timeout else None
 
     @property
     def phase(self) -> str:
@@ -173,19 +206,26 @@ def process_context() -> Any:
 
 
 class _Lookahead:
-    """An iterator of case ids that can say whether more are coming without consuming one."""
+    """An iterator of case ids that can say whether more are coming without consuming one,
+    and take back ids a departed worker never ran (they come out first, in their order)."""
 
     def __init__(self, ids: Iterable[str]) -> None:
         self._ids: Iterator[str] = iter(ids)
+        self._returned: deque[str] = deque()
         self._next: str | None = next(self._ids, None)
 
     def __bool__(self) -> bool:
-        return self._next is not None
+        return bool(self._returned) or self._next is not None
 
     def pop(self) -> str:
+        if self._returned:
+            return self._returned.popleft()
         current, self._next = self._next, next(self._ids, None)
         assert current is not None
         return current
+
+    def give_back(self, ids: Iterable[str]) -> None:
+        self._returned.extendleft(reversed(list(ids)))
 
 
 class ProcessPoolExecutor:
@@ -201,15 +241,12 @@ class ProcessPoolExecutor:
         try:
             for _ in range(self.jobs if pending else 0):
                 self._start(options)
-            while pending or any(w.case_id is not None for w in self.workers):
+            while pending or any(w.queued for w in self.workers):
                 for worker in self.workers:
-                    if worker.ready and worker.case_id is None and pending:
+                    while worker.ready and len(worker.queued) < IN_FLIGHT and pending:
                         case_id = pending.pop()
                         start(case_id)
-                        worker.case_id, worker.shared_phase.value = case_id, b"start"
-                        if options.timeout:
-                            worker.deadline = time.monotonic() + options.timeout
-                        worker.conn.send(case_id)
+                        worker.hand(case_id, options)
                 self._pump(options, finish, pending)
         finally:
             self._close()
@@ -234,7 +271,7 @@ class ProcessPoolExecutor:
 
     def _close(self) -> None:
         for worker in self.workers:
-            if worker.ready and worker.case_id is None:
+            if worker.ready and not worker.queued:
                 with contextlib.suppress(OSError, ValueError):
                     worker.conn.send(None)
         for worker in self.workers:
@@ -258,7 +295,7 @@ class ProcessPoolExecutor:
                 if kind == "ready":
                     worker.ready = True
                 elif kind in ("result", "last result"):
-                    worker.case_id, worker.deadline = None, None
+                    worker.answered(options)
                     finish(payload)
                     if kind == "last result":
                         self._release(worker, options, pending)
@@ -268,13 +305,18 @@ class ProcessPoolExecutor:
                 where = f" while running on {worker.phase}" if worker.phase else ""
                 reason = f"timed out after {options.timeout:g}s{where}"
                 finish(timeout_result(worker.case_id, options, reason))
-                self._replace(worker, options)
+                worker.queued.popleft()
+                worker.stop()
+                self._release(worker, options, pending)
             elif not worker.ready and time.monotonic() - worker.started > STARTUP_LIMIT:
                 raise ConformanceInputError(f"worker did not start within {STARTUP_LIMIT:g}s")
 
     def _release(self, worker: _Worker, options: RunOptions, pending: _Lookahead) -> None:
-        """A worker that left (it died, or outgrew its memory after its last result): start
-        another while cases are pending."""
+        """A worker that left (it died, timed out, or outgrew its memory after its last
+        result): the cases queued behind go back to the front of the queue, and another worker
+        starts while cases are pending."""
+        pending.give_back(worker.queued)
+        worker.queued.clear()
         worker.process.join(5)
         if pending:
             self._replace(worker, options)
@@ -299,5 +341,6 @@ class ProcessPoolExecutor:
             finish(
                 timeout_result(worker.case_id, options, f"worker died (exit code {code}){where}")
             )
-        worker.case_id = None
+        if worker.queued:
+            worker.queued.popleft()
         self._release(worker, options, pending)

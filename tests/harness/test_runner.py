@@ -74,7 +74,7 @@ def hanging_catalogue(tmp_path, monkeypatch, registry):
     return load_catalogue("hangcases")
 
 
-def test_a_hung_case_times_out_as_an_error_and_the_run_goes_on(hanging_catalogue):
+def test_a_hung_case_times_out_as_an_error_and_the_cases_queued_behind_it_run(hanging_catalogue):
     options = RunOptions(
         backends=("torch", "module:hangcases.faketorch"),
         jobs=1,
@@ -84,6 +84,8 @@ def test_a_hung_case_times_out_as_an_error_and_the_run_goes_on(hanging_catalogue
     hung = [c for c in hanging_catalogue if c.name == "b_hangs"]
     after = [c for c in hanging_catalogue if c.name == "d_after"]
     report = run_cases(hung + after, options)
+    # d_after waited in the hung worker's pipe: it runs once, on the worker that replaced it
+    assert sorted(r.case_id for r in report.results) == ["w/b_hangs", "w/d_after"]
     outcomes = {r.case_id: (r.outcome, r.reason) for r in report.results}
     assert outcomes["w/b_hangs"] == (
         "error",
@@ -93,9 +95,11 @@ def test_a_hung_case_times_out_as_an_error_and_the_run_goes_on(hanging_catalogue
     assert not report.interrupted
 
 
-def test_a_crashed_worker_is_recorded_and_replaced(hanging_catalogue):
+def test_a_crashed_worker_is_recorded_and_replaced_and_its_queued_cases_run_once(hanging_catalogue):
     options = RunOptions(backends=("torch", "torch"), jobs=1, timeout=30, cases_package="hangcases")
     report = run_cases(hanging_catalogue, options)
+    # every case once, those queued behind the crash included
+    assert sorted(r.case_id for r in report.results) == sorted(c.id for c in hanging_catalogue)
     outcomes = {r.case_id: (r.outcome, r.reason) for r in report.results}
     # the process died while the backend ran the case: a finding about that backend
     assert outcomes["w/c_crashes"] == ("crash", "torch crashed: exit code 7")
