@@ -280,12 +280,12 @@ class MaximumBackward0(Binary):
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         # torch unpacks saved tensors in name order (the first stale one is reported)
         b, a = self.saved("other")._data, self.saved("self")._data
-        tie = Tensor._from_array(a == b)
+        untied = Tensor._from_array(a != b)
 
         def share(loses: np.ndarray) -> Tensor:
             # derivatives.yaml: where(self == other, grad / 2, grad).masked_fill_(loses, 0),
             # so a create_graph gradient's node is MaskedFillBackward0, as torch's
-            return grad.where(~tie, grad / 2).masked_fill_(Tensor._from_array(loses), 0)
+            return grad.where(untied, grad / 2).masked_fill_(Tensor._from_array(loses), 0)
 
         return share(self.pick_first(b, a)), share(self.pick_first(a, b))
 
