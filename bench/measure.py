@@ -46,9 +46,13 @@ class CliRun:
 
 
 def _child_environment() -> dict[str, str]:
-    """This environment less the thread pins ``bench/run.py`` added for its own NumPy."""
+    """This environment less the thread pins ``bench/run.py`` added for its own NumPy, and with
+    Python's default bytecode cache: a ``PYTHONDONTWRITEBYTECODE`` set on a build machine would
+    otherwise recompile every module of the harness at each start-up, which no installed copy
+    does (the first run writes the cache; each figure is the best of two runs or more)."""
     pinned = set(filter(None, os.environ.get("BENCH_PINNED_THREADS", "").split(",")))
-    return {k: v for k, v in os.environ.items() if k not in pinned | {"BENCH_PINNED_THREADS"}}
+    dropped = pinned | {"BENCH_PINNED_THREADS", "PYTHONDONTWRITEBYTECODE"}
+    return {k: v for k, v in os.environ.items() if k not in dropped}
 
 
 def conformance(args: Sequence[str], poll_s: float = 0.05) -> CliRun:
