@@ -120,8 +120,14 @@ def test_throughput_and_memory_runs_give_rates_speed_up_and_growth(
     if "slow" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("four short `conformance run`s; select with -m slow")
     rows = campaign.measure_throughput(2, selection=["--area", "smoke"], repeats=1)
-    assert [r.figure for r in rows][1:] == ["throughput --jobs 2", "speed-up --jobs 2 / --jobs 1"]
+    assert [r.figure for r in rows][1:] == [
+        "throughput --jobs 2",
+        "speed-up --jobs 2 / --jobs 1",
+        "start-up (a run of one program)",
+        "speed-up bound from start-up",
+    ]
     assert_sane(rows)
+    assert 1.0 <= rows[-1].value <= 2.0  # two workers at best halve what is not start-up
     memory = campaign.measure_memory((2, 4))
     assert memory[-2].figure == "memory growth parent (4 / 2)"
     assert_sane(memory)
