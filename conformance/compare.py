@@ -196,7 +196,7 @@ def _identical(
 ) -> ValueDiff:
     """The figures ``value_diff`` computes for equal finite arrays, without computing them: most
     observations of a passing run are bit-identical, and judging was a fifth of a case's time."""
-    first = _index(0, shape)
+    first = [0] * len(shape)  # _index(0, shape), without NumPy's unravel_index
     diff.max_tolerance_ratio = 0.0
     diff.max_abs_diff, diff.max_abs_index = 0.0, first
     diff.max_rel_diff, diff.max_rel_index = 0.0, first
@@ -265,12 +265,31 @@ def _attribute(name: str, expected: Any, actual: Any) -> str:
     return f"The values for attribute '{name}' do not match: {expected} != {actual}."
 
 
+def _same_reading(baseline: TensorObservation, candidate: TensorObservation) -> bool:
+    """Whether two tensor observations read exactly alike (every attribute, the same bits), so
+    one summary stands for both: most observations of a passing run do."""
+    return (
+        baseline.values.dtype == candidate.values.dtype
+        and baseline.shape == candidate.shape
+        and (baseline.kind, baseline.container, baseline.dtype, baseline.skipped)
+        == (candidate.kind, candidate.container, candidate.dtype, candidate.skipped)
+        and (baseline.requires_grad, baseline.is_leaf, baseline.grad_fn)
+        == (candidate.requires_grad, candidate.is_leaf, candidate.grad_fn)
+        and baseline.values.tobytes() == candidate.values.tobytes()
+    )
+
+
 def compare_tensors(
     baseline: TensorObservation, candidate: TensorObservation, rtol: float, atol: float
 ) -> ObservationComparison:
     """Shape, dtype, container and flags exactly; values within (rtol, atol)."""
+    summary = baseline.summary()
     result = ObservationComparison(
-        baseline.name, MATCH, "tensor", baseline=baseline.summary(), candidate=candidate.summary()
+        baseline.name,
+        MATCH,
+        "tensor",
+        baseline=summary,
+        candidate=summary if _same_reading(baseline, candidate) else candidate.summary(),
     )
     lines: list[str] = []
     unread = set(baseline.skipped) | set(candidate.skipped)
@@ -326,8 +345,13 @@ def compare_raised(
 
     With ``unwrap_errors`` a wrapper exception (Dynamo's) is compared as the error it wraps.
     """
+    summary = baseline.summary()
     result = ObservationComparison(
-        baseline.name, MATCH, "raised", baseline=baseline.summary(), candidate=candidate.summary()
+        baseline.name,
+        MATCH,
+        "raised",
+        baseline=summary,
+        candidate=summary if _same_raise(baseline, candidate) else candidate.summary(),
     )
     lines = []
     want_type, want_message = _as_raised(baseline, unwrap_errors)
@@ -335,7 +359,10 @@ def compare_raised(
     if want_type != got_type:
         result.reasons.append("type")
         lines.append(f"Exception types differ: {want_type} != {got_type}.")
-    want, got = normalise_message(want_message), normalise_message(got_message)
+    if want_message == got_message:  # equal texts normalise alike
+        want = got = want_message
+    else:
+        want, got = normalise_message(want_message), normalise_message(got_message)
     if want != got:
         result.reasons.append("message")
         want, got = clip_text(repr(want)), clip_text(repr(got))
@@ -344,6 +371,25 @@ def compare_raised(
         result.status = MISMATCH
         result.message = "\n".join(lines)
     return result
+
+
+def _same_raise(baseline: RaisedObservation, candidate: RaisedObservation) -> bool:
+    """Whether two exception observations are alike in everything their summaries show."""
+    return (
+        baseline.type_name,
+        baseline.message,
+        baseline.not_implemented,
+        baseline.cause_type,
+        baseline.cause_message,
+        baseline.traceback,
+    ) == (
+        candidate.type_name,
+        candidate.message,
+        candidate.not_implemented,
+        candidate.cause_type,
+        candidate.cause_message,
+        candidate.traceback,
+    )
 
 
 def _describe(observation: Observation) -> str:
@@ -383,16 +429,21 @@ def _one_sided(
 def _compare_plain(
     baseline: ValueObservation, candidate: ValueObservation
 ) -> ObservationComparison:
-    """Two plain values of one type other than float: equal or not."""
-    same = baseline.value == candidate.value
+    """Two plain values of one type other than float: equal or not (equal ones share one
+    summary, and no message is written for them)."""
+    summary = baseline.summary()
+    if baseline.value == candidate.value:
+        return ObservationComparison(
+            baseline.name, MATCH, "value", [], "", baseline=summary, candidate=summary
+        )
     want, got = clip_text(repr(baseline.value)), clip_text(repr(candidate.value))
     return ObservationComparison(
         baseline.name,
-        MATCH if same else MISMATCH,
+        MISMATCH,
         "value",
-        [] if same else ["value"],
-        "" if same else f"Values differ: {want} != {got}.",
-        baseline=baseline.summary(),
+        ["value"],
+        f"Values differ: {want} != {got}.",
+        baseline=summary,
         candidate=candidate.summary(),
     )
 

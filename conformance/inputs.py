@@ -53,8 +53,23 @@ def case_seed(run_seed: int, case_id: str) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
+#: Names already worked out, by (type, dtype): every tensor observed asks for its dtype's name.
+_NAMES: dict[tuple[type, Any], str] = {}
+
+
 def dtype_name(dtype: Any) -> str:
     """Canonical name of a dtype given as a string or as a backend dtype (``torch.float32``)."""
+    key = (type(dtype), dtype)
+    try:
+        name = _NAMES.get(key)
+    except TypeError:  # not hashable
+        return _dtype_name(dtype)
+    if name is None:
+        name = _NAMES[key] = _dtype_name(dtype)
+    return name
+
+
+def _dtype_name(dtype: Any) -> str:
     if isinstance(dtype, str):
         text = dtype
     elif isinstance(dtype, np.dtype) or (isinstance(dtype, type) and issubclass(dtype, np.generic)):

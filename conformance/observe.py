@@ -7,6 +7,7 @@ into NumPy with its dtype, shape and autograd flags, so the two sides can be com
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import traceback
 from collections.abc import Mapping
@@ -54,18 +55,16 @@ class TensorObservation:
     skipped: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, Any]:
-        kept = self.values.size <= VALUES_KEPT
-        extra = {"skipped": list(self.skipped)} if self.skipped else {}
-        return extra | {
-            "kind": self.kind,
-            "container": self.container,
-            "dtype": self.dtype,
-            "shape": list(self.shape),
-            "requires_grad": self.requires_grad,
-            "is_leaf": self.is_leaf,
-            "grad_fn": self.grad_fn,
-            "values": _plain(self.values.tolist()) if kept else None,
-        }
+        summary: dict[str, Any] = {"skipped": list(self.skipped)} if self.skipped else {}
+        summary["kind"] = self.kind
+        summary["container"] = self.container
+        summary["dtype"] = self.dtype
+        summary["shape"] = list(self.shape)
+        summary["requires_grad"] = self.requires_grad
+        summary["is_leaf"] = self.is_leaf
+        summary["grad_fn"] = self.grad_fn
+        summary["values"] = _plain_values(self.values) if self.values.size <= VALUES_KEPT else None
+        return summary
 
 
 @dataclass(frozen=True)
@@ -148,18 +147,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _plain_values(values: np.ndarray) -> Any:
+    """``_plain(values.tolist())``, skipping the walk where no element can need it (integers,
+    booleans): most tensors are small, and the walk cost more than reading them."""
+    if values.dtype.kind in "biu":
+        return values.tolist()
+    return _plain(values.tolist())
+
+
+@functools.cache
+def _skipped(provides: frozenset[str]) -> tuple[str, ...]:
+    """The tensor attributes a reader providing ``provides`` does not read (per backend, once)."""
+    return tuple(a for a, facet in TENSOR_ATTRIBUTES.items() if facet not in provides)
+
+
 def observe_tensor(name: str, tensor: Any, backend: Backend) -> TensorObservation:
     """Read one backend tensor: values through ``backend.to_numpy``, flags from attributes.
 
     An attribute the backend says it does not provide (``Backend.provides``) is not read and is
     listed in ``skipped``; one it claims but lacks is a reading error, as it should be.
     """
-    skipped = tuple(a for a, facet in TENSOR_ATTRIBUTES.items() if facet not in backend.provides)
+    skipped = _skipped(backend.provides)
     grad_fn = None if "grad_fn" in skipped else tensor.grad_fn
     return TensorObservation(
         name=name,
         dtype=backend.dtype_of(tensor),
-        shape=tuple(int(s) for s in tensor.shape),
+        shape=tuple(map(int, tensor.shape)),
         requires_grad=None if "requires_grad" in skipped else bool(tensor.requires_grad),
         is_leaf=None if "is_leaf" in skipped else bool(tensor.is_leaf),
         grad_fn=None if grad_fn is None else type(grad_fn).__name__,
@@ -215,11 +228,12 @@ def observe(returned: Any, backend: Backend) -> list[Observation]:
     found: list[Observation] = []
 
     def walk(name: str, value: Any) -> None:
-        if isinstance(value, Mapping) and value:
+        mapping, sequence = _container_kind(type(value))
+        if mapping and value:
             for key, item in value.items():
                 walk(f"{name}.{key}" if name else str(key), item)
             return
-        if isinstance(value, list | tuple) and value and not _is_leaf_value(value, backend):
+        if sequence and value and not _is_leaf_value(value, backend):
             if len(value) > ITEMS_WALKED:
                 as_array = _numbers_observation(name, value)
                 if as_array is not None:
@@ -236,6 +250,18 @@ def observe(returned: Any, backend: Backend) -> list[Observation]:
 
     for key, value in returned.items():
         walk(str(key), value)
+    return found
+
+
+_CONTAINER_KINDS: dict[type, tuple[bool, bool]] = {}
+
+
+def _container_kind(kind: type) -> tuple[bool, bool]:
+    """Whether values of type ``kind`` are mappings, and whether lists or tuples: asked once per
+    type, as the ``Mapping`` check runs Python code for every value that is not a dict."""
+    found = _CONTAINER_KINDS.get(kind)
+    if found is None:
+        found = _CONTAINER_KINDS[kind] = (issubclass(kind, Mapping), issubclass(kind, list | tuple))
     return found
 
 
