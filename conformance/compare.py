@@ -37,6 +37,8 @@ FLOAT_BITS: dict[str, tuple[type[np.floating[Any]], type[np.signedinteger[Any]]]
     "float32": (np.float32, np.int32),
     "float64": (np.float64, np.int64),
 }
+#: The lowest integer of each float's bit width (``_ordered`` maps negative floats below it).
+_LOWEST = {dtype: np.int64(np.iinfo(bits).min) for dtype, (_, bits) in FLOAT_BITS.items()}
 
 
 @dataclass
@@ -90,8 +92,7 @@ def _ordered(values: np.ndarray, dtype: str) -> np.ndarray:
         return bits // 65536
     float_type, int_type = FLOAT_BITS[dtype]
     bits = values.astype(float_type).view(int_type).astype(np.int64)
-    lowest = np.int64(np.iinfo(int_type).min)
-    return np.where(bits < 0, lowest - bits, bits)
+    return np.where(bits < 0, _LOWEST[dtype] - bits, bits)
 
 
 def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype: str) -> np.ndarray | None:
@@ -112,7 +113,12 @@ def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype: str) -> np.nda
 
 
 def _index(flat: int, shape: tuple[int, ...]) -> list[int]:
-    return [int(i) for i in np.unravel_index(flat, shape)] if shape else []
+    """``np.unravel_index(flat, shape)`` as a list, in plain Python (a tenth of the time)."""
+    index = []
+    for size in reversed(shape):
+        flat, position = divmod(flat, size)
+        index.append(int(position))
+    return index[::-1]
 
 
 def value_diff(
@@ -144,6 +150,8 @@ def value_diff(
         e, a = expected.astype(work), actual.astype(work)
     if np.array_equal(e, a) and bool(np.isfinite(e).all()):
         return _identical(diff, shape, dtype, complex_values)
+    if np.isfinite(e).all() and np.isfinite(a).all():
+        return _finite_diff(diff, expected, actual, e, a, dtype, complex_values)
     e_nan, a_nan = np.isnan(e), np.isnan(a)
     e_inf, a_inf = np.isinf(e), np.isinf(a)
     finite = ~(e_nan | a_nan | e_inf | a_inf)
@@ -188,6 +196,50 @@ def value_diff(
     if inf_mismatch.any():
         diff.inf_mismatched = int(np.count_nonzero(inf_mismatch))
         diff.first_inf_mismatch_index = _index(int(np.argmax(inf_mismatch)), shape)
+    return diff
+
+
+def _finite_diff(
+    diff: ValueDiff,
+    expected: np.ndarray,
+    actual: np.ndarray,
+    e: np.ndarray,
+    a: np.ndarray,
+    dtype: str,
+    complex_values: bool,
+) -> ValueDiff:
+    """``value_diff``'s figures where neither side holds a NaN or an infinity (values that differ
+    a little: the rest of a passing run), with the NaN/inf masks left out - they are all False
+    there, so each expression is ``value_diff``'s own without them."""
+    shape = tuple(expected.shape)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        abs_diff = np.abs(a - e).astype(np.float64)
+        scale = np.abs(e).astype(np.float64)
+        positive = scale > 0
+        rel_diff = np.where(
+            positive, abs_diff / np.where(positive, scale, 1.0), np.where(abs_diff > 0, np.inf, 0)
+        )
+        allowed = diff.atol + diff.rtol * scale
+        ratio = np.where(
+            allowed > 0,
+            abs_diff / np.where(allowed > 0, allowed, 1.0),
+            np.where(abs_diff > 0, np.inf, 0.0),
+        )
+    diff.mismatched = int(diff.numel - np.count_nonzero(abs_diff <= allowed))
+    diff.mismatched_fraction = diff.mismatched / diff.numel
+    diff.max_tolerance_ratio = float(np.max(ratio))
+    flat_abs = int(np.argmax(abs_diff))
+    flat_rel = int(np.argmax(rel_diff))
+    diff.max_abs_diff = float(abs_diff.flat[flat_abs])
+    diff.max_abs_index = _index(flat_abs, shape)
+    diff.max_rel_diff = float(rel_diff.flat[flat_rel])
+    diff.max_rel_index = _index(flat_rel, shape)
+    if not complex_values:
+        ulps = ulp_distance(expected, actual, dtype)
+        if ulps is not None:
+            flat_ulp = int(np.argmax(ulps))
+            diff.max_ulp = int(ulps.flat[flat_ulp])
+            diff.max_ulp_index = _index(flat_ulp, shape)
     return diff
 
 

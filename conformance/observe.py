@@ -12,6 +12,7 @@ import hashlib
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any
 
 import numpy as np
@@ -134,23 +135,23 @@ Observation = TensorObservation | ValueObservation | RaisedObservation | Unobser
 
 def _plain(value: Any) -> Any:
     """JSON-safe copy: non-finite floats become the strings 'nan', 'inf', '-inf'."""
-    if isinstance(value, float):
-        if value != value:
-            return "nan"
-        if value in (float("inf"), float("-inf")):
-            return "inf" if value > 0 else "-inf"
-        return value
+    kind = type(value)  # exact types first: this runs for every number a record keeps
+    if kind is float or (kind is not list and isinstance(value, float)):
+        if isfinite(value):
+            return value
+        return "nan" if value != value else ("inf" if value > 0 else "-inf")
+    if kind is list or isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     if isinstance(value, complex):
         return [_plain(value.real), _plain(value.imag)]
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
     return value
 
 
 def _plain_values(values: np.ndarray) -> Any:
     """``_plain(values.tolist())``, skipping the walk where no element can need it (integers,
-    booleans): most tensors are small, and the walk cost more than reading them."""
-    if values.dtype.kind in "biu":
+    booleans, finite floats - checked at once where there are many)."""
+    kind = values.dtype.kind
+    if kind in "biu" or (kind == "f" and values.size > 16 and np.isfinite(values).all()):
         return values.tolist()
     return _plain(values.tolist())
 
