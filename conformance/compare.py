@@ -101,15 +101,24 @@ def ulp_distance(expected: np.ndarray, actual: np.ndarray, dtype: str) -> np.nda
     Both arrays are first rounded to ``dtype``; NaN positions are left at 0, as NaN placement is
     reported apart.
     """
+    distance = _ordered_distance(expected, actual, dtype)
+    if distance is None:
+        return None
+    nan = np.isnan(expected.astype(np.float64)) | np.isnan(actual.astype(np.float64))
+    return np.where(nan, np.uint64(0), distance)
+
+
+def _ordered_distance(expected: np.ndarray, actual: np.ndarray, dtype: str) -> np.ndarray | None:
+    """``ulp_distance`` before NaN positions are zeroed (all of it for arrays without NaN)."""
     if dtype not in FLOAT_BITS and dtype != "bfloat16":
         return None
     a, b = _ordered(expected, dtype), _ordered(actual, dtype)
+    if dtype != "float64":  # within 32 bits: |a - b| cannot overflow, whatever the signs
+        return np.abs(a - b).astype(np.uint64)
     same_sign = (a >= 0) == (b >= 0)
     near = np.abs(np.where(same_sign, a - b, 0)).astype(np.uint64)
     far = np.abs(a).astype(np.uint64) + np.abs(b).astype(np.uint64)
-    distance = np.where(same_sign, near, far)
-    nan = np.isnan(expected.astype(np.float64)) | np.isnan(actual.astype(np.float64))
-    return np.where(nan, np.uint64(0), distance)
+    return np.where(same_sign, near, far)
 
 
 def _index(flat: int, shape: tuple[int, ...]) -> list[int]:
@@ -213,18 +222,13 @@ def _finite_diff(
     there, so each expression is ``value_diff``'s own without them."""
     shape = tuple(expected.shape)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        abs_diff = np.abs(a - e).astype(np.float64)
-        scale = np.abs(e).astype(np.float64)
-        positive = scale > 0
-        rel_diff = np.where(
-            positive, abs_diff / np.where(positive, scale, 1.0), np.where(abs_diff > 0, np.inf, 0)
-        )
+        abs_diff = np.abs(a - e).astype(np.float64, copy=False)
+        scale = np.abs(e).astype(np.float64, copy=False)
+        differs = abs_diff > 0
+        # x / y where y > 0, else inf where the values differ and 0 where not
+        rel_diff = np.divide(abs_diff, scale, out=np.where(differs, np.inf, 0.0), where=scale > 0)
         allowed = diff.atol + diff.rtol * scale
-        ratio = np.where(
-            allowed > 0,
-            abs_diff / np.where(allowed > 0, allowed, 1.0),
-            np.where(abs_diff > 0, np.inf, 0.0),
-        )
+        ratio = np.divide(abs_diff, allowed, out=np.where(differs, np.inf, 0.0), where=allowed > 0)
     diff.mismatched = int(diff.numel - np.count_nonzero(abs_diff <= allowed))
     diff.mismatched_fraction = diff.mismatched / diff.numel
     diff.max_tolerance_ratio = float(np.max(ratio))
@@ -235,7 +239,7 @@ def _finite_diff(
     diff.max_rel_diff = float(rel_diff.flat[flat_rel])
     diff.max_rel_index = _index(flat_rel, shape)
     if not complex_values:
-        ulps = ulp_distance(expected, actual, dtype)
+        ulps = _ordered_distance(expected, actual, dtype)  # no NaN to zero
         if ulps is not None:
             flat_ulp = int(np.argmax(ulps))
             diff.max_ulp = int(ulps.flat[flat_ulp])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from dataclasses import dataclass
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any
 
 import numpy as np
@@ -119,15 +119,29 @@ def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return dims
 
 
+#: Each code object's instruction positions, listed once (by id, kept with the code object so
+#: the id cannot be reused): listing them on every call cost a case's ``make`` tens of us.
+_POSITIONS: dict[int, tuple[CodeType, list[Any]]] = {}
+
+
+def _positions(code: CodeType) -> list[Any]:
+    kept = _POSITIONS.get(id(code))
+    if kept is None or kept[0] is not code:
+        if len(_POSITIONS) >= 4096:
+            _POSITIONS.clear()
+        kept = _POSITIONS[id(code)] = (code, list(code.co_positions()))
+    return kept[1]
+
+
 def _call_site(depth: int = 2) -> tuple[str | None, tuple[int, int, int, int] | None]:
     frame = sys._getframe(depth)
     try:
-        pos = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+        pos = _positions(frame.f_code)[frame.f_lasti // 2]
     except (IndexError, AttributeError):
         return frame.f_code.co_filename, None
     if None in pos:
         return frame.f_code.co_filename, None
-    return frame.f_code.co_filename, (int(pos[0]), int(pos[1]), int(pos[2]), int(pos[3]))  # type: ignore[arg-type]
+    return frame.f_code.co_filename, (int(pos[0]), int(pos[1]), int(pos[2]), int(pos[3]))
 
 
 class Inputs:
@@ -142,8 +156,16 @@ class Inputs:
         self.module = module
         self.seed = seed
         self.device = device
-        self.rng = np.random.default_rng(seed)
+        self._rng: np.random.Generator | None = None
         self.made: list[Made] = []
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The case's generator, seeded on first use: seeding costs more than most cases draw,
+        and generated programs (whose leaves carry their own seeds) draw nothing here."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
 
     # -- dtype handling -------------------------------------------------------------------
 

@@ -168,7 +168,14 @@ def broken_case(baseline: BackendRun, candidate: BackendRun) -> Verdict | None:
     return None
 
 
-def _tolerances(case: Case, observation: Observation, table: ToleranceTable) -> tuple[float, float]:
+def _tolerances(
+    case: Case,
+    observation: Observation,
+    table: ToleranceTable,
+    known: dict[str, tuple[float, float]] | None = None,
+) -> tuple[float, float]:
+    """(rtol, atol) for ``observation``; ``known`` keeps them by dtype for a case whose
+    tolerances do not depend on the observation's name (one table lookup per dtype)."""
     if isinstance(observation, TensorObservation):
         dtype = observation.dtype
     elif isinstance(observation, ValueObservation) and observation.type_name in (
@@ -178,7 +185,12 @@ def _tolerances(case: Case, observation: Observation, table: ToleranceTable) -> 
         dtype = "python_float"
     else:
         return (0.0, 0.0)
-    return resolve(observation.name, dtype, table, case.rtol, case.atol)
+    if known is None:
+        return resolve(observation.name, dtype, table, case.rtol, case.atol)
+    found = known.get(dtype)
+    if found is None:
+        found = known[dtype] = resolve(observation.name, dtype, table, case.rtol, case.atol)
+    return found
 
 
 def check_expectation(
@@ -346,10 +358,12 @@ def _compare_all(
     left = {o.name: o for o in baseline.observations}
     right = {o.name: o for o in candidate.observations}
     names = list(left) + [n for n in right if n not in left]
+    by_name = any(t is not None and not isinstance(t, int | float) for t in (case.rtol, case.atol))
+    known: dict[str, tuple[float, float]] | None = None if by_name else {}
     comparisons = []
     for name in names:
         reference = left.get(name) or right[name]
-        rtol, atol = _tolerances(case, reference, table)
+        rtol, atol = _tolerances(case, reference, table, known)
         comparisons.append(
             compare_observations(
                 name, left.get(name), right.get(name), rtol, atol, policy.unwrap_errors
