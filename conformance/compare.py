@@ -335,28 +335,36 @@ def _same_reading(baseline: TensorObservation, candidate: TensorObservation) -> 
     )
 
 
+#: The attributes of two tensor observations compared exactly, in the order reported.
+_ATTRIBUTES = ("container", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn")
+
+
 def compare_tensors(
     baseline: TensorObservation, candidate: TensorObservation, rtol: float, atol: float
 ) -> ObservationComparison:
     """Shape, dtype, container and flags exactly; values within (rtol, atol)."""
+    same = _same_reading(baseline, candidate)
     summary = baseline.summary()
     result = ObservationComparison(
         baseline.name,
         MATCH,
         "tensor",
         baseline=summary,
-        candidate=summary if _same_reading(baseline, candidate) else candidate.summary(),
+        candidate=summary if same else candidate.summary(),
     )
     lines: list[str] = []
-    unread = set(baseline.skipped) | set(candidate.skipped)
-    for attribute in ("container", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn"):
-        if attribute in unread:
-            result.skipped.append(attribute)
-            continue
-        want, got = getattr(baseline, attribute), getattr(candidate, attribute)
-        if want != got:
-            result.reasons.append(attribute)
-            lines.append(_attribute(attribute, want, got))
+    unread: set[str] | tuple[()] = ()
+    if not same or baseline.skipped:
+        unread = set(baseline.skipped) | set(candidate.skipped)
+    if unread or not same:  # a reading exactly alike has every attribute equal
+        for attribute in _ATTRIBUTES:
+            if attribute in unread:
+                result.skipped.append(attribute)
+                continue
+            want, got = getattr(baseline, attribute), getattr(candidate, attribute)
+            if want != got:
+                result.reasons.append(attribute)
+                lines.append(_attribute(attribute, want, got))
     if "values" in unread:
         result.skipped.append("values")
     elif baseline.shape == candidate.shape:

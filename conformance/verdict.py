@@ -149,8 +149,17 @@ def broken_case(baseline: BackendRun, candidate: BackendRun) -> Verdict | None:
     a missing attribute or keyword on both sides. Errors a case expects are captured
     (``capture``) and compared as observations instead.
     """
-    left = {o.name: o for o in baseline.observations}
-    right = {o.name: o for o in candidate.observations}
+    return _broken_case(baseline, _by_name(baseline), _by_name(candidate))
+
+
+def _by_name(run: BackendRun) -> dict[str, Observation]:
+    return {o.name: o for o in run.observations}
+
+
+def _broken_case(
+    baseline: BackendRun, left: Mapping[str, Observation], right: Mapping[str, Observation]
+) -> Verdict | None:
+    """``broken_case`` given each side's observations by name."""
     escaped = left.get(RAISED_NAME)
     if isinstance(escaped, RaisedObservation):
         where = f"\n{escaped.traceback}" if escaped.traceback else ""
@@ -257,19 +266,18 @@ def judge(
 ) -> Verdict:
     """Compare two runs of ``case`` under the pair's ``policy`` and decide its outcome: a broken
     case, a missing feature, a pass, or a failure naming what differed."""
-    broken = broken_case(baseline, candidate)
+    left, right = _by_name(baseline), _by_name(candidate)  # each side's observations by name
+    broken = _broken_case(baseline, left, right)
     if broken is not None:
         return broken
-    comparisons = _compare_all(case, baseline, candidate, table or ToleranceTable(), policy)
-    expectations = _check_expectations(case, baseline, candidate)
+    comparisons = _compare_all(case, left, right, table or ToleranceTable(), policy)
+    expectations = _check_expectations(case, (baseline.backend, left), (candidate.backend, right))
     unmet, waived = _unmet(expectations, policy, candidate.backend)
     ignored = ordered(
         [f for c in comparisons if c.status != MATCH for f in _facets(c) if f in policy.ignore]
         + ([GRAPH] if waived else [])
     )
-    unsupported = _unsupported(
-        {o.name: o for o in baseline.observations}, {o.name: o for o in candidate.observations}
-    )
+    unsupported = _unsupported(left, right)
     if unsupported is not None:
         return Verdict(
             Outcome.UNSUPPORTED, unsupported, "", comparisons, expectations, [UNSUPPORTED], ignored
@@ -285,13 +293,13 @@ def judge(
 
 
 def _check_expectations(
-    case: Case, baseline: BackendRun, candidate: BackendRun
+    case: Case, *sides: tuple[str, Mapping[str, Observation]]
 ) -> list[ExpectationCheck]:
-    """Every ``expect`` entry of the case, checked on each backend separately."""
+    """Every ``expect`` entry of the case, checked on each backend (name, observations by
+    name) separately."""
     return [
-        check_expectation(run.backend, name, expected, obs.get(name), case.expect_atol)
-        for run in (baseline, candidate)
-        for obs in ({o.name: o for o in run.observations},)
+        check_expectation(backend, name, expected, observations.get(name), case.expect_atol)
+        for backend, observations in sides
         for name, expected in (case.expect or {}).items()
     ]
 
@@ -348,15 +356,14 @@ def _facets(comparison: ObservationComparison) -> list[str]:
 
 def _compare_all(
     case: Case,
-    baseline: BackendRun,
-    candidate: BackendRun,
+    left: Mapping[str, Observation],
+    right: Mapping[str, Observation],
     table: ToleranceTable,
     policy: ComparisonPolicy,
 ) -> list[ObservationComparison]:
-    """Every observation name of either side compared, in the baseline's order; differences
-    only in facets ``policy`` ignores are marked ``ignored``."""
-    left = {o.name: o for o in baseline.observations}
-    right = {o.name: o for o in candidate.observations}
+    """Every observation name of either side (baseline ``left``, candidate ``right``, by name)
+    compared, in the baseline's order; differences only in facets ``policy`` ignores are
+    marked ``ignored``."""
     names = list(left) + [n for n in right if n not in left]
     by_name = any(t is not None and not isinstance(t, int | float) for t in (case.rtol, case.atol))
     known: dict[str, tuple[float, float]] | None = None if by_name else {}
