@@ -33,6 +33,11 @@ from conformance.errors import ConformanceInputError
 COMPILE_MODES = ("aot_eager", "inductor", "eager")
 #: Node names of autograd graphs that compiled code produced.
 COMPILED_NODES = frozenset({"CompiledFunctionBackward"})
+#: ``torch-compile-ops`` compiles with static shapes (``dynamic=False``), not Dynamo's automatic
+#: dynamic shapes: see ``torch_compile_ops_backend``.
+OPS_DYNAMIC: bool | None = False
+#: Compiled variants of one op (``torch-compile-ops``) before Dynamo refuses another.
+OPS_RECOMPILE_LIMIT = 256
 
 
 def _check_mode(backend: str, mode: str) -> str:
@@ -144,22 +149,39 @@ def torch_compiled_autograd_backend(mode: str = "aot_eager") -> Backend:
 
 def torch_compile_ops_backend(mode: str = "aot_eager") -> Backend:
     """torch with every op-table expression compiled once (``torch.compile(backend=mode)``)
-    and reused across cases; the rest of each case runs eagerly."""
+    and reused across cases; the rest of each case runs eagerly.
+
+    Ops are compiled with static shapes (``dynamic=False``): with Dynamo's default automatic
+    dynamic shapes, an op whose input size changed in an *earlier* case is recompiled with
+    symbolic sizes, so a program's verdict depended on which programs its worker had run
+    before (five of the failures in the first 250 programs of seed 0 did not reproduce when the
+    program ran alone) and every later compile of that op paid for symbolic shapes (about 30%
+    of the run). Each op's variants are its signatures (dtype, shape, requires_grad, grad
+    mode, ...), a bounded set, so while a case runs the recompile limits are raised to hold
+    them, and reaching one is an error the case records (``FailOnRecompileLimitHit``) instead
+    of Dynamo's silent fallback to running the op eagerly."""
     import torch
     from torch._dynamo.utils import counters
 
     from conformance.expressions import wrapped_by
 
-    torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
+    config = torch._dynamo.config
 
     def compile_op(function: Any) -> Any:
-        return torch.compile(function, backend=mode)
+        return torch.compile(function, backend=mode, dynamic=OPS_DYNAMIC)
 
     before: dict[str, int] = {}
 
     def call(case: Any, module: Any, make: Any) -> Any:
         before["graphs"] = int(counters["stats"]["unique_graphs"])
-        with wrapped_by(compile_op):
+        limits = config.patch(
+            recompile_limit=max(config.recompile_limit, OPS_RECOMPILE_LIMIT),
+            accumulated_recompile_limit=max(
+                config.accumulated_recompile_limit, 4 * OPS_RECOMPILE_LIMIT
+            ),
+            fail_on_recompile_limit_hit=True,
+        )
+        with wrapped_by(compile_op), limits:
             return case.func(module, make)
 
     def run_stats(observations: list[Any]) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def test_a_value_difference_is_never_hidden_by_the_compiled_policy(registry, tor
         return {"y": x * 2}
 
     result = execute_case(registry["t/doubled"], (torch_backend, broken), 0)
-    assert result.outcome == "fail"
+    assert result.outcome == "fail", result.reason
     assert result.facets == ["values"]
     assert result.ignored == ["graph"]
 
@@ -116,7 +116,7 @@ def test_an_error_captured_inside_a_compiled_case_escapes_it(registry, torch_bac
         return {"err": capture(lambda: x.add_(1))}
 
     result = execute_case(registry["t/leaf_written_in_place"], (torch_backend, compiled), 0)
-    assert result.outcome == "fail"
+    assert result.outcome == "fail", result.reason
     assert result.reason.startswith("only torch-compile raised TorchRuntimeError")
     assert result.facets == ["error"]
 
@@ -152,6 +152,41 @@ def test_compiled_backends_skip_only_the_guard_latency_timing_not_the_guards(com
         x = torch.ones(2, dtype=dtype)
         assert torch.equal(compiled_sin(x), x.sin())
     assert counters["stats"]["unique_graphs"] - before == 2  # one per dtype, reused after
+
+
+def test_compile_ops_compiles_each_signature_statically_and_never_falls_back_to_eager(
+    registry, torch_backend, monkeypatch
+):
+    """torch-compile-ops compiles one static graph per op signature (so no earlier case's
+    sizes make a later one symbolic), and an op past the recompile limit is an error the
+    case records, not an op run eagerly under a compiled backend's name."""
+    import torch
+
+    from conformance import torch_compiled
+    from conformance.expressions import call_expression
+
+    ops = load_backend("torch-compile-ops")
+
+    @case(area="t")
+    def three_sizes(torch, make):
+        return {f"n{n}": call_expression("x.cos() * 3.25", {"x": make.randn(n)}) for n in (2, 3, 4)}
+
+    @case(area="t")
+    def two_dtypes(torch, make):
+        x = make.randn(2)
+        return {
+            f"{d}": call_expression("x.cos() * 4.25", {"x": x.to(getattr(torch, d))})
+            for d in ("float32", "float64")
+        }
+
+    result = execute_case(registry["t/three_sizes"], (torch_backend, ops), 0)
+    assert result.outcome == "pass", result.message
+    assert result.stats["torch-compile-ops"]["graphs"] == 3  # automatic dynamic would make 2
+    monkeypatch.setattr(torch_compiled, "OPS_RECOMPILE_LIMIT", 1)
+    with torch._dynamo.config.patch(recompile_limit=1):
+        result = execute_case(registry["t/two_dtypes"], (torch_backend, ops), 0)
+    assert result.outcome == "fail", result.reason
+    assert "only torch-compile-ops raised FailOnRecompileLimitHit" in result.reason
 
 
 def test_an_unknown_compile_mode_is_one_input_error():
