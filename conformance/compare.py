@@ -91,7 +91,7 @@ def _ordered(values: np.ndarray, dtype: str) -> np.ndarray:
         bits = np.where(bits < 0, np.int64(-(2**31)) - bits, bits)
         return bits // 65536
     float_type, int_type = FLOAT_BITS[dtype]
-    bits = values.astype(float_type).view(int_type).astype(np.int64)
+    bits = values.astype(float_type, copy=False).view(int_type).astype(np.int64)
     return np.where(bits < 0, _LOWEST[dtype] - bits, bits)
 
 
@@ -231,9 +231,9 @@ def _finite_diff(
         ratio = np.divide(abs_diff, allowed, out=np.where(differs, np.inf, 0.0), where=allowed > 0)
     diff.mismatched = int(diff.numel - np.count_nonzero(abs_diff <= allowed))
     diff.mismatched_fraction = diff.mismatched / diff.numel
-    diff.max_tolerance_ratio = float(np.max(ratio))
-    flat_abs = int(np.argmax(abs_diff))
-    flat_rel = int(np.argmax(rel_diff))
+    diff.max_tolerance_ratio = float(ratio.max())
+    flat_abs = int(abs_diff.argmax())  # methods: no dispatch through np.*
+    flat_rel = int(rel_diff.argmax())
     diff.max_abs_diff = float(abs_diff.flat[flat_abs])
     diff.max_abs_index = _index(flat_abs, shape)
     diff.max_rel_diff = float(rel_diff.flat[flat_rel])
@@ -241,7 +241,7 @@ def _finite_diff(
     if not complex_values:
         ulps = _ordered_distance(expected, actual, dtype)  # no NaN to zero
         if ulps is not None:
-            flat_ulp = int(np.argmax(ulps))
+            flat_ulp = int(ulps.argmax())
             diff.max_ulp = int(ulps.flat[flat_ulp])
             diff.max_ulp_index = _index(flat_ulp, shape)
     return diff
