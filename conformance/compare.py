@@ -156,11 +156,15 @@ def value_diff(
         e = expected.astype(np.int64).astype(work)
         a = actual.astype(np.int64).astype(work)
     else:
-        e, a = expected.astype(work), actual.astype(work)
-    if np.array_equal(e, a) and bool(np.isfinite(e).all()):
-        return _identical(diff, shape, dtype, complex_values)
-    if np.isfinite(e).all() and np.isfinite(a).all():
-        return _finite_diff(diff, expected, actual, e, a, dtype, complex_values)
+        e, a = expected.astype(work, copy=False), actual.astype(work, copy=False)
+    with np.errstate(invalid="ignore", over="ignore"):
+        delta = a - e
+    # A finite delta means both sides are finite (a NaN or an infinity on either side makes it
+    # NaN or infinite; so may an overflow, which the general path below handles as before).
+    if np.isfinite(delta).all():
+        if not delta.any():  # equal and finite
+            return _identical(diff, shape, dtype, complex_values)
+        return _finite_diff(diff, expected, actual, e, delta, dtype, complex_values)
     e_nan, a_nan = np.isnan(e), np.isnan(a)
     e_inf, a_inf = np.isinf(e), np.isinf(a)
     finite = ~(e_nan | a_nan | e_inf | a_inf)
@@ -213,16 +217,16 @@ def _finite_diff(
     expected: np.ndarray,
     actual: np.ndarray,
     e: np.ndarray,
-    a: np.ndarray,
+    delta: np.ndarray,
     dtype: str,
     complex_values: bool,
 ) -> ValueDiff:
     """``value_diff``'s figures where neither side holds a NaN or an infinity (values that differ
     a little: the rest of a passing run), with the NaN/inf masks left out - they are all False
-    there, so each expression is ``value_diff``'s own without them."""
+    there, so each expression is ``value_diff``'s own without them. ``delta`` is ``a - e``."""
     shape = tuple(expected.shape)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        abs_diff = np.abs(a - e).astype(np.float64, copy=False)
+        abs_diff = np.abs(delta).astype(np.float64, copy=False)
         scale = np.abs(e).astype(np.float64, copy=False)
         differs = abs_diff > 0
         # x / y where y > 0, else inf where the values differ and 0 where not
