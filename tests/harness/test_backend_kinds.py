@@ -182,11 +182,38 @@ def test_compile_ops_compiles_each_signature_statically_and_never_falls_back_to_
     result = execute_case(registry["t/three_sizes"], (torch_backend, ops), 0)
     assert result.outcome == "pass", result.message
     assert result.stats["torch-compile-ops"]["graphs"] == 3  # automatic dynamic would make 2
-    monkeypatch.setattr(torch_compiled, "OPS_RECOMPILE_LIMIT", 1)
+    monkeypatch.setattr(torch_compiled, "RECOMPILE_LIMIT", 1)
     with torch._dynamo.config.patch(recompile_limit=1):
         result = execute_case(registry["t/two_dtypes"], (torch_backend, ops), 0)
     assert result.outcome == "fail", result.reason
     assert "only torch-compile-ops raised FailOnRecompileLimitHit" in result.reason
+
+
+def test_a_function_recompiled_more_than_dynamos_default_8_times_in_a_case_stays_compiled(
+    registry, torch_backend, compiled
+):
+    """Past Dynamo's default recompile limit (8) a function runs eagerly with only a warning;
+    the compiled backends raise the limit while a case runs, so all ten ops here (one code
+    object recompiled per expression, as the program interpreter's op step is) come from
+    compiled graphs."""
+    from conformance.expressions import call_expression
+
+    def step(torch, expr, x):
+        torch._dynamo.graph_break()  # compiled on its own, once per expression
+        return call_expression(expr, {"x": x})
+
+    exprs = ("x.sin()", "x.cos()", "x.exp()", "x.tanh()", "x.sigmoid()", "x * 2", "x + 1")
+    exprs += ("x.abs()", "x.square()", "x.neg()")
+
+    @case(area="t")
+    def ten_ops(torch, make):
+        x = make.randn(3, requires_grad=True)
+        return {f"y{i}": step(torch, expr, x) for i, expr in enumerate(exprs)}
+
+    result = execute_case(registry["t/ten_ops"], (torch_backend, compiled), 0)
+    assert result.outcome == "pass", result.message
+    stats = result.stats["torch-compile"]
+    assert stats["compiled_grad_results"] == stats["grad_results"] == 10
 
 
 def test_an_unknown_compile_mode_is_one_input_error():
