@@ -9,7 +9,10 @@ file is keyed by case id, so serial and parallel runs of one seed hold the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import gc
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from conformance.errors import ConformanceInputError
@@ -30,6 +33,36 @@ class Executor(Protocol):
     def run(
         self, case_ids: Iterable[str], options: RunOptions, finish: Finish, start: Start
     ) -> None: ...
+
+
+def apply_run_settings(options: RunOptions) -> Callable[[], None]:
+    """Set what a run needs in the process that runs its cases, and return what undoes it:
+    torch's intra-op threads pinned to ``options.threads`` (on two cores a second thread made
+    a tiny op 100x slower under load), and every object alive now (the imports: torch, NumPy,
+    the catalogue) frozen out of the garbage collector's sight, so its full collections walk
+    only what the cases create."""
+    torch = sys.modules.get("torch") if options.threads else None
+    before = torch.get_num_threads() if torch is not None else 0
+    if torch is not None:
+        torch.set_num_threads(options.threads)
+    gc.freeze()
+
+    def undo() -> None:
+        gc.unfreeze()
+        if torch is not None:
+            torch.set_num_threads(before)
+
+    return undo
+
+
+@contextlib.contextmanager
+def run_settings(options: RunOptions) -> Iterator[None]:
+    """``apply_run_settings`` for the length of a ``with`` block."""
+    undo = apply_run_settings(options)
+    try:
+        yield
+    finally:
+        undo()
 
 
 class InProcessExecutor:
@@ -54,20 +87,21 @@ class InProcessExecutor:
         )
 
         pair = load_pair(options.backends)
-        for case_id in case_ids:
-            start(case_id)
-            case = self.cases.get(case_id) or built_case(case_id, options)
-            if not isinstance(case, Case):  # it could not be built: its error record
-                finish(case)
-                continue
-            try:  # the alarm may go off as soon as it is armed, or while it is disarmed
-                with alarm(options.timeout):
-                    result = execute_case(
-                        case, pair, options.seed, options.tolerances, known=options.known
-                    )
-            except CaseTimeout as exc:  # raised between the case's own guards
-                result = timeout_result(case, options, str(exc))
-            finish(result)
+        with run_settings(options):
+            for case_id in case_ids:
+                start(case_id)
+                case = self.cases.get(case_id) or built_case(case_id, options)
+                if not isinstance(case, Case):  # it could not be built: its error record
+                    finish(case)
+                    continue
+                try:  # the alarm may go off as soon as it is armed, or while it is disarmed
+                    with alarm(options.timeout):
+                        result = execute_case(
+                            case, pair, options.seed, options.tolerances, known=options.known
+                        )
+                except CaseTimeout as exc:  # raised between the case's own guards
+                    result = timeout_result(case, options, str(exc))
+                finish(result)
 
 
 def executor_for(options: RunOptions, cases: dict[str, Case] | None = None) -> Executor:

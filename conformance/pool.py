@@ -17,7 +17,6 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections import deque
@@ -81,15 +80,15 @@ class MemoryWatch:
 
 
 def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
-    """What every worker process does once: prepare the case sources (import the catalogue) and
-    load the backend pair, and pin torch's intra-op threads so workers do not fight over the
-    cores."""
+    """What every worker process does once: prepare the case sources (import the catalogue),
+    load the backend pair, and enter the run's settings for good (torch's threads pinned so
+    workers do not fight over the cores, the imports frozen out of the collector's sight)."""
     from conformance.execution import load_pair
+    from conformance.executors import apply_run_settings
 
     prepare_sources(options.cases_package)
     pair = load_pair(options.backends)
-    if options.threads and "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(options.threads)
+    apply_run_settings(options)  # a worker process lives for its run: never undone
     return pair
 
 

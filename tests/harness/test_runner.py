@@ -188,3 +188,38 @@ def test_a_signal_midway_leaves_a_valid_file_with_the_finished_cases_and_resume_
         if '"record": "case"' in line
     ]
     assert sorted(case_ids) == [f"slow/case_{i:02d}" for i in range(12)]  # none run twice
+
+
+def test_an_in_process_run_pins_torch_threads_for_its_cases_and_restores_them(registry):
+    import torch
+
+    from conformance import case
+
+    seen = []
+
+    @case(area="w")
+    def reads_threads(module, make):
+        if module.__name__ == "torch":
+            seen.append(torch.get_num_threads())
+        return {"x": 1}
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        report = run_cases([registry["w/reads_threads"]], RunOptions(jobs=0, threads=1))
+        assert report.outcomes == {"pass": 1}
+        assert seen == [1]  # --threads 1 holds in this process too, not only in workers
+        assert torch.get_num_threads() == 2  # and the caller's setting comes back
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_run_settings_freeze_what_exists_for_the_collector_and_unfreeze_after():
+    import gc
+
+    from conformance.executors import run_settings
+
+    gc.unfreeze()
+    with run_settings(RunOptions(threads=0)):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
