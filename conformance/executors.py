@@ -9,10 +9,7 @@ file is keyed by case id, so serial and parallel runs of one seed hold the same 
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from conformance.errors import ConformanceInputError
@@ -35,36 +32,6 @@ class Executor(Protocol):
     ) -> None: ...
 
 
-def apply_run_settings(options: RunOptions) -> Callable[[], None]:
-    """Set what a run needs in the process that runs its cases, and return what undoes it:
-    torch's intra-op threads pinned to ``options.threads`` (on two cores a second thread made
-    a tiny op 100x slower under load), and every object alive now (the imports: torch, NumPy,
-    the catalogue) frozen out of the garbage collector's sight, so its full collections walk
-    only what the cases create."""
-    torch = sys.modules.get("torch") if options.threads else None
-    before = torch.get_num_threads() if torch is not None else 0
-    if torch is not None:
-        torch.set_num_threads(options.threads)
-    gc.freeze()
-
-    def undo() -> None:
-        gc.unfreeze()
-        if torch is not None:
-            torch.set_num_threads(before)
-
-    return undo
-
-
-@contextlib.contextmanager
-def run_settings(options: RunOptions) -> Iterator[None]:
-    """``apply_run_settings`` for the length of a ``with`` block."""
-    undo = apply_run_settings(options)
-    try:
-        yield
-    finally:
-        undo()
-
-
 class InProcessExecutor:
     """Cases run one after another in this process (``--jobs 0``): for debugging and for cases
     that are not registered anywhere a worker could find them. Timeouts rely on SIGALRM and
@@ -85,6 +52,7 @@ class InProcessExecutor:
             load_pair,
             timeout_result,
         )
+        from conformance.process_settings import run_settings
 
         pair = load_pair(options.backends)
         with run_settings(options):

@@ -84,7 +84,7 @@ def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
     load the backend pair, and enter the run's settings for good (torch's threads pinned so
     workers do not fight over the cores, the imports frozen out of the collector's sight)."""
     from conformance.execution import load_pair
-    from conformance.executors import apply_run_settings
+    from conformance.process_settings import apply_run_settings
 
     prepare_sources(options.cases_package)
     pair = load_pair(options.backends)

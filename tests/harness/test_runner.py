@@ -217,7 +217,7 @@ def test_an_in_process_run_pins_torch_threads_for_its_cases_and_restores_them(re
 def test_run_settings_freeze_what_exists_for_the_collector_and_unfreeze_after():
     import gc
 
-    from conformance.executors import run_settings
+    from conformance.process_settings import run_settings
 
     gc.unfreeze()
     with run_settings(RunOptions(threads=0)):
