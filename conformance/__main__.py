@@ -1,7 +1,5 @@
 """``python -m conformance`` is the ``conformance`` command."""
 
-import sys
+from conformance.cli import command
 
-from conformance.cli import main
-
-sys.exit(main())
+command()

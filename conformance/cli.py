@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import gc
 import math
 import platform
 import signal
@@ -753,5 +754,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def command() -> NoReturn:
+    """The installed ``conformance`` command (and ``python -m conformance``): ``main``, then
+    exit with its status. Everything alive is frozen out of the garbage collector's sight
+    first: the process ends, and the final collection Python runs at exit would otherwise walk
+    all of torch's objects (0.3 s of a one-program run's 1.8 s). Cleanup handlers still run."""
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()

@@ -287,3 +287,19 @@ def test_report_and_gate_help_name_the_default_results_file(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     assert "default results/run.jsonl" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_command_exits_with_mains_status_and_freezes_the_heap_only_on_the_way_out(
+    monkeypatch,
+):
+    import gc
+
+    from conformance import cli
+
+    events = []
+    monkeypatch.setattr(cli, "main", lambda: events.append("main") or 3)
+    monkeypatch.setattr(gc, "freeze", lambda: events.append("freeze"))
+    with pytest.raises(SystemExit) as leaving:
+        cli.command()
+    assert leaving.value.code == 3
+    assert events == ["main", "freeze"]  # main alone (tests, the bench) never freezes
