@@ -41,17 +41,20 @@ def measure_throughput(
     a --jobs 1 results file (the 1,000-case report is rendered from it). ``label`` prefixes
     the figures, to tell a start-up-dominated short run from a long one.
     """
-    best = {"start-up": float("inf"), 1: float("inf"), 2: float("inf")}
+    runs: dict[str | int, list[str]] = {
+        "start-up": ["run", "--area", "generated", "--generated", "1", "--jobs", "1"],
+        **{
+            jobs: ["run", *selection, "--generated", str(generated), "--jobs", str(jobs)]
+            for jobs in (1, 2)
+        },
+    }
+    best = dict.fromkeys(runs, float("inf"))
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeats):
-            for jobs in best:
-                out = Path(tmp) / f"jobs{jobs}.jsonl"
-                if jobs == "start-up":
-                    args = ["run", "--area", "generated", "--generated", "1", "--jobs", "1"]
-                else:
-                    args = ["run", *selection, "--generated", str(generated), "--jobs", str(jobs)]
+            for name, args in runs.items():
+                out = Path(tmp) / f"jobs{name}.jsonl"
                 run = conformance([*args, "-q", "--out", str(out)])
-                best[jobs] = min(best[jobs], run.wall_s)
+                best[name] = min(best[name], run.wall_s)
         cases = count_cases(Path(tmp) / "jobs1.jsonl")  # every run holds the same cases
         if keep is not None:
             keep.write_bytes((Path(tmp) / "jobs1.jsonl").read_bytes())

@@ -357,9 +357,7 @@ def compare_tensors(
         candidate=summary if same else candidate.summary(),
     )
     lines: list[str] = []
-    unread: set[str] | tuple[()] = ()
-    if not same or baseline.skipped:
-        unread = set(baseline.skipped) | set(candidate.skipped)
+    unread = frozenset(baseline.skipped).union(candidate.skipped)
     if unread or not same:  # a reading exactly alike has every attribute equal
         for attribute in _ATTRIBUTES:
             if attribute in unread:

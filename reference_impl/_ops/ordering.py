@@ -50,6 +50,11 @@ class _Selecting(Op):
     indices: np.ndarray  # with the reduced dim kept (size 1 for reductions)
     keepdim: bool = True
 
+    def _of_scalar(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A 0-d input picks itself, at index 0 (every selecting op, as torch)."""
+        self.shape = ()
+        return a.copy(), np.zeros((), np.int64)
+
     def backward(self, grad: Tensor, _indices_grad: Tensor | None = None) -> tuple[Tensor]:
         if not self.shape:
             return (grad.reshape(()),)
@@ -95,8 +100,7 @@ class SortBackward0(_Selecting):
         self, a: np.ndarray, dim: int = -1, descending: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         if a.ndim == 0:
-            self.shape = ()
-            return a.copy(), np.zeros((), np.int64)
+            return self._of_scalar(a)
         d = _dim(dim, a.ndim)
         return self._finish(a, _order(a, d, descending), d, True)
 
@@ -119,8 +123,7 @@ class TopkBackward0(_Selecting):
         if not 0 <= k <= size:
             raise RuntimeError("selected index k out of range")
         if a.ndim == 0:
-            self.shape = ()
-            return a.copy(), np.zeros((), np.int64)
+            return self._of_scalar(a)
         order = _order(a, d, descending=largest)
         return self._finish(a, np.take(order, np.arange(k), axis=d), d, True)
 
@@ -137,8 +140,7 @@ class KthvalueBackward0(_Selecting):
     ) -> tuple[np.ndarray, np.ndarray]:
         d = _dim(dim, a.ndim)
         if a.ndim == 0:
-            self.shape = ()
-            return a.copy(), np.zeros((), np.int64)
+            return self._of_scalar(a)
         if not 1 <= k <= a.shape[d]:
             raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
         return self._finish(a, _kth(a, k - 1, d), d, keepdim)
@@ -163,8 +165,7 @@ class ModeBackward0(_Selecting):
         self, a: np.ndarray, dim: int = -1, keepdim: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         if a.ndim == 0:
-            self.shape = ()
-            return a.copy(), np.zeros((), np.int64)
+            return self._of_scalar(a)
         d = _dim(dim, a.ndim)
         if a.shape[d] == 0:
             raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
@@ -197,8 +198,7 @@ class MedianBackward1(_Selecting):
     ) -> tuple[np.ndarray, np.ndarray]:
         d = _dim(dim, a.ndim)
         if a.ndim == 0:
-            self.shape = ()
-            return a.copy(), np.zeros((), np.int64)
+            return self._of_scalar(a)
         if a.shape[d] == 0:
             raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
         return self._finish(a, _median_index(a, d, self.ignore_nan), d, keepdim)
@@ -246,8 +246,7 @@ class CummaxBackward0(_Selecting):
 
     def forward(self, a: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
         if a.ndim == 0:
-            self.shape = ()
-            return a.copy(), np.zeros((), np.int64)
+            return self._of_scalar(a)
         d = _dim(dim, a.ndim)
         moved = np.moveaxis(a, d, -1)
         idx = np.zeros(moved.shape, np.int64)
