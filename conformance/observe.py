@@ -34,7 +34,7 @@ TEXT_KEPT = 2000
 ITEMS_WALKED = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TensorObservation:
     """A tensor (or NumPy array): its values and everything autograd says about it.
 
@@ -68,7 +68,7 @@ class TensorObservation:
         return summary
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ValueObservation:
     """A plain value: ``type_name`` is none/bool/int/float/complex/str/dtype/empty/object.
 
@@ -88,7 +88,7 @@ class ValueObservation:
         return {"kind": self.kind, "type": self.type_name, "value": _plain(value)}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RaisedObservation:
     """An exception: raised by the case (name ``<raised>``) or captured with ``capture``."""
 
@@ -117,7 +117,7 @@ class RaisedObservation:
         return summary | ({"not_implemented": True} if self.not_implemented else {})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class UnobservableObservation:
     """A value the harness failed to read (the backend raised while it was being read)."""
 
@@ -168,25 +168,35 @@ def observe_tensor(name: str, tensor: Any, backend: Backend) -> TensorObservatio
     An attribute the backend says it does not provide (``Backend.provides``) is not read and is
     listed in ``skipped``; one it claims but lacks is a reading error, as it should be.
     """
-    skipped = _skipped(backend.provides)
-    grad_fn = None if "grad_fn" in skipped else tensor.grad_fn
+    return _read_tensor(name, tensor, backend, _skipped(backend.provides))
+
+
+def _read_tensor(
+    name: str, tensor: Any, backend: Backend, skipped: tuple[str, ...]
+) -> TensorObservation:
+    if skipped:
+        grad_fn = None if "grad_fn" in skipped else tensor.grad_fn
+        requires_grad = None if "requires_grad" in skipped else bool(tensor.requires_grad)
+        is_leaf = None if "is_leaf" in skipped else bool(tensor.is_leaf)
+    else:
+        grad_fn, requires_grad = tensor.grad_fn, bool(tensor.requires_grad)
+        is_leaf = bool(tensor.is_leaf)
     return TensorObservation(
-        name=name,
-        dtype=backend.dtype_of(tensor),
-        shape=tuple(map(int, tensor.shape)),
-        requires_grad=None if "requires_grad" in skipped else bool(tensor.requires_grad),
-        is_leaf=None if "is_leaf" in skipped else bool(tensor.is_leaf),
-        grad_fn=None if grad_fn is None else type(grad_fn).__name__,
-        values=np.array(backend.to_numpy(tensor), copy=True),
-        skipped=skipped,
+        name,
+        backend.dtype_of(tensor),
+        tuple(map(int, tensor.shape)),
+        requires_grad,
+        is_leaf,
+        None if grad_fn is None else type(grad_fn).__name__,
+        np.array(backend.to_numpy(tensor), copy=True),
+        "tensor",
+        "tensor",
+        skipped,
     )
 
 
-def _observe_one(name: str, value: Any, backend: Backend) -> Observation:
-    if isinstance(value, Raised):
-        return observe_raised(name, value)
-    if backend.tensor_check(value):
-        return observe_tensor(name, value, backend)
+def _observe_other(name: str, value: Any, backend: Backend) -> Observation:
+    """A value that is neither a tensor of ``backend`` nor a ``Raised``."""
     if isinstance(value, np.ndarray):
         return TensorObservation(
             name, value.dtype.name, tuple(value.shape), None, None, None, value.copy(), "ndarray"
@@ -227,33 +237,60 @@ def observe(returned: Any, backend: Backend) -> list[Observation]:
     if not isinstance(returned, Mapping):
         raise TypeError(f"a case must return a dict of observations, got {type(returned).__name__}")
     found: list[Observation] = []
+    append = found.append
+    is_tensor = backend.tensor_check
+    skipped = _skipped(backend.provides)
 
     def walk(name: str, value: Any) -> None:
-        mapping, sequence = _container_kind(type(value))
+        kind = type(value)
+        # the shapes a case's return is made of, tried in the order they are common; each is
+        # what the general path below would do with it
+        if kind is dict and value:
+            for key, item in value.items():
+                walk(f"{name}.{key}" if name else str(key), item)
+            return
+        if kind is _NONE:
+            append(ValueObservation(name, "none", None))
+            return
+        try:
+            if kind is Raised:
+                append(observe_raised(name, value))
+                return
+            if is_tensor(value):
+                append(_read_tensor(name, value, backend, skipped))
+                return
+        except Exception as exc:  # noqa: BLE001 - reading a value may fail; that is data
+            append(UnobservableObservation(name, kind.__name__, f"{exc!r}"))
+            return
+        mapping, sequence = _container_kind(kind)
         if mapping and value:
             for key, item in value.items():
                 walk(f"{name}.{key}" if name else str(key), item)
             return
-        if sequence and value and not _is_leaf_value(value, backend):
+        if sequence and value and not isinstance(value, Raised):
             if len(value) > ITEMS_WALKED:
                 as_array = _numbers_observation(name, value)
                 if as_array is not None:
-                    found.append(as_array)
+                    append(as_array)
                     return
-                found.append(ValueObservation(f"{name}.<length>", "int", len(value)))
+                append(ValueObservation(f"{name}.<length>", "int", len(value)))
             for index, item in enumerate(value[:ITEMS_WALKED]):
                 walk(f"{name}.{index}", item)
             return
         try:
-            found.append(_observe_one(name, value, backend))
+            if isinstance(value, Raised):  # a subclass of it
+                append(observe_raised(name, value))
+            else:
+                append(_observe_other(name, value, backend))
         except Exception as exc:  # noqa: BLE001 - reading a value may fail; that is data
-            found.append(UnobservableObservation(name, type(value).__name__, f"{exc!r}"))
+            append(UnobservableObservation(name, kind.__name__, f"{exc!r}"))
 
     for key, value in returned.items():
         walk(str(key), value)
     return found
 
 
+_NONE = type(None)
 _CONTAINER_KINDS: dict[type, tuple[bool, bool]] = {}
 
 
@@ -287,11 +324,6 @@ def clip_text(text: str, keep: int = TEXT_KEPT) -> str:
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return f"{text[:keep]}... [clipped: {len(text):,} characters, sha256 {digest}]"
-
-
-def _is_leaf_value(value: Any, backend: Backend) -> bool:
-    """A tuple that is really one value (a backend tensor subclassing tuple, a Raised)."""
-    return isinstance(value, Raised) or backend.tensor_check(value)
 
 
 def observe_raised(name: str, raised: Raised, where: str | None = None) -> RaisedObservation:
