@@ -10,6 +10,7 @@ ignores are still recorded and counted, and it can never ignore values, gradient
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass
 
 from conformance.errors import ConformanceInputError
@@ -72,6 +73,7 @@ POLICIES: tuple[tuple[str, str, ComparisonPolicy], ...] = (
 )
 
 
+@functools.cache  # asked once per case; the table is a constant
 def policy_for(baseline: str, candidate: str) -> ComparisonPolicy:
     """The policy for a pair of backend names (``STRICT`` when none is declared)."""
     for left, right, policy in POLICIES:
