@@ -217,3 +217,29 @@ def test_a_value_where_an_exception_was_expected_is_a_kind_mismatch():
     )
     assert result.reasons == ["kind"]
     assert "expected raised RuntimeError: freed, got none None" in result.message
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.array([1.5, -2.25, 0.0], dtype=np.float32),
+        np.array([[1.0, 2.0], [3.0, 4.0]]),
+        np.array(7.0),
+        np.array([], dtype=np.float64),
+        np.array([np.nan, 1.0, np.inf]),
+        np.array([3, -4, 5], dtype=np.int64),
+        np.array([True, False]),
+        np.array([1 + 2j, -3j]),
+        np.array([[np.nan, np.nan]], dtype=np.float32),
+    ],
+    ids=["float32", "float64-2d", "0-d", "empty", "nan-inf", "int", "bool", "complex", "all-nan"],
+)
+def test_a_reading_alike_on_both_sides_gets_value_diffs_own_figures(array):
+    """compare_tensors skips value_diff for readings with the same bits: the figures it writes
+    must be the ones value_diff computes, NaN and infinity placement included."""
+    dtype = str(array.dtype)
+    baseline = tensor_obs(array.copy(), dtype, "x")
+    candidate = tensor_obs(array.copy(), dtype, "x")
+    compared = compare_observations("x", baseline, candidate, 1e-5, 1e-8)
+    assert compared.status == "match"
+    assert compared.diff == value_diff(array, array.copy(), dtype, 1e-5, 1e-8)
