@@ -159,10 +159,17 @@ def test_the_direct_encoding_equals_the_field_by_field_one_whatever_the_record_h
     non_finite = dataclasses.replace(plain_result, durations={"torch": float("nan")})
     long_text = dataclasses.replace(plain_result, message="x" * (RECORD_TEXT_KEPT + 10))
     other_type = dataclasses.replace(plain_result, stats={"n": {"count": Counter(a=1)}})
-    for record in (plain_result, non_finite, long_text, other_type):
+    # a line past the limit made of short strings, and a long text whose escaped quotes cut it
+    # into short runs
+    many_short = dataclasses.replace(plain_result, tags=["t" * 100] * (RECORD_TEXT_KEPT // 50))
+    quoted = dataclasses.replace(plain_result, doc='say "x"' * (RECORD_TEXT_KEPT // 6))
+    cases = (plain_result, non_finite, long_text, other_type, many_short, quoted)
+    for record in cases:
         assert to_json(record) == field_by_field(record)
     assert '"torch": "nan"' in to_json(non_finite)
     assert "[clipped:" in to_json(long_text)
+    assert "[clipped:" in to_json(quoted)
+    assert len(to_json(many_short)) > RECORD_TEXT_KEPT
 
 
 def test_a_result_crosses_processes_as_its_line_and_reads_the_rest_back_when_asked() -> None:
