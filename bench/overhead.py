@@ -5,6 +5,8 @@ program), run on both backends with observation, compare and judge, run the fini
 oracle where the case has one, and write the JSON record. Bare = the case function called on
 both backends with a fresh ``Inputs``, under the backends' state isolation (so one case's
 global changes do not leak into the next), nothing observed. Overhead = pipeline/bare - 1.
+Both are timed in this process's CPU seconds (torch runs on one thread), so load from other
+processes on a shared machine does not enter the figure.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def measure_overhead(
                     "pipeline": functools.partial(_pipeline, ids, pair, seed, out),
                 },
                 repeats,
+                clock=time.process_time,  # one thread: its CPU seconds, whatever else runs
             )
             per_case = {name: seconds / len(cases) * 1e3 for name, seconds in best.items()}
             rows += [
