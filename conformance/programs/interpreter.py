@@ -62,6 +62,12 @@ def _weight_values(seed: int, shape: tuple[int, ...]) -> Any:
     return np.round(np.random.default_rng(seed).uniform(-1.0, 1.0, shape), 2).tolist()
 
 
+@functools.lru_cache(maxsize=4096)
+def _const_list(step: Const) -> Any:
+    """A ``Const`` step's values as a list, kept per step like the weights' numbers."""
+    return const_values(step).tolist()
+
+
 def cached_weights(seed: int, like: Any, torch: Any) -> Any:
     """``weights(seed, like, torch)`` from kept numbers (the reproducer test pins the two)."""
     return torch.tensor(_weight_values(seed, tuple(like.shape)), dtype=like.dtype)
@@ -132,7 +138,7 @@ class _Run:
                 self.slots.append(value)
 
     def call(self, call: Call) -> dict[str, Any]:
-        return {"result": perform(call, self, self.slots[: len(self.program.leaves)])}
+        return {"result": perform(call, self)}
 
     def observations(self) -> dict[str, Any]:
         torch = self.torch
@@ -173,21 +179,17 @@ def execute(step: Step, run: _Run, key: str) -> Any:
 
 @execute.register
 def _(step: Op, run: _Run, key: str) -> Any:
-    torch, slots = run.torch, run.slots
     spec = OPS[step.op]
-    names = dict(zip(spec.names, step.args, strict=True))
-    return run.step(
-        key,
-        lambda: evaluate(
-            spec.program_expr, {"torch": torch, **{k: slots[v] for k, v in names.items()}}
-        ),
-        *step.args,
+    namespace = {"torch": run.torch}
+    namespace.update(
+        (name, run.slots[arg]) for name, arg in zip(spec.names, step.args, strict=True)
     )
+    return run.step(key, functools.partial(evaluate, spec.program_expr, namespace), *step.args)
 
 
 @execute.register
 def _(step: Const, run: _Run, key: str) -> Any:
-    values, dtype = const_values(step).tolist(), getattr(run.torch, step.dtype)
+    values, dtype = _const_list(step), getattr(run.torch, step.dtype)
     return run.step(key, lambda: run.torch.tensor(values, dtype=dtype))
 
 
@@ -252,52 +254,64 @@ def _(step: SavedHooks, run: _Run, key: str) -> Any:
 
 
 @call_concern
-def perform(call: Call, run: _Run, leaves: list[Any]) -> Any:
-    """Make one scheduled call in ``run``: its result (None, a tuple of grads, or ``Raised``)."""
+def perform(call: Call, run: _Run) -> Any:
+    """Make one scheduled call in ``run``: its result (None, a tuple of grads, or ``Raised``).
+
+    The bookkeeping of a call (its targets, the ``gradient=`` weights: NumPy's numbers made a
+    tensor) is done here, in a frame that holds no tensor, and only the autograd call itself runs
+    in a function of tensors (``_backward``): under ``torch-compile`` Dynamo traces frames that
+    hold tensors, so it traces that call and not the harness's NumPy and Python around it."""
     raise NotImplementedError  # never run: call_concern dispatches on the call's type
 
 
 @perform.register
-def _(call: ResetGrads, run: _Run, leaves: list[Any]) -> Any:
-    for leaf in leaves:
-        if call.mode == "none":
-            leaf.grad = None
-        elif leaf.grad is not None:
-            leaf.grad.zero_()
+def _(call: ResetGrads, run: _Run) -> Any:
+    _reset_grads(run.slots[: len(run.program.leaves)], call.mode == "none")
     return None
 
 
+def _reset_grads(leaves: list[Any], to_none: bool) -> None:
+    for leaf in leaves:
+        if to_none:
+            leaf.grad = None
+        elif leaf.grad is not None:
+            leaf.grad.zero_()
+
+
 @perform.register
-def _(call: Backward, run: _Run, leaves: list[Any]) -> Any:
-    torch = run.torch
+def _(call: Backward, run: _Run) -> Any:
     root = run.slots[call.root]
     if root is None:
         return Raised("Skipped", "the root of this call was not made")
+    gradient = None
+    if call.weight_seed is not None:
+        values = _weight_values(call.weight_seed, tuple(root.shape))
+        gradient = capture(functools.partial(run.torch.tensor, values, dtype=root.dtype))
+        if isinstance(gradient, Raised):
+            return gradient
+    chosen = range(len(run.program.leaves)) if call.inputs is None else call.inputs
+    targets = [run.slots[i] for i in chosen]
+    return capture(functools.partial(_backward, run.torch, call, root, targets, gradient))
 
-    def go() -> Any:
-        gradient = (
-            None if call.weight_seed is None else cached_weights(call.weight_seed, root, torch)
+
+def _backward(torch: Any, call: Backward, root: Any, targets: list[Any], gradient: Any) -> Any:
+    """``call`` on ``root`` with ``gradient=`` weights (``cached_weights``'s, or None)."""
+    if call.use_grad:
+        return torch.autograd.grad(
+            root,
+            targets,
+            grad_outputs=gradient,
+            retain_graph=call.retain_graph,
+            create_graph=call.create_graph,
+            allow_unused=True,
         )
-        chosen = list(range(len(leaves))) if call.inputs is None else list(call.inputs)
-        targets = [run.slots[i] for i in chosen]
-        if call.use_grad:
-            return torch.autograd.grad(
-                root,
-                targets,
-                grad_outputs=gradient,
-                retain_graph=call.retain_graph,
-                create_graph=call.create_graph,
-                allow_unused=True,
-            )
-        kwargs: dict[str, Any] = {"gradient": gradient, "create_graph": call.create_graph}
-        if call.retain_graph is not None:
-            kwargs["retain_graph"] = call.retain_graph
-        if call.inputs is not None:
-            kwargs["inputs"] = targets
-        root.backward(**kwargs)
-        return None
-
-    return capture(go)
+    kwargs: dict[str, Any] = {"gradient": gradient, "create_graph": call.create_graph}
+    if call.retain_graph is not None:
+        kwargs["retain_graph"] = call.retain_graph
+    if call.inputs is not None:
+        kwargs["inputs"] = targets
+    root.backward(**kwargs)
+    return None
 
 
 def interpret(program: Program, torch: Any) -> dict[str, Any]:
