@@ -114,3 +114,40 @@ def test_a_tensor_that_cannot_be_read_is_data_not_a_crash(torch_backend):
     weird = torch.ones(1).as_subclass(Exploding)
     (found,) = observe({"w": weird}, torch_backend)
     assert isinstance(found, UnobservableObservation) and "no grad_fn today" in found.error
+
+
+def test_subclasses_of_the_common_shapes_are_observed_as_the_shapes_they_are():
+    """The walk takes exact dicts, None, Raised and tensors first; a subclass of each (and a
+    backend tensor that is a tuple) still becomes what it is, not an opaque object."""
+    import collections
+    from dataclasses import dataclass
+
+    from conformance.backends import Backend
+
+    @dataclass(frozen=True)
+    class LoudRaised(Raised):
+        pass
+
+    class TupleTensor(tuple):
+        """A library whose tensors are tuples: (values,)."""
+
+        dtype, shape, requires_grad, is_leaf, grad_fn = "float32", (2,), False, True, None
+
+    library = Backend(
+        "tuples",
+        np,
+        to_numpy=lambda t: np.asarray(t[0], dtype=np.float32),
+        is_tensor=lambda v: isinstance(v, TupleTensor),
+    )
+    returned = {
+        "ordered": collections.OrderedDict(a=1),
+        "error": LoudRaised("RuntimeError", "boom"),
+        "t": TupleTensor(([1.0, 2.0],)),
+        "items": (1, None),
+    }
+    found = by_name(observe(returned, library))
+    assert found["ordered.a"] == ValueObservation("ordered.a", "int", 1)
+    assert found["error"] == RaisedObservation("error", "RuntimeError", "boom")
+    assert isinstance(found["t"], TensorObservation)
+    assert found["t"].values.tolist() == [1.0, 2.0]
+    assert found["items.1"] == ValueObservation("items.1", "none", None)
