@@ -30,6 +30,7 @@ from conformance.executors import EXECUTORS
 from conformance.facets import FACETS
 from conformance.known import load_known
 from conformance.policies import policy_for
+from conformance.process_settings import collector_paused, frozen
 from conformance.programs.shrink import shrink_isolated
 from conformance.programs.signature import signature_of
 from conformance.progress import Progress
@@ -395,46 +396,51 @@ def command_run(args: argparse.Namespace) -> int:
             "conformance: cases tagged 'crash' run in a worker process (--jobs 1)", file=sys.stderr
         )
         options = dataclasses.replace(options, jobs=1)
-    pair = load_pair(options.backends)
-    tally = Tally()
-    done: set[str] = set()
-    resume = args.resume and Path(args.out).exists()  # nothing to resume: a fresh run
-    writer = ResultWriter(args.out, append=resume)  # locked before anything is read
-    if resume:
-        try:
-            _check_resume(args.out, options)
-            done = _earlier_results(args.out, tally, selected)
-        except BaseException:
-            writer.close()
-            raise
+    with collector_paused():  # importing torch: no collections over what stays loaded
+        pair = load_pair(options.backends)
+        thaw = frozen()  # for the command; the workers fork frozen
+    try:
+        tally = Tally()
+        done: set[str] = set()
+        resume = args.resume and Path(args.out).exists()  # nothing to resume: a fresh run
+        writer = ResultWriter(args.out, append=resume)  # locked before anything is read
+        if resume:
+            try:
+                _check_resume(args.out, options)
+                done = _earlier_results(args.out, tally, selected)
+            except BaseException:
+                writer.close()
+                raise
 
-    def todo() -> Iterator[str]:
-        """Each source's selected cases in its order (catalogue, generated), lazily."""
-        return (case_id for case_id in selected_ids(sources, selection) if case_id not in done)
+        def todo() -> Iterator[str]:
+            """Each source's selected cases in its order (catalogue, generated), lazily."""
+            return (case_id for case_id in selected_ids(sources, selection) if case_id not in done)
 
-    header = _run_header(args, options, pair, total, len(done))
-    progress = Progress(total - len(done), enabled=None if not args.quiet else False)
-    with writer:
-        writer.write(header)
+        header = _run_header(args, options, pair, total, len(done))
+        progress = Progress(total - len(done), enabled=None if not args.quiet else False)
+        with writer:
+            writer.write(header)
 
-        def finished(result: CaseResult) -> None:
-            writer.write(result)
-            tally.add(result)
-            keep_failure(result, options, args.out)
-            progress.finish(result.outcome)
+            def finished(result: CaseResult) -> None:
+                writer.write(result)
+                tally.add(result)
+                keep_failure(result, options, args.out)
+                progress.finish(result.outcome)
 
-        report = run_cases(todo(), options, finished, progress.start, keep=False)
-    progress.close()
-    status = _status(args, options.backends, tally)
-    _print_summary(args, status, tally, pair)
-    if not report.interrupted:
-        _shrink_failures(args, options, tally.failures())
-    _write_reports(args.out, args.report, "failing", baseline=args.baseline)
-    if report.interrupted:
-        left = total - len(done)
-        print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
-        return EXIT_TERMINATED if report.signal == signal.SIGTERM else EXIT_INTERRUPTED
-    return EXIT_OK if status.ok else EXIT_FAILED
+            report = run_cases(todo(), options, finished, progress.start, keep=False)
+        progress.close()
+        status = _status(args, options.backends, tally)
+        _print_summary(args, status, tally, pair)
+        if not report.interrupted:
+            _shrink_failures(args, options, tally.failures())
+        _write_reports(args.out, args.report, "failing", baseline=args.baseline)
+        if report.interrupted:
+            left = total - len(done)
+            print(f"interrupted: {report.finished} of {left} cases finished", file=sys.stderr)
+            return EXIT_TERMINATED if report.signal == signal.SIGTERM else EXIT_INTERRUPTED
+        return EXIT_OK if status.ok else EXIT_FAILED
+    finally:
+        thaw()
 
 
 def _run_header(

@@ -52,10 +52,12 @@ class InProcessExecutor:
             load_pair,
             timeout_result,
         )
-        from conformance.process_settings import run_settings
+        from conformance.process_settings import apply_run_settings, collector_paused
 
-        pair = load_pair(options.backends)
-        with run_settings(options):
+        with collector_paused():  # the imports frozen before the collector sees them
+            pair = load_pair(options.backends)
+            undo = apply_run_settings(options)
+        try:
             for case_id in case_ids:
                 start(case_id)
                 case = self.cases.get(case_id) or built_case(case_id, options)
@@ -70,6 +72,8 @@ class InProcessExecutor:
                 except CaseTimeout as exc:  # raised between the case's own guards
                     result = timeout_result(case, options, str(exc))
                 finish(result)
+        finally:
+            undo()
 
 
 def executor_for(options: RunOptions, cases: dict[str, Case] | None = None) -> Executor:

@@ -82,13 +82,15 @@ class MemoryWatch:
 def prepare_worker(options: RunOptions) -> tuple[Backend, Backend]:
     """What every worker process does once: prepare the case sources (import the catalogue),
     load the backend pair, and enter the run's settings for good (torch's threads pinned so
-    workers do not fight over the cores, the imports frozen out of the collector's sight)."""
+    workers do not fight over the cores, the imports frozen out of the collector's sight). The
+    collector is off until they are frozen: a spawned worker imports torch here."""
     from conformance.execution import load_pair
-    from conformance.process_settings import apply_run_settings
+    from conformance.process_settings import apply_run_settings, collector_paused
 
-    prepare_sources(options.cases_package)
-    pair = load_pair(options.backends)
-    apply_run_settings(options)  # a worker process lives for its run: never undone
+    with collector_paused():
+        prepare_sources(options.cases_package)
+        pair = load_pair(options.backends)
+        apply_run_settings(options)  # a worker process lives for its run: never undone
     return pair
 
 

@@ -179,3 +179,29 @@ def test_memory_watch_takes_its_first_reading_as_the_baseline() -> None:
     readings = iter([100, 104, 106])
     watch = MemoryWatch(every=2, growth=1.05, read=lambda: next(readings))
     assert [watch.grown() for _ in range(6)] == [False, False, False, False, False, True]
+
+
+def test_a_worker_loads_its_backends_with_the_collector_off_and_freezes_them(monkeypatch):
+    """A spawned worker imports torch in ``prepare_worker``: with the collector on that ran
+    full collections over what stays loaded for the worker's life."""
+    import gc
+
+    from conformance import execution
+    from conformance.options import RunOptions
+    from conformance.pool import prepare_worker
+
+    loads = []
+    real_load_pair = execution.load_pair
+
+    def load_pair(names):
+        loads.append(gc.isenabled())
+        return real_load_pair(names)
+
+    monkeypatch.setattr(execution, "load_pair", load_pair)
+    gc.unfreeze()
+    try:
+        prepare_worker(RunOptions(threads=0))
+        assert loads == [False]
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

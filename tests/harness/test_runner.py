@@ -223,3 +223,75 @@ def test_run_settings_freeze_what_exists_for_the_collector_and_unfreeze_after():
     with run_settings(RunOptions(threads=0)):
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_paused_turns_the_collector_off_and_restores_it_as_it_was(enabled):
+    import gc
+
+    from conformance.process_settings import collector_paused
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(RuntimeError), collector_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("a backend that fails to load")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_an_in_process_run_loads_its_backends_with_the_collector_off_and_thaws_after(
+    registry, monkeypatch
+):
+    """Loading torch with the collector on ran full collections over what stays loaded; the
+    load happens paused, is frozen before the collector is back, and nothing stays frozen."""
+    import gc
+
+    from conformance import case, execution
+
+    loads = []
+    real_load_pair = execution.load_pair
+
+    def load_pair(names):
+        loads.append((gc.isenabled(), gc.get_freeze_count()))
+        return real_load_pair(names)
+
+    monkeypatch.setattr(execution, "load_pair", load_pair)
+    frozen_while_running = []
+
+    @case(area="w")
+    def sees_a_frozen_heap(module, make):
+        frozen_while_running.append(gc.get_freeze_count() > 0 and gc.isenabled())
+        return {"x": 1}
+
+    gc.unfreeze()
+    report = run_cases([registry["w/sees_a_frozen_heap"]], RunOptions(jobs=0))
+    assert report.outcomes == {"pass": 1}
+    assert loads == [(False, 0)]
+    assert frozen_while_running == [True, True]  # once per backend
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_the_run_command_loads_its_backends_paused_and_keeps_no_frozen_heap(
+    hanging_catalogue, tmp_path, monkeypatch
+):
+    import gc
+
+    from conformance import cli
+
+    loads = []
+    real_load_pair = cli.load_pair
+
+    def load_pair(names):
+        loads.append(gc.isenabled())
+        return real_load_pair(names)
+
+    monkeypatch.setattr(cli, "load_pair", load_pair)
+    gc.unfreeze()
+    out = tmp_path / "run.jsonl"
+    argv = ["run", "--cases", "hangcases", "-k", "a_quick", "--jobs", "1", "--out", str(out)]
+    assert cli.main([*argv, "-q", "--shrink", "0"]) == 0
+    assert loads == [False]
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # main called in-process: thawed
