@@ -92,6 +92,19 @@ def _held_limits() -> Any:
     )
 
 
+def _untraced_numpy_helpers() -> None:
+    """Keep the program interpreter's NumPy helpers (``NUMPY_HELPERS``: leaf values, constants,
+    gradient weights, made from seeds) out of Dynamo's sight: they run eagerly, as the harness's
+    data, while everything they feed is traced as before. Marked after every reset, which
+    forgets such marks."""
+    from torch._dynamo.eval_frame import skip_code
+
+    from conformance.programs.interpreter import NUMPY_HELPERS
+
+    for function in NUMPY_HELPERS:
+        skip_code(getattr(function, "__wrapped__", function).__code__)
+
+
 def _fresh_dynamo() -> Any:
     """Forget every compiled artefact and counter, so a case is compiled on its own."""
     import torch._dynamo
@@ -129,6 +142,7 @@ def torch_compile_backend(mode: str = "aot_eager") -> Backend:
 
     def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
+        _untraced_numpy_helpers()
         with _held_limits():
             return torch.compile(case.func, backend=mode)(module, make)
 

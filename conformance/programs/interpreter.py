@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -45,6 +44,7 @@ from conformance.programs.program import (
     saved_hooks_factory,
     step_concern,
 )
+from conformance.programs.vocabulary import aux_values
 
 _CLASSES: dict[tuple[int, str], Any] = {}
 _HOOK_FACTORIES: dict[str, Callable[[list[int]], tuple[Any, Any]]] = {}
@@ -68,6 +68,20 @@ def _weight_values(seed: int, shape: tuple[int, ...]) -> Any:
 def _const_list(step: Const) -> Any:
     """A ``Const`` step's values as a list, kept per step like the weights' numbers."""
     return const_values(step).tolist()
+
+
+#: The functions that make a program's numbers with NumPy from seeds alone (leaf values,
+#: constants, gradient weights): the harness's data, not code under test. ``torch-compile``
+#: keeps them out of Dynamo's sight: traced, they went through ``torch._numpy``, which has no
+#: ``ndarray.setflags``, so a program that ran compiled before any eager run had filled the
+#: caches ended in a ``TorchRuntimeError`` of the harness's own making.
+NUMPY_HELPERS: tuple[Callable[..., Any], ...] = (
+    leaf_values,
+    const_values,
+    aux_values,
+    _weight_values,
+    _const_list,
+)
 
 
 def cached_weights(seed: int, like: Any, torch: Any) -> Any:
@@ -268,7 +282,7 @@ def perform(call: Call, run: _Run) -> Any:
     The bookkeeping of a call (its targets, the ``gradient=`` weights: NumPy's numbers made a
     tensor) is done first, in frames that hold no tensors: under ``torch-compile`` Dynamo traces
     only frames whose arguments hold tensors, so it does not trace the harness's NumPy and
-    Python around the call (nor, see ``_CallTensors``, the autograd call it could only break on).
+    Python around the call (nor the frame of the autograd call, which it could only break on).
     ``_reset_grads`` (``.grad`` set to None or zeroed) it does trace."""
     raise NotImplementedError  # never run: call_concern dispatches on the call's type
 
@@ -299,27 +313,20 @@ def _(call: Backward, run: _Run) -> Any:
         if isinstance(gradient, Raised):
             return gradient
     chosen = range(len(run.program.leaves)) if call.inputs is None else call.inputs
-    tensors = _CallTensors(root, [run.slots[i] for i in chosen], gradient)
+    targets = [run.slots[i] for i in chosen]
+    # The call's tensors go as a read-only view, not in the arguments: Dynamo traces a frame only
+    # when its arguments hold tensors (themselves, or in lists, tuples and dicts), and in
+    # _backward it could do nothing but break at autograd's entry point (backward() and
+    # autograd.grad are graph breaks), so under torch-compile the call runs eagerly either way,
+    # now without a trace of the frame around it (about 22 ms a call).
+    tensors = MappingProxyType({"root": root, "targets": targets, "gradient": gradient})
     return capture(functools.partial(_backward, run.torch, call, tensors))
 
 
-@dataclass(frozen=True)
-class _CallTensors:
-    """A backward call's tensors, held in one object rather than in ``_backward``'s arguments.
-
-    Dynamo traces a frame only when its arguments hold tensors (themselves, or in lists, tuples
-    and dicts), and in ``_backward`` it could do nothing but break at autograd's entry point
-    (``backward()`` and ``autograd.grad`` are graph breaks): under ``torch-compile`` the call
-    runs eagerly either way, now without a trace of the frame around it (about 22 ms a call)."""
-
-    root: Any
-    targets: list[Any]
-    gradient: Any
-
-
-def _backward(torch: Any, call: Backward, tensors: _CallTensors) -> Any:
-    """``call`` on ``tensors.root`` with ``gradient=`` weights (``cached_weights``'s, or None)."""
-    root, targets, gradient = tensors.root, tensors.targets, tensors.gradient
+def _backward(torch: Any, call: Backward, tensors: Mapping[str, Any]) -> Any:
+    """``call`` on ``tensors["root"]`` with ``gradient=`` weights (``cached_weights``'s, or
+    None)."""
+    root, targets, gradient = tensors["root"], tensors["targets"], tensors["gradient"]
     if call.use_grad:
         return torch.autograd.grad(
             root,

@@ -1,0 +1,103 @@
+"""What Dynamo compiles when ``torch-compile`` runs a generated program (issue 16).
+
+Every frame Dynamo traces costs 5-40 ms under aot_eager, and each program is compiled from
+scratch, so the program interpreter keeps its bookkeeping (NumPy values, the op tables' lookup,
+the frame around ``backward()``) out of Dynamo's sight: Dynamo compiles each op step as the op's
+own function and nothing of the harness. These tests pin that down by the code objects that
+hold compiled entries after a program ran, and that it changes nothing that is compared.
+"""
+
+from __future__ import annotations
+
+from types import CodeType
+
+import pytest
+
+from conformance.execution import execute_case, run_on_backend
+from conformance.expressions import call_expression, expression_function
+from conformance.programs import interpreter, vocabulary
+from conformance.programs import program as program_module
+from conformance.programs.draw import draw_program
+from conformance.programs.generated import case_for
+from conformance.programs.program import OPS, Backward, Op, walk
+from conformance.registry import load_backend
+
+#: Programs of seed 0 with op steps, a constant and backward calls with ``gradient=`` weights.
+PROGRAMS = (9, 35)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    return load_backend("torch-compile")
+
+
+def compiled_entries(code: CodeType) -> int:
+    """How many compiled variants Dynamo holds for ``code`` (since its last reset)."""
+    from torch._dynamo.eval_frame import _debug_get_cache_entry_list
+
+    return len(_debug_get_cache_entry_list(code))
+
+
+def op_codes(index: int) -> list[CodeType]:
+    """The code of each op step's own function in program ``index`` of seed 0."""
+    program = draw_program(0, index)
+    ops = [step for step, _ in walk(program.steps) if isinstance(step, Op)]
+    return [
+        expression_function(OPS[op.op].program_expr, ("torch", *OPS[op.op].names)).__code__
+        for op in ops
+    ]
+
+
+#: The harness's own frames a program passes through: none may be compiled.
+BOOKKEEPING = {
+    "evaluate": interpreter.evaluate.__code__,
+    "call_expression": call_expression.__code__,
+    "_backward": interpreter._backward.__code__,
+    "cached_weights": interpreter.cached_weights.__code__,
+    "_weight_values": interpreter._weight_values.__wrapped__.__code__,
+    "_const_list": interpreter._const_list.__wrapped__.__code__,
+    "aux_values": vocabulary.aux_values.__code__,
+    "leaf_values": program_module.leaf_values.__wrapped__.__code__,
+}
+
+
+@pytest.fixture
+def cold_caches():
+    """The NumPy helpers' caches emptied, as in a process that has run nothing eagerly yet."""
+    for function in interpreter.NUMPY_HELPERS:
+        if hasattr(function, "cache_clear"):
+            function.cache_clear()
+
+
+@pytest.mark.parametrize("index", PROGRAMS)
+def test_dynamo_compiles_each_op_as_its_own_function_and_none_of_the_bookkeeping(
+    compiled, cold_caches, index
+):
+    program = draw_program(0, index)
+    assert any(isinstance(c, Backward) and c.weight_seed is not None for c in program.schedule)
+    run = run_on_backend(case_for(f"generated/p{index:04d}", 0), compiled, 0)
+
+    codes = op_codes(index)
+    assert codes and all(compiled_entries(code) >= 1 for code in codes)
+    assert {name: compiled_entries(code) for name, code in BOOKKEEPING.items()} == dict.fromkeys(
+        BOOKKEEPING, 0
+    )
+    # every op a graph of its own; Dynamo never traced a backward call to break on it
+    from torch._dynamo.utils import counters
+
+    assert run.stats["graphs"] >= len(set(codes))
+    breaks = " ".join(counters["graph_break"])
+    assert "backward" not in breaks and "autograd.grad" not in breaks, breaks
+    assert run.stats["compiled_grad_results"] >= 1
+
+
+@pytest.mark.parametrize("index", PROGRAMS)
+def test_a_program_compiled_before_any_eager_run_agrees_with_eager_torch(
+    torch_backend, compiled, cold_caches, index
+):
+    """Compiled first, on empty caches, the NumPy helpers run (eagerly) under the compiled
+    call: traced, they ended the program in a TorchRuntimeError (``ndarray.setflags``)."""
+    result = execute_case(case_for(f"generated/p{index:04d}", 0), (compiled, torch_backend), 0)
+    assert result.outcome == "pass", result.message
+    stats = result.stats["torch-compile"]
+    assert stats["compiled_grad_results"] >= 1
