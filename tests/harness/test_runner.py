@@ -295,3 +295,25 @@ def test_the_run_command_loads_its_backends_paused_and_keeps_no_frozen_heap(
     assert cli.main([*argv, "-q", "--shrink", "0"]) == 0
     assert loads == [False]
     assert gc.isenabled() and gc.get_freeze_count() == 0  # main called in-process: thawed
+
+
+def test_a_run_without_reports_imports_none_of_their_modules_and_a_bad_suffix_stops_it(
+    tmp_path,
+):
+    out = tmp_path / "run.jsonl"
+    script = (
+        "import sys; from conformance.cli import main; "
+        f"status = main(['run', '--area', 'smoke', '--jobs', '0', '-q', '--out', {str(out)!r}]); "
+        "print(status, sorted(m for m in sys.modules if m.split('.')[0] == 'reports'))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], env=cli_env(), capture_output=True, text=True, timeout=300
+    )
+    assert ran.stdout.splitlines()[-1] == "0 []", ran.stderr
+
+    from conformance import cli
+
+    bad = tmp_path / "bad.jsonl"
+    argv = ["run", "--area", "smoke", "--jobs", "0", "--out", str(bad), "--report", "r.txt"]
+    assert cli.main(argv) == 2  # refused before the run: nothing written
+    assert not bad.exists()
