@@ -5,7 +5,11 @@ Both hand cases the plain ``torch`` module and change *how* the case runs:
 - ``torch-compile`` runs the whole case function through ``torch.compile`` (Dynamo backend
   ``aot_eager`` by default; ``:inductor``, ``:eager``, ``:aot_eager``). Ops are called directly
   by the case and the program interpreter, so Dynamo traces them; what it cannot trace
-  (``backward()``, hooks, NumPy) is a graph break and runs eagerly in between.
+  (``backward()``, hooks, NumPy) is a graph break and runs eagerly in between. Of a generated
+  program Dynamo compiles each op step as the op's own function (one graph per step, since
+  each step's error is captured on its own) and not the interpreter's bookkeeping around it:
+  frames without tensor arguments it does not trace, and the NumPy helpers that make a
+  program's numbers are kept out of its sight (``_untraced_numpy_helpers``).
 - ``torch-compiled-autograd`` runs the case eagerly and every backward pass under compiled
   autograd, which traces the backward graph (hooks included) and compiles it with ``MODE``.
 
@@ -80,9 +84,10 @@ def _held_limits() -> Any:
     one an error the case records (``FailOnRecompileLimitHit``).
 
     Past its limit (8 variants of one code object) Dynamo runs the function eagerly, saying so
-    only in a warning: under ``torch-compile`` the interpreter's op step (one variant per op
-    expression) reached it in 6 of the first 30 generated programs of seed 0, whose later ops
-    then ran eagerly under a compiled backend's name."""
+    only in a warning: under ``torch-compile`` the interpreter's op step (then one frame for
+    every op, one variant per op expression) reached it in 6 of the first 30 generated programs
+    of seed 0, whose later ops then ran eagerly under a compiled backend's name. Each op is now
+    its own frame, but one op may still be recompiled per signature."""
     from torch._dynamo import config
 
     return config.patch(

@@ -194,8 +194,8 @@ def test_a_function_recompiled_more_than_dynamos_default_8_times_in_a_case_stays
 ):
     """Past Dynamo's default recompile limit (8) a function runs eagerly with only a warning;
     the compiled backends raise the limit while a case runs, so all ten ops here (one code
-    object recompiled per expression, as the program interpreter's op step is) come from
-    compiled graphs."""
+    object recompiled per expression, as the program interpreter's op step was when all ops
+    shared its frame) come from compiled graphs."""
     from conformance.expressions import call_expression
 
     def step(torch, expr, x):
