@@ -275,11 +275,18 @@ class MaximumBackward0(Binary):
     def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.save_input("self", 0)
         self.save_input("other", 1)
+        self.promoted = a.dtype  # ``forward`` cast both inputs to it
         return np.maximum(a, b) if self.pick_first is np.greater else np.minimum(a, b)
+
+    def _inputs_compared(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``a`` and ``b`` as torch's ``self == other`` and ``self < other`` see them: in the
+        promoted dtype (a float64 0-d input ties with a float32 one when it rounds to it)."""
+        return a.astype(self.promoted, copy=False), b.astype(self.promoted, copy=False)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         # torch unpacks saved tensors in name order (the first stale one is reported)
         b, a = self.saved("other")._data, self.saved("self")._data
+        a, b = self._inputs_compared(a, b)
         untied = Tensor._from_array(a != b)
 
         def share(loses: np.ndarray) -> Tensor:
@@ -291,7 +298,7 @@ class MaximumBackward0(Binary):
 
     def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
         # the tangent of the larger input; half of each at a tie
-        a, b = self.fw_input(0)._data, self.fw_input(1)._data
+        a, b = self._inputs_compared(self.fw_input(0)._data, self.fw_input(1)._data)
         first, tie = self.pick_first(a, b), a == b
         return tangent_sum(
             None if ta is None else ta * _const(np.where(tie, 0.5, first), ta),

@@ -339,3 +339,18 @@ def test_maximum_minimum_create_graph_gradient_ends_in_masked_fill(op):
     first = [0.0, 2.0, 6.0] if op == "maximum" else [2.0, 2.0, 0.0]
     assert ga.tolist() == first
     assert gb.tolist() == first[::-1]
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_maximum_minimum_tie_is_judged_in_the_promoted_dtype(op):
+    # found by the Hypothesis search over generated programs: a float64 0-d input against a
+    # float32 one is compared in float32, so 0.73 ties with float32's 0.73 (torch printed
+    # tensor(0.5000, dtype=torch.float64) tensor([0.5000]) and a tangent of [0.5000])
+    a = torch.tensor(0.73, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0.73], requires_grad=True)
+    ga, gb = torch.autograd.grad(getattr(torch, op)(a, b).sum(), [a, b])
+    assert (ga.item(), gb.tolist()) == (0.5, [0.5])
+    with torch.autograd.forward_ad.dual_level():
+        dual = torch.autograd.forward_ad.make_dual(torch.tensor([0.73]), torch.tensor([1.0]))
+        out = getattr(torch, op)(torch.tensor(0.73, dtype=torch.float64), dual)
+        assert torch.autograd.forward_ad.unpack_dual(out).tangent.tolist() == [0.5]
