@@ -90,6 +90,8 @@ def _zero_(self: Tensor) -> Tensor:
 
 
 def _masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
+    if isinstance(value, Tensor):  # the value's gradient: the filled positions' sum
+        return pw.MaskedFillBackward1.invoke_inplace(self, value, mask=mask)
     return pw.MaskedFillBackward0.invoke_inplace(self, mask=mask, value=F._fill_value(value))
 
 

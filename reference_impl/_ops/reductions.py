@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor
 from .base import Op
-from .pointwise import _const, _errstate, div_scalar, mul_scalar, where_const
+from .pointwise import MaskedFillBackward1, _const, _errstate, div_scalar, mul_scalar, where_const
 from .views import normalize_dims
 
 
@@ -173,10 +173,13 @@ class _EvenlyDistributed(Op):
         return np.asarray(self.reduce(a))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
+        # torch's evenly_distribute_backward on the CPU, node for node:
+        # grad.new_zeros(input.sizes()).masked_fill_(mask, grad / mask.sum())
         x, result = self.saved("self")._data, self.saved("result")._data
-        mask = (x == result) | (np.isnan(x) & np.isnan(result))
-        share = mask / max(int(mask.sum()), 1)
-        return (grad * _const(share, grad),)
+        mask = np.isnan(x) if np.isnan(result) else x == result
+        zeros = Tensor._from_array(np.zeros(x.shape, dtype=x.dtype))
+        share = grad / Tensor._from_array(np.asarray(mask.sum(), dtype=np.int64))
+        return (MaskedFillBackward1.invoke_inplace(zeros, share, mask=Tensor._from_array(mask)),)
 
     def jvp(self, t: Tensor) -> Tensor:
         return _partials_jvp(self, t, None, False)

@@ -354,3 +354,24 @@ def test_maximum_minimum_tie_is_judged_in_the_promoted_dtype(op):
         dual = torch.autograd.forward_ad.make_dual(torch.tensor([0.73]), torch.tensor([1.0]))
         out = getattr(torch, op)(torch.tensor(0.73, dtype=torch.float64), dual)
         assert torch.autograd.forward_ad.unpack_dual(out).tangent.tolist() == [0.5]
+
+
+def test_full_max_gradient_is_zeros_masked_fill_with_the_shared_gradient():
+    # seed 11's generated program p0517: torch's evenly_distribute_backward on the CPU is
+    # grad.new_zeros(...).masked_fill_(mask, grad / mask.sum()), so a create_graph gradient
+    # passes through MaskedFillBackward1 (whose value comes from DivBackward0), not a product
+    x = torch.tensor([1.0, 3.0, 3.0], requires_grad=True)
+    y = (x * 2).max()
+    (g,) = torch.autograd.grad(y * y, [x], create_graph=True)
+    assert g.tolist() == [0.0, 12.0, 12.0]
+    spread = g.grad_fn.next_functions[0][0]
+    assert type(spread).__name__ == "MaskedFillBackward1"
+    assert [type(n[0]).__name__ for n in spread.next_functions] == ["NoneType", "DivBackward0"]
+
+
+def test_in_place_masked_fill_with_a_tensor_value_records_the_value_s_gradient():
+    value = torch.tensor(2.0, requires_grad=True)
+    filled = torch.zeros(3).masked_fill_(torch.tensor([True, False, True]), value / 2)
+    assert type(filled.grad_fn).__name__ == "MaskedFillBackward1"
+    filled.sum().backward()
+    assert value.grad.item() == 1.0  # two filled positions, each value / 2
