@@ -124,7 +124,8 @@ class AddBackward0(Binary):
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         if not self.needs_input_grad[1]:
             return grad, None
-        return grad, (grad * self.alpha if self.alpha != 1 else grad)
+        # torch's maybe_multiply(grad, alpha): a Scalar product (MulBackward1)
+        return grad, (mul_scalar(grad, self.alpha) if self.alpha != 1 else grad)
 
 
 class SubBackward0(Binary):
@@ -137,7 +138,7 @@ class SubBackward0(Binary):
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         if not self.needs_input_grad[1]:
             return grad, None
-        return grad, (-grad * self.alpha if self.alpha != 1 else -grad)
+        return grad, (mul_scalar(-grad, self.alpha) if self.alpha != 1 else -grad)
 
 
 class MulBackward0(Binary):
@@ -448,7 +449,7 @@ class RsubBackward1(Op):
         return np.asarray(other - a * alpha, dtype=out_dtype.numpy)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (-grad * self.alpha if self.alpha != 1 else -grad,)
+        return (mul_scalar(-grad, self.alpha) if self.alpha != 1 else -grad,)
 
     def jvp(self, t: Tensor) -> Tensor:
         return -t * self.alpha if self.alpha != 1 else -t
@@ -941,7 +942,7 @@ class RsubBackward0(Binary):
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         if not self.needs_input_grad[0]:
             return None, grad
-        return (-grad * self.alpha if self.alpha != 1 else -grad), grad
+        return (mul_scalar(-grad, self.alpha) if self.alpha != 1 else -grad), grad
 
 
 class ClampMinBackward1(Binary):

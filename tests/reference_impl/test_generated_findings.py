@@ -375,3 +375,29 @@ def test_in_place_masked_fill_with_a_tensor_value_records_the_value_s_gradient()
     assert type(filled.grad_fn).__name__ == "MaskedFillBackward1"
     filled.sum().backward()
     assert value.grad.item() == 1.0  # two filled positions, each value / 2
+
+
+@pytest.mark.parametrize(
+    ("op", "nodes"),
+    [
+        (lambda a, b: torch.add(a, b, alpha=2), [None, ("MulBackward1", "AddBackward0")]),
+        (lambda a, b: torch.sub(a, b, alpha=2), [None, ("MulBackward1", "NegBackward0")]),
+        (lambda a, b: torch.rsub(a, b, alpha=2), [("MulBackward1", "NegBackward0"), None]),
+        (lambda a, b: torch.rsub(a, 3.0, alpha=2), [("MulBackward1", "NegBackward0"), None]),
+    ],
+    ids=["add", "sub", "rsub", "rsub-scalar"],
+)
+def test_alpha_scales_the_gradient_as_a_scalar_product(op, nodes):
+    # seed 12's generated program p0753: torch's maybe_multiply(grad, alpha) is mul.Scalar, so
+    # a create_graph gradient ends in MulBackward1 (torch printed the nodes below)
+    a = torch.tensor([0.5], requires_grad=True)
+    b = torch.tensor([0.25], requires_grad=True)
+    y = op(a, b)
+    grads = torch.autograd.grad((y * y).sum(), [a, b], create_graph=True, allow_unused=True)
+    scaled = [
+        None
+        if g is None or type(g.grad_fn).__name__ != "MulBackward1"
+        else (type(g.grad_fn).__name__, type(g.grad_fn.next_functions[0][0]).__name__)
+        for g in grads
+    ]
+    assert scaled == nodes
