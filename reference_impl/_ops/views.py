@@ -59,7 +59,17 @@ class AsStridedBackward0(Node):
         shape, dtype = self.base_meta
         result = Tensor._from_array(np.zeros(shape, dtype=dtype.numpy))
         ViewInfo(result, self.steps).replay(result).copy_(grad)
-        return [result]
+        # torch's as_strided_backward returns the storage as_strided to the input's geometry
+        # (so a create_graph gradient's node is AsStridedBackward0, after CopySlices)
+        return [result.as_strided(shape, _contiguous_strides(shape))]
+
+
+def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
 
 
 def _scatter_back(grad: Tensor, shape: tuple[int, ...], region: Any) -> Tensor:

@@ -401,3 +401,17 @@ def test_alpha_scales_the_gradient_as_a_scalar_product(op, nodes):
         for g in grads
     ]
     assert scaled == nodes
+
+
+def test_regenerated_view_gradient_is_the_storage_as_strided_to_the_base():
+    # seed 11's generated program p2288: torch's as_strided_backward returns
+    # storage.as_strided(input geometry), so a create_graph gradient through a view whose
+    # base was written under no_grad ends in AsStridedBackward0, after CopySlices
+    leaf = torch.tensor([[0.5]], requires_grad=True)
+    view = leaf.t()
+    with torch.no_grad():
+        view.sigmoid_()
+    (g,) = torch.autograd.grad((view * view).sum(), [leaf], create_graph=True)
+    assert type(g.grad_fn).__name__ == "AsStridedBackward0"
+    assert [type(n[0]).__name__ for n in g.grad_fn.next_functions] == ["CopySlices"]
+    assert g.tolist() == [[2 * view.item()]]
