@@ -377,6 +377,13 @@ def as_tensor_arg(value: Any, like: Tensor | None = None) -> Tensor:
     return t
 
 
+def zeros_like_grad(grad: Tensor) -> Tensor:
+    """A piecewise-constant function's gradient, torch's ``zeros_like(grad)``: fresh zeros
+    with no history (``grad * 0`` would keep a create_graph gradient's graph and turn negative
+    upstream values into -0.0)."""
+    return Tensor._from_array(np.zeros(grad._data.shape, dtype=grad._data.dtype))
+
+
 def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum a broadcast gradient back to ``shape`` (the one helper every op uses)."""
     shape = tuple(shape)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor
-from .base import Op, unbroadcast
+from .base import Op, unbroadcast, zeros_like_grad
 from .pointwise import (
     Binary,
     _check_broadcast,
@@ -183,7 +183,7 @@ class CopysignBackward0(Binary):
         return np.copysign(a, b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        return _copysign_vjp(grad, self.saved("self"), self.saved("result")), grad * 0
+        return _copysign_vjp(grad, self.saved("self"), self.saved("result")), zeros_like_grad(grad)
 
 
 class CopysignBackward1(Op):
@@ -402,7 +402,7 @@ class NextafterBackward0(Binary):
         return np.nextafter(a, b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        return grad, grad * 0
+        return grad, zeros_like_grad(grad)
 
     def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
         return ta if ta is not None else self.fw_zeros()

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor
-from .base import Op, tangent_sum, unbroadcast
+from .base import Op, tangent_sum, unbroadcast, zeros_like_grad
 
 
 def _errstate() -> Any:
@@ -237,7 +237,7 @@ class DivBackward2(Binary):
         return (np.floor if rounding_mode == "floor" else np.trunc)(a / b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        return grad * 0, grad * 0
+        return zeros_like_grad(grad), zeros_like_grad(grad)
 
     def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
         return self.fw_zeros()
@@ -335,7 +335,7 @@ class PowBackward0(Op):
         x = self.saved("self")
         p = self.exponent
         if p == 0:
-            return (grad * 0,)
+            return (zeros_like_grad(grad),)
         return (grad * mul_scalar(x.pow(p - 1), p),)
 
     def jvp(self, t: Tensor) -> Tensor:
@@ -551,7 +551,7 @@ class SignBackward0(Op):
         return np.sign(a)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (grad * 0,)
+        return (zeros_like_grad(grad),)
 
     def jvp(self, t: Tensor) -> Tensor:
         return self.fw_zeros()
@@ -855,7 +855,7 @@ class CopyBackwards(Op):
         return np.broadcast_to(src, a.shape).astype(a.dtype)
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        g_self = grad * 0 if self.needs_input_grad[0] else None
+        g_self = zeros_like_grad(grad) if self.needs_input_grad[0] else None
         g_src = unbroadcast(grad, self.src_shape) if self.needs_input_grad[1] else None
         return g_self, g_src
 
@@ -872,7 +872,7 @@ class FillBackward2(Op):
         return np.full(a.shape, value, dtype=a.dtype)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (grad * 0,)
+        return (zeros_like_grad(grad),)
 
     def jvp(self, t: Tensor) -> Tensor:
         return self.fw_zeros()
@@ -892,7 +892,7 @@ class FillBackward3(Op):
 
     def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         return (
-            grad * 0 if self.needs_input_grad[0] else None,
+            zeros_like_grad(grad) if self.needs_input_grad[0] else None,
             grad.sum() if self.needs_input_grad[1] else None,
         )
 
@@ -905,7 +905,7 @@ class ZeroBackward0(Op):
         return np.zeros_like(a)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (grad * 0,)
+        return (zeros_like_grad(grad),)
 
     def jvp(self, t: Tensor) -> Tensor:
         return self.fw_zeros()

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from .base import Op
+from .base import Op, zeros_like_grad
 from .pointwise import Unary, _const, _quietly, mul_scalar, where_const
 
 SQRT_PI = math.sqrt(math.pi)
@@ -162,11 +162,6 @@ def unary(name: str, forward: Callable[..., np.ndarray], saves: str | None, vjp:
     )
 
 
-def _zero_grad(grad: Tensor) -> Tensor:
-    """Piecewise-constant functions: zero gradient (as torch's zeros_like(grad))."""
-    return grad * 0
-
-
 def _ln(base: float) -> float:
     return math.log(base)
 
@@ -211,16 +206,16 @@ Deg2RadBackward0 = unary(
 Rad2DegBackward0 = unary(
     "Rad2DegBackward0", np.rad2deg, None, lambda g: mul_scalar(g, 180 / math.pi)
 )
-TruncBackward0 = unary("TruncBackward0", np.trunc, None, _zero_grad)
-CeilBackward0 = unary("CeilBackward0", np.ceil, None, _zero_grad)
-FloorBackward0 = unary("FloorBackward0", np.floor, None, _zero_grad)
-RoundBackward0 = unary("RoundBackward0", np.round, None, _zero_grad)
+TruncBackward0 = unary("TruncBackward0", np.trunc, None, zeros_like_grad)
+CeilBackward0 = unary("CeilBackward0", np.ceil, None, zeros_like_grad)
+FloorBackward0 = unary("FloorBackward0", np.floor, None, zeros_like_grad)
+RoundBackward0 = unary("RoundBackward0", np.round, None, zeros_like_grad)
 FracBackward0 = unary("FracBackward0", lambda a: a - np.trunc(a), None, lambda g: g)
 AngleBackward0 = unary(
     "AngleBackward0",
     lambda a: np.where(a < 0, np.pi, np.where(np.isnan(a), a, 0.0)),
     None,
-    _zero_grad,
+    zeros_like_grad,
 )
 
 
@@ -249,7 +244,7 @@ class RoundBackward1(Unary):
         return np.asarray(out, dtype=a.dtype)
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (_zero_grad(grad),)
+        return (zeros_like_grad(grad),)
 
 
 class PolygammaBackward0(Unary):

@@ -415,3 +415,31 @@ def test_regenerated_view_gradient_is_the_storage_as_strided_to_the_base():
     assert type(g.grad_fn).__name__ == "AsStridedBackward0"
     assert [type(n[0]).__name__ for n in g.grad_fn.next_functions] == ["CopySlices"]
     assert g.tolist() == [[2 * view.item()]]
+
+
+PIECEWISE_CONSTANT = {
+    "sign": lambda x, y: x.sign(),
+    "floor": lambda x, y: x.floor(),
+    "ceil": lambda x, y: x.ceil(),
+    "round": lambda x, y: x.round(),
+    "trunc": lambda x, y: x.trunc(),
+    "pow 0": lambda x, y: x.pow(0),
+    "div floor": lambda x, y: torch.div(x, y, rounding_mode="floor"),
+    "copysign's sign": lambda x, y: torch.copysign(y, x),
+    "nextafter's direction": lambda x, y: torch.nextafter(y, x),
+    "fill_": lambda x, y: (x * 1).fill_(2.0),
+    "zero_": lambda x, y: (x * 1).zero_(),
+    "copy_ over it": lambda x, y: (x * 1).copy_(y.detach()),
+}
+
+
+@pytest.mark.parametrize("op", PIECEWISE_CONSTANT.values(), ids=PIECEWISE_CONSTANT.keys())
+def test_a_piecewise_constant_gradient_is_fresh_zeros_even_under_create_graph(op):
+    # seeds 13-16's generated programs (sign then norm, backward(create_graph=True)): torch's
+    # zeros_like(grad) has no history and no -0.0; grad * 0 kept both (torch printed
+    # requires_grad False and [0.0, 0.0] for every op here)
+    x = torch.tensor([0.7, -1.3], requires_grad=True)
+    y = torch.tensor([0.4, 0.9], requires_grad=True)
+    (g,) = torch.autograd.grad(op(x, y), [x], grad_outputs=[x * 1], create_graph=True)
+    assert not g.requires_grad
+    assert [str(v) for v in g.tolist()] == ["0.0", "0.0"]
