@@ -113,15 +113,11 @@ class CumsumBackward0(Op):
         return np.asarray(np.cumsum(a, axis=dim, dtype=_sum_dtype(a, dtype)))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        from .indexing import IndexBackward0
-
-        if grad.ndim == 0:
+        # torch's cumsum_backward: grad itself when there is nothing to sum, else
+        # reversed_cumsum, grad.flip(dim).cumsum(dim).flip(dim)
+        if grad.numel() <= 1 or grad.shape[self.dim] == 1:
             return (grad,)
-        flip = (slice(None),) * self.dim + (slice(None, None, -1),)
-        reversed_grad = IndexBackward0.invoke(grad, key=flip)
-        return (
-            IndexBackward0.invoke(CumsumBackward0.invoke(reversed_grad, dim=self.dim), key=flip),
-        )
+        return (grad.flip(self.dim).cumsum(self.dim).flip(self.dim),)
 
 
 class MeanBackward0(Op):

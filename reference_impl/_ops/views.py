@@ -108,6 +108,15 @@ class UnsqueezeBackward0(ViewOp):
         return (grad.squeeze(self.dim),)
 
 
+def _unsqueeze_to(grad: Tensor, shape: tuple[int, ...], dims: tuple[int, ...]) -> Tensor:
+    """torch's ``unsqueeze_to``: ``grad`` unsqueezed at each of ``dims`` (ascending) where
+    ``shape`` has a 1 - one ``UnsqueezeBackward0`` each, and ``grad`` itself when none."""
+    for d in sorted(dims):
+        if shape[d] == 1:
+            grad = grad.unsqueeze(d)
+    return grad
+
+
 class SqueezeBackward0(ViewOp):
     """squeeze() of every size-1 dim."""
 
@@ -116,7 +125,7 @@ class SqueezeBackward0(ViewOp):
         return a.reshape(tuple(n for n in a.shape if n != 1))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (grad.reshape(self.shape),)
+        return (_unsqueeze_to(grad, self.shape, tuple(range(len(self.shape)))),)
 
 
 class SqueezeBackward1(ViewOp):
@@ -124,10 +133,11 @@ class SqueezeBackward1(ViewOp):
 
     def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
         self.shape = a.shape
+        self.dims = (dim % a.ndim,) if a.ndim else ()
         return np.squeeze(a, dim) if a.shape[dim] == 1 else a[...]
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (grad.reshape(self.shape),)
+        return (_unsqueeze_to(grad, self.shape, self.dims),)
 
 
 class SqueezeBackward2(SqueezeBackward1):
@@ -135,6 +145,7 @@ class SqueezeBackward2(SqueezeBackward1):
 
     def forward(self, a: np.ndarray, dim: Any) -> np.ndarray:
         self.shape = a.shape
+        self.dims = tuple({d % a.ndim for d in dim}) if a.ndim else ()
         dims = tuple(d for d in dim if a.shape[d] == 1)
         return np.squeeze(a, dims) if dims else a[...]
 

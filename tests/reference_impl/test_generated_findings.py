@@ -443,3 +443,29 @@ def test_a_piecewise_constant_gradient_is_fresh_zeros_even_under_create_graph(op
     (g,) = torch.autograd.grad(op(x, y), [x], grad_outputs=[x * 1], create_graph=True)
     assert not g.requires_grad
     assert [str(v) for v in g.tolist()] == ["0.0", "0.0"]
+
+
+def test_cumsum_gradient_is_a_flipped_cumsum_and_squeeze_s_an_unsqueeze():
+    # seed 16's p1095 and seed 15's p2339: torch's cumsum_backward is
+    # grad.flip(dim).cumsum(dim).flip(dim) (grad itself along a dim of 1), and squeeze's is
+    # unsqueeze_to, one UnsqueezeBackward0 per squeezed dim (torch printed these nodes)
+    x = torch.tensor([[0.5, 0.2], [0.1, 0.3]], requires_grad=True)
+    (g,) = torch.autograd.grad((x.cumsum(0) ** 2).sum(), [x], create_graph=True)
+    assert type(g.grad_fn).__name__ == "FlipBackward0"
+    assert [round(v, 5) for row_ in g.tolist() for v in row_] == [2.2, 1.4, 1.2, 1.0]
+    row = torch.tensor([[0.5, 0.2]], requires_grad=True)
+    (g,) = torch.autograd.grad((row.cumsum(0) ** 2).sum(), [row], create_graph=True)
+    assert type(g.grad_fn).__name__ == "MulBackward0"  # pow's, with nothing after it
+
+    def chain(g):
+        names, node = [], g.grad_fn
+        while type(node).__name__ == "UnsqueezeBackward0":
+            names.append(type(node).__name__)
+            node = node.next_functions[0][0]
+        return len(names)
+
+    for squeeze, unsqueezes in ((lambda t: t.squeeze(), 2), (lambda t: t.squeeze(1), 0)):
+        x = torch.tensor([[[0.5], [0.25]]], requires_grad=True)
+        inner = x * 1
+        (g,) = torch.autograd.grad((squeeze(inner) ** 2).sum(), [inner], create_graph=True)
+        assert chain(g) == unsqueezes
