@@ -203,8 +203,7 @@ def _(step: Op, run: _Run, key: str) -> Any:
     # A read-only view, not a dict: Dynamo traces a frame only when its arguments hold tensors
     # in lists, tuples or dicts, so under torch-compile it compiles the op's own function (one
     # code object per table expression) and not evaluate's and call_expression's frames, which
-    # all ops share (sharing made every op after the first a recompile of one frame, with
-    # automatic dynamic shapes).
+    # all ops share (sharing made every op after a program's first a recompile of that frame).
     view = MappingProxyType(namespace)
     return run.step(key, functools.partial(evaluate, spec.program_expr, view), *step.args)
 
