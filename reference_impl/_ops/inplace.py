@@ -112,8 +112,7 @@ def set_history_inplace(t: Tensor, node: Op) -> None:
     _move_retains_grad(base)  # a base that retains its grad keeps doing so through CopySlices
     from .views import AsStridedBackward0
 
-    AsStridedBackward0.rebase_view(t, view)
-    _move_retains_grad(t)
+    AsStridedBackward0.rebase_view(t, view)  # which moves t's retain_grad along
 
 
 def _move_retains_grad(t: Tensor) -> None:

@@ -6,6 +6,7 @@ what in-place writes through views need (see ``inplace.CopySlices``).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -48,9 +49,14 @@ class AsStridedBackward0(Node):
     @classmethod
     def rebase_view(cls, t: Tensor, view: ViewInfo) -> None:
         node = cls(view)
+        old, old_nr = t._grad_fn, t._output_nr
         t._grad_fn = node
         t._output_nr = node.add_output(t)
         t._view_version = t._version_counter.value
+        if t._retains_grad:  # torch moves the retains_grad hook to the regenerated node
+            if old is not None:
+                old._retains_grad.pop(old_nr, None)
+            node._retains_grad[t._output_nr] = weakref.ref(t)
 
     def apply(self, grads: list[Tensor | None]) -> list[Tensor | None]:
         (grad,) = grads

@@ -469,3 +469,15 @@ def test_cumsum_gradient_is_a_flipped_cumsum_and_squeeze_s_an_unsqueeze():
         inner = x * 1
         (g,) = torch.autograd.grad((squeeze(inner) ** 2).sum(), [inner], create_graph=True)
         assert chain(g) == unsqueezes
+
+
+def test_a_view_regenerated_after_its_base_changed_keeps_retaining_its_grad():
+    # seed 23's generated program p2175: torch moves the retains_grad hook to the view's
+    # regenerated AsStridedBackward0 (torch printed v.grad = [[[0.5403, 0.9211]]])
+    leaf = torch.tensor([[0.5, -0.2]], requires_grad=True)
+    v = leaf.unsqueeze(0)
+    v.retain_grad()
+    leaf.detach().mul_(2)  # bumps the shared version: v's history is regenerated on use
+    v.sin().sum().backward()
+    assert type(v.grad_fn).__name__ == "AsStridedBackward0"
+    assert [round(g, 6) for g in v.grad.flatten().tolist()] == [0.540302, 0.921061]
