@@ -222,9 +222,11 @@ class Op(Node):
 
     def apply_for_nothing(self, grads: list[Tensor | None]) -> list[Tensor | None]:
         """Unpack what was saved (a freed graph raises, unpack hooks run) and compute nothing:
-        torch's derivative formulas compute only the outputs an edge needs."""
-        for name, saved in self._saved.items():
-            if saved is not None:
+        torch's derivative formulas compute only the outputs an edge needs. Its generated
+        ``apply`` unpacks in the order of the saved names, so that is the order here (the
+        first stale one is the one an error names)."""
+        for name in sorted(self._saved):
+            if self._saved[name] is not None:
                 self.saved(name)
         return [None] * len(self._next_edges)
 

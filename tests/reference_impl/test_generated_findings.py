@@ -481,3 +481,17 @@ def test_a_view_regenerated_after_its_base_changed_keeps_retaining_its_grad():
     v.sin().sum().backward()
     assert type(v.grad_fn).__name__ == "AsStridedBackward0"
     assert [round(g, 6) for g in v.grad.flatten().tolist()] == [0.540302, 0.921061]
+
+
+def test_a_node_that_computes_nothing_unpacks_its_saved_tensors_in_name_order():
+    # seed 22's generated program p1981: backward(inputs=[root]) still runs the root's node,
+    # which unpacks every saved tensor; torch's generated apply does so in name order, so the
+    # stale "other" of maximum is the one named (torch printed [torch.FloatTensor []])
+    leaf = torch.tensor([[0.5], [1.0]], requires_grad=True)
+    p = leaf * 1
+    q = (leaf * 1).sum()
+    y = torch.maximum(p, q)
+    p.add_(1)
+    q.add_(1)
+    with pytest.raises(RuntimeError, match=r"\[torch\.FloatTensor \[\]\]"):
+        y.backward(torch.ones(2, 1), inputs=[y])
