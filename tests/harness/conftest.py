@@ -49,6 +49,22 @@ def torch_pair(torch_backend: Backend) -> tuple[Backend, Backend]:
     return torch_backend, load_backend("torch")
 
 
+def spy_on_load_pair(monkeypatch: pytest.MonkeyPatch, module: object) -> list[tuple[bool, int]]:
+    """Record, at each call of ``module.load_pair``, whether the garbage collector was on and
+    how many objects were frozen (loading torch is meant to happen with it paused)."""
+    import gc
+
+    seen: list[tuple[bool, int]] = []
+    real = module.load_pair  # type: ignore[attr-defined]
+
+    def load_pair(names: object) -> object:
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        return real(names)
+
+    monkeypatch.setattr(module, "load_pair", load_pair)
+    return seen
+
+
 def write_package(root: Path, name: str, modules: dict[str, str]) -> Path:
     """Write package ``name`` under ``root`` with one module per entry (source dedented).
 

@@ -13,7 +13,7 @@ import pytest
 
 from conformance.programs.generated import is_selected, selected_ids
 
-from .conftest import cli_env
+from .conftest import cli_env, spy_on_load_pair
 
 #: A slice of the catalogue (every kind of observation, errors included) plus generated programs.
 SELECTION = [
@@ -190,18 +190,11 @@ def test_a_worker_loads_its_backends_with_the_collector_off_and_freezes_them(mon
     from conformance.options import RunOptions
     from conformance.pool import prepare_worker
 
-    loads = []
-    real_load_pair = execution.load_pair
-
-    def load_pair(names):
-        loads.append(gc.isenabled())
-        return real_load_pair(names)
-
-    monkeypatch.setattr(execution, "load_pair", load_pair)
+    loads = spy_on_load_pair(monkeypatch, execution)
     gc.unfreeze()
     try:
         prepare_worker(RunOptions(threads=0))
-        assert loads == [False]
+        assert [enabled for enabled, _ in loads] == [False]
         assert gc.isenabled() and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()

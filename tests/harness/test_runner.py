@@ -14,7 +14,7 @@ import pytest
 from conformance.catalogue import load_catalogue
 from conformance.runner import RunOptions, run_cases
 
-from .conftest import cli_env, write_package
+from .conftest import cli_env, spy_on_load_pair, write_package
 
 HANGS = """
     import os
@@ -251,14 +251,7 @@ def test_an_in_process_run_loads_its_backends_with_the_collector_off_and_thaws_a
 
     from conformance import case, execution
 
-    loads = []
-    real_load_pair = execution.load_pair
-
-    def load_pair(names):
-        loads.append((gc.isenabled(), gc.get_freeze_count()))
-        return real_load_pair(names)
-
-    monkeypatch.setattr(execution, "load_pair", load_pair)
+    loads = spy_on_load_pair(monkeypatch, execution)
     frozen_while_running = []
 
     @case(area="w")
@@ -281,19 +274,12 @@ def test_the_run_command_loads_its_backends_paused_and_keeps_no_frozen_heap(
 
     from conformance import cli
 
-    loads = []
-    real_load_pair = cli.load_pair
-
-    def load_pair(names):
-        loads.append(gc.isenabled())
-        return real_load_pair(names)
-
-    monkeypatch.setattr(cli, "load_pair", load_pair)
+    loads = spy_on_load_pair(monkeypatch, cli)
     gc.unfreeze()
     out = tmp_path / "run.jsonl"
     argv = ["run", "--cases", "hangcases", "-k", "a_quick", "--jobs", "1", "--out", str(out)]
     assert cli.main([*argv, "-q", "--shrink", "0"]) == 0
-    assert loads == [False]
+    assert [enabled for enabled, _ in loads] == [False]
     assert gc.isenabled() and gc.get_freeze_count() == 0  # main called in-process: thawed
 
 
