@@ -186,6 +186,8 @@ class CaseResult:
         comparisons = []
         for item in values.get("comparisons", []):
             item = dict(item)
+            if item.pop("same", False):  # the candidate read exactly what the baseline did
+                item["candidate"] = item.get("baseline")
             if item.get("diff") is not None:
                 item["diff"] = _known(ValueDiff, item["diff"])
             comparisons.append(_known(ObservationComparison, item))
@@ -250,6 +252,8 @@ def plain(value: Any) -> Any:
     if names is None and dataclasses.is_dataclass(value):
         names = _field_names(kind)
     if names is not None:
+        if kind is ObservationComparison and _reads_alike(value):
+            return plain(_written_once({name: getattr(value, name) for name in names}))
         return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, float):
         return plain(float(value))
@@ -275,11 +279,27 @@ def _nested_fields(value: Any) -> dict[str, Any]:
     """``_fields`` for a record nested in the one being written, read-only: its ``__dict__``
     itself where that holds exactly its fields in order (it does, unless something was added),
     as copying every comparison and diff was a good part of writing a record."""
-    names = _FIELDS.get(type(value))
+    kind = type(value)
+    names = _FIELDS.get(kind)
     found = getattr(value, "__dict__", None)
     if names is not None and found is not None and tuple(found) == names:
+        if kind is ObservationComparison and _reads_alike(value):
+            return _written_once(found)
         return found
     return _fields(value)
+
+
+def _reads_alike(comparison: ObservationComparison) -> bool:
+    """Whether a comparison's candidate reading is its baseline's own (the summary both sides
+    share when they read exactly alike: most comparisons of a passing run)."""
+    return comparison.candidate is comparison.baseline and comparison.baseline is not None
+
+
+def _written_once(fields: dict[str, Any]) -> dict[str, Any]:
+    """A comparison's fields with the candidate's reading written as ``"same": true`` instead of
+    a second copy of the baseline's (``CaseResult.from_dict`` puts it back): a sixth of a
+    generated program's record and of the time spent writing it."""
+    return {**fields, "candidate": None, "same": True}
 
 
 def to_json(record: RunHeader | CaseResult) -> str:
@@ -556,6 +576,7 @@ _COMPARISON_SHAPE = {
     "diff": (False, _optional(_is_dict)),
     "baseline": (False, _optional(_is_dict)),
     "candidate": (False, _optional(_is_dict)),
+    "same": (False, lambda v: isinstance(v, bool)),
 }
 _DIFF_NUMBERS = (
     "numel",

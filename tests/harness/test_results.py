@@ -191,3 +191,36 @@ def test_a_result_crosses_processes_as_its_line_and_reads_the_rest_back_when_ask
     assert to_json(received) == to_json(sent)
     unencoded = pickle.loads(pickle.dumps(synthetic_case("alpha/two")))
     assert unencoded.comparisons[0].name == "x.grad"
+
+
+def test_a_reading_alike_on_both_sides_is_written_once_and_read_back_for_both() -> None:
+    """A comparison whose sides read exactly alike shares one summary; the record writes it
+    once (``"same": true``), by either encoding, and reading the record gives both sides it.
+    A record written with both readings (before this form) still reads."""
+    import dataclasses
+
+    from conformance.results import plain, record_problem, to_json
+
+    from .synthetic import case as synthetic_case
+
+    result = synthetic_case("alpha/one")
+    shared = {"kind": "value", "type": "int", "value": 3}
+    alike = dataclasses.replace(
+        result.comparisons[0], name="n", kind="value", diff=None, baseline=shared, candidate=shared
+    )
+    result.comparisons.append(alike)
+    line = to_json(result)
+    data = plain(result)
+    assert line == json.dumps({"record": data.pop("record"), **data}, allow_nan=False)
+    written = json.loads(line)
+    assert record_problem(written) is None
+    assert written["comparisons"][1]["same"] is True
+    assert written["comparisons"][1]["candidate"] is None
+    assert "same" not in written["comparisons"][0]  # sides that differ are both written
+    back = CaseResult.from_dict(written)
+    assert back.comparisons[1].candidate == back.comparisons[1].baseline == shared
+    assert back.comparisons[0].candidate == result.comparisons[0].candidate
+    both = json.loads(line)
+    both["comparisons"][1]["candidate"] = shared
+    del both["comparisons"][1]["same"]
+    assert CaseResult.from_dict(both).comparisons[1].candidate == shared
