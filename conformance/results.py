@@ -281,12 +281,14 @@ def _nested_fields(value: Any) -> dict[str, Any]:
     as copying every comparison and diff was a good part of writing a record."""
     kind = type(value)
     names = _FIELDS.get(kind)
+    if names is None:  # the first record of its kind this process writes
+        names = tuple(_fields(value))
     found = getattr(value, "__dict__", None)
-    if names is not None and found is not None and tuple(found) == names:
-        if kind is ObservationComparison and _reads_alike(value):
-            return _written_once(found)
-        return found
-    return _fields(value)
+    if found is None or tuple(found) != names:
+        found = {name: getattr(value, name) for name in names}
+    if kind is ObservationComparison and _reads_alike(value):
+        return _written_once(found)
+    return found
 
 
 def _reads_alike(comparison: ObservationComparison) -> bool:

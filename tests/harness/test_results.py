@@ -193,13 +193,19 @@ def test_a_result_crosses_processes_as_its_line_and_reads_the_rest_back_when_ask
     assert unencoded.comparisons[0].name == "x.grad"
 
 
-def test_a_reading_alike_on_both_sides_is_written_once_and_read_back_for_both() -> None:
+def test_a_reading_alike_on_both_sides_is_written_once_and_read_back_for_both(
+    monkeypatch,
+) -> None:
     """A comparison whose sides read exactly alike shares one summary; the record writes it
-    once (``"same": true``), by either encoding, and reading the record gives both sides it.
-    A record written with both readings (before this form) still reads."""
+    once (``"same": true``), by either encoding - also as the first comparison a process
+    (a fresh worker) writes - and reading the record gives both sides it. A record written
+    with both readings (before this form) still reads."""
     import dataclasses
 
+    from conformance import results
     from conformance.results import plain, record_problem, to_json
+
+    monkeypatch.setattr(results, "_FIELDS", {})  # as in a worker that has written nothing yet
 
     from .synthetic import case as synthetic_case
 
@@ -208,6 +214,8 @@ def test_a_reading_alike_on_both_sides_is_written_once_and_read_back_for_both() 
     alike = dataclasses.replace(
         result.comparisons[0], name="n", kind="value", diff=None, baseline=shared, candidate=shared
     )
+    first = dataclasses.replace(result, comparisons=[alike])  # before anything is written
+    assert json.loads(to_json(first))["comparisons"][0].get("same") is True
     result.comparisons.append(alike)
     line = to_json(result)
     data = plain(result)
