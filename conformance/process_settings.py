@@ -55,13 +55,3 @@ def frozen() -> Callable[[], None]:
     a process that outlives the run: ``main`` called in-process keeps no frozen heap)."""
     gc.freeze()
     return gc.unfreeze
-
-
-@contextlib.contextmanager
-def run_settings(options: RunOptions) -> Iterator[None]:
-    """``apply_run_settings`` for the length of a ``with`` block."""
-    undo = apply_run_settings(options)
-    try:
-        yield
-    finally:
-        undo()

@@ -214,14 +214,15 @@ def test_an_in_process_run_pins_torch_threads_for_its_cases_and_restores_them(re
         torch.set_num_threads(before)
 
 
-def test_run_settings_freeze_what_exists_for_the_collector_and_unfreeze_after():
+def test_run_settings_freeze_what_exists_for_the_collector_and_their_undo_unfreezes():
     import gc
 
-    from conformance.process_settings import run_settings
+    from conformance.process_settings import apply_run_settings
 
     gc.unfreeze()
-    with run_settings(RunOptions(threads=0)):
-        assert gc.get_freeze_count() > 0
+    undo = apply_run_settings(RunOptions(threads=0))
+    assert gc.get_freeze_count() > 0
+    undo()
     assert gc.get_freeze_count() == 0
 
 
