@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conformance.programs.program import (
+    ALIASING,
     OPS,
     Const,
     Custom,
@@ -26,9 +27,6 @@ from conformance.programs.program import (
     step_concern,
     walk,
 )
-
-#: Ops whose result can be the very tensor they were given (``a.double()`` on float64).
-_ALIASING = frozenset({"double"})
 
 
 def hook_on_stale_view(program: Program) -> bool:
@@ -73,7 +71,7 @@ def hooks_stale_view(step: Step, views: _Views, position: int, slot: int) -> boo
 @hooks_stale_view.register
 def _(step: Op, views: _Views, position: int, slot: int) -> bool:
     spec, first = OPS[step.op], step.args[0]
-    if spec.view or step.op in _ALIASING:
+    if spec.view or step.op in ALIASING:
         views.family[slot] = views.family[first]
         if spec.view:
             views.made_at[slot] = position

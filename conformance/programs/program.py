@@ -438,15 +438,22 @@ def walk(steps: tuple[Step, ...]) -> list[tuple[Step, bool | None]]:
     return found
 
 
+#: Ops whose result can be the very tensor they were given (``a.double()`` on float64): what
+#: happens to the result happens to that tensor.
+ALIASING = frozenset({"double"})
+
+
 def hits_quirk(program: Program) -> bool:
     """Whether the program runs into the views quirk family of docs/semantics.md §5.6 and §5.7.
 
     Torch answers a view's ``requires_grad`` from its base. So a view made under no_grad, or a
     view made before ``requires_grad_()`` was called on its base, reports requires_grad=True
     although autograd never recorded it; gradients through it are dropped. The page documents
-    this as a divergence, so such programs are not generated.
+    this as a divergence, so such programs are not generated. The base may be reached through
+    an op that returns the very tensor it was given (``ALIASING``; counted so whatever the
+    dtype, a few programs too many).
     """
-    families: dict[int, int] = {}  # slot -> the slot its view family started from
+    families = _Families()
     slot = len(program.leaves)
     for step, mode in walk(program.steps):
         if _meets_quirk(step, mode, families, slot):
@@ -456,26 +463,41 @@ def hits_quirk(program: Program) -> bool:
     return False
 
 
+@dataclass
+class _Families:
+    """The view families met so far, and which slots hold another slot's very tensor."""
+
+    root: dict[int, int] = field(default_factory=dict)  # tensor slot -> its family's first slot
+    alias: dict[int, int] = field(default_factory=dict)  # slot -> the slot whose tensor it is
+
+    def tensor(self, slot: int) -> int:
+        return self.alias.get(slot, slot)
+
+
 @step_concern
-def _meets_quirk(step: Step, mode: bool | None, families: dict[int, int], slot: int) -> bool:
+def _meets_quirk(step: Step, mode: bool | None, families: _Families, slot: int) -> bool:
     """Whether ``step`` (producing ``slot`` under ``mode``) meets the quirk; records views."""
     raise NotImplementedError  # never run: step_concern dispatches on the step's type
 
 
 @_meets_quirk.register
-def _(step: Op, mode: bool | None, families: dict[int, int], slot: int) -> bool:
+def _(step: Op, mode: bool | None, families: _Families, slot: int) -> bool:
+    tensor = families.tensor(step.args[0])
+    if step.op in ALIASING:
+        families.alias[slot] = tensor
+        return False
     if not OPS[step.op].view:
         return False
     if mode is False:
         return True
-    base = families.get(step.args[0], step.args[0])
-    families[step.args[0]] = families[slot] = base
+    base = families.root.get(tensor, tensor)
+    families.root[tensor] = families.root[slot] = base
     return False
 
 
 @_meets_quirk.register
-def _(step: RequiresGrad, mode: bool | None, families: dict[int, int], slot: int) -> bool:
-    return step.flag and step.arg in families
+def _(step: RequiresGrad, mode: bool | None, families: _Families, slot: int) -> bool:
+    return step.flag and families.tensor(step.arg) in families.root
 
 
 @_meets_quirk.register(Const)
@@ -486,7 +508,7 @@ def _(step: RequiresGrad, mode: bool | None, families: dict[int, int], slot: int
 @_meets_quirk.register(Hook)
 @_meets_quirk.register(GradMode)
 @_meets_quirk.register(SavedHooks)
-def _(step: Step, mode: bool | None, families: dict[int, int], slot: int) -> bool:
+def _(step: Step, mode: bool | None, families: _Families, slot: int) -> bool:
     return False
 
 

@@ -260,8 +260,15 @@ def test_the_section_11_quirk_family_is_never_generated() -> None:
     view_then_detach_flag = Program(
         (Leaf((2,), requires_grad=False),), (Op("unsqueeze", (0,)), RequiresGrad(0, False))
     )
+    # program 254 of seed 24 at draw version 5: the base flagged through double(), which
+    # returns its float64 input itself
+    base_flagged_through_an_alias = Program(
+        (Leaf((2,), dtype="float64", requires_grad=False),),
+        (Op("unsqueeze", (0,)), Op("double", (0,)), RequiresGrad(2, True)),
+    )
     assert hits_quirk(view_under_no_grad)
     assert hits_quirk(view_before_requires_grad)
+    assert hits_quirk(base_flagged_through_an_alias)
     assert not hits_quirk(view_then_detach_flag)
     assert not any(hits_quirk(p) for p in generate(0, 200))
 
