@@ -196,7 +196,7 @@ def _read_tensor(
 
 
 def _observe_other(name: str, value: Any, backend: Backend) -> Observation:
-    """A value that is neither a tensor of ``backend`` nor a ``Raised``."""
+    """A value that is neither a tensor of ``backend``, a ``Raised`` nor a container."""
     if isinstance(value, np.ndarray):
         return TensorObservation(
             name, value.dtype.name, tuple(value.shape), None, None, None, value.copy(), "ndarray"
@@ -243,17 +243,16 @@ def observe(returned: Any, backend: Backend) -> list[Observation]:
 
     def walk(name: str, value: Any) -> None:
         kind = type(value)
-        # the shapes a case's return is made of, tried in the order they are common; each is
-        # what the general path below would do with it
-        if kind is dict and value:
+        if kind is _NONE:  # the commonest leaf: an absent grad
+            append(ValueObservation(name, "none", None))
+            return
+        mapping, sequence = _container_kind(kind)
+        if mapping and value:
             for key, item in value.items():
                 walk(f"{name}.{key}" if name else str(key), item)
             return
-        if kind is _NONE:
-            append(ValueObservation(name, "none", None))
-            return
         try:
-            if kind is Raised:
+            if isinstance(value, Raised):
                 append(observe_raised(name, value))
                 return
             if is_tensor(value):
@@ -262,12 +261,7 @@ def observe(returned: Any, backend: Backend) -> list[Observation]:
         except Exception as exc:  # noqa: BLE001 - reading a value may fail; that is data
             append(UnobservableObservation(name, kind.__name__, f"{exc!r}"))
             return
-        mapping, sequence = _container_kind(kind)
-        if mapping and value:
-            for key, item in value.items():
-                walk(f"{name}.{key}" if name else str(key), item)
-            return
-        if sequence and value and not isinstance(value, Raised):
+        if sequence and value:  # a tensor that is a tuple was read above
             if len(value) > ITEMS_WALKED:
                 as_array = _numbers_observation(name, value)
                 if as_array is not None:
@@ -278,10 +272,7 @@ def observe(returned: Any, backend: Backend) -> list[Observation]:
                 walk(f"{name}.{index}", item)
             return
         try:
-            if isinstance(value, Raised):  # a subclass of it
-                append(observe_raised(name, value))
-            else:
-                append(_observe_other(name, value, backend))
+            append(_observe_other(name, value, backend))
         except Exception as exc:  # noqa: BLE001 - reading a value may fail; that is data
             append(UnobservableObservation(name, kind.__name__, f"{exc!r}"))
 
