@@ -572,6 +572,10 @@ class Shrunk:
     seconds: float
     #: False when ``max_attempts`` ran out before a fixpoint.
     complete: bool
+    #: False when the recorded failure did not happen again with the program run on its own:
+    #: it depended on what its process ran before (a backend that reuses compiled artefacts
+    #: across programs), so nothing was shrunk and there is no reproducer to save.
+    reproduced: bool = True
 
 
 def shrink_report(
@@ -710,16 +714,21 @@ def shrink_failure(
     """Shrink the generated case ``case_id`` of ``run_seed`` that gave ``outcome``/``reason``
     on ``pair`` (``within``, ``control`` and ``signature`` as in ``failure_predicate``). A crash
     is shrunk to a program that still kills the same backend the same way, each candidate in a
-    child process."""
+    child process. The program is first run as it was drawn: when it does not fail that way on
+    its own, the report says so (``reproduced=False``) and nothing is shrunk."""
     from conformance.programs.generated import draw_program, index_of
 
     program = draw_program(run_seed, index_of(case_id))
     if outcome == "crash":
         backend, _, how = reason.partition(" crashed: ")
-        return shrink_report(program, crash_predicate(backend, run_seed, how), max_attempts)
-    predicate = failure_predicate(
-        pair, run_seed, outcome, reason, within=within, control=control, signature=signature
-    )
+        predicate = crash_predicate(backend, run_seed, how)
+    else:
+        predicate = failure_predicate(
+            pair, run_seed, outcome, reason, within=within, control=control, signature=signature
+        )
+    start = time.perf_counter()
+    if not _holds(predicate, program):  # a "reproducer" that passes would be a lie
+        return dataclasses.replace(_report(program, program, 1, 0, start, True), reproduced=False)
     return shrink_report(program, predicate, max_attempts)
 
 
@@ -741,6 +750,10 @@ def save_shrunk(shrunk: Shrunk, case_id: str, run_seed: int, results_path: str |
     return script
 
 
+#: The exit status of a shrinking process whose failure did not happen again on its own.
+NOT_REPRODUCED = 3
+
+
 def _shrink_and_save(
     case_id: str,
     run_seed: int,
@@ -755,6 +768,8 @@ def _shrink_and_save(
     shrunk = shrink_failure(
         case_id, run_seed, load_pair(backends), outcome, reason, signature=signature
     )
+    if not shrunk.reproduced:
+        raise SystemExit(NOT_REPRODUCED)
     save_shrunk(shrunk, case_id, run_seed, out)
 
 
@@ -785,6 +800,11 @@ def shrink_isolated(
         child.kill()
         child.join()
         return f"{case_id}: not shrunk (still shrinking after {timeout:g}s)"
+    if child.exitcode == NOT_REPRODUCED:
+        return (
+            f"{case_id}: not shrunk (it passes when run on its own: the failure depended on "
+            "what its worker ran before it)"
+        )
     if child.exitcode != 0:
         return f"{case_id}: not shrunk (the shrinking process exited with {child.exitcode})"
     from conformance.results import failures_folder

@@ -44,6 +44,7 @@ from conformance.programs.shrink import (
     save_shrunk,
     shrink,
     shrink_failure,
+    shrink_isolated,
     shrink_report,
     unwrap_region,
 )
@@ -316,6 +317,37 @@ def test_a_generated_failure_is_shrunk_by_id_and_saved_next_to_the_results(tmp_p
     assert script == tmp_path / "run.generated" / f"p{index:04d}.min.py"
     assert from_json(script.with_suffix(".json").read_text()) == shrunk.program
     assert f"shrunk from {shrunk.original_size} to {shrunk.size}" in script.read_text()
+
+
+def test_a_failure_that_does_not_happen_again_on_its_own_is_not_shrunk_and_says_so() -> None:
+    """A backend that reuses compiled ops across programs (``torch-compile-ops``) can fail a
+    program only after others ran in its worker; shrinking it alone must not pass off the
+    unshrunk, passing program as its reproducer."""
+    index = next(
+        i for i in range(200) if run(draw_program(0, i), BROKEN, WRONG_TANH).outcome == "fail"
+    )
+    failed = run(draw_program(0, index), BROKEN, WRONG_TANH)
+    # the same failure, but the planted bug gone when the program runs again
+    shrunk = shrink_failure(f"generated/p{index:04d}", 0, BROKEN, "fail", failed.reason)
+    assert not shrunk.reproduced
+    assert shrunk.program == draw_program(0, index) and shrunk.attempts == 1
+    # with the bug in place it reproduces and shrinks as before
+    assert shrink_failure(
+        f"generated/p{index:04d}", 0, BROKEN, "fail", failed.reason, within=WRONG_TANH.apply
+    ).reproduced
+
+
+def test_shrinking_in_a_child_reports_a_failure_that_passes_alone_and_saves_nothing(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "run.jsonl"
+    reason = "calls.0.grads.0.value: mismatch (values)"  # program 0 of seed 0 passes
+    line = shrink_isolated("generated/p0000", 0, ("torch", "reference"), "fail", reason, out)
+    assert line == (
+        "generated/p0000: not shrunk (it passes when run on its own: the failure depended on "
+        "what its worker ran before it)"
+    )
+    assert not (tmp_path / "run.generated").exists()
 
 
 # -- mutation score ---------------------------------------------------------------------------
