@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import gc
 import math
 import platform
 import signal
@@ -30,7 +29,7 @@ from conformance.executors import EXECUTORS
 from conformance.facets import FACETS
 from conformance.known import load_known
 from conformance.policies import policy_for
-from conformance.process_settings import collector_paused, frozen
+from conformance.process_settings import collector_paused, exit_now, frozen
 from conformance.programs.shrink import shrink_isolated
 from conformance.programs.signature import signature_of
 from conformance.progress import Progress
@@ -765,12 +764,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def command() -> NoReturn:
     """The installed ``conformance`` command (and ``python -m conformance``): ``main``, then
-    exit with its status. Everything alive is frozen out of the garbage collector's sight
-    first: the process ends, and the final collection Python runs at exit would otherwise walk
-    all of torch's objects (0.3 s of a one-program run's 1.8 s). Cleanup handlers still run."""
-    status = main()
-    gc.freeze()
-    sys.exit(status)
+    exit with its status without the interpreter's teardown (``exit_now``: cleanup handlers
+    and flushes run, unloading torch does not)."""
+    exit_now(main())
 
 
 if __name__ == "__main__":

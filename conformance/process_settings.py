@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import ctypes
 import gc
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from conformance.options import RunOptions
@@ -55,3 +59,25 @@ def frozen() -> Callable[[], None]:
     a process that outlives the run: ``main`` called in-process keeps no frozen heap)."""
     gc.freeze()
     return gc.unfreeze
+
+
+def exit_now(status: int) -> NoReturn:
+    """End the process with ``status`` the way the ``conformance`` command ends: everything
+    alive frozen out of the collector's sight, the cleanup handlers run (``atexit``: temporary
+    files, child processes, logging), every stream flushed, Python's and C's - and then, when
+    no other thread is running, ``os._exit``, without tearing the interpreter down.
+
+    With torch loaded the teardown (the final collection over all of torch's objects, then
+    unloading every module and library) took 0.3 s and then 0.15 s of a one-program run's
+    1.45 s, at the end of every command, and saved nothing the handlers had not. A thread
+    still running gets Python's normal exit, which waits for it."""
+    gc.freeze()
+    if threading.active_count() > 1:
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader that left (`| head`) is no error now
+            stream.flush()
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).fflush(None)  # what C code wrote to a buffered stdout
+    os._exit(status)

@@ -292,14 +292,48 @@ def test_report_and_gate_help_name_the_default_results_file(command, capsys):
 def test_the_command_exits_with_mains_status_and_freezes_the_heap_only_on_the_way_out(
     monkeypatch,
 ):
+    import atexit
     import gc
+    import threading
 
-    from conformance import cli
+    from conformance import cli, process_settings
+
+    def leave(code):
+        events.append("_exit")
+        raise SystemExit(code)
 
     events = []
     monkeypatch.setattr(cli, "main", lambda: events.append("main") or 3)
     monkeypatch.setattr(gc, "freeze", lambda: events.append("freeze"))
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: events.append("handlers"))
+    monkeypatch.setattr(process_settings.os, "_exit", leave)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     with pytest.raises(SystemExit) as leaving:
         cli.command()
     assert leaving.value.code == 3
-    assert events == ["main", "freeze"]  # main alone (tests, the bench) never freezes
+    # main alone (tests, the bench) never freezes; the handlers run before the fast exit
+    assert events == ["main", "freeze", "handlers", "_exit"]
+
+    events.clear()  # another thread still running: Python's own exit, which waits for it
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    with pytest.raises(SystemExit) as leaving:
+        cli.command()
+    assert leaving.value.code == 3 and events == ["main", "freeze"]
+
+
+def test_the_fast_exit_runs_the_cleanup_handlers_and_loses_no_buffered_output():
+    script = (
+        "import atexit, sys\n"
+        "from conformance.process_settings import exit_now\n"
+        "atexit.register(lambda: print('handler ran'))\n"
+        "sys.stdout.write('buffered, no newline; ')\n"
+        "sys.stderr.write('on stderr')\n"
+        "exit_now(3)\n"
+        "print('not reached')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), timeout=60
+    )
+    assert done.returncode == 3
+    assert done.stdout == "buffered, no newline; handler ran\n"
+    assert done.stderr == "on stderr"
