@@ -227,7 +227,12 @@ def torch_compile_ops_backend(mode: str = "aot_eager") -> Backend:
     before (five of the failures in the first 250 programs of seed 0 did not reproduce when the
     program ran alone) and every later compile of that op paid for symbolic shapes (about 30%
     of the run). Each op's variants are its signatures (dtype, shape, requires_grad, grad
-    mode, ...), a bounded set that ``RECOMPILE_LIMIT`` holds (``_held_limits``)."""
+    mode, ...), a bounded set that ``RECOMPILE_LIMIT`` holds (``_held_limits``).
+
+    One dependence on history remains, and it is torch's: after the programs before it ran
+    its ops, program 67 of seed 0 has a ``create_graph=True`` backward refused by
+    aot_autograd's donated buffers; alone, it passes. The shrinker runs a failure again on its
+    own first, and says when it passes."""
     import torch
     from torch._dynamo.utils import counters
 

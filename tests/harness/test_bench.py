@@ -144,7 +144,11 @@ def test_compiled_backends_are_timed_in_programs_per_second_with_the_aot_eager_g
     rows = compiled.measure_compiled((("torch-compile-ops", 2), ("torch-compile:inductor", 2)))
     assert [r.figure for r in rows] == [
         "compiled torch-compile-ops (2 programs)",
+        "compiled torch-compile-ops: start-up cancelled",
         "compiled torch-compile:inductor (2 programs)",
+        "compiled torch-compile:inductor: start-up cancelled",
     ]
-    assert [r.goal for r in rows] == [compiled.GOAL_PER_SECOND, None]
+    assert [r.goal for r in rows] == [compiled.GOAL_PER_SECOND, None, None, None]
     assert all(r.value > 0 and r.unit == "programs/s" for r in rows)
+    # one more program costs less than one more program and a start-up
+    assert rows[1].value > rows[0].value and rows[3].value > rows[2].value
