@@ -40,13 +40,21 @@ def hook_on_stale_view(program: Program) -> bool:
         b.mul_(2)           # or through another view, or a detached alias, or under no_grad
         v.register_hook(lambda g: g)   # Segmentation fault
 
+    A write through the view itself regenerates its node, unless it ran under ``no_grad``
+    (met as program 4586 of seed 0, draw version 6)::
+
+        v = torch.ones(3, 3, requires_grad=True).t()
+        with torch.no_grad():
+            v.clamp_(0, 1)
+        v.register_hook(lambda g: g)   # Segmentation fault
+
     Reading ``v.grad_fn`` (or ``v.retain_grad()``) first regenerates the view's node and avoids
     the crash; this check ignores that and flags every such hook (a few programs too many).
     """
     views = _Views(family={index: index for index in range(len(program.leaves))})
     slot = len(program.leaves)
-    for position, (step, _) in enumerate(walk(program.steps)):
-        if hooks_stale_view(step, views, position, slot):
+    for position, (step, mode) in enumerate(walk(program.steps)):
+        if hooks_stale_view(step, views, position, slot, mode is not False):
             return True
         if step.produces:
             slot += 1
@@ -63,13 +71,14 @@ class _Views:
 
 
 @step_concern
-def hooks_stale_view(step: Step, views: _Views, position: int, slot: int) -> bool:
-    """Whether ``step`` (at ``position``, producing ``slot``) hooks a stale view; tracks views."""
+def hooks_stale_view(step: Step, views: _Views, position: int, slot: int, grad: bool) -> bool:
+    """Whether ``step`` (at ``position``, producing ``slot``, with grad mode ``grad``) hooks a
+    stale view; tracks views."""
     raise NotImplementedError  # never run: step_concern dispatches on the step's type
 
 
 @hooks_stale_view.register
-def _(step: Op, views: _Views, position: int, slot: int) -> bool:
+def _(step: Op, views: _Views, position: int, slot: int, grad: bool) -> bool:
     spec, first = OPS[step.op], step.args[0]
     if spec.view or step.op in ALIASING:
         views.family[slot] = views.family[first]
@@ -83,28 +92,28 @@ def _(step: Op, views: _Views, position: int, slot: int) -> bool:
 
 
 @hooks_stale_view.register
-def _(step: Detach, views: _Views, position: int, slot: int) -> bool:
+def _(step: Detach, views: _Views, position: int, slot: int, grad: bool) -> bool:
     views.family[slot] = views.family[step.arg]
     return False
 
 
 @hooks_stale_view.register(Custom)
 @hooks_stale_view.register(Const)
-def _(step: Custom | Const, views: _Views, position: int, slot: int) -> bool:
+def _(step: Custom | Const, views: _Views, position: int, slot: int, grad: bool) -> bool:
     views.family[slot] = slot
     return False
 
 
 @hooks_stale_view.register
-def _(step: InPlace, views: _Views, position: int, slot: int) -> bool:
+def _(step: InPlace, views: _Views, position: int, slot: int, grad: bool) -> bool:
     views.written_at[views.family[step.arg]] = position
-    if step.arg in views.made_at:  # a write through the view itself regenerates its node
+    if grad and step.arg in views.made_at:  # recorded, a write through the view rebases it
         views.made_at[step.arg] = position
     return False
 
 
 @hooks_stale_view.register
-def _(step: Hook, views: _Views, position: int, slot: int) -> bool:
+def _(step: Hook, views: _Views, position: int, slot: int, grad: bool) -> bool:
     return _stale(step.arg, views.made_at, views.written_at, views.family)
 
 
@@ -112,7 +121,7 @@ def _(step: Hook, views: _Views, position: int, slot: int) -> bool:
 @hooks_stale_view.register(RetainGrad)
 @hooks_stale_view.register(GradMode)
 @hooks_stale_view.register(SavedHooks)
-def _(step: Step, views: _Views, position: int, slot: int) -> bool:
+def _(step: Step, views: _Views, position: int, slot: int, grad: bool) -> bool:
     return False
 
 

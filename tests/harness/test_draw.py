@@ -21,6 +21,7 @@ from conformance.programs.known_crashes import crashes_torch, hook_on_stale_view
 from conformance.programs.program import (
     Backward,
     Detach,
+    GradMode,
     Hook,
     InPlace,
     Leaf,
@@ -49,6 +50,9 @@ GOLDEN = {
     # 6 redraws programs that meet the views quirk through an alias: none of these 25
     (6, 0): "e2add3384e8c960830c7b8bf77feeffa596857cfb6df27939490b81b39cbd8b8",
     (6, 1): "518250fe2fb88f1226a963f42dd93355f4dedca8ec1cfb233cfa65eab37ede79",
+    # 7 redraws programs that hook a view written through itself under no_grad: none of these
+    (7, 0): "e2add3384e8c960830c7b8bf77feeffa596857cfb6df27939490b81b39cbd8b8",
+    (7, 1): "518250fe2fb88f1226a963f42dd93355f4dedca8ec1cfb233cfa65eab37ede79",
 }
 FIRST_PROGRAMS_HASH = f"""
 import hashlib
@@ -161,6 +165,18 @@ STALE_VIEW_HOOK = Program(
 )
 
 
+#: torch 2.13.0 segfaults on this one too (reduced from program 4586 of seed 0, version 6).
+STALE_VIEW_WRITTEN_UNDER_NO_GRAD = Program(
+    leaves=(Leaf((3, 3), seed=1),),
+    steps=(
+        Op("transpose", (0,)),
+        GradMode(False, (InPlace("clamp_", 1),)),
+        Hook(1, 2.0),
+    ),
+    schedule=(Backward(1, weight_seed=1),),
+)
+
+
 def test_a_hook_on_a_view_whose_base_was_written_after_it_was_made_is_a_known_crash() -> None:
     write_through_view = Program(
         STALE_VIEW_HOOK.leaves, (*STALE_VIEW_HOOK.steps[:2], InPlace("mul_", 2), Hook(2, 2.0))
@@ -177,6 +193,8 @@ def test_a_hook_on_a_view_whose_base_was_written_after_it_was_made_is_a_known_cr
     assert hook_on_stale_view(through_detached_alias)
     assert not hook_on_stale_view(write_through_view)
     assert not hook_on_stale_view(view_after_write)
+    # a write through the view itself rebases it only when autograd records it
+    assert hook_on_stale_view(STALE_VIEW_WRITTEN_UNDER_NO_GRAD)
     retained = Program(STALE_VIEW_HOOK.leaves, (*STALE_VIEW_HOOK.steps[:3], RetainGrad(2)))
     assert not crashes_torch(retained)
 
@@ -187,6 +205,9 @@ def test_no_known_crash_is_drawn() -> None:
     # stream of program 87 of seed 2 draws one first, and the drawer draws again
     assert crashes_torch(draw_one(StreamChooser(stream(2, 87))))
     assert not crashes_torch(draw_program(2, 87))
+    # version 6 drew the no_grad variant as program 4586 of seed 0; version 7 draws again
+    assert crashes_torch(draw_one(StreamChooser(stream(0, 4586))))
+    assert not crashes_torch(draw_program(0, 4586))
 
 
 @pytest.mark.slow
@@ -196,6 +217,12 @@ def test_the_known_crash_still_crashes_the_installed_torch() -> None:
         [sys.executable, "-c", render(STALE_VIEW_HOOK)], capture_output=True, timeout=120
     )
     assert done.returncode < 0, "torch no longer crashes on a hook on a stale view"
+    done = subprocess.run(
+        [sys.executable, "-c", render(STALE_VIEW_WRITTEN_UNDER_NO_GRAD)],
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode < 0, "torch no longer crashes on a view written under no_grad"
 
 
 def test_a_run_header_names_the_draw_version_and_a_resume_across_versions_exits_2(tmp_path):
