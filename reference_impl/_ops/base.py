@@ -87,6 +87,8 @@ class Op(Node):
     aten_name: ClassVar[str | None] = None
     #: While a JVP rule runs: (inputs, outputs, params) of the op (see ``_forward_ad``).
     _fw: tuple[tuple[Tensor, ...], list[Tensor], dict[str, Any]] | None = None
+    #: While ``backward`` runs: every saved tensor, unpacked once by ``apply``.
+    _unpacked: dict[str, Tensor] | None = None
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> Any:
         raise NotImplementedError
@@ -216,18 +218,27 @@ class Op(Node):
 
     # -- reading, called from backward ----------------------------------------------------------
     def saved(self, name: str) -> Tensor:
+        unpacked = self._unpacked
+        if unpacked is not None and name in unpacked:
+            return unpacked[name]
         saved = self._saved[name]
         assert saved is not None
         return saved.unpack()
 
+    def _unpack_all(self) -> dict[str, Tensor]:
+        """Every saved tensor unpacked (a freed graph raises, a stale one fails the version
+        check, unpack hooks run) in torch's order: its generated ``apply`` unpacks them all
+        before computing anything - the saved inputs by name, then the saved outputs by name -
+        so the first stale one is the one its error names (gather's index before its self,
+        addcmul's tensor1 before tensor2, a norm's self before its result)."""
+        saved = [(name, tensor) for name, tensor in self._saved.items() if tensor is not None]
+        saved.sort(key=lambda entry: (entry[1].producer is not None, entry[0]))  # outputs last
+        return {name: tensor.unpack() for name, tensor in saved}
+
     def apply_for_nothing(self, grads: list[Tensor | None]) -> list[Tensor | None]:
-        """Unpack what was saved (a freed graph raises, unpack hooks run) and compute nothing:
-        torch's derivative formulas compute only the outputs an edge needs. Its generated
-        ``apply`` unpacks in the order of the saved names, so that is the order here (the
-        first stale one is the one an error names)."""
-        for name in sorted(self._saved):
-            if self._saved[name] is not None:
-                self.saved(name)
+        """Unpack what was saved and compute nothing: torch's derivative formulas compute
+        only the outputs an edge needs."""
+        self._unpack_all()
         return [None] * len(self._next_edges)
 
     def release_saved(self) -> None:
@@ -247,7 +258,11 @@ class Op(Node):
                 g if g is not None else _zeros(shape, dtype)
                 for g, (shape, dtype) in zip(grads, self._output_meta, strict=True)
             ]
-        out = self.backward(*grads)
+        self._unpacked = self._unpack_all()
+        try:
+            out = self.backward(*grads)
+        finally:
+            self._unpacked = None
         needs = self.needs_input_grad
         if len(out) != len(needs):  # a backward returning too few or too many: zip's error
             return [g if need else None for g, need in zip(out, needs, strict=True)]

@@ -43,15 +43,24 @@ class Atan2Backward0(Binary):
 
 
 class HypotBackward0(Binary):
+    """Each input's gradient reads only that input (and the result), so torch saves an input
+    only when its gradient is wanted: a stale ``other`` that needs none is never checked."""
+
     def compute(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.save_input("self", 0)
-        self.save_input("other", 1)
+        if self.needs_input_grad[0]:
+            self.save_input("self", 0)
+        if self.needs_input_grad[1]:
+            self.save_input("other", 1)
         self.save_result("result")
         return np.hypot(a, b)
 
     def vjp(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         scale = grad / self.saved("result")
-        return scale * self.saved("self"), scale * self.saved("other")
+        needs = self.needs_input_grad
+        return (
+            scale * self.saved("self") if needs[0] else None,
+            scale * self.saved("other") if needs[1] else None,
+        )
 
 
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:

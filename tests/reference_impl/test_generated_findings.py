@@ -495,3 +495,66 @@ def test_a_node_that_computes_nothing_unpacks_its_saved_tensors_in_name_order():
     q.add_(1)
     with pytest.raises(RuntimeError, match=r"\[torch\.FloatTensor \[\]\]"):
         y.backward(torch.ones(2, 1), inputs=[y])
+
+
+def stale_named(run) -> str:
+    """What the version-check error says was modified."""
+    with pytest.raises(RuntimeError, match="modified by an inplace operation") as error:
+        run()
+    return str(error.value).split("inplace operation: ")[1].split(" is at version")[0]
+
+
+def test_a_node_unpacks_every_saved_tensor_in_name_order_so_errors_name_the_first_stale():
+    """Programs 8160 and 18230 of seed 0: torch named gather's index, the reference its self.
+    torch's generated ``apply`` unpacks all saved tensors first, sorted by name."""
+
+    def gather():
+        self = torch.ones(2, 3, requires_grad=True).exp()
+        index = torch.zeros(1, 3, dtype=torch.long)
+        y = self.gather(0, index)
+        self.mul_(2)
+        index.add_(1)
+        y.sum().backward()
+
+    def addcmul():
+        tensor1 = torch.ones(1, 2, requires_grad=True).exp()
+        tensor2 = torch.ones(1, 1, 2, requires_grad=True).exp()
+        y = torch.addcmul(torch.ones(2), tensor1, tensor2)
+        tensor2.mul_(2)
+        tensor1.mul_(2)
+        y.sum().backward()
+
+    def mul():
+        self = torch.ones(2, requires_grad=True).exp()
+        other = torch.ones(1, 2, requires_grad=True).exp()
+        y = self * other
+        self.mul_(2)
+        other.mul_(2)
+        y.sum().backward()
+
+    # what torch 2.13.0 printed for each
+    assert stale_named(gather) == "[torch.LongTensor [1, 3]]"
+    assert stale_named(addcmul) == "[torch.FloatTensor [1, 2]], which is output 0 of Mul,"
+    assert stale_named(mul) == "[torch.FloatTensor [1, 2]], which is output 0 of Mul,"
+
+
+def test_saved_inputs_are_unpacked_before_saved_outputs():
+    """Program 16691 of seed 0 (with the order above applied to every saved tensor alike): a
+    norm saves its self and its result, and torch named the stale self first."""
+
+    def norm(write_self: bool):
+        self = torch.ones(3, 3, requires_grad=True).sub(1.0)
+        result = torch.linalg.vector_norm(self)
+        y = result * 1.0
+        result.mul_(2)
+        if write_self:
+            self.add_(1)
+        y.backward()
+
+    # what torch 2.13.0 printed
+    assert (
+        stale_named(lambda: norm(True)) == "[torch.FloatTensor [3, 3]], which is output 0 of Add,"
+    )
+    assert stale_named(lambda: norm(False)) == (
+        "[torch.FloatTensor []], which is output 0 of LinalgVectorNorm,"
+    )
