@@ -363,8 +363,15 @@ class Op(Node):
         if any(node.needs_input_grad):
             node._record(inputs)
             set_history_inplace(self_tensor, node)
+            # torch's is_inplace_on_view: a result saved by a write through a view names the
+            # view's new node (its AsStridedBackward0) in a version error, not the op
+            view_node = self_tensor.grad_fn if self_tensor._view is not None else None
             for name, index in node._save_results:
-                node._saved[name] = node._make_saved(self_tensor, node.name(), index)
+                if view_node is not None:
+                    saved = node._make_saved(self_tensor, view_node.name(), self_tensor._output_nr)
+                else:
+                    saved = node._make_saved(self_tensor, node.name(), index)
+                node._saved[name] = saved
         else:
             node._inputs = None
         return self_tensor

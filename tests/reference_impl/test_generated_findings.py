@@ -558,3 +558,19 @@ def test_saved_inputs_are_unpacked_before_saved_outputs():
     assert stale_named(lambda: norm(False)) == (
         "[torch.FloatTensor []], which is output 0 of LinalgVectorNorm,"
     )
+
+
+def test_a_result_saved_by_a_write_through_a_view_names_the_views_new_node():
+    """Program 3061 of seed 2: torch saves the result of an in-place op on a view with the
+    view's node after the write (``is_inplace_on_view``), and its version error names that."""
+
+    def written_again():
+        base = torch.tensor([0.5, 0.2], requires_grad=True) * 1
+        view = base[0:1]
+        view.exp_()  # ExpBackward0 saves its result: the view
+        total = view.sum()
+        view.mul_(2)
+        total.backward()
+
+    # what torch 2.13.0 printed
+    assert stale_named(written_again) == "[torch.FloatTensor [1]], which is output 0 of AsStrided,"
