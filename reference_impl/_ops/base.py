@@ -19,7 +19,7 @@ the in-place variant (version bump, leaf checks, CopySlices for views).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -231,9 +231,19 @@ class Op(Node):
         before computing anything - the saved inputs by name, then the saved outputs by name -
         so the first stale one is the one its error names (gather's index before its self,
         addcmul's tensor1 before tensor2, a norm's self before its result)."""
-        saved = [(name, tensor) for name, tensor in self._saved.items() if tensor is not None]
-        saved.sort(key=lambda entry: (entry[1].producer is not None, entry[0]))  # outputs last
-        return {name: tensor.unpack() for name, tensor in saved}
+        saved = self._saved
+        names: Iterable[str] = saved
+        if len(saved) > 1:  # (one alone, the common case, has no order to find)
+            names = sorted(saved)
+            if self._save_results:
+                outputs = {name for name, _ in self._save_results}
+                names = [n for n in names if n not in outputs] + [n for n in names if n in outputs]
+        unpacked = {}
+        for name in names:
+            tensor = saved[name]
+            if tensor is not None:
+                unpacked[name] = tensor.unpack()
+        return unpacked
 
     def apply_for_nothing(self, grads: list[Tensor | None]) -> list[Tensor | None]:
         """Unpack what was saved and compute nothing: torch's derivative formulas compute
@@ -258,11 +268,14 @@ class Op(Node):
                 g if g is not None else _zeros(shape, dtype)
                 for g, (shape, dtype) in zip(grads, self._output_meta, strict=True)
             ]
-        self._unpacked = self._unpack_all()
-        try:
+        if len(self._saved) > 1:  # unpacked first, in torch's order (one alone has none)
+            self._unpacked = self._unpack_all()
+            try:
+                out = self.backward(*grads)
+            finally:
+                self._unpacked = None
+        else:
             out = self.backward(*grads)
-        finally:
-            self._unpacked = None
         needs = self.needs_input_grad
         if len(out) != len(needs):  # a backward returning too few or too many: zip's error
             return [g if need else None for g, need in zip(out, needs, strict=True)]
