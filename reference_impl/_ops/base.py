@@ -378,7 +378,8 @@ class Op(Node):
             set_history_inplace(self_tensor, node)
             # torch's is_inplace_on_view: a result saved by a write through a view names the
             # view's new node (its AsStridedBackward0) in a version error, not the op
-            view_node = self_tensor.grad_fn if self_tensor._view is not None else None
+            on_view = node._save_results and self_tensor._view is not None
+            view_node = self_tensor.grad_fn if on_view else None
             for name, index in node._save_results:
                 if view_node is not None:
                     saved = node._make_saved(self_tensor, view_node.name(), self_tensor._output_nr)
