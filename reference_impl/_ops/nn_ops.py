@@ -75,9 +75,10 @@ class LogSoftmaxBackward0(Op):
         self.dim = _wrap_dim(dim, a.ndim)
         with _errstate():
             # As torch's kernel: shift by the max in the input dtype, take the log-sum-exp
-            # accurately (float64 here) rounded to that dtype, then subtract in that dtype.
+            # accurately (float64 here) rounded to that dtype, then subtract in that dtype. An
+            # infinite max shifts too (unlike logsumexp's): a row holding +inf is all NaN.
             m = np.max(a, axis=self.dim, keepdims=True) if a.size else a
-            shifted = a - np.where(np.isfinite(m), m, 0)
+            shifted = a - m
             lse = np.log(np.sum(np.exp(shifted.astype(np.float64)), axis=self.dim, keepdims=True))
             out = shifted - lse.astype(a.dtype)
         self.save_result("result")

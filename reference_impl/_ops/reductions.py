@@ -303,7 +303,8 @@ def _prod_others_tensor(x: Tensor, dim: int | None, like: Tensor) -> Tensor:
     """
     from .._grad_mode import is_grad_enabled
 
-    if not (is_grad_enabled() and x.requires_grad):
+    single = dim is not None and x.shape[dim] == 1  # no other element: torch's ones, no history
+    if single or not (is_grad_enabled() and x.requires_grad):
         return _const(_prod_others(x._data, dim), like)
     if dim is None:
         return _prod_others_tensor(x.reshape(-1), 0, like).reshape(tuple(x.shape))
@@ -322,10 +323,15 @@ class ProdBackward0(Op):
         return np.asarray(a.prod(dtype=_sum_dtype(a, dtype)))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
+        """torch's ``prod_backward``: a 0-d input gets ``grad`` itself; with a zero, the
+        products of the others over the flattened input, viewed back (``ViewBackward0``)."""
         x = self.saved("self")
+        if x.ndim == 0:
+            return (grad,)
         if not (x._data == 0).any():
             return (grad * (self.saved("result") / x),)
-        return (grad * _prod_others_tensor(x, None, grad),)
+        flat = x.reshape(-1)
+        return ((grad * _prod_others_tensor(flat, 0, grad)).view(tuple(x.shape)),)
 
     def jvp(self, t: Tensor) -> Tensor:
         return _partials_jvp(self, t, None, False)

@@ -574,3 +574,38 @@ def test_a_result_saved_by_a_write_through_a_view_names_the_views_new_node():
 
     # what torch 2.13.0 printed
     assert stale_named(written_again) == "[torch.FloatTensor [1]], which is output 0 of AsStrided,"
+
+
+#: (input, reduction) -> (gradient, whether it has history, its node), as torch 2.13.0 gives
+#: them under create_graph: prod_backward returns a 0-d input's grad itself, a dim of one
+#: element has no other element to multiply, and a full prod through zeros ends in view_as.
+PROD_GRADS = [
+    (0.7, None, ([1.0], False, None)),
+    ([0.0], None, ([1.0], False, None)),
+    ([0.7], None, ([1.0], True, "MulBackward0")),
+    ([[0.7, 0.0], [1.0, 2.0]], None, ([0.0, 1.4, 0.0, 0.0], True, "ViewBackward0")),
+    ([[0.0, 0.0], [1.0, 2.0]], None, ([0.0, 0.0, 0.0, 0.0], True, "ViewBackward0")),
+    ([[0.0], [2.0]], 1, ([1.0, 1.0], False, None)),
+    ([[0.0, 3.0], [2.0, 1.0]], 1, ([3.0, 0.0, 1.0, 2.0], True, "MulBackward0")),
+    (0.0, 0, ([1.0], False, None)),
+]
+
+
+@pytest.mark.parametrize(("values", "dim", "expected"), PROD_GRADS)
+def test_prods_double_backward_graph_is_torchs(values, dim, expected):
+    """Program 24467 of seed 5: x - x, prod, backward(create_graph=True) left the reference's
+    x.grad with history (AddBackward0) where torch's has none."""
+    d = torch.tensor(values, requires_grad=True) * 1
+    p = d.prod() if dim is None else d.prod(dim)
+    (g,) = torch.autograd.grad(p, [d], torch.ones_like(p), create_graph=True)
+    node = type(g.grad_fn).__name__ if g.grad_fn is not None else None
+    assert ([round(v, 4) for v in g.reshape(-1).tolist()], g.requires_grad, node) == expected
+
+
+def test_log_softmax_of_a_row_holding_inf_is_all_nan():
+    """Program 6081 of seed 6: torch's kernel shifts by the row's max even when it is inf
+    (inf - inf), where logsumexp leaves an infinite max out; the reference gave [nan, -inf]."""
+    x = torch.tensor([[float("inf"), 1.0], [float("-inf"), 1.0], [float("-inf"), float("-inf")]])
+    out = torch.nn.functional.log_softmax(x, -1)
+    assert out.isnan().tolist() == [[True, True], [False, False], [True, True]]
+    assert out[1].tolist() == [float("-inf"), 0.0]
