@@ -1121,6 +1121,44 @@ def _argument_errors(torch: Any) -> None:
 # -- 12. Graph-node names -----------------------------------------------------------------------
 
 
+@statement("11.6", "of several stale saved tensors the error names the first torch unpacks")
+def _first_stale_in_unpack_order(torch: Any) -> None:
+    def stale(backward: Callable[[], None]) -> str:
+        try:
+            backward()
+        except RuntimeError as exc:
+            return str(exc).split("inplace operation: ")[1].split(" is at version")[0]
+        raise AssertionError("backward raised no version error")
+
+    def gather() -> None:
+        source = _leaf(torch, 1.0, 2.0).exp()
+        index = torch.zeros(1, dtype=torch.long)
+        y = source.gather(0, index)
+        source.mul_(2)
+        index.add_(1)
+        y.sum().backward()
+
+    def norm() -> None:
+        source = _leaf(torch, 1.0, 2.0) * 1
+        result = torch.linalg.vector_norm(source)
+        y = result * 1.0
+        result.mul_(2)
+        source.add_(1)
+        y.backward()
+
+    def through_view() -> None:
+        base = _leaf(torch, 0.5, 0.2) * 1
+        view = base[0:1]
+        view.exp_()
+        total = view.sum()
+        view.mul_(2)
+        total.backward()
+
+    assert stale(gather) == "[torch.LongTensor [1]]"  # "index" before "self"
+    assert stale(norm) == "[torch.FloatTensor [2]], which is output 0 of Add,"  # inputs first
+    assert stale(through_view) == "[torch.FloatTensor [1]], which is output 0 of AsStrided,"
+
+
 @statement("12.1", "each op's node carries torch's class name")
 def _node_names(torch: Any) -> None:
     x = torch.ones(3, 4, requires_grad=True)

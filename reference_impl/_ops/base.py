@@ -19,7 +19,7 @@ the in-place variant (version bump, leaf checks, CopySlices for views).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -232,18 +232,11 @@ class Op(Node):
         so the first stale one is the one its error names (gather's index before its self,
         addcmul's tensor1 before tensor2, a norm's self before its result)."""
         saved = self._saved
-        names: Iterable[str] = saved
-        if len(saved) > 1:  # (one alone, the common case, has no order to find)
-            names = sorted(saved)
-            if self._save_results:
-                outputs = {name for name, _ in self._save_results}
-                names = [n for n in names if n not in outputs] + [n for n in names if n in outputs]
-        unpacked = {}
-        for name in names:
-            tensor = saved[name]
-            if tensor is not None:
-                unpacked[name] = tensor.unpack()
-        return unpacked
+        names = sorted(saved)
+        if self._save_results:
+            outputs = {name for name, _ in self._save_results}
+            names = [n for n in names if n not in outputs] + [n for n in names if n in outputs]
+        return {name: tensor.unpack() for name in names if (tensor := saved[name]) is not None}
 
     def apply_for_nothing(self, grads: list[Tensor | None]) -> list[Tensor | None]:
         """Unpack what was saved and compute nothing: torch's derivative formulas compute
