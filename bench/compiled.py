@@ -13,6 +13,7 @@ the longer the run, so their sizes are stated.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,8 +60,10 @@ def measure_compiled(
             few = max(1, programs // SMALL_FRACTION)
             judged, wall = _judged_and_wall(backend, programs, jobs, Path(tmp))
             judged_few, wall_few = _judged_and_wall(backend, few, jobs, Path(tmp))
-            marginal = (judged - judged_few) / (wall - wall_few) if wall > wall_few else 0.0
+            # (two walls that noise put the wrong way round measure nothing: no rate)
+            marginal = (judged - judged_few) / (wall - wall_few) if wall > wall_few else math.nan
             goal = GOAL_PER_SECOND if backend in AOT_EAGER else None
+            first = not rows
             rows += [
                 Row(
                     f"compiled {backend} ({judged} programs)",
@@ -72,7 +75,7 @@ def measure_compiled(
                         f"conformance run --backends torch,<backend> --area generated --jobs "
                         f"{jobs}: programs / wall seconds, start-up and compilation included"
                     )
-                    if not rows
+                    if first
                     else "",
                 ),
                 Row(
@@ -83,7 +86,7 @@ def measure_compiled(
                         f"(N - n) / (wall(N) - wall(n)), n = N / {SMALL_FRACTION}: the rate of "
                         "a long campaign"
                     )
-                    if len(rows) == 1
+                    if first
                     else "",
                 ),
             ]
