@@ -48,10 +48,20 @@ def hook_on_stale_view(program: Program) -> bool:
             v.clamp_(0, 1)
         v.register_hook(lambda g: g)   # Segmentation fault
 
+    Nor does a write through the view that torch refuses (met as program 21598 of seed 11, draw
+    version 7)::
+
+        v = torch.tensor(0.5, requires_grad=True).unsqueeze(0)
+        with torch.no_grad():
+            v.add_(1)
+        v.mul_(2)                      # RuntimeError: a view of a leaf Variable that ...
+        v.register_hook(lambda g: g)   # Segmentation fault
+
     Reading ``v.grad_fn`` (or ``v.retain_grad()``) first regenerates the view's node and avoids
     the crash; this check ignores that and flags every such hook (a few programs too many).
     """
-    views = _Views(family={index: index for index in range(len(program.leaves))})
+    leaves = len(program.leaves)
+    views = _Views(family={index: index for index in range(leaves)}, leaves=leaves)
     slot = len(program.leaves)
     for position, (step, mode) in enumerate(walk(program.steps)):
         if hooks_stale_view(step, views, position, slot, mode is not False):
@@ -66,6 +76,7 @@ class _Views:
     """Which tensors alias which, and when each view was made and each family written."""
 
     family: dict[int, int]  # slot -> the slot whose storage it shares
+    leaves: int = 0  # slots below this are leaves
     made_at: dict[int, int] = field(default_factory=dict)  # view slot -> position it was made
     written_at: dict[int, int] = field(default_factory=dict)  # family -> latest in-place write
 
@@ -106,8 +117,11 @@ def _(step: Custom | Const, views: _Views, position: int, slot: int, grad: bool)
 
 @hooks_stale_view.register
 def _(step: InPlace, views: _Views, position: int, slot: int, grad: bool) -> bool:
-    views.written_at[views.family[step.arg]] = position
-    if grad and step.arg in views.made_at:  # recorded, a write through the view rebases it
+    family = views.family[step.arg]
+    views.written_at[family] = position
+    # A recorded write through the view itself rebases it - unless it raised: torch refuses an
+    # in-place write to a view of a leaf (one that requires grad; flags may change, so any).
+    if grad and step.arg in views.made_at and family >= views.leaves:
         views.made_at[step.arg] = position
     return False
 

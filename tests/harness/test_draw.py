@@ -53,6 +53,9 @@ GOLDEN = {
     # 7 redraws programs that hook a view written through itself under no_grad: none of these
     (7, 0): "e2add3384e8c960830c7b8bf77feeffa596857cfb6df27939490b81b39cbd8b8",
     (7, 1): "518250fe2fb88f1226a963f42dd93355f4dedca8ec1cfb233cfa65eab37ede79",
+    # 8 redraws programs whose later write through such a view is refused: none of these
+    (8, 0): "e2add3384e8c960830c7b8bf77feeffa596857cfb6df27939490b81b39cbd8b8",
+    (8, 1): "518250fe2fb88f1226a963f42dd93355f4dedca8ec1cfb233cfa65eab37ede79",
 }
 FIRST_PROGRAMS_HASH = f"""
 import hashlib
@@ -177,6 +180,20 @@ STALE_VIEW_WRITTEN_UNDER_NO_GRAD = Program(
 )
 
 
+#: And on this one (reduced from program 21598 of seed 11, version 7): the recorded write
+#: through the view is refused (a view of a leaf), so it does not rebase the view.
+STALE_VIEW_REFUSED_WRITE = Program(
+    leaves=(Leaf((), seed=1),),
+    steps=(
+        Op("unsqueeze", (0,)),
+        GradMode(False, (InPlace("add_", 1),)),
+        InPlace("mul_", 1),
+        Hook(1, 0.5),
+    ),
+    schedule=(),
+)
+
+
 def test_a_hook_on_a_view_whose_base_was_written_after_it_was_made_is_a_known_crash() -> None:
     write_through_view = Program(
         STALE_VIEW_HOOK.leaves, (*STALE_VIEW_HOOK.steps[:2], InPlace("mul_", 2), Hook(2, 2.0))
@@ -195,6 +212,7 @@ def test_a_hook_on_a_view_whose_base_was_written_after_it_was_made_is_a_known_cr
     assert not hook_on_stale_view(view_after_write)
     # a write through the view itself rebases it only when autograd records it
     assert hook_on_stale_view(STALE_VIEW_WRITTEN_UNDER_NO_GRAD)
+    assert hook_on_stale_view(STALE_VIEW_REFUSED_WRITE)  # and torch does not refuse it
     retained = Program(STALE_VIEW_HOOK.leaves, (*STALE_VIEW_HOOK.steps[:3], RetainGrad(2)))
     assert not crashes_torch(retained)
 
@@ -208,6 +226,9 @@ def test_no_known_crash_is_drawn() -> None:
     # version 6 drew the no_grad variant as program 4586 of seed 0; version 7 draws again
     assert crashes_torch(draw_one(StreamChooser(stream(0, 4586))))
     assert not crashes_torch(draw_program(0, 4586))
+    # version 7 drew the refused-write variant as program 21598 of seed 11; version 8 redraws
+    assert crashes_torch(draw_one(StreamChooser(stream(11, 21598))))
+    assert not crashes_torch(draw_program(11, 21598))
 
 
 @pytest.mark.slow
@@ -223,6 +244,10 @@ def test_the_known_crash_still_crashes_the_installed_torch() -> None:
         timeout=120,
     )
     assert done.returncode < 0, "torch no longer crashes on a view written under no_grad"
+    done = subprocess.run(
+        [sys.executable, "-c", render(STALE_VIEW_REFUSED_WRITE)], capture_output=True, timeout=120
+    )
+    assert done.returncode < 0, "torch no longer crashes after a refused write through a view"
 
 
 def test_a_run_header_names_the_draw_version_and_a_resume_across_versions_exits_2(tmp_path):
