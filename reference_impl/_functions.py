@@ -528,10 +528,15 @@ def _fill_value(value: Any) -> Any:
 
 
 def _compare(fn: Any) -> Any:
+    """A comparison, made as torch makes it: both operands in their promoted dtype first (a 0-d
+    float64 tensor or a Python float against a float32 tensor compares in float32)."""
+
     def compare(input: Any, other: Any) -> Tensor:  # noqa: A002
         a, b = _t(input), _t(other)
         pw._check_broadcast(a._data, b._data)
-        return Tensor._from_array(np.asarray(fn(a._data, b._data)))
+        common = dt.binary_result_type(a, b).numpy
+        left, right = a._data.astype(common, copy=False), b._data.astype(common, copy=False)
+        return Tensor._from_array(np.asarray(fn(left, right)))
 
     return compare
 

@@ -609,3 +609,16 @@ def test_log_softmax_of_a_row_holding_inf_is_all_nan():
     out = torch.nn.functional.log_softmax(x, -1)
     assert out.isnan().tolist() == [[True, True], [False, False], [True, True]]
     assert out[1].tolist() == [float("-inf"), 0.0]
+
+
+def test_a_comparison_is_made_in_the_promoted_dtype():
+    """Programs 8242 of seed 12 and 18628 of seed 14: ``where(x > y, x, y)`` with a 0-d float64
+    x and a float32 y compared in float64 and routed the gradient to the wrong side; torch
+    compares both in their promoted dtype, float32, where 0.51 equals 0.51."""
+    x = torch.tensor(0.51, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0.51, 0.63], dtype=torch.float32, requires_grad=True)
+    assert (x > y).tolist() == [False, False]
+    torch.where(x > y, x, y).backward(torch.tensor([0.73, 0.2]))
+    assert x.grad.item() == 0.0 and y.grad.tolist() == pytest.approx([0.73, 0.2])
+    # a Python float against float32 too (what torch 2.13.0 gives)
+    assert (torch.tensor([0.51, 1.0]) >= 0.51).tolist() == [True, True]
