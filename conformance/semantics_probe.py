@@ -1154,7 +1154,15 @@ def _first_stale_in_unpack_order(torch: Any) -> None:
         view.mul_(2)
         total.backward()
 
+    def node_replaced() -> None:
+        base = _leaf(torch, 0.5, 0.2) * 1
+        view = base[0:1]
+        view.exp_()
+        view.mul_(2)  # replaces the view's node; nothing else held the first one
+        view.backward(torch.ones(1))
+
     assert stale(gather) == "[torch.LongTensor [1]]"  # "index" before "self"
+    assert stale(node_replaced) == "[torch.FloatTensor [1]], which is output 0 of Exp,"
     assert stale(norm) == "[torch.FloatTensor [2]], which is output 0 of Add,"  # inputs first
     assert stale(through_view) == "[torch.FloatTensor [1]], which is output 0 of AsStrided,"
 

@@ -75,7 +75,7 @@ class SavedTensor:
     def __init__(
         self,
         tensor: Tensor,
-        producer: str | None = None,
+        producer: str | Callable[[], str] | None = None,
         output_nr: int = 0,
         hooked: bool = False,
     ) -> None:
@@ -140,7 +140,8 @@ class SavedTensor:
 
     def _modified_message(self, t: Tensor) -> str:
         if self.producer is not None:
-            origin = f", which is output {self.output_nr} of {node_short_name(self.producer)},"
+            producer = self.producer() if callable(self.producer) else self.producer
+            origin = f", which is output {self.output_nr} of {node_short_name(producer)},"
         elif t.grad_fn is not None:  # the property: a view's history may be regenerated
             origin = f", which is output {t._output_nr} of {node_short_name(t.grad_fn.name())},"
         else:

@@ -19,7 +19,8 @@ the in-place variant (version bump, leaf checks, CopySlices for views).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -197,7 +198,9 @@ class Op(Node):
         """Keep output ``index`` for backward (saved once the output tensor exists)."""
         self._save_results.append((name, index))
 
-    def _make_saved(self, t: Tensor, producer: str | None = None, nr: int = 0) -> SavedTensor:
+    def _make_saved(
+        self, t: Tensor, producer: str | Callable[[], str] | None = None, nr: int = 0
+    ) -> SavedTensor:
         recording = True in self.needs_input_grad  # ``_recording``
         if t._is_inference and recording:
             raise RuntimeError(INFERENCE_SAVE)
@@ -370,18 +373,33 @@ class Op(Node):
             node._record(inputs)
             set_history_inplace(self_tensor, node)
             # torch's is_inplace_on_view: a result saved by a write through a view names the
-            # view's new node (its AsStridedBackward0) in a version error, not the op
+            # view's new node (its AsStridedBackward0) in a version error while that node lives
             on_view = node._save_results and self_tensor._view is not None
             view_node = self_tensor.grad_fn if on_view else None
             for name, index in node._save_results:
                 if view_node is not None:
-                    saved = node._make_saved(self_tensor, view_node.name(), self_tensor._output_nr)
+                    producer = _named_while_alive(view_node, node.name())
+                    saved = node._make_saved(self_tensor, producer, self_tensor._output_nr)
                 else:
                     saved = node._make_saved(self_tensor, node.name(), index)
                 node._saved[name] = saved
         else:
             node._inputs = None
         return self_tensor
+
+
+def _named_while_alive(node: Node, otherwise: str) -> Callable[[], str]:
+    """The name of ``node`` while something still holds it, else ``otherwise``: torch keeps
+    only a weak pointer to a view's node for a result saved through the view, and names the
+    node that saved it once the view's node is gone (a later write replaced it, and nothing
+    else held it)."""
+    alive = weakref.ref(node)
+
+    def name() -> str:
+        held = alive()
+        return held.name() if held is not None else otherwise
+
+    return name
 
 
 def _zeros(shape: tuple[int, ...], dtype: dt.dtype) -> Tensor:
