@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import subprocess
 import sys
@@ -1118,9 +1119,6 @@ def _argument_errors(torch: Any) -> None:
     )
 
 
-# -- 12. Graph-node names -----------------------------------------------------------------------
-
-
 @statement("11.6", "of several stale saved tensors the error names the first torch unpacks")
 def _first_stale_in_unpack_order(torch: Any) -> None:
     def stale(backward: Callable[[], None]) -> str:
@@ -1146,25 +1144,22 @@ def _first_stale_in_unpack_order(torch: Any) -> None:
         source.add_(1)
         y.backward()
 
-    def through_view() -> None:
+    def written_through_view(held: bool) -> None:
         base = _leaf(torch, 0.5, 0.2) * 1
         view = base[0:1]
-        view.exp_()
-        total = view.sum()
-        view.mul_(2)
-        total.backward()
-
-    def node_replaced() -> None:
-        base = _leaf(torch, 0.5, 0.2) * 1
-        view = base[0:1]
-        view.exp_()
-        view.mul_(2)  # replaces the view's node; nothing else held the first one
-        view.backward(torch.ones(1))
+        view.exp_()  # ExpBackward0 saves its result, the view, naming the view's node
+        root = view.sum() if held else None  # a sum taken now holds that node
+        view.mul_(2)  # the view gets a new node; the first lives on only where it is held
+        (root if root is not None else view.sum()).backward()
 
     assert stale(gather) == "[torch.LongTensor [1]]"  # "index" before "self"
-    assert stale(node_replaced) == "[torch.FloatTensor [1]], which is output 0 of Exp,"
     assert stale(norm) == "[torch.FloatTensor [2]], which is output 0 of Add,"  # inputs first
-    assert stale(through_view) == "[torch.FloatTensor [1]], which is output 0 of AsStrided,"
+    held, replaced = (functools.partial(written_through_view, h) for h in (True, False))
+    assert stale(held) == "[torch.FloatTensor [1]], which is output 0 of AsStrided,"
+    assert stale(replaced) == "[torch.FloatTensor [1]], which is output 0 of Exp,"
+
+
+# -- 12. Graph-node names -----------------------------------------------------------------------
 
 
 @statement("12.1", "each op's node carries torch's class name")
