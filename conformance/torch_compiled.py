@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from types import CodeType
 from typing import Any
 
 from conformance.backends import Backend, CaseCall, torch_backend
@@ -142,13 +143,48 @@ def _untraced_numpy_helpers() -> None:
 
 
 def _fresh_dynamo() -> Any:
-    """Forget every compiled artefact and counter, so a case is compiled on its own."""
+    """Forget every compiled artefact and counter, so a case is compiled on its own.
+
+    Frames Dynamo skips by its trace rules alone stay skipped (``_keep_rule_skips``): deciding
+    that again for torch's and Python's own frames after every reset was 8% of a
+    ``torch-compile`` program, and the decision cannot depend on what ran before."""
     import torch._dynamo
     from torch._dynamo.utils import counters
 
+    _keep_rule_skips()
     torch._dynamo.reset()
     counters.clear()
     return counters
+
+
+#: Whether Dynamo skips a code's frames by rule, by (file, name): what ``trace_rules.check``
+#: reads of a code (a cache: each reset asks again for the hundred codes it does reset).
+_SKIPPED_BY_RULE: dict[tuple[str, str], bool] = {}
+
+
+def _keep_rule_skips() -> None:
+    """Take out of the codes the next ``torch._dynamo.reset()`` resets those it skips by its
+    trace rules: a skip file's code (``torch/_tensor.py``, ``contextlib.py``, ...) that holds no
+    compiled entry. Dynamo decides such a skip from the code alone (``trace_rules.check``), so
+    the frame's remembered skip is the decision it would make again. One rule reads the frame
+    (an inbuilt module's ``forward`` is traced when the module has hooks), so no ``forward``
+    is kept. A kept code is never seen again by the callback, so it stays out of every later
+    reset; everything else (compiled code, frames skipped for other reasons, counters) is
+    reset as before."""
+    from torch._dynamo import convert_frame, trace_rules
+    from torch._dynamo.eval_frame import _debug_get_cache_entry_list
+
+    def kept(code: CodeType | None) -> bool:
+        if code is None or code.co_name == "forward" or _debug_get_cache_entry_list(code):
+            return False
+        where = (code.co_filename, code.co_name)
+        skipped = _SKIPPED_BY_RULE.get(where)
+        if skipped is None:
+            skipped = _SKIPPED_BY_RULE[where] = bool(trace_rules.check(code))
+        return skipped
+
+    codes = convert_frame.input_codes
+    codes.seen[:] = [ref for ref in codes.seen if not kept(ref())]
 
 
 def _grad_share(observations: list[Any]) -> dict[str, int]:

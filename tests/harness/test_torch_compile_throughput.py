@@ -119,3 +119,77 @@ def test_the_rng_tracker_state_is_made_of_plain_tensors_unless_rng_ops_are_funct
     assert not isinstance(unread.seed, FakeTensor) and unread.seed.numel() == 0
     assert not isinstance(unread.base_offset, FakeTensor)
     assert isinstance(functionalized.seed, FakeTensor)  # where it is read, made as before
+
+
+def seen_by_dynamo() -> set[CodeType]:
+    """The codes whose frames Dynamo's callback decided on since its last reset."""
+    from torch._dynamo import convert_frame
+
+    return {code for ref in convert_frame.input_codes.seen if (code := ref()) is not None}
+
+
+def test_after_a_reset_dynamo_decides_again_on_every_frame_but_those_it_skips_by_rule(compiled):
+    """Between cases ``torch-compile`` resets Dynamo, and every frame a program passes through is
+    decided again - compiled again, or skipped for want of tensors - except the frames of skip
+    files (torch's own, ``re``, NumPy): those are skipped by a rule that reads the code alone,
+    so deciding it again told nothing new and cost 8% of a program."""
+    from torch._dynamo import trace_rules
+
+    from conformance.torch_compiled import _fresh_dynamo
+
+    case = case_for(f"generated/p{PROGRAMS[0]:04d}", 0)
+    run_on_backend(case, compiled, 0)  # (the backend resets Dynamo before running it)
+    first = seen_by_dynamo()
+    by_rule = {code for code in first if trace_rules.check(code) and not compiled_entries(code)}
+    assert by_rule and any("/torch/" in code.co_filename for code in by_rule)
+
+    _fresh_dynamo()
+    codes = op_codes(PROGRAMS[0])
+    assert all(compiled_entries(code) == 0 for code in codes)  # nothing compiled survives
+    run_on_backend(case, compiled, 0)
+    again = seen_by_dynamo()
+    assert set(codes) <= again and all(compiled_entries(code) >= 1 for code in codes)
+    assert interpreter.interpret.__code__ in again  # harness frames: decided again
+    # skip-file frames: never sent to Dynamo again (by identity: aot_autograd generates equal
+    # code objects for every compile, and each new one is decided once)
+    assert not {id(code) for code in by_rule} & {id(code) for code in again}
+
+
+def test_a_forward_is_decided_again_after_a_reset_as_hooks_may_have_made_it_traceable():
+    """Dynamo traces an inbuilt module's ``forward`` frame when the module has hooks, and skips
+    it by rule otherwise: its skip depends on the frame, so a reset must not keep it."""
+    import torch
+    from torch._dynamo import convert_frame, trace_rules
+
+    from conformance.torch_compiled import _keep_rule_skips
+
+    forward = torch.nn.Linear.forward.__code__
+    backward = torch.Tensor.backward.__code__
+    assert trace_rules.check(forward) and trace_rules.check(backward)  # both skip files
+    convert_frame.input_codes.add(forward)
+    convert_frame.input_codes.add(backward)
+    _keep_rule_skips()
+    assert forward in seen_by_dynamo() and backward not in seen_by_dynamo()
+
+
+def test_a_code_holding_compiled_entries_is_reset_whatever_the_trace_rules_say(monkeypatch):
+    """What is kept across a reset is a skip and nothing else: a code Dynamo compiled (say, one
+    the rules skipped only after a config change) loses its entries as before."""
+    import torch
+    from torch._dynamo import convert_frame
+
+    from conformance import torch_compiled
+
+    def double(x):
+        return x * 2
+
+    torch.compile(double, backend="eager")(torch.ones(2))
+    code = double.__code__
+    assert compiled_entries(code) == 1 and code in seen_by_dynamo()
+    rules = {(code.co_filename, code.co_name): True}  # the rules now call its file a skip file
+    monkeypatch.setattr(torch_compiled, "_SKIPPED_BY_RULE", rules)
+    torch_compiled._keep_rule_skips()
+    assert code in seen_by_dynamo()
+    torch._dynamo.reset()
+    assert compiled_entries(code) == 0
+    assert convert_frame.input_codes.seen == []
