@@ -9,7 +9,8 @@ Both hand cases the plain ``torch`` module and change *how* the case runs:
   program Dynamo compiles each op step as the op's own function (one graph per step, since
   each step's error is captured on its own) and not the interpreter's bookkeeping around it:
   frames without tensor arguments it does not trace, and the NumPy helpers that make a
-  program's numbers are kept out of its sight (``_untraced_numpy_helpers``).
+  program's numbers, and the case's own function around the interpreter, are kept out of its
+  tracing (``_untraced_bookkeeping``).
 - ``torch-compiled-autograd`` runs the case eagerly and every backward pass under compiled
   autograd, which traces the backward graph (hooks included) and compiles it with ``MODE``.
 
@@ -129,16 +130,17 @@ def _held_limits() -> Any:
     )
 
 
-def _untraced_numpy_helpers() -> None:
-    """Keep the program interpreter's NumPy helpers (``NUMPY_HELPERS``: leaf values, constants,
-    gradient weights, made from seeds) out of Dynamo's sight: they run eagerly, as the harness's
-    data, while everything they feed is traced as before. Marked after every reset, which
-    forgets such marks."""
+def _untraced_bookkeeping() -> None:
+    """Keep the harness's own frames (``UNTRACED_FRAMES``: the program interpreter's NumPy
+    helpers, which make leaf values, constants and gradient weights from seeds, and a generated
+    case's function around the interpreter) out of Dynamo's tracing: they run eagerly, as the
+    harness's data and bookkeeping, while the frames they call are decided on as before.
+    Marked after every reset, which forgets such marks."""
     from torch._dynamo.eval_frame import skip_code
 
-    from conformance.programs.interpreter import NUMPY_HELPERS
+    from conformance.programs.interpreter import UNTRACED_FRAMES
 
-    for function in NUMPY_HELPERS:
+    for function in UNTRACED_FRAMES:
         skip_code(getattr(function, "__wrapped__", function).__code__)
 
 
@@ -215,7 +217,7 @@ def torch_compile_backend(mode: str = "aot_eager") -> Backend:
 
     def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
-        _untraced_numpy_helpers()
+        _untraced_bookkeeping()
         with _held_limits():
             return torch.compile(case.func, backend=mode)(module, make)
 

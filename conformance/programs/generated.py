@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from conformance.case import Case
 from conformance.catalogue import id_matches
 from conformance.errors import ConformanceInputError
-from conformance.inputs import Inputs
 from conformance.programs.draw import DRAW_VERSION, draw_program
-from conformance.programs.interpreter import interpret
+from conformance.programs.interpreter import case_function
 from conformance.programs.program import Program, to_json
 from conformance.programs.render import render
 from conformance.tolerances import DEFAULT_TOLERANCES
@@ -107,9 +106,6 @@ def as_case(index: int, program: Program, run_seed: int | None = None) -> Case:
     asked for (``conformance show``, a report's failure), not for every program judged."""
     from conformance.programs.oracle import opinions
 
-    def run(torch: Any, make: Inputs) -> Mapping[str, Any]:
-        return interpret(program, torch)
-
     rtol, atol = tolerances(program)
     seed_note = "" if run_seed is None else f" of run seed {run_seed}"
     title = f"generated program {index}{seed_note}"
@@ -118,7 +114,7 @@ def as_case(index: int, program: Program, run_seed: int | None = None) -> Case:
         area=AREA,
         name=f"p{index:04d}",
         tags=("generated",),
-        func=run,
+        func=case_function(program),
         doc=f"Generated autograd program {index}{seed_note} (draw version {DRAW_VERSION}).",
         source_text=f"# {title}: its script is `conformance show {case_id(index)}`\n",
         module=__name__,

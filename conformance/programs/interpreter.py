@@ -354,3 +354,24 @@ def interpret(program: Program, torch: Any) -> dict[str, Any]:
     """
     with torch.enable_grad():
         return _Run(program, torch).observations()
+
+
+def case_function(program: Program) -> Callable[[Any, Any], dict[str, Any]]:
+    """``interpret`` as a generated case's function, ``(torch, make)`` (``make`` is unused: a
+    program makes its own inputs). A closure, not a ``functools.partial``: ``torch.compile``
+    wraps a partial in a function of its own and inlines what it calls, so the case's frame
+    could not be left untraced (``UNTRACED_FRAMES``)."""
+
+    def interpret_case(torch: Any, make: Any) -> dict[str, Any]:
+        return interpret(program, torch)
+
+    return interpret_case
+
+
+#: The harness's frames that ``torch-compile`` runs outside Dynamo's tracing (its callback
+#: still decides on every frame they call): the NumPy helpers, and a generated case's own
+#: function (every closure ``case_function`` makes shares one code object), which holds no
+#: tensor and only calls the interpreter. Traced, that function had Dynamo inline the
+#: interpreter down to the first NumPy helper and break there, with no graph to show for it:
+#: 18 ms of a 215 ms program, and a graph break of the harness's in every program's count.
+UNTRACED_FRAMES: tuple[Callable[..., Any], ...] = (*NUMPY_HELPERS, case_function(None))  # type: ignore[arg-type]
