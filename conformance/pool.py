@@ -171,7 +171,10 @@ class _Worker:
             self.shared_phase.value = b"start"
             self._running(options)
         self.queued.append(case_id)
-        self.conn.send(case_id)
+        # A worker that has left refuses it: its last result (or its death) is still unread in
+        # the pipe, and the id, kept queued, goes back to the pending ones when that is read.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.conn.send(case_id)
 
     def answered(self, options: RunOptions) -> None:
         """The running case's result came: the next queued one (if any) is running now."""

@@ -198,3 +198,29 @@ def test_a_worker_loads_its_backends_with_the_collector_off_and_freezes_them(mon
         assert gc.isenabled() and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_case_handed_to_a_worker_that_has_just_left_is_run_by_its_successor():
+    """A worker that outgrew its memory sends its last result and exits; the parent may still
+    be busy with the result before, and hand it the next case before reading that last one.
+    The send meets a closed pipe: the case stays queued and goes to the worker's successor
+    (it used to end the whole run in a ``BrokenPipeError``, on a loaded machine)."""
+    import time
+
+    from conformance.pool import ProcessPoolExecutor
+    from conformance.programs.generated import case_ids
+    from conformance.runner import RunOptions
+
+    finished = []
+
+    def slow_finish(result):
+        # the worker runs its next case, finds its memory grown and leaves meanwhile
+        time.sleep(0.5)
+        finished.append(result.case_id)
+
+    # a reading after every case, and anything past the first counts as grown: each worker
+    # leaves after its second case, with its successor's cases already handed to it
+    options = RunOptions(jobs=1, memory_check_every=1, recycle_growth=0.0)
+    ids = list(case_ids(5))
+    ProcessPoolExecutor(1).run(ids, options, slow_finish, lambda case_id: None)
+    assert sorted(finished) == ids
