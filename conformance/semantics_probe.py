@@ -1228,6 +1228,19 @@ def _contiguous(torch: Any) -> None:
     assert x.contiguous() is x
 
 
+@statement("12.5", "a result lies in memory as torch lays it out, which decides reshape's node")
+def _result_layout(torch: Any) -> None:
+    a = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True).t()  # strides (1, 3)
+    b = torch.ones(3, 2)
+    assert (a * b).stride() == (1, 3) and (b * a).stride() == (2, 1)  # the first operand's
+    assert a.clone().stride() == (1, 3) and a.flip(0).stride() == (1, 3)  # self's
+    assert a.cumsum(0).stride() == (2, 1) and a.softmax(1).stride() == (2, 1)  # contiguous
+    index = torch.tensor([[0, 1], [2, 0], [1, 1]])
+    assert _name(a.scatter_add(0, index, b).flatten()) == "ViewBackward0"
+    assert _name((a * b).flatten()) == "UnsafeViewBackward0"
+    assert _name(a.contiguous()) == "CloneBackward0" and a.contiguous().stride() == (2, 1)
+
+
 # -- 13. Derivatives at ties, kinks and domain edges --------------------------------------------
 
 

@@ -360,6 +360,7 @@ from ._functions import (  # noqa: E402  # noqa: E402 - issue 13, round 2
     xlogy,
 )
 from ._functions import slice_ as slice  # noqa: E402, A004 - torch.slice (aten)
+from ._layout import contiguous_format, memory_format, preserve_format  # noqa: E402
 from ._unsupported import UnsupportedOp  # noqa: E402
 from ._warn import is_warn_always_enabled, set_warn_always  # noqa: E402
 from .autograd.anomaly_mode import (  # noqa: E402

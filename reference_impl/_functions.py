@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as dt
+from ._layout import layout_for
 from ._ops import binary_math as bm
 from ._ops import gather_scatter as gs
 from ._ops import indexing, joining, linalg
@@ -207,7 +208,11 @@ cos = _unary(pw.CosBackward0)
 tanh = _unary(pw.TanhBackward0)
 sigmoid = _unary(pw.SigmoidBackward0)
 relu = _unary(pw.ReluBackward0)
-clone = _unary(pw.CloneBackward0)
+
+
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:  # noqa: A002
+    """A copy with history; in self's layout unless ``memory_format`` says contiguous."""
+    return pw.CloneBackward0.invoke(input, memory_format=layout_for(memory_format))
 
 
 # -- reductions ------------------------------------------------------------------------------

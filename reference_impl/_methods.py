@@ -13,6 +13,7 @@ import numpy as np
 from . import _dtype as dt
 from . import _functions as F
 from . import _inplace_views
+from ._layout import CONTIGUOUS, contiguous_format, layout_for
 from ._ops import indexing
 from ._ops import pointwise as pw
 from ._ops.base import as_tensor_arg
@@ -156,7 +157,9 @@ def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool 
 
 
 def _contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
-    return self if self.is_contiguous() else F.clone(self)
+    if memory_format is not None and layout_for(memory_format) != CONTIGUOUS:
+        raise UnsupportedOp(f"Tensor.contiguous(memory_format={memory_format!r})")
+    return self if self.is_contiguous() else F.clone(self, memory_format=contiguous_format)
 
 
 def _view_as(self: Tensor, other: Tensor) -> Tensor:
@@ -293,7 +296,7 @@ METHODS: dict[str, Any] = {
     "clamp_min": F.clamp_min,
     "clamp_max": F.clamp_max,
     "where": lambda self, c, o: F.where(c, self, o),
-    "clone": lambda self, memory_format=None: F.clone(self),
+    "clone": lambda self, memory_format=None: F.clone(self, memory_format=memory_format),
     "sum": F.sum,
     "mean": F.mean,
     "max": _max,

@@ -30,6 +30,7 @@ import numpy as np
 from .. import _dtype as dt
 from .. import _forward_ad as fw
 from .._grad_mode import _state as _grad_state
+from .._layout import ITERATOR, lay_out
 from .._node import Node, gradient_edge
 from .._saved import SavedTensor
 from .._tensor import Tensor
@@ -90,6 +91,9 @@ class Op(Node):
     _fw: tuple[tuple[Tensor, ...], list[Tensor], dict[str, Any]] | None = None
     #: While ``backward`` runs: every saved tensor, unpacked once by ``apply``.
     _unpacked: dict[str, Tensor] | None = None
+    #: Where torch lays the result out when NumPy's choice is not it (``_layout``): ITERATOR,
+    #: CONTIGUOUS or PRESERVE; None keeps NumPy's.
+    layout: ClassVar[str | None] = None
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> Any:
         raise NotImplementedError
@@ -330,6 +334,25 @@ class Op(Node):
             for name, index in self._save_results:
                 self._saved[name] = self._make_saved(outputs[index], producer, index)
 
+    def laid_out(self, result: Any, inputs: tuple[Tensor, ...], params: dict[str, Any]) -> Any:
+        """``result`` laid out in memory as torch lays out this op's (``layout``). Of an
+        elementwise op, tensor parameters are operands too, and come first (where's
+        condition, as in torch's signature)."""
+        layout = self.layout
+        assert layout is not None
+        if layout == ITERATOR:
+            if not self.tensor_params:
+                for t in inputs:
+                    data = t._data
+                    if not data.flags.c_contiguous and any(data.strides):
+                        break
+                else:  # contiguous or all broadcast (an expanded grad): NumPy's C result is it
+                    return result
+            else:
+                operands = [params.get(name) for name in self.tensor_params]
+                return lay_out(layout, result, operands + [t._data for t in inputs])
+        return lay_out(layout, result, [t._data for t in inputs])
+
     @classmethod
     def invoke(cls, *inputs: Tensor, **params: Any) -> Any:
         """Run the op out of place; returns a Tensor, or a tuple for multi-output ops."""
@@ -337,6 +360,8 @@ class Op(Node):
         if cls.tensor_params:
             params = node._unwrap_tensor_params(params)
         result = node.forward(*map(_data_of, inputs), **params)
+        if cls.layout is not None:
+            result = node.laid_out(result, inputs, params)
         multi = isinstance(result, tuple)
         # ``Op._wrap_output``, written out (one call less per output).
         if multi:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
+from .._layout import ITERATOR
 from .._tensor import Tensor
 from .base import Op, unbroadcast, zeros_like_grad
 from .pointwise import (
@@ -278,6 +279,8 @@ class LerpBackward0(Binary):
 
 class _Ternary(Op):
     """Three broadcasting tensors in their promoted dtype; gradients summed back per input."""
+
+    layout = ITERATOR
 
     def forward(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, **params: Any) -> np.ndarray:
         assert self._inputs is not None

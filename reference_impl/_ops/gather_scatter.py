@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._layout import CONTIGUOUS, PRESERVE
 from .._tensor import Tensor
 from .base import Op
 from .pointwise import _const, where_const
@@ -76,6 +77,8 @@ def _index_src(src: np.ndarray, index: np.ndarray) -> np.ndarray:
 class ScatterAddBackward0(Op):
     """self with src[i][j] added at [index[i][j]][j] (dim 0); duplicates accumulate."""
 
+    layout = CONTIGUOUS
+
     jvp_linear = True
 
     tensor_params = ("index",)
@@ -113,6 +116,8 @@ def _fit(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
 class ScatterBackward0(Op):
     """self with src[i][j] written at [index[i][j]][j] (dim 0)."""
 
+    layout = CONTIGUOUS
+
     jvp_linear = True
 
     tensor_params = ("index",)
@@ -138,6 +143,8 @@ class ScatterBackward0(Op):
 
 class ScatterBackward1(Op):
     """self with a Python number written at the indexed places."""
+
+    layout = CONTIGUOUS
 
     tensor_params = ("index",)
 
@@ -182,6 +189,8 @@ class IndexSelectBackward0(Op):
 
 class IndexAddBackward0(Op):
     """self + alpha * source added at ``index`` along ``dim`` (duplicates accumulate)."""
+
+    layout = CONTIGUOUS
 
     jvp_linear = True
 
@@ -412,6 +421,8 @@ class PutBackward0(Op):
     """self viewed flat with source written (or, accumulating, added) at index; torch's
     gradients: self's is grad with the written positions zeroed (all of grad when
     accumulating), source's is grad taken at index."""
+
+    layout = PRESERVE
 
     jvp_linear = True
 

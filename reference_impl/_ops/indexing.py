@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._layout import PRESERVE
 from .._tensor import Tensor
 from .base import Op, as_tensor_arg
 from .views import SelectBackward0, SliceBackward0, UnsqueezeBackward0
@@ -78,6 +79,8 @@ class AsStridedBackward0(IndexBackward0):
 
 class IndexPutBackward0(Op):
     """``t[indices] = values`` (``index_put_``), optionally accumulating."""
+
+    layout = PRESERVE
 
     jvp_linear = True
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
+from .._layout import CONTIGUOUS
 from .._tensor import Tensor, _wrap_dim
 from .base import Op, tangent_sum, unbroadcast
 from .pointwise import _const, _errstate, div_scalar, mul_scalar
@@ -23,6 +24,7 @@ def _check_floating(a: np.ndarray, kernel: str) -> None:
 
 
 class SoftmaxBackward0(Op):
+    layout = CONTIGUOUS
     jvp_self_adjoint = True  # Jacobian diag(y) - y y^T
 
     def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
@@ -70,6 +72,8 @@ class SoftmaxBackwardDataBackward0(Op):
 
 
 class LogSoftmaxBackward0(Op):
+    layout = CONTIGUOUS
+
     def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
         _check_floating(a, "log_softmax")
         self.dim = _wrap_dim(dim, a.ndim)

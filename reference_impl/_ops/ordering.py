@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._layout import CONTIGUOUS, PRESERVE
 from .._tensor import Tensor
 from .base import Op
 from .gather_scatter import ScatterAddBackward0
@@ -96,6 +97,8 @@ def _order(a: np.ndarray, dim: int, descending: bool) -> np.ndarray:
 
 
 class SortBackward0(_Selecting):
+    layout = PRESERVE
+
     def forward(
         self, a: np.ndarray, dim: int = -1, descending: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -241,6 +244,8 @@ class NanmedianBackward0(MedianBackward0):
 
 class CummaxBackward0(_Selecting):
     """Running maximum along dim with the index of its (latest) position."""
+
+    layout = CONTIGUOUS
 
     better: Any = staticmethod(np.greater_equal)
 

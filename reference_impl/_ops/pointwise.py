@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
+from .._layout import ITERATOR, PRESERVE, lay_out
 from .._tensor import Tensor
 from .base import Op, tangent_sum, unbroadcast, zeros_like_grad
 
@@ -41,6 +42,8 @@ def _check_broadcast(a: np.ndarray, b: np.ndarray) -> None:
 
 class Binary(Op):
     """Broadcasting binary op computed in torch's promoted dtype."""
+
+    layout = ITERATOR
 
     #: Whether the result is always floating (true division) even for integer inputs.
     floating_result = False
@@ -819,10 +822,15 @@ def where_const(condition: np.ndarray, a: Any, b: Any) -> Tensor:
 
 
 class CloneBackward0(Op):
+    layout = PRESERVE
     jvp_linear = True
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
-        return np.array(a, copy=True, order="C")
+    def forward(self, a: np.ndarray, memory_format: str = PRESERVE) -> np.ndarray:
+        return np.array(a, copy=True)
+
+    def laid_out(self, result: Any, inputs: tuple[Tensor, ...], params: dict[str, Any]) -> Any:
+        """``clone()`` keeps self's layout; ``contiguous()`` and reshape's copy make it C."""
+        return lay_out(params.get("memory_format", PRESERVE), result, [inputs[0]._data])
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
         return (grad,)

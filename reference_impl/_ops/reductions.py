@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
+from .._layout import CONTIGUOUS
 from .._tensor import Tensor
 from .base import Op
 from .pointwise import MaskedFillBackward1, _const, _errstate, div_scalar, mul_scalar, where_const
@@ -104,6 +105,7 @@ def _mean_check(a: np.ndarray, dtype: dt.dtype | None) -> np.dtype:
 
 
 class CumsumBackward0(Op):
+    layout = CONTIGUOUS
     jvp_linear = True
 
     def forward(self, a: np.ndarray, dim: int, dtype: dt.dtype | None = None) -> np.ndarray:
@@ -571,6 +573,8 @@ class CumprodBackward0(Op):
     """Running product along dim. Without zeros the gradient is a reversed cumsum of
     grad * result divided by x; with zeros, each input's row of partial products skips it."""
 
+    layout = CONTIGUOUS
+
     def forward(self, a: np.ndarray, dim: int, dtype: dt.dtype | None = None) -> np.ndarray:
         self.dim = dim
         self.save_input("self", 0)
@@ -613,6 +617,8 @@ class CumprodBackward0(Op):
 
 class LogcumsumexpBackward0(Op):
     """out_i = log sum_{k <= i} exp(x_k); d out_i / d x_k = exp(x_k - out_i) for k <= i."""
+
+    layout = CONTIGUOUS
 
     def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
         if a.dtype.kind != "f":
@@ -835,6 +841,8 @@ class DistBackward0(Op):
 class RenormBackward0(Op):
     """renorm(self, p, dim, maxnorm): each slice along dim whose p-norm exceeds maxnorm scaled
     down to it, by factor = maxnorm / (norm + 1e-7) as torch computes it."""
+
+    layout = CONTIGUOUS
 
     def forward(self, a: np.ndarray, p: Any, dim: int, maxnorm: Any) -> np.ndarray:
         if float(p) <= 0:

@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from .._layout import CONTIGUOUS, PRESERVE
 from .._tensor import Tensor
 from .base import Op
 from .pointwise import _const
 
 
 class FlipBackward0(Op):
+    layout = PRESERVE
     jvp_linear = True
 
     def forward(self, a: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
@@ -29,6 +31,8 @@ class FlipBackward0(Op):
 
 class RollBackward0(Op):
     """roll by ``shifts`` along ``dims`` (no dims: over the flattened tensor)."""
+
+    layout = CONTIGUOUS
 
     jvp_linear = True
 
@@ -56,6 +60,8 @@ class Rot90Backward0(Op):
 
 class RepeatBackward0(Op):
     """Tile the input ``repeats`` times per dim (extra leading repeats add dims)."""
+
+    layout = CONTIGUOUS
 
     jvp_linear = True
 
@@ -354,6 +360,8 @@ def _along(dim: int, index: np.ndarray) -> tuple[Any, ...]:
 class IndexFillBackward0(Op):
     """Positions ``index`` along dim set to a scalar: their gradient is zero."""
 
+    layout = PRESERVE
+
     def forward(self, a: np.ndarray, dim: int, index: np.ndarray, value: Any) -> np.ndarray:
         self.dim, self.index = dim, index.reshape(-1)
         out = a.copy()
@@ -373,6 +381,8 @@ class IndexFillBackward0(Op):
 class IndexFillBackward1(Op):
     """index_fill with a 0-d tensor value: the value gets the gradient summed over the filled
     positions (each position once, as torch's unique indices)."""
+
+    layout = PRESERVE
 
     def forward(self, a: np.ndarray, value: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
         if value.ndim != 0:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._layout import CONTIGUOUS
 from .._node import Node, gradient_edge
 from .._size import shape_str
 from .._tensor import Tensor, ViewInfo, _wrap_dim
@@ -184,7 +185,9 @@ def reshape_as_torch(t: Tensor, shape: tuple[int, ...]) -> Tensor:
         return ReshapeAliasBackward0.invoke(t, shape=shape)
     from .pointwise import CloneBackward0
 
-    return UnsafeViewBackward0.invoke(CloneBackward0.invoke(t), shape=shape)
+    return UnsafeViewBackward0.invoke(
+        CloneBackward0.invoke(t, memory_format=CONTIGUOUS), shape=shape
+    )
 
 
 class UnsafeViewBackward0(Op):
