@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as dt
-from ._layout import layout_for
+from ._layout import ITERATOR, lay_out, layout_for
 from ._ops import binary_math as bm
 from ._ops import gather_scatter as gs
 from ._ops import indexing, joining, linalg
@@ -541,7 +541,9 @@ def _compare(fn: Any) -> Any:
         pw._check_broadcast(a._data, b._data)
         common = dt.binary_result_type(a, b).numpy
         left, right = a._data.astype(common, copy=False), b._data.astype(common, copy=False)
-        return Tensor._from_array(np.asarray(fn(left, right)))
+        return Tensor._from_array(
+            lay_out(ITERATOR, np.asarray(fn(left, right)), [a._data, b._data])
+        )
 
     return compare
 

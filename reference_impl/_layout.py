@@ -5,13 +5,14 @@ A result's strides are observable: ``stride()``, ``is_contiguous()``, and what `
 The reference keeps a tensor's layout in its NumPy array's strides, and NumPy's own choice for a
 result (``order='K'``) is torch's for one operand, but not for these (``Op.layout``):
 
-- ``ITERATOR``: an elementwise op of several operands (TensorIterator). Unless every operand is
-  contiguous, its dimensions are ordered by the strides of the first operand that tells two of
-  them apart (a broadcast or size-1 dimension tells nothing), ties to the smaller size first,
-  and the result is dense in that order: ``a.t() * b`` lies like ``a.t()``, where NumPy makes
-  it contiguous.
+- ``ITERATOR``: an elementwise op of several operands, comparisons included (TensorIterator).
+  Unless every operand is contiguous, its dimensions are ordered by the strides of the first
+  operand that tells two of them apart (a broadcast or size-1 dimension tells nothing), ties
+  to the smaller size first, and the result is dense in that order: ``a.t() * b`` lies like
+  ``a.t()``, where NumPy makes it contiguous.
 - ``CONTIGUOUS``: structured kernels that allocate their result with no strides given
-  (``scatter_add``, ``index_add``, ``cumsum``, ``softmax``, ``roll``, ...): C order.
+  (``scatter_add``, ``index_add``, ``cumsum``, ``softmax``, ``roll``, ...), and ``cat`` and
+  ``stack``: C order.
 - ``PRESERVE``: ops that start from a clone of ``self`` in its own format (``clone``, ``flip``,
   ``sort``, ``index_fill``, ``index_put``, ``put``): ``self``'s order, made dense.
 """

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
+from .._layout import CONTIGUOUS
 from .._size import shape_str
 from .._tensor import Tensor
 from .base import Op
@@ -14,6 +15,7 @@ from .views import normalize_dims
 
 
 class CatBackward0(Op):
+    layout = CONTIGUOUS  # (torch: channels_last inputs excepted, which this lacks)
     jvp_linear = True
 
     def forward(self, *arrays: np.ndarray, dim: int = 0) -> np.ndarray:
@@ -59,6 +61,7 @@ class CatBackward0(Op):
 
 
 class StackBackward0(Op):
+    layout = CONTIGUOUS  # (torch: channels_last inputs excepted, which this lacks)
     jvp_linear = True
 
     def forward(self, *arrays: np.ndarray, dim: int = 0) -> np.ndarray:
