@@ -630,3 +630,25 @@ def test_a_comparison_is_made_in_the_promoted_dtype():
     assert x.grad.item() == 0.0 and y.grad.tolist() == pytest.approx([0.73, 0.2])
     # a Python float against float32 too (what torch 2.13.0 gives)
     assert (torch.tensor([0.51, 1.0]) >= 0.51).tolist() == [True, True]
+
+
+def test_a_norm_over_one_element_is_its_absolute_value_where_its_square_would_overflow():
+    """Program 25119 of seed 13 took the float32 norm of 3.7e22: torch's kernel returns |x|
+    when each result reduces one element, for every order but 0; the reference squared it to
+    inf. Over two elements torch overflows too."""
+    big = 3.700000053040623e22
+    column = [[-big], [2.0], [0.0]]
+    for p in (1, 2, 3, float("inf"), 0.5, -1):
+        got = torch.linalg.vector_norm(torch.tensor(column), p, dim=1).tolist()
+        assert got == [big, 2.0, 0.0], p
+    assert torch.linalg.vector_norm(torch.tensor(column), 0, dim=1).tolist() == [1.0, 1.0, 0.0]
+    assert torch.tensor(big).norm().item() == big
+    assert torch.tensor([big, 1e22]).norm().item() == float("inf")
+
+
+def test_a_norm_of_order_below_one_differentiates_in_torchs_form():
+    """torch's norm_backward has three forms (p < 1, p < 2, else), and float32 rounds each its
+    own way: of order 0.5 over one element of 2.0 torch gives 0.99999994, not 1."""
+    x = torch.tensor([[-3.7e22], [2.0], [0.0]], requires_grad=True)
+    torch.linalg.vector_norm(x, 0.5, dim=1).sum().backward()
+    assert x.grad.flatten().tolist() == [-1.0, 0.9999999403953552, 0.0]
