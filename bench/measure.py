@@ -60,8 +60,11 @@ def _child_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in dropped}
 
 
-def conformance(args: Sequence[str], poll_s: float = 0.05) -> CliRun:
-    """Run ``python -m conformance ARGS`` from the repository root, polling its memory.
+def conformance(
+    args: Sequence[str], poll_s: float = 0.05, env: Mapping[str, str] | None = None
+) -> CliRun:
+    """Run ``python -m conformance ARGS`` from the repository root, polling its memory
+    (``env``: variables set for this run on top of the bench's environment).
 
     Exit codes 0 and 1 (some case failed) are normal; anything else raises ``RuntimeError``
     with the command's stderr.
@@ -73,7 +76,11 @@ def conformance(args: Sequence[str], poll_s: float = 0.05) -> CliRun:
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, env=_child_environment()
+            command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env={**_child_environment(), **(env or {})},
         )
         watched = psutil.Process(process.pid)
         while process.poll() is None:

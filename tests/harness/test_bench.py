@@ -152,3 +152,28 @@ def test_compiled_backends_are_timed_in_programs_per_second_with_the_aot_eager_g
     assert all(r.value > 0 and r.unit == "programs/s" for r in rows)
     # one more program costs less than one more program and a start-up
     assert rows[1].value > rows[0].value and rows[3].value > rows[2].value
+
+
+def test_each_compiled_run_starts_with_an_empty_inductor_cache(monkeypatch) -> None:
+    """Inductor keeps what it compiled on disk across processes, and the bench runs the same
+    programs every time: each run gets a cache directory of its own, empty, or its rate is
+    that of recompiling nothing."""
+    from types import SimpleNamespace
+
+    from bench import compiled
+
+    caches: list[Path] = []
+
+    def fake_run(args: list[str], env: dict[str, str] | None = None) -> SimpleNamespace:
+        assert env is not None
+        cache = Path(env["TORCHINDUCTOR_CACHE_DIR"])
+        assert not cache.exists()
+        cache.mkdir()  # what inductor would fill
+        caches.append(cache)
+        return SimpleNamespace(wall_s=10.0 if "10" in args else 4.0)
+
+    monkeypatch.setattr(compiled, "conformance", fake_run)
+    monkeypatch.setattr(compiled, "count_cases", lambda out: 10 if ".10." in str(out) else 2)
+    rows = compiled.measure_compiled((("torch-compile:inductor", 10),))
+    assert len(caches) == 2 and len(set(caches)) == 2
+    assert rows[0].value == 1.0 and rows[1].value == pytest.approx(8 / 6)
