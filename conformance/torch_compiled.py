@@ -148,7 +148,7 @@ def _fresh_dynamo() -> Any:
     """Forget every compiled artefact and counter, so a case is compiled on its own.
 
     Frames Dynamo skips by its trace rules alone stay skipped (``_keep_rule_skips``): deciding
-    that again for torch's and Python's own frames after every reset was 8% of a
+    that again for torch's and Python's own frames after every reset was 5-8% of a
     ``torch-compile`` program, and the decision cannot depend on what ran before."""
     import torch._dynamo
     from torch._dynamo.utils import counters

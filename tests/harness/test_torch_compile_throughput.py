@@ -136,7 +136,7 @@ def test_after_a_reset_dynamo_decides_again_on_every_frame_but_those_it_skips_by
     """Between cases ``torch-compile`` resets Dynamo, and every frame a program passes through is
     decided again - compiled again, or skipped for want of tensors - except the frames of skip
     files (torch's own, ``re``, NumPy): those are skipped by a rule that reads the code alone,
-    so deciding it again told nothing new and cost 8% of a program."""
+    so deciding it again told nothing new and cost 5-8% of a program."""
     from torch._dynamo import trace_rules
 
     from conformance.torch_compiled import _fresh_dynamo
