@@ -41,9 +41,15 @@ def lay_out(layout: str, result: Any, operands: Sequence[Any]) -> Any:
     arrays = [a for a in operands if isinstance(a, np.ndarray) and a.ndim]
     if layout == PRESERVE:
         arrays = arrays[:1]
-    if all(a.flags.c_contiguous for a in arrays):
+    if all(map(orders_like_c, arrays)):
         return np.ascontiguousarray(result)
     return in_order(result, iterator_order(arrays, result.shape))
+
+
+def orders_like_c(array: np.ndarray) -> bool:
+    """Whether ``array`` orders dimensions as C does, or orders none (broadcast wholly, as an
+    expanded grad): operands that all do leave the result in C order."""
+    return bool(array.flags.c_contiguous) or not any(array.strides)
 
 
 def iterator_order(arrays: Sequence[np.ndarray], shape: tuple[int, ...]) -> list[int]:

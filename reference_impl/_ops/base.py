@@ -30,7 +30,7 @@ import numpy as np
 from .. import _dtype as dt
 from .. import _forward_ad as fw
 from .._grad_mode import _state as _grad_state
-from .._layout import ITERATOR, lay_out
+from .._layout import ITERATOR, lay_out, orders_like_c
 from .._node import Node, gradient_edge
 from .._saved import SavedTensor
 from .._tensor import Tensor
@@ -342,11 +342,10 @@ class Op(Node):
         assert layout is not None
         if layout == ITERATOR:
             if not self.tensor_params:
-                for t in inputs:
-                    data = t._data
-                    if not data.flags.c_contiguous and any(data.strides):
+                for t in inputs:  # (``lay_out``'s own first test, without building lists)
+                    if not orders_like_c(t._data):
                         break
-                else:  # contiguous or all broadcast (an expanded grad): NumPy's C result is it
+                else:  # NumPy's C result is it: the engine's hot path ends here
                     return result
             else:
                 operands = [params.get(name) for name in self.tensor_params]

@@ -435,12 +435,11 @@ def norm_vjp(x: Tensor, norm: Tensor, g: Tensor, p: float, dims: tuple[int, ...]
         return g * (x / norm).masked_fill(_const(norm._data == 0, norm), 0.0)
     from .pointwise import SgnBackward0
 
-    zero_norm = _const(norm._data == 0, norm)
     if p < 1:  # torch's three forms, in its order: what float32 rounds and overflows follows
         scaled = SgnBackward0.invoke(x) * x.abs().pow(p - 1).masked_fill(_const(x._data == 0, x), 0)
         return scaled * g * norm.pow(1 - p)
     scaled = SgnBackward0.invoke(x) * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
-    return scaled * (g / norm.pow(p - 1)).masked_fill(zero_norm, 0)
+    return scaled * (g / norm.pow(p - 1)).masked_fill(_const(norm._data == 0, norm), 0)
 
 
 class NormBackward1(LinalgVectorNormBackward0):
