@@ -19,11 +19,12 @@ from conformance.programs import interpreter, vocabulary
 from conformance.programs import program as program_module
 from conformance.programs.draw import draw_program
 from conformance.programs.generated import case_for
-from conformance.programs.program import OPS, Backward, Op, walk
+from conformance.programs.program import APPLY, INPLACE, OPS, Backward, Custom, InPlace, Op, walk
 from conformance.registry import load_backend
 
-#: Programs of seed 0 with op steps, a constant and backward calls with ``gradient=`` weights.
-PROGRAMS = (9, 35)
+#: Programs of seed 0 with op steps, a constant and backward calls with ``gradient=`` weights
+#: (73: with an in-place step and a custom Function too).
+PROGRAMS = (9, 35, 73)
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +39,30 @@ def compiled_entries(code: CodeType) -> int:
     return len(_debug_get_cache_entry_list(code))
 
 
-def op_codes(index: int) -> list[CodeType]:
-    """The code of each op step's own function in program ``index`` of seed 0."""
-    program = draw_program(0, index)
-    ops = [step for step, _ in walk(program.steps) if isinstance(step, Op)]
-    return [
-        expression_function(OPS[op.op].program_expr, ("torch", *OPS[op.op].names)).__code__
-        for op in ops
-    ]
+def step_codes(index: int) -> list[CodeType]:
+    """The code of each expression step's own function in program ``index`` of seed 0: its
+    ops, in-place ops and custom Functions."""
+    codes = []
+    for step, _ in walk(draw_program(0, index).steps):
+        if isinstance(step, Op):
+            spec = OPS[step.op]
+            codes.append(expression_function(spec.program_expr, ("torch", *spec.names)))
+        elif isinstance(step, InPlace):
+            codes.append(expression_function(INPLACE[step.op], ("a",)))
+        elif isinstance(step, Custom):
+            codes.append(expression_function(APPLY[step.function], ("F", "a")))
+    return [function.__code__ for function in codes]
 
 
 #: The harness's own frames a program passes through: none may be compiled.
 BOOKKEEPING = {
     "the case function": interpreter.case_function(None).__code__,  # type: ignore[arg-type]
     "interpret": interpreter.interpret.__code__,
+    "an expression step": interpreter._expression_step.__code__,
     "evaluate": interpreter.evaluate.__code__,
     "call_expression": call_expression.__code__,
     "_backward": interpreter._backward.__code__,
+    "snapshot": interpreter.snapshot.__code__,
     "cached_weights": interpreter.cached_weights.__code__,
     "_weight_values": interpreter._weight_values.__wrapped__.__code__,
     "_const_list": interpreter._const_list.__wrapped__.__code__,
@@ -79,7 +87,7 @@ def test_dynamo_compiles_each_op_as_its_own_function_and_none_of_the_bookkeeping
     assert any(isinstance(c, Backward) and c.weight_seed is not None for c in program.schedule)
     run = run_on_backend(case_for(f"generated/p{index:04d}", 0), compiled, 0)
 
-    codes = op_codes(index)
+    codes = step_codes(index)
     assert codes and all(compiled_entries(code) >= 1 for code in codes)
     assert {name: compiled_entries(code) for name, code in BOOKKEEPING.items()} == dict.fromkeys(
         BOOKKEEPING, 0
@@ -148,7 +156,7 @@ def test_after_a_reset_dynamo_decides_again_on_every_frame_but_those_it_skips_by
     assert by_rule and any("/torch/" in code.co_filename for code in by_rule)
 
     _fresh_dynamo()
-    codes = op_codes(PROGRAMS[0])
+    codes = step_codes(PROGRAMS[0])
     assert all(compiled_entries(code) == 0 for code in codes)  # nothing compiled survives
     run_on_backend(case, compiled, 0)
     again = seen_by_dynamo()
