@@ -14,7 +14,7 @@ from .._layout import CONTIGUOUS
 from .._tensor import Tensor
 from .base import Op
 from .pointwise import MaskedFillBackward1, _const, _errstate, div_scalar, mul_scalar, where_const
-from .views import normalize_dims
+from .views import ExpandBackward0, normalize_dims
 
 
 class _ReturnType(namedtuple("_ReturnType", ["values", "indices"])):
@@ -74,7 +74,8 @@ class SumBackward0(Op):
         return np.asarray(a.sum(dtype=_sum_dtype(a, dtype)))
 
     def backward(self, grad: Tensor) -> tuple[Tensor]:
-        return (grad.expand(self.shape),)
+        # the 0-d grad expands to any shape: the op itself, without ``expand``'s argument checks
+        return (ExpandBackward0.invoke(grad, shape=self.shape),)
 
 
 class SumBackward1(Op):
