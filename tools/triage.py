@@ -124,6 +124,21 @@ RULES: tuple[Rule, ...] = (
         candidate=r"raised (TorchRuntimeError|BackendCompilerFailed|InternalTorchDynamoError)",
     ),
     Rule(
+        "compiled autograd's internal assert on the outputs of a later call",
+        "finding 22",
+        "docs/findings.md#22-compiled-autograd-fails-an-internal-assert-on-autogradgrad-x-x-allow_unusedtrue-after-a-backward-started-from-the-leaf-x",
+        candidate=r"outputs\.size\(\) == output_edges\.size\(\) INTERNAL ASSERT",
+    ),
+    Rule(
+        "a create_graph result that requires grad in eager does not under compile",
+        "finding 20 where the program saves through hooks (unpacked tensors lose their place "
+        "in the graph); look at it otherwise",
+        "docs/findings.md#20-under-compiled-autograd-a-saved-tensor-restored-by-an-unpack-hook-loses-its-place-in-the-graph-a-create_graphtrue-gradient-silently-drops-every-term-through-it",
+        baseline=r"requires_grad=True",
+        candidate=r"requires_grad=False",
+        name=r"\.result\.",
+    ),
+    Rule(
         "a later backward eager refuses (graph freed) runs under compile",
         "tracker #92331, not counted: eager runs and frees the grad_fn of a non-leaf named in "
         "backward(inputs=...), which compiled code skips",

@@ -72,3 +72,25 @@ def test_a_crash_is_its_own_class_whatever_its_comparisons() -> None:
     crashed = dataclasses.replace(case("generated/p7", outcome="crash"), comparisons=[])
     classes, untriaged = triage.classify([crashed])
     assert [ids for ids in classes.values() if ids] == [["generated/p7"]] and untriaged == []
+
+
+def test_the_campaign_findings_20_and_22_have_classes_of_their_own() -> None:
+    triage = _triage()
+    assert_ = "outputs.size() == output_edges.size() INTERNAL ASSERT FAILED at ..."
+    lost = dataclasses.replace(
+        case("generated/p9", outcome="fail"),
+        comparisons=[
+            ObservationComparison(
+                "calls.0.result.0",
+                "mismatch",
+                "tensor",
+                baseline={"kind": "tensor", "requires_grad": True, "is_leaf": False},
+                candidate={"kind": "tensor", "requires_grad": False, "is_leaf": True},
+            )
+        ],
+    )
+    classes, untriaged = triage.classify(
+        [failing("generated/p8", {"kind": "value", "type": "none"}, raised(assert_)), lost]
+    )
+    by_verdict = {rule.verdict.split(" ")[1]: ids for rule, ids in classes.items() if ids}
+    assert by_verdict == {"22": ["generated/p8"], "20": ["generated/p9"]} and untriaged == []
