@@ -776,6 +776,23 @@ def _hook_handle(torch: Any) -> None:
     assert x.grad.tolist() == [2.0]
 
 
+@statement(
+    "7.7",
+    "autograd.grad returns a hooked input's grad after its hooks, unless the input's node also "
+    "runs for another input: then before them",
+)
+def _capture_and_hooks(torch: Any) -> None:
+    def grads(names: tuple[str, ...]) -> list[float]:
+        x = _leaf(torch, 1.0)
+        y = x * 3
+        y.register_hook(lambda g: g * 2)
+        chosen = {"x": x, "y": y}
+        return [g.item() for g in torch.autograd.grad(y * 1, [chosen[n] for n in names])]
+
+    assert grads(("y",)) == [2.0]  # y's node only feeds the capture: the hooked grad
+    assert grads(("y", "x")) == [1.0, 6.0]  # y's node runs for x: what arrived, unhooked
+
+
 # -- 8. In-place ops and version counters -------------------------------------------------------
 
 
