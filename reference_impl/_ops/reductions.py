@@ -13,7 +13,15 @@ from .. import _dtype as dt
 from .._layout import CONTIGUOUS
 from .._tensor import Tensor
 from .base import Op
-from .pointwise import MaskedFillBackward1, _const, _errstate, div_scalar, mul_scalar, where_const
+from .pointwise import (
+    MaskedFillBackward1,
+    SgnBackward0,
+    _const,
+    _errstate,
+    div_scalar,
+    mul_scalar,
+    where_const,
+)
 from .views import ExpandBackward0, normalize_dims
 
 
@@ -425,8 +433,6 @@ def norm_vjp(x: Tensor, norm: Tensor, g: Tensor, p: float, dims: tuple[int, ...]
     """The gradient of the vector p-norm (p != 0) of x over ``dims``, with ``norm`` and the
     incoming ``g`` already broadcast to x's shape (torch's norm_backward)."""
     if p == 1:
-        from .pointwise import SgnBackward0
-
         return SgnBackward0.invoke(x) * g
     if p in (np.inf, -np.inf):
         mask = np.abs(x._data) == norm._data
@@ -434,8 +440,6 @@ def norm_vjp(x: Tensor, norm: Tensor, g: Tensor, p: float, dims: tuple[int, ...]
         return g * x.sign() * _const(mask / count, g)
     if p == 2:
         return g * (x / norm).masked_fill(_const(norm._data == 0, norm), 0.0)
-    from .pointwise import SgnBackward0
-
     if p < 1:  # torch's three forms, in its order: what float32 rounds and overflows follows
         scaled = SgnBackward0.invoke(x) * x.abs().pow(p - 1).masked_fill(_const(x._data == 0, x), 0)
         return scaled * g * norm.pow(1 - p)
