@@ -22,7 +22,7 @@ Both hand cases the plain ``torch`` module and change *how* the case runs:
 For the first two, Dynamo's caches are reset before each case, so no case sees another's
 compiled artefacts and no case falls back to eager because the recompile limit was reached by
 earlier ones. For all three, the recompile limits are raised while a case runs and reaching one
-is an error, never a silent fallback to eager (``_held_limits``). Each run
+is an error, never a silent fallback to eager (``_case_config``). Each run
 records how much came from compiled code (``stats``): the graphs compiled, graph breaks, and
 for ``torch-compile`` the share of grad-carrying results whose node is a compiled graph's.
 """
@@ -81,6 +81,33 @@ def _no_guard_profile(*args: Any) -> float:
     return 0.0
 
 
+def _unrecorded_compile_metrics() -> None:
+    """Skip building Dynamo's telemetry record at the end of each compile.
+
+    On leaving a compile, Dynamo assembles a ``CompilationMetrics`` record for logs and
+    dashboards (``record_compilation_metrics``): a copy of the Dynamo, inductor, functorch and
+    compiler configs, each serialised (the inductor config alone 0.5 ms), for every frame
+    compiled - 9-15 ms of a 150-180 ms ``torch-compile`` program here, 5-8%. Nothing in torch
+    reads the record back but tests and logging, and the harness's statistics come from
+    Dynamo's ``counters``, which are kept. With ``TORCH_TRACE`` set (someone reading a
+    compile's structured trace, where the record goes) it is built as before."""
+    import os
+
+    from torch._dynamo import utils
+
+    if os.environ.get("TORCH_TRACE"):
+        return
+    utils.record_compilation_metrics = _no_compilation_metrics  # type: ignore[assignment]
+    for name in ("metrics_context", "runtime_metrics_context"):  # made before: this thread's
+        context = getattr(utils._metrics_context_tls, name, None)
+        if context is not None:
+            context._on_exit = _no_compilation_metrics
+
+
+def _no_compilation_metrics(*args: Any) -> None:
+    return None
+
+
 def _real_rng_tracker_state() -> None:
     """Build aot_autograd's unused RNG-tracker state as plain tensors, not under fake mode.
 
@@ -112,21 +139,29 @@ def _real_rng_tracker_state() -> None:
     PhiloxState.reset = reset_outside_fake_mode  # type: ignore[method-assign]
 
 
-def _held_limits() -> Any:
-    """Dynamo's recompile limits raised to ``RECOMPILE_LIMIT`` while a case runs, and reaching
-    one an error the case records (``FailOnRecompileLimitHit``).
+def _case_config() -> Any:
+    """Dynamo's configuration while a case runs.
 
-    Past its limit (8 variants of one code object) Dynamo runs the function eagerly, saying so
-    only in a warning: under ``torch-compile`` the interpreter's op step (then one frame for
-    every op, one variant per op expression) reached it in 6 of the first 30 generated programs
-    of seed 0, whose later ops then ran eagerly under a compiled backend's name. Each op is now
-    its own frame, but one op may still be recompiled per signature."""
+    - Its recompile limits raised to ``RECOMPILE_LIMIT``, and reaching one an error the case
+      records (``FailOnRecompileLimitHit``). Past its limit (8 variants of one code object)
+      Dynamo runs the function eagerly, saying so only in a warning: under ``torch-compile``
+      the interpreter's op step (then one frame for every op, one variant per op expression)
+      reached it in 6 of the first 30 generated programs of seed 0, whose later ops then ran
+      eagerly under a compiled backend's name. Each op is now its own frame, but one op may
+      still be recompiled per signature.
+    - No garbage collection forced after each compile (``run_gc_after_compile``): a program
+      compiles 5 frames or so, and every tenth forced collection of the young generations
+      made the next a full one, over everything the run's caches hold - 10-17 ms of GC a
+      ``torch-compile`` program, 7-10 ms more than the collector's own schedule costs. What
+      the compiles leave is collected on that schedule (measured with ``gc.callbacks``), and a
+      worker that keeps growing is replaced (``MemoryWatch``)."""
     from torch._dynamo import config
 
     return config.patch(
         recompile_limit=max(config.recompile_limit, RECOMPILE_LIMIT),
         accumulated_recompile_limit=max(config.accumulated_recompile_limit, 4 * RECOMPILE_LIMIT),
         fail_on_recompile_limit_hit=True,
+        run_gc_after_compile=False,
     )
 
 
@@ -206,6 +241,7 @@ def _compiled_torch(
     _check_mode(name, mode)
     _quiet_dynamo()
     _unprofiled_guards()
+    _unrecorded_compile_metrics()
     _real_rng_tracker_state()
     plain = torch_backend()
     return dataclasses.replace(plain, name=name, call=call, run_stats=run_stats)
@@ -218,7 +254,7 @@ def torch_compile_backend(mode: str = "aot_eager") -> Backend:
     def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
         _untraced_bookkeeping()
-        with _held_limits():
+        with _case_config():
             return torch.compile(case.func, backend=mode)(module, make)
 
     def run_stats(observations: list[Any]) -> dict[str, Any]:
@@ -240,7 +276,7 @@ def torch_compiled_autograd_backend(mode: str = "aot_eager") -> Backend:
 
     def call(case: Any, module: Any, make: Any) -> Any:
         _fresh_dynamo()
-        with _held_limits(), compiled_autograd._enable(torch.compile(backend=mode)):
+        with _case_config(), compiled_autograd._enable(torch.compile(backend=mode)):
             return case.func(module, make)
 
     def run_stats(observations: list[Any]) -> dict[str, Any]:
@@ -265,7 +301,7 @@ def torch_compile_ops_backend(mode: str = "aot_eager") -> Backend:
     before (five of the failures in the first 250 programs of seed 0 did not reproduce when the
     program ran alone) and every later compile of that op paid for symbolic shapes (about 30%
     of the run). Each op's variants are its signatures (dtype, shape, requires_grad, grad
-    mode, ...), a bounded set that ``RECOMPILE_LIMIT`` holds (``_held_limits``).
+    mode, ...), a bounded set that ``RECOMPILE_LIMIT`` holds (``_case_config``).
 
     One dependence on history remains, and it is torch's: after the programs before it ran
     its ops, program 67 of seed 0 has a ``create_graph=True`` backward refused by
@@ -283,7 +319,7 @@ def torch_compile_ops_backend(mode: str = "aot_eager") -> Backend:
 
     def call(case: Any, module: Any, make: Any) -> Any:
         before["graphs"] = int(counters["stats"]["unique_graphs"])
-        with wrapped_by(compile_op), _held_limits():
+        with wrapped_by(compile_op), _case_config():
             return case.func(module, make)
 
     def run_stats(observations: list[Any]) -> dict[str, Any]:

@@ -205,3 +205,28 @@ def test_a_code_holding_compiled_entries_is_reset_whatever_the_trace_rules_say(m
     torch._dynamo.reset()
     assert compiled_entries(code) == 0
     assert convert_frame.input_codes.seen == []
+
+
+def test_a_compile_builds_no_telemetry_record_and_its_graphs_are_still_counted(compiled):
+    """Dynamo's end-of-compile record (every config serialised, 9-15 ms of a program) is
+    logging only; the run's statistics come from its counters."""
+    from torch._dynamo import utils
+
+    utils._compilation_metrics.clear()
+    run = run_on_backend(case_for(f"generated/p{PROGRAMS[0]:04d}", 0), compiled, 0)
+    assert run.stats["graphs"] >= 1
+    assert list(utils._compilation_metrics) == []
+
+
+def test_while_a_case_runs_no_collection_is_forced_after_each_compile(compiled):
+    """The collector's own schedule collects what compiles leave; a forced young collection
+    after each compile made every tenth compile pay for a full one."""
+    from torch._dynamo import config
+
+    from conformance.torch_compiled import _case_config
+
+    before = config.run_gc_after_compile
+    with _case_config():
+        assert config.run_gc_after_compile is False
+        assert config.fail_on_recompile_limit_hit is True
+    assert config.run_gc_after_compile == before
