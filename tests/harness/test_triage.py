@@ -94,3 +94,46 @@ def test_the_campaign_findings_20_and_22_have_classes_of_their_own() -> None:
     )
     by_verdict = {rule.verdict.split(" ")[1]: ids for rule, ids in classes.items() if ids}
     assert by_verdict == {"22": ["generated/p8"], "20": ["generated/p9"]} and untriaged == []
+
+
+def grads_left(case_id: str, call_matches: bool, grads_differ_at: int) -> object:
+    """A record whose call 0 raised the same error on both sides (or, with ``call_matches``
+    False, only on the baseline) and whose grads differ after call ``grads_differ_at``."""
+    result = ObservationComparison(
+        "calls.0.result",
+        "match" if call_matches else "mismatch",
+        "raised",
+        baseline=raised(INPLACE),
+        candidate=None if call_matches else {"kind": "value", "type": "none"},
+    )
+    grads = ObservationComparison(
+        f"calls.{grads_differ_at}.grads.0.value",
+        "mismatch",
+        "tensor",
+        baseline={"kind": "tensor", "requires_grad": False, "is_leaf": True, "values": [0.5]},
+        candidate={"kind": "tensor", "requires_grad": False, "is_leaf": True, "values": [0.25]},
+    )
+    return dataclasses.replace(case(case_id, outcome="fail"), comparisons=[result, grads])
+
+
+def test_grads_left_by_a_backward_that_raised_on_both_sides_are_a_class_of_their_own() -> None:
+    """Eager accumulates what it ran before the error; compiled autograd, nothing. Grads that
+    differ after a call that raised on one side only, or after a later call, are not it."""
+    triage = _triage()
+    wrong_shape = "Function WrongShapeBackward returned an invalid gradient at index 0 - got [] "
+    wrong_shape += "but expected shape compatible with [3]"
+    classes, untriaged = triage.classify(
+        [
+            grads_left("generated/p1", call_matches=True, grads_differ_at=0),
+            grads_left("generated/p2", call_matches=True, grads_differ_at=1),
+            failing("generated/p3", raised(wrong_shape), {"kind": "value", "type": "none"}),
+        ]
+    )
+    by_label = {rule.label: ids for rule, ids in classes.items() if ids}
+    assert by_label == {
+        "a backward that raised on both sides left other grads": ["generated/p1"],
+        "a custom Function's wrong-shaped gradient refused in eager only": ["generated/p3"],
+    }
+    assert [line.split(":")[0] for line in untriaged] == ["generated/p2"]
+    one_sided = grads_left("generated/p4", call_matches=False, grads_differ_at=0)
+    assert not triage.failed_partway(one_sided, triage.evidence_of(one_sided))
