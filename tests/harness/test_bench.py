@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import campaign, engine, gradcheck, overhead
+from bench import campaign, end_to_end, engine, gradcheck, overhead
 from bench.run import QUICK, document
 from bench.table import Row, render
 
@@ -131,6 +131,22 @@ def test_throughput_and_memory_runs_give_rates_speed_up_and_growth(
     memory = campaign.measure_memory((2, 4))
     assert memory[-2].figure == "memory growth parent (4 / 2)"
     assert_sane(memory)
+
+
+@pytest.mark.slow
+def test_end_to_end_ratio_is_the_best_of_each_side_taken_in_turns(
+    request: pytest.FixtureRequest,
+) -> None:
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("four short `conformance run`s; select with -m slow")
+    rows = end_to_end.measure_end_to_end(small=1, large=3, repeats=2)
+    harness, torch_alone, ratio, draw = rows
+    # (two programs' difference of CPU seconds is mostly noise: its sign is not checked)
+    assert_sane([torch_alone, draw])
+    assert ratio.value == pytest.approx(harness.value / torch_alone.value)
+    assert ratio.goal == end_to_end.GOAL_RATIO
+    rounds = ratio.note.split("round by round ")[1].split(", ")
+    assert len(rounds) == 2 and all(math.isfinite(float(r)) for r in rounds)
 
 
 @pytest.mark.slow
