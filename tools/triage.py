@@ -228,8 +228,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "a backward that raised on both sides left other grads",
-        "not counted: eager accumulates the grads of the nodes it ran before the error, "
-        "compiled autograd checks every saved tensor first and accumulates none",
+        "not counted: eager accumulates the grads of the nodes it ran before the error; a "
+        "compiled backward, traced (its saved tensors checked) before any node runs, none",
         "docs/findings.md#seen-but-not-counted",
         name=r"^calls\.\d+\.grads\.",
         holds=failed_partway,
