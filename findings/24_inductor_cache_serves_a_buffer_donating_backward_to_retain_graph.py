@@ -15,8 +15,10 @@ Differs: aot_autograd compiles a backward lazily, at its first call. When that c
     times gives 0.5, 0.25, 0.125 where eager gives 0.5 each time: every call halves the saved
     sign, and the gradient returned is that saved buffer itself (a gradient kept from the
     first call reads 0.125 after the third). No error, no warning. With a fresh cache, or TORCHINDUCTOR_FX_GRAPH_CACHE=0, it
-    gives 0.5 each time; had aot_autograd's cache hit instead, the call would raise the
-    donated-buffer error.
+    gives 0.5 each time. Had aot_autograd's own cache hit an entry saved with donation, the
+    call would raise the donated-buffer error instead; an entry saved by a run like this one
+    (donation off, the donating kernel served) repeats the wrong answer, which is how p0208
+    failed.
 Right side: eager (and a cold cache); reference_impl gives 0.5 each time.
     Found by the harness: generated program p0208 of seed 14 (draw version 8) in a
     torch-compile:inductor campaign, which tools/triage.py left untriaged (a gradient half
