@@ -478,6 +478,7 @@ def _run_header(
         device=environment.device(options.backends),
         dtype_policy=environment.DTYPE_POLICY,
         generator=environment.generator(),
+        compile_caches=environment.compile_caches(options.backends),
         policy=_policy_record(pair),
     )
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 import os
+import re
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -53,6 +56,42 @@ def generator() -> dict[str, Any]:
     except metadata.PackageNotFoundError:
         hypothesis = None
     return {"draw_version": DRAW_VERSION, "hypothesis": hypothesis}
+
+
+def compile_caches(backends: Sequence[str]) -> dict[str, Any]:
+    """The on-disk compile caches a run's backends read, and how full each was at its start.
+
+    Inductor keeps what it compiled on disk, in a folder every process of the user shares, and
+    serves it to later compiles whose key matches: a verdict under an inductor backend can
+    depend on what earlier runs compiled (finding 24: a cached backward overwrote saved
+    tensors its new caller needed). The header records the folder and how many compiled graphs
+    it held, so a report says when a verdict was not made from an empty cache."""
+    if not any(name.endswith(":inductor") for name in backends):
+        return {}
+    folder = os.environ.get("TORCHINDUCTOR_CACHE_DIR") or default_inductor_cache()
+    return {"inductor": {"dir": folder, "fx_graphs": _entries(Path(folder) / "fxgraph")}}
+
+
+def default_inductor_cache() -> str:
+    """Where inductor caches when ``TORCHINDUCTOR_CACHE_DIR`` is unset: torch's own
+    ``torch._inductor.runtime.cache_dir_utils.default_cache_dir``, restated because importing
+    it imports all of inductor (1.1 s, in the process that only writes the header); a test
+    holds the two equal on the installed torch."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, ModuleNotFoundError, OSError):  # no user name: torch's fallback too
+        getuid = getattr(os, "getuid", None)
+        user = f"uid_{getuid()}" if callable(getuid) else "unknown_user"
+    return os.path.join(
+        tempfile.gettempdir(), "torchinductor_" + re.sub(r'[\\/:*?"<>|]', "_", user)
+    )
+
+
+def _entries(folder: Path) -> int:
+    """Entries of a two-level cache folder (``fxgraph/<prefix>/<key>``); 0 when it is absent."""
+    if not folder.is_dir():
+        return 0
+    return sum(1 for prefix in folder.iterdir() if prefix.is_dir() for _ in prefix.iterdir())
 
 
 def resume_refusal(header: Mapping[str, Any]) -> str | None:

@@ -110,6 +110,9 @@ class RunHeader:
     policy: dict[str, Any] = field(default_factory=dict)
     #: What generated programs depend on (``environment.generator``): draw and Hypothesis versions.
     generator: dict[str, Any] = field(default_factory=dict)
+    #: On-disk compile caches the backends read and their fullness at the start
+    #: (``environment.compile_caches``): an inductor verdict can depend on them.
+    compile_caches: dict[str, Any] = field(default_factory=dict)
     record: str = RECORD_RUN
 
 

@@ -83,6 +83,7 @@ def _environment(data: ReportData) -> str:
         ("dtype policy", env.dtype_policy),
         ("comparison policy", _policy_text(env.policy)),
         *((f"compiled share ({b})", text) for b, text in data.compiled.items()),
+        *((f"{name} cache", _cache_text(cache)) for name, cache in env.compile_caches.items()),
         ("seed", env.seed),
         ("git commit", env.git_commit),
         ("started", env.started or "-"),
@@ -92,6 +93,14 @@ def _environment(data: ReportData) -> str:
             versions = ", ".join(f"{k} {v}" for k, v in one.versions.items())
             items.append((f"file {os.path.basename(one.source)}", versions or "-"))
     return "\n".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+
+
+def _cache_text(cache: dict[str, Any]) -> str:
+    """A compile cache as the run found it: empty, or how many graphs earlier runs left."""
+    graphs = int(cache.get("fx_graphs", 0))
+    held = "empty at the start" if graphs == 0 else f"{graphs} compiled graphs at the start"
+    note = "" if graphs == 0 else " (verdicts may depend on what earlier runs compiled)"
+    return f"{cache.get('dir', '?')}: {held}{note}"
 
 
 def _policy_text(policy: dict[str, str]) -> str:

@@ -66,6 +66,8 @@ class Environment:
     argv: list[str] = field(default_factory=list)
     #: The pair's comparison policy (name, description, why), as the run recorded it.
     policy: dict[str, str] = field(default_factory=dict)
+    #: On-disk compile caches the backends read, as the run found them (``compile_caches``).
+    compile_caches: dict[str, Any] = field(default_factory=dict)
     #: The results file this environment was read from.
     source: str = ""
 
@@ -425,6 +427,7 @@ def environment(headers: Sequence[dict[str, Any]]) -> Environment:
         dtype_policy=str(last.get("dtype_policy", "")) or DTYPE_POLICY,
         argv=list(last.get("argv", [])),
         policy=dict(last.get("policy", {})),
+        compile_caches=dict(last.get("compile_caches", {})),
     )
 
 
