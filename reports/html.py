@@ -97,10 +97,11 @@ def _environment(data: ReportData) -> str:
 
 def _cache_text(cache: dict[str, Any]) -> str:
     """A compile cache as the run found it: empty, or how many graphs earlier runs left."""
-    graphs = int(cache.get("fx_graphs", 0))
-    held = "empty at the start" if graphs == 0 else f"{graphs} compiled graphs at the start"
-    note = "" if graphs == 0 else " (verdicts may depend on what earlier runs compiled)"
-    return f"{cache.get('dir', '?')}: {held}{note}"
+    folder, graphs = cache.get("dir", "?"), int(cache.get("fx_graphs", 0))
+    if graphs == 0:
+        return f"{folder}: empty at the start"
+    held = f"{graphs} compiled graphs at the start"
+    return f"{folder}: {held} (verdicts may depend on what earlier runs compiled)"
 
 
 def _policy_text(policy: dict[str, str]) -> str:

@@ -231,7 +231,6 @@ RULES: tuple[Rule, ...] = (
         "not counted: eager accumulates the grads of the nodes it ran before the error; a "
         "compiled backward, traced (its saved tensors checked) before any node runs, none",
         "docs/findings.md#seen-but-not-counted",
-        name=r"^calls\.\d+\.grads\.",
         holds=failed_partway,
     ),
     Rule(
