@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager")
 Torch: 2.13.0+cpu
+Case: custom_function/grad_of_type_int_errors (torch-compile)
 Differs: eager raises "RuntimeError: expected Variable or None (got int)" at backward; the
     compiled function runs backward without error and leaves x.grad None, so the caller's
     mistake becomes a silently missing gradient.

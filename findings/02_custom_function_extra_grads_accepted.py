@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager") and compiled autograd (backend="eager")
 Torch: 2.13.0+cpu
+Case: custom_function/too_many_grads_errors (torch-compile)
 Differs: eager raises "function ExtraGradBackward returned an incorrect number of gradients
     (expected 1, got 2)"; under aot_eager and under compiled autograd the extra grad is
     silently ignored and x.grad is set to the first one.

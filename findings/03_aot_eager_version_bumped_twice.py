@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager") (backend="eager" agrees with eager)
 Torch: 2.13.0+cpu
+Case: inplace_version/chained_inplace_ops (torch-compile)
 Differs: x._version goes 0 -> 1 in eager and under the "eager" compile backend, 0 -> 2 under
     aot_eager (functionalization writes the result back with a second copy_).
 Right side: eager: one in-place op is one version bump; reference_impl also bumps by 1.

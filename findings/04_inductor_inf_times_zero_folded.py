@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="inductor")
 Torch: 2.13.0+cpu
+Case: known_issues/inf_times_zero_is_nan (torch-compile:inductor)
 Differs: (x * 0).sum() for x = [inf, 1] is nan in eager and 0 under inductor. Multiplying by a
     tensor zero is not folded (both give nan); only the Python literal 0 is.
 Right side: eager: IEEE 754 defines inf * 0 = nan; reference_impl (NumPy) gives nan.

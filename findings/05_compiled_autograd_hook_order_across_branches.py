@@ -2,6 +2,7 @@
 
 Backend: compiled autograd (torch._dynamo.compiled_autograd._enable, backend="eager")
 Torch: 2.13.0+cpu
+Case: known_issues/sibling_branch_hooks_fire_later_node_first (torch-compiled-autograd)
 Differs: for a = x*2, b = x*3, (a + b).sum().backward(), eager fires b's hook before a's
     (the engine runs the ready node with the higher sequence number first); compiled autograd
     fires a's first. Gradients agree; only the order of hook side effects differs.

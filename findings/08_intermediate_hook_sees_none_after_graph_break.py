@@ -2,6 +2,8 @@
 
 Backend: torch.compile(backend="aot_eager") (the print causes a graph break)
 Torch: 2.13.0+cpu
+Case: findings/hook_registered_on_an_intermediate_after_a_graph_break
+    (torch-compile, torch-compile:inductor)
 Differs: with y = x*x, z = y*x^3 and a hook on y scaling its grad by 3.14, eager's
     autograd.grad(z, x) at x = 1 is 2*3.14 + 3 = 9.28 and the hook sees tensor(1.); the
     compiled function calls the hook with None and returns the unhooked 5.0 (a hook that does

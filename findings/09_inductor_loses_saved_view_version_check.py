@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="inductor") (aot_eager still raises like eager)
 Torch: 2.13.0+cpu
+Case: findings/saved_view_of_an_input_written_before_backward (torch-compile:inductor)
 Differs: y = (x @ w).sum() with a 3-D x saves a reshaped view of x; x.add_(1) before
     y.backward() makes eager raise "one of the variables needed for gradient computation has
     been modified by an inplace operation"; inductor raises nothing and w.grad is computed from

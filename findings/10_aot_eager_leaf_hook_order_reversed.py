@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager")
 Torch: 2.13.0+cpu
+Case: known_issues/post_accumulate_hooks_follow_graph_order (torch-compile)
 Differs: for f(a, b) = (a*2).sum() + (b*3).sum(), eager fires post-accumulate-grad hooks b then a
     (b's AccumulateGrad is reached through the later node); under aot_eager the single
     CompiledFunctionBackward node hands out grads in input order, so a fires first. Tensor hooks

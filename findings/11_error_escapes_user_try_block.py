@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager") (Dynamo raises while tracing, before any backend)
 Torch: 2.13.0+cpu
+Case: detach_no_grad/no_grad_inplace_on_leaf_allowed (torch-compile)
 Differs: eager runs the except branch (the in-place write to a leaf that requires grad raises
     RuntimeError, which the function catches and handles); compiled, Dynamo meets the error
     while running the op on fake tensors and raises TorchRuntimeError out of the whole call,

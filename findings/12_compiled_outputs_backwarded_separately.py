@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager") (the whole function; backward calls break the graph)
 Torch: 2.13.0+cpu
+Case: accumulation/two_outputs_backward_separately (torch-compile)
 Differs: eager: y1 = x.sum() and y2 = (x ** 2).sum() are separate graphs that only share the
     leaf, so y1.backward() then y2.backward() accumulates both gradients. Compiled, both outputs
     hang off one CompiledFunctionBackward node; the first backward frees it and the second

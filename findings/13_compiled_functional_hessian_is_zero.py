@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager") and backend="inductor"
 Torch: 2.13.0+cpu
+Case: api_surface/functional_jacobian_and_hessian (torch-compile)
 Differs: the Hessian of sum(x**3) at x = (0.5, -1.5) is diag(6x) = [[3, 0], [0, -9]]; eager
     returns it, the compiled function returns [[0, 0], [0, 0]] with no error or warning.
 Right side: eager: 6x on the diagonal by hand; reference_impl's autograd.functional.hessian

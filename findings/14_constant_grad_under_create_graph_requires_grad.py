@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager")
 Torch: 2.13.0+cpu
+Case: higher_order/constant_grad_under_create_graph_is_plain (torch-compile)
 Differs: d(x + x)/dx is the constant 2, so with create_graph=True eager returns it with
     requires_grad=False and no grad_fn; compiled returns requires_grad=True with a
     CompiledFunctionBackwardBackward node, which a second differentiation then refuses

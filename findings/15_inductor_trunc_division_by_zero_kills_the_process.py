@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="inductor"), CPU
 Torch: 2.13.0+cpu
+Case: api_surface/integer_floor_division_by_zero (torch-compile:inductor)
 Differs: eager raises RuntimeError("ZeroDivisionError"); the inductor-compiled function dies
     with SIGILL (the generated C++ divides by zero), taking the whole process with it. Floor
     division (//, floor_divide, rounding_mode="floor") is guarded on 2.13.0 and raises

@@ -2,6 +2,8 @@
 
 Backend: torch.compile(backend="aot_eager") and backend="inductor"
 Torch: 2.13.0+cpu
+Case: findings/input_only_the_compiled_graph_saves_written_after_forward
+    (torch-compile, torch-compile:inductor)
 Differs: y = x / (w.abs() + 0.5) with w taking no gradient: eager saves the new tensor
     (w.abs() + 0.5) for backward, so writing into w afterwards is harmless and backward gives
     x.grad; the compiled graph saves w itself and recomputes w.abs() + 0.5 in backward (the

@@ -2,6 +2,8 @@
 
 Backend: torch.compile(backend="aot_eager") and backend="inductor"
 Torch: 2.13.0+cpu
+Case: findings/create_graph_backward_through_two_compiled_graphs
+    (torch-compile, torch-compile:inductor)
 Differs: y = total(difference(x, c)) with each function compiled, and y.backward(create_graph=True):
     eager gives x.grad = [1., 1.]; compiled raises "a leaf Variable that requires grad is being
     used in an in-place operation". The second function's gradient for its input is an

@@ -2,6 +2,7 @@
 
 Backend: torch.compile(backend="aot_eager") and backend="inductor", with graph breaks
 Torch: 2.13.0+cpu
+Case: findings/in_place_check_across_graph_breaks (torch-compile, torch-compile:inductor)
 Differs: t = x + 1; t.tanh_(); t.add_(1), each in its own compiled graph (graph breaks between
     them), then autograd.grad(t, x): eager raises "one of the variables needed for gradient
     computation has been modified by an inplace operation" (tanh_'s node saved its result, t,

@@ -3,6 +3,7 @@
 Backend: compiled autograd (compiled_autograd._enable(torch.compile(backend="eager")));
     eager and aot_eager give the wrong answer
 Torch: 2.13.0+cpu
+Case: findings/stacked_scalar_leaves_keep_their_own_grads (reference)
 Differs: after torch.stack([a, b]).sum().backward() for 0-d leaves a and b, a.grad and b.grad
     are the same memory (equal data_ptr): sum's backward expands the scalar gradient to
     stride 0, stack's backward hands each leaf a 0-d view of it, and AccumulateGrad steals

@@ -4,6 +4,7 @@ the graph: a create_graph=True gradient silently drops every term through it.
 Backend: compiled autograd (torch._dynamo.compiled_autograd, compiler torch.compile(backend=
     "aot_eager")), for the backward that has create_graph=True
 Torch: 2.13.0+cpu
+Case: findings/unpacked_saved_tensor_keeps_its_graph_under_create_graph (torch-compiled-autograd)
 Differs: y = (x * x).sum() with x = [1.5, -2.0], its saved tensors going through
     saved_tensors_hooks whose pack returns a clone (or through torch.utils.checkpoint with
     use_reentrant=False, which recomputes them), then g = autograd.grad(y, x,

@@ -5,6 +5,8 @@ Backend: torch.compile(backend="aot_eager") and backend="inductor", forward unde
     torch.autograd.graph.save_on_cpu() (CPU tensors) or any saved_tensors_hooks whose pack
     keeps the tensor itself
 Torch: 2.13.0+cpu
+Case: findings/input_only_the_compiled_graph_saves_written_under_save_on_cpu
+    (torch-compile, torch-compile:inductor)
 Differs: y = x / (w.abs() + 0.5) with w taking no gradient, then w.mul_(2) before
     y.sum().backward(). Eager saves the new tensor w.abs() + 0.5, so the write is harmless:
     x.grad = 0.727774 with or without hooks. The compiled graph saves w itself and recomputes

@@ -4,6 +4,7 @@ once a backward started from the leaf x itself has run.
 Backend: compiled autograd (torch._dynamo.compiled_autograd, compiler torch.compile(backend=
     "aot_eager")), one context around both calls
 Torch: 2.13.0+cpu
+Case: findings/grad_after_a_backward_rooted_at_a_leaf (torch-compiled-autograd)
 Differs: leaves a, x, b; a kept result of x * 1 holds x's AccumulateGrad;
     x.backward(inputs=[a]) (a backward whose root is the leaf's AccumulateGrad, asking for a,
     which it does not reach: eager does nothing); then torch.autograd.grad(b * 2, [x, x],

@@ -5,6 +5,7 @@ autograd returns it after the hook in both.
 Backend: compiled autograd (torch._dynamo.compiled_autograd, compiler torch.compile(backend=
     "aot_eager"))
 Torch: 2.13.0+cpu
+Case: findings/hooked_input_gradient_with_and_without_its_node (torch-compiled-autograd)
 Differs: y = 1 / (|x| + 0.5) for x = -1.14, y.register_hook(lambda g: g * 2), then
     torch.autograd.grad(y * 1, inputs). With inputs [y], eager returns 2.0 for y (the hook's
     result); with inputs [y, x] it returns 1.0 for y (what arrived, before the hook) and

@@ -4,6 +4,7 @@ buffers) to a backward that must keep them (retain_graph=True): each later backw
 Backend: torch.compile(backend="inductor"), FX graph cache on (the default; on disk under
     TORCHINDUCTOR_CACHE_DIR, shared by every process of the user)
 Torch: 2.13.0+cpu
+Case: findings/retain_graph_grads_after_a_graph_freeing_backward (torch-compile:inductor)
 Differs: aot_autograd compiles a backward lazily, at its first call. When that call frees the
     graph, the saved tensors are "donated": the backward of l1_loss writes its result into the
     saved sign(a - b). When the first call keeps the graph, donation is turned off
@@ -14,11 +15,11 @@ Differs: aot_autograd compiles a backward lazily, at its first call. When that c
     the same backward graph) is compiled, and autograd.grad(out, a, retain_graph=True) three
     times gives 0.5, 0.25, 0.125 where eager gives 0.5 each time: every call halves the saved
     sign, and the gradient returned is that saved buffer itself (a gradient kept from the
-    first call reads 0.125 after the third). No error, no warning. With a fresh cache, or TORCHINDUCTOR_FX_GRAPH_CACHE=0, it
-    gives 0.5 each time. Had aot_autograd's own cache hit an entry saved with donation, the
-    call would raise the donated-buffer error instead; an entry saved by a run like this one
-    (donation off, the donating kernel served) repeats the wrong answer, which is how p0208
-    failed.
+    first call reads 0.125 after the third). No error, no warning. With a fresh cache, or
+    TORCHINDUCTOR_FX_GRAPH_CACHE=0, it gives 0.5 each time. Had aot_autograd's own cache hit
+    an entry saved with donation, the call would raise the donated-buffer error instead; an
+    entry saved by a run like this one (donation off, the donating kernel served) repeats the
+    wrong answer, which is how p0208 failed.
 Right side: eager (and a cold cache); reference_impl gives 0.5 each time.
     Found by the harness: generated program p0208 of seed 14 (draw version 8) in a
     torch-compile:inductor campaign, which tools/triage.py left untriaged (a gradient half

@@ -25,6 +25,10 @@ TRACKER = re.compile(r"https://github\.com/pytorch/pytorch/(issues|pull)/\d+")
 ISSUE_NUMBER = re.compile(r"#(\d{5,6})\b")
 EAGER_LINE = re.compile(r"^eager\b[^:\n]*:", re.MULTILINE)
 COMPILED_LINE = re.compile(r"^compiled\b[^:\n]*:", re.MULTILINE)
+#: ``Case: <case id> (<backend>, ...)``: the catalogue case that pins a finding, and the backends
+#: (each judged against eager torch) under which it differs.
+CASE_LINE = re.compile(r"^Case: ([\w/]+)\s+\(([^)]*)\)", re.MULTILINE)
+NO_CASE = "Case: none under the harness's backends:"
 
 
 def _docstring(path: Path) -> str:
@@ -62,6 +66,43 @@ def test_docs_count_matches_the_scripts() -> None:
     assert int(match.group(1)) == len(FINDINGS)
 
 
+def _catalogue() -> dict:
+    import cases  # noqa: F401 - registers the catalogue
+
+    return REGISTRY
+
+
+@pytest.mark.parametrize("script", FINDINGS, ids=_ids(FINDINGS))
+def test_finding_names_the_case_that_pins_it_and_the_known_lists_that_hold_it(
+    script: Path,
+) -> None:
+    """A finding is a regression test too: its case differs under the backends it names, and
+    each of those pairs' known-differences lists holds it, so a torch that fixes the finding
+    fails the run with "no longer differs"."""
+    from conformance.known import load_known
+
+    doc = _docstring(script)
+    if NO_CASE in doc:  # then it says why, and which case pins the behaviour in eager
+        reason = re.split(r"\n(?=\S)", doc.split(NO_CASE, 1)[1])[0]  # up to the next field
+        named = re.findall(r"\b([a-z_]+/[a-z0-9_]+)\b", reason)
+        assert named and all(n in _catalogue() for n in named), reason
+        return
+    found = CASE_LINE.search(doc)
+    assert found, f"{script.name}: docstring needs 'Case: <id> (<backends>)' or {NO_CASE!r}"
+    case_id, backends = found.group(1), [b.strip() for b in found.group(2).split(",")]
+    assert case_id in _catalogue(), f"{script.name}: no catalogue case {case_id}"
+    for backend in backends:
+        listed = {d.case for d in load_known(str(REPO / "known"), "torch", backend).differences}
+        assert case_id in listed, f"{case_id} is not in the known list of torch vs {backend}"
+
+
+def test_every_findings_case_is_named_by_its_finding() -> None:
+    named = {m.group(1) for s in FINDINGS for m in CASE_LINE.finditer(_docstring(s))}
+    pinned = {c.id for c in _catalogue().values() if c.area == "findings"}
+    assert pinned, "cases/findings.py registers no case"
+    assert pinned <= named, sorted(pinned - named)
+
+
 def _known_issue_cases() -> list:
     import cases  # noqa: F401 - registers the catalogue
 
@@ -94,3 +135,33 @@ def test_finding_runs_and_prints_both_answers(script: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert EAGER_LINE.search(done.stdout), done.stdout
     assert COMPILED_LINE.search(done.stdout), done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend", ["reference", "torch-compile", "torch-compiled-autograd", "torch-compile:inductor"]
+)
+def test_findings_cases_differ_exactly_as_the_known_lists_say(backend: str, tmp_path: Path) -> None:
+    """The findings area judged against eager torch: every case passes or is a known difference
+    (all its differing facets listed), and nothing listed passes - on the torch installed, so
+    a torch that fixes a finding fails here with "no longer differs"."""
+    import os
+
+    from conformance.results import read_case_results
+
+    out = tmp_path / "findings.jsonl"
+    env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "inductor-cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--backends", f"torch,{backend}"]
+        + ["--area", "findings", "--jobs", "0", "-q", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+        env=env,
+    )
+    results = read_case_results(out)
+    outcomes = {r.case_id: r.outcome for r in results}
+    assert done.returncode == 0, (outcomes, done.stdout[-3000:])
+    assert set(outcomes.values()) <= {"pass", "known"}, outcomes
+    assert "known" in outcomes.values(), f"no finding differs under {backend}: {outcomes}"

@@ -83,16 +83,45 @@ def test_a_malformed_list_is_one_input_error(tmp_path):
         load_known(str(tmp_path), "torch", "x")
 
 
+def _heading_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a document's headings: lower case, punctuation dropped, each
+    space a hyphen."""
+    import re
+
+    headings = re.findall(r"^#+ (.+)$", markdown, re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_heading_anchors_are_githubs():
+    assert _heading_anchors("## 12. Two `a.b(x=True)` outputs, a - b\n") == {
+        "12-two-abxtrue-outputs-a---b"
+    }
+
+
 def test_the_committed_lists_load_and_every_entry_links_its_evidence():
+    """Every list under ``known/``: it loads for its own pair, lists catalogue cases by exact
+    id, and links a tracker entry or a heading of ``docs/findings.md`` that exists."""
+    import tomllib
     from pathlib import Path
 
+    import cases  # noqa: F401 - registers the catalogue
+    from conformance.case import REGISTRY
+
     root = Path(__file__).resolve().parents[2]
+    anchors = _heading_anchors((root / "docs" / "findings.md").read_text())
+    lists = sorted((root / "known").glob("*.toml"))
+    assert len(lists) >= 4
     load_known.cache_clear()
-    known = load_known(str(root / "known"), "torch", "torch-compile")
-    assert len(known.differences) > 20
-    for entry in known.differences:
-        assert entry.exact, entry.case  # reviewed case by case, so the list stays strict
-        assert entry.link.startswith(("https://github.com/pytorch/pytorch/", "docs/findings.md#"))
-        if entry.link.startswith("docs/"):
-            assert (root / entry.link.split("#")[0]).is_file()
+    for path in lists:
+        pair = tomllib.loads(path.read_text())["pair"]
+        known = load_known(str(root / "known"), *pair)
+        assert known.differences, path.name
+        for entry in known.differences:
+            assert entry.exact, entry.case  # reviewed case by case, so the list stays strict
+            assert entry.case in REGISTRY, f"{path.name}: no catalogue case {entry.case}"
+            assert entry.link.startswith(
+                ("https://github.com/pytorch/pytorch/", "docs/findings.md#")
+            )
+            if entry.link.startswith("docs/"):
+                assert entry.link.split("#")[1] in anchors, f"{path.name}: {entry.link}"
     load_known.cache_clear()
