@@ -10,7 +10,7 @@ Both hand cases the plain ``torch`` module and change *how* the case runs:
   each step's error is captured on its own) and not the interpreter's bookkeeping around it:
   frames without tensor arguments it does not trace, and the NumPy helpers that make a
   program's numbers, and the case's own function around the interpreter, are kept out of its
-  tracing (``_untraced_bookkeeping``).
+  tracing, as is ``make``, which draws a catalogue case's data (``_untraced_bookkeeping``).
 - ``torch-compiled-autograd`` runs the case eagerly and every backward pass under compiled
   autograd, which traces the backward graph (hooks included) and compiles it with ``MODE``.
 
@@ -30,7 +30,7 @@ for ``torch-compile`` the share of grad-carrying results whose node is a compile
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import CodeType
 from typing import Any
 
@@ -166,17 +166,47 @@ def _case_config() -> Any:
 
 
 def _untraced_bookkeeping() -> None:
-    """Keep the harness's own frames (``UNTRACED_FRAMES``: the program interpreter's NumPy
-    helpers, which make leaf values, constants and gradient weights from seeds, and a generated
-    case's function around the interpreter) out of Dynamo's tracing: they run eagerly, as the
-    harness's data and bookkeeping, while the frames they call are decided on as before.
-    Marked after every reset, which forgets such marks."""
+    """Keep the harness's own frames out of Dynamo's tracing: the program interpreter's
+    (``UNTRACED_FRAMES``: the NumPy helpers, which make leaf values, constants and gradient
+    weights from seeds, and a generated case's function around the interpreter), and every
+    function of ``conformance.inputs`` (``make``'s methods: a catalogue case's data, drawn with
+    NumPy). They run eagerly, as the harness's data and bookkeeping, while the frames they call
+    are decided on as before. Marked after every reset, which forgets such marks.
+
+    Traced, ``make`` was most of a catalogue case's compiling: Dynamo broke inside it at the
+    NumPy generator and compiled its pieces as frames of their own - 180 of the 220 frames
+    compiled for 20 ``op_derivatives`` cases were ``rng``, ``_normal``, ``_tensor``, ``_cast``
+    and their resumptions - none of them code under test."""
     from torch._dynamo.eval_frame import skip_code
 
+    from conformance import inputs
     from conformance.programs.interpreter import UNTRACED_FRAMES
 
     for function in UNTRACED_FRAMES:
         skip_code(getattr(function, "__wrapped__", function).__code__)
+    for code in _codes_defined_in(inputs):
+        skip_code(code)
+
+
+def _codes_defined_in(module: Any) -> list[CodeType]:
+    """The code of every function ``module`` defines: its functions, and its classes' methods
+    and properties (nested functions excepted)."""
+    import inspect
+
+    def functions(namespace: Mapping[str, Any]) -> list[Any]:
+        found = []
+        for value in namespace.values():
+            for part in (value.fget, value.fset) if isinstance(value, property) else (value,):
+                part = getattr(part, "__func__", part)  # static and class methods
+                part = getattr(part, "__wrapped__", part)  # lru_cache and functools.wraps
+                if inspect.isfunction(part) and part.__module__ == module.__name__:
+                    found.append(part)
+        return found
+
+    classes = [c for c in vars(module).values() if inspect.isclass(c)]
+    owned = [c for c in classes if c.__module__ == module.__name__]
+    every = functions(vars(module)) + [f for c in owned for f in functions(vars(c))]
+    return [f.__code__ for f in every]
 
 
 def _fresh_dynamo() -> Any:

@@ -115,6 +115,27 @@ def test_a_program_compiled_before_any_eager_run_agrees_with_eager_torch(
     assert stats["compiled_grad_results"] >= 1
 
 
+def test_a_catalogue_case_has_its_ops_compiled_and_none_of_makes_frames(compiled, torch_backend):
+    """``make`` draws a case's data with NumPy; traced, Dynamo broke inside it and compiled its
+    pieces (``rng``, ``_normal``, ``_tensor``, ``_cast`` and their resumptions) as frames of
+    their own. Now it runs eagerly, and the case's verdict and compiled share are as before."""
+    import cases  # noqa: F401 - registers the catalogue
+    from conformance import inputs
+    from conformance.case import REGISTRY
+    from conformance.torch_compiled import _codes_defined_in
+
+    case = REGISTRY["op_derivatives/sin_float32"]
+    run = run_on_backend(case, compiled, 0)
+
+    made = {code.co_name: compiled_entries(code) for code in _codes_defined_in(inputs)}
+    assert {"randn", "rng", "_normal", "_tensor", "_cast", "tensor"} <= set(made)
+    assert made == dict.fromkeys(made, 0)
+    assert compiled_entries(case.func.__code__) >= 1  # the case's own code is compiled
+    assert run.stats["compiled_grad_results"] >= 1
+    result = execute_case(case, (torch_backend, compiled), 0)
+    assert result.outcome == "pass", result.message
+
+
 def test_the_rng_tracker_state_is_made_of_plain_tensors_unless_rng_ops_are_functionalized(
     compiled,
 ):
