@@ -30,6 +30,7 @@ for ``torch-compile`` the share of grad-carrying results whose node is a compile
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from types import CodeType
 from typing import Any
@@ -188,9 +189,10 @@ def _untraced_bookkeeping() -> None:
         skip_code(code)
 
 
-def _codes_defined_in(module: Any) -> list[CodeType]:
+@functools.cache
+def _codes_defined_in(module: Any) -> tuple[CodeType, ...]:
     """The code of every function ``module`` defines: its functions, and its classes' methods
-    and properties (nested functions excepted)."""
+    and properties (nested functions excepted). Found once; marked after every reset."""
     import inspect
 
     def functions(namespace: Mapping[str, Any]) -> list[Any]:
@@ -206,7 +208,7 @@ def _codes_defined_in(module: Any) -> list[CodeType]:
     classes = [c for c in vars(module).values() if inspect.isclass(c)]
     owned = [c for c in classes if c.__module__ == module.__name__]
     every = functions(vars(module)) + [f for c in owned for f in functions(vars(c))]
-    return [f.__code__ for f in every]
+    return tuple(f.__code__ for f in every)
 
 
 def _fresh_dynamo() -> Any:
