@@ -38,19 +38,31 @@ WRAPPER_MODULES = ("torch._dynamo", "torch._inductor")
 #: How Dynamo names the wrapped error in its message when it does not chain it:
 #: ``... got RuntimeError('a leaf Variable that requires grad ...')``.
 _WRAPPED_IN_MESSAGE = re.compile(r"""got (\w+)\((['"])(.*?)\2\)""", re.DOTALL)
+#: What Dynamo appends to the message of an error it met while tracing: where in the user's code.
+_USER_CODE = re.compile(r"\n\nfrom user code:\n.*\Z", re.DOTALL)
 
 
 def wrapped_cause(exc: BaseException) -> tuple[str, str] | None:
     """``(type name, message)`` of the exception a wrapper exception stands for, or None."""
     if not type(exc).__module__.startswith(WRAPPER_MODULES):
         return None
-    inner = getattr(exc, "inner_exception", None) or exc.__cause__
+    inner = getattr(exc, "inner_exception", None) or exc.__cause__ or _rewrapped(exc)
     if isinstance(inner, BaseException):
-        return wrapped_cause(inner) or (type(inner).__name__, str(inner))
+        return wrapped_cause(inner) or (type(inner).__name__, _USER_CODE.sub("", str(inner)))
     found = _WRAPPED_IN_MESSAGE.search(str(exc))
     if found is None:
         return None
     return found.group(1), found.group(3).encode().decode("unicode_escape", errors="replace")
+
+
+def _rewrapped(exc: BaseException) -> BaseException | None:
+    """The error Dynamo "rewrapped for clarity": an unexpected error of its own tracing raised
+    again as ``InternalTorchDynamoError(f"{type}: {message}") from None``, which keeps the
+    original only as the context it suppresses."""
+    context = exc.__context__
+    if not (exc.__suppress_context__ and isinstance(context, BaseException)):
+        return None
+    return context if str(exc) == f"{type(context).__qualname__}: {context}" else None
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,34 @@ def test_dynamos_wrapped_error_is_compared_as_the_error_it_wraps():
     assert strict.reasons == ["type", "message"]
 
 
+def test_an_error_dynamo_rewraps_as_its_own_is_compared_as_the_error_it_was():
+    """Dynamo raises an unexpected error of its tracing again as ``InternalTorchDynamoError``
+    ("RuntimeError: <message>") from None; the original is its suppressed context."""
+    from torch._dynamo.exc import InternalTorchDynamoError
+
+    def rewrap(error):
+        try:
+            raise error
+        except RuntimeError as exc:
+            raise InternalTorchDynamoError(f"{type(exc).__qualname__}: {exc}") from None
+
+    where = '\n\nfrom user code:\n   File "case.py", line 3, in f\n    x.add_(1)\n\nSet TORCH...'
+    rewrapped = capture(lambda: rewrap(RuntimeError("a leaf Variable that requires grad" + where)))
+    assert (rewrapped.type_name, rewrapped.cause_type, rewrapped.cause_message) == (
+        "InternalTorchDynamoError",
+        "RuntimeError",
+        "a leaf Variable that requires grad",
+    )
+
+    def unrelated():  # its own message, raised while handling another error: no cause
+        try:
+            raise RuntimeError("inner")
+        except RuntimeError:
+            raise InternalTorchDynamoError("guard failed") from None
+
+    assert capture(unrelated).cause_type is None
+
+
 def test_an_error_captured_inside_a_compiled_case_escapes_it(registry, torch_backend, compiled):
     """torch.compile raises an op's error from the compiled frame, past the case's own
     ``try``/``except``: recorded as the candidate raising where eager torch captured."""
