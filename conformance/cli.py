@@ -546,7 +546,9 @@ def _shrinkable(bad: list[CaseResult]) -> list[CaseResult]:
 def save_crash(result: CaseResult, options: RunOptions, results_path: str) -> Path:
     """Save the standalone torch script of a catalogue case that crashed a backend next to the
     results (``results/run.jsonl`` -> ``results/run.crashes/<area>.<name>.py``): the finding a
-    maintainer runs. Its inputs are recorded on the backend that did not crash."""
+    maintainer runs. Its inputs are recorded on the backend that did not crash, in a child
+    process: that backend may share the crashed one's module (``torch`` and
+    ``torch-compile``), and the case run again here would take the run down with it."""
     crashed = result.reason.split(" crashed:", 1)[0]
     survivor = next((b for b in options.backends if b != crashed), "reference")
     out = Path(results_path)
@@ -554,7 +556,7 @@ def save_crash(result: CaseResult, options: RunOptions, results_path: str) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / f"{result.case_id.replace('/', '.')}.py"
     case = get_case(result.case_id, options.cases_package, options.seed)
-    script.write_text(build_reproducer(case, options.seed, load_backend(survivor)))
+    script.write_text(build_reproducer(case, options.seed, load_backend(survivor), apart=True))
     return script
 
 

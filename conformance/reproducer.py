@@ -293,13 +293,46 @@ def record_inputs(case: Case, seed: int, backend: Backend) -> list[Made]:
     return make.made
 
 
-def build_reproducer(case: Case, run_seed: int = 0, backend: Backend | None = None) -> str:
-    """The reproducer script of ``case`` for the run seed ``run_seed``."""
+def record_inputs_apart(case: Case, seed: int, backend: Backend) -> list[Made] | None:
+    """``record_inputs`` in a child process, for a case that may kill the process running it
+    (a crash being saved): None when it did. The caller's process, holding a run's results,
+    must outlive the case."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_send_inputs, args=(send, case, seed, backend), daemon=True)
+    child.start()
+    send.close()
+    try:
+        made: list[Made] | None = receive.recv()
+    except EOFError:  # the case killed the child before it could answer
+        made = None
+    finally:
+        receive.close()
+        child.join()
+    return made if child.exitcode == 0 else None
+
+
+def _send_inputs(pipe: Any, case: Case, seed: int, backend: Backend) -> None:
+    pipe.send(record_inputs(case, seed, backend))
+    pipe.close()
+
+
+def build_reproducer(
+    case: Case, run_seed: int = 0, backend: Backend | None = None, *, apart: bool = False
+) -> str:
+    """The reproducer script of ``case`` for the run seed ``run_seed``, its inputs recorded on
+    ``backend`` (torch by default). ``apart``: record them in a child process, for a case that
+    crashed a backend; if the case kills that one too, on reference_impl, whose ``make`` draws
+    the same values whatever the module."""
     if case.reproducer is not None:
         return case.reproducer()
     backend = backend or load_backend("torch")
     seed = case_seed(run_seed, case.id)
-    made = record_inputs(case, seed, backend)
+    made = record_inputs_apart(case, seed, backend) if apart else None
+    if made is None:
+        made = record_inputs(case, seed, load_backend("reference") if apart else backend)
     params = list(inspect.signature(case.func).parameters)
     module_name = params[0] if params else "torch"
     body, literal_ok = _substitute(case, made, module_name)

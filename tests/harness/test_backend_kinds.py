@@ -293,6 +293,42 @@ def test_a_crash_fails_the_run_and_saves_the_cases_script(tmp_path):
     assert "def segfaults_off_torch(torch, make):" in script.read_text()
 
 
+CRASHES_TORCH = """
+    import os
+    import signal
+
+    from conformance import case
+
+
+    @case(area="c")
+    def segfaults_on_torch(torch, make):
+        x = make.tensor([1.5, -2.25])
+        if torch.__name__ == "torch":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return {"x": x}
+"""
+
+
+def test_a_case_crashing_torch_under_a_compiled_pair_is_saved_without_crashing_the_run(tmp_path):
+    """Under ``torch,torch-compile`` the backend that survived shares torch with the one that
+    crashed: recording the case's inputs for its script ran the case again in the run's own
+    process, which died (signal 11) with the results unwritten. They are recorded apart, and
+    on reference_impl when the case kills that process too."""
+    write_package(tmp_path, "crashcases", {"cases": CRASHES_TORCH})
+    done = run_cli(
+        *("run", "--cases", "crashcases", "--backends", "torch,torch-compile"),
+        *("--out", "r.jsonl", "--jobs", "1"),
+        cwd=tmp_path,
+        extra_path=tmp_path,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "CRASH c/segfaults_on_torch: torch crashed: signal 11 (SIGSEGV)" in done.stdout
+    assert (tmp_path / "r.jsonl").read_text().count('"record": "case"') == 1
+    script = (tmp_path / "r.crashes" / "c.segfaults_on_torch.py").read_text()
+    assert "def segfaults_on_torch(torch, make):" in script
+    assert "torch.tensor([1.5, -2.25]" in script  # the input, recorded on reference_impl
+
+
 def test_a_backend_that_supports_nothing_fails_the_run(tmp_path):
     (tmp_path / "nothing_lib.py").write_text("class Tensor:\n    pass\n")
     write_package(tmp_path, "fewcases", {"cases": FEW})
