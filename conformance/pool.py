@@ -115,6 +115,13 @@ def run_remote(
     )
 
 
+#: How often an idle worker checks that the run's process is still alive. A worker does not see
+#: its pipe close when the run dies: each one holds copies of pipe ends it inherited when it was
+#: forked (its own pipe's other end among them), so after the run was killed its workers waited
+#: for a case forever, 400 MB each.
+PARENT_CHECK_S = 1.0
+
+
 def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:
     """Serve case ids from ``conn``. The current phase (backend name, compare, ...) goes into the
     shared ``phase`` buffer rather than the pipe, so the parent wakes once per case, and reads
@@ -132,8 +139,12 @@ def _worker_main(conn: Connection, phase: Any, options: RunOptions) -> None:
         return
     conn.send(("ready", os.getpid()))
     memory = MemoryWatch(options.memory_check_every, options.recycle_growth)
+    run = os.getppid()
     while True:
         try:
+            while not conn.poll(PARENT_CHECK_S):
+                if os.getppid() != run:
+                    return  # the run's process died: nobody will send or read again
             case_id = conn.recv()
         except EOFError:
             return

@@ -4,6 +4,7 @@ an interrupted run that keeps every finished case and can resume."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -304,3 +305,59 @@ def test_a_run_without_reports_imports_none_of_their_modules_and_a_bad_suffix_st
     argv = ["run", "--area", "smoke", "--jobs", "0", "--out", str(bad), "--report", "r.txt"]
     assert cli.main(argv) == 2  # refused before the run: nothing written
     assert not bad.exists()
+
+
+def _children(pid: int) -> list[int]:
+    """The live (not zombie) processes whose parent is ``pid``, read from /proc."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_run_is_killed(tmp_path):
+    """A run killed outright (SIGKILL, the OOM killer) cannot stop its workers; each held pipe
+    ends it inherited, so none saw its pipe close and all waited for a case forever."""
+    out = tmp_path / "r.jsonl"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "run", "--area", "generated"]
+        + ["--generated", "100000", "--jobs", "2", "-q", "--out", str(out)],
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20_000):
+            time.sleep(0.2)
+        workers = _children(run.pid)
+        assert len(workers) == 2, workers
+    finally:
+        run.kill()
+        run.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    left = [w for w in workers if _alive(w)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers outlived the run"
