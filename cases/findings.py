@@ -253,3 +253,16 @@ def retain_graph_grads_after_a_graph_freeing_backward(torch, make: Inputs):
     out, _ = torch.nn.functional.l1_loss(a, b), b.sum()
     grads = [torch.autograd.grad(out, [a], retain_graph=True)[0][0].item() for _ in range(3)]
     return {"grads": grads}
+
+
+@case(area=AREA, tags=("compiled_autograd", "hooks", "errors"))
+def hook_returning_a_gradient_of_another_size(torch, make: Inputs):
+    """findings/31: a hook whose result has another size than the gradient is refused.
+
+    A tensor hook on the leaf ``x = [1, 2]`` returns ``g.sum()``; ``(x * 2).sum().backward()``
+    raises "hook '<lambda>' has changed the size of value" and leaves ``x.grad`` None. 2.13.0
+    compiled autograd broadcasts the 0-d result into place: no error, ``x.grad = [4, 4]``.
+    """
+    x = make.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g.sum())
+    return {"backward": capture(lambda: (x * 2).sum().backward()), "x.grad": x.grad}
