@@ -293,6 +293,10 @@ def record_inputs(case: Case, seed: int, backend: Backend) -> list[Made]:
     return make.made
 
 
+#: How long a child recording a crashed case's inputs may take before it is given up.
+RECORD_TIMEOUT_S = 60.0
+
+
 def record_inputs_apart(case: Case, seed: int, backend: Backend) -> list[Made] | None:
     """``record_inputs`` in a child process, for a case that may kill the process running it
     (a crash being saved): None when it did. The caller's process, holding a run's results,
@@ -304,14 +308,19 @@ def record_inputs_apart(case: Case, seed: int, backend: Backend) -> list[Made] |
     child = context.Process(target=_send_inputs, args=(send, case, seed, backend), daemon=True)
     child.start()
     send.close()
+    made: list[Made] | None = None
     try:
-        made: list[Made] | None = receive.recv()
+        if receive.poll(RECORD_TIMEOUT_S):  # a case that hangs is given up, like a crash
+            made = receive.recv()
     except EOFError:  # the case killed the child before it could answer
-        made = None
+        pass
     finally:
         receive.close()
-        child.join()
-    return made if child.exitcode == 0 else None
+        child.join(None if made is not None else 0)  # sent: it is leaving; else given up
+        if child.is_alive():
+            child.kill()
+            child.join()
+    return made
 
 
 def _send_inputs(pipe: Any, case: Case, seed: int, backend: Backend) -> None:

@@ -99,3 +99,41 @@ def test_a_reproducer_per_catalogue_area_runs_on_torch_and_prints_its_observatio
         done = run_script(build_reproducer(case, run_seed=0))
         assert done.returncode == 0, (case.id, done.stderr[-2000:])
         assert done.stdout.strip(), f"{case.id}: the reproducer printed nothing"
+
+
+def test_inputs_are_recorded_apart_and_a_case_that_hangs_or_dies_there_is_given_up(
+    monkeypatch, torch_backend, registry
+):
+    import os
+    import signal
+    import time
+
+    from conformance import case as register
+    from conformance import reproducer
+
+    def made_then(fate):
+        def func(torch, make):
+            x = make.tensor([0.5, 1.5])
+            fate()
+            return {"x": x}
+
+        return register(area="r", name=f"apart_{fate.__name__}")(func)
+
+    def survives():
+        pass
+
+    def dies():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def hangs():
+        time.sleep(3600)
+
+    monkeypatch.setattr(reproducer, "RECORD_TIMEOUT_S", 2.0)
+    for fate in (survives, dies, hangs):
+        made_then(fate)
+    recorded = reproducer.record_inputs_apart(registry["r/apart_survives"], 0, torch_backend)
+    assert recorded is not None and recorded[0].values.tolist() == [0.5, 1.5]
+    assert reproducer.record_inputs_apart(registry["r/apart_dies"], 0, torch_backend) is None
+    start = time.monotonic()
+    assert reproducer.record_inputs_apart(registry["r/apart_hangs"], 0, torch_backend) is None
+    assert time.monotonic() - start < 30
