@@ -298,34 +298,13 @@ RECORD_TIMEOUT_S = 60.0
 
 
 def record_inputs_apart(case: Case, seed: int, backend: Backend) -> list[Made] | None:
-    """``record_inputs`` in a child process, for a case that may kill the process running it
-    (a crash being saved): None when it did. The caller's process, holding a run's results,
-    must outlive the case."""
-    import multiprocessing
+    """``record_inputs`` in a forked child, for a case that may kill the process running it
+    (a crash being saved): None when it did, or hung past ``RECORD_TIMEOUT_S``. The caller's
+    process, holding a run's results, must outlive the case."""
+    from conformance.forked import run_forked
 
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_send_inputs, args=(send, case, seed, backend), daemon=True)
-    child.start()
-    send.close()
-    made: list[Made] | None = None
-    try:
-        if receive.poll(RECORD_TIMEOUT_S):  # a case that hangs is given up, like a crash
-            made = receive.recv()
-    except EOFError:  # the case killed the child before it could answer
-        pass
-    finally:
-        receive.close()
-        child.join(None if made is not None else 0)  # sent: it is leaving; else given up
-        if child.is_alive():
-            child.kill()
-            child.join()
+    _, made = run_forked(lambda: record_inputs(case, seed, backend), RECORD_TIMEOUT_S)
     return made
-
-
-def _send_inputs(pipe: Any, case: Case, seed: int, backend: Backend) -> None:
-    pipe.send(record_inputs(case, seed, backend))
-    pipe.close()
 
 
 def build_reproducer(

@@ -13,9 +13,7 @@ whatever runs it.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import signal
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,23 +119,13 @@ def _clause_about(clauses: list[str], facet: str) -> str | None:
 def crash_predicate(backend_name: str, run_seed: int, how: str, timeout: float = 60.0) -> Any:
     """``still_fails`` for a program that crashed ``backend_name`` (``how``: ``signal 11
     (SIGSEGV)``): each candidate runs on that backend in a forked child, which must die the
-    same way. A plain fork, because the shrinker itself runs in a daemonic child process, which
-    multiprocessing does not let have children."""
+    same way (``run_forked``: the shrinker itself runs in a daemonic child process)."""
 
     def still_fails(candidate: Any) -> bool:
         from conformance.execution import exit_description
+        from conformance.forked import run_forked
 
-        pid = os.fork()
-        if pid == 0:  # the child: run the candidate, and leave without cleaning up
-            code = 0
-            try:
-                signal.alarm(max(1, int(timeout)))
-                _run_candidate(candidate, backend_name, run_seed)
-            except BaseException:  # noqa: BLE001 - any way of surviving is "did not crash"
-                code = 1
-            os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        code, _ = run_forked(lambda: _run_candidate(candidate, backend_name, run_seed), timeout)
         return exit_description(code) == how
 
     return still_fails

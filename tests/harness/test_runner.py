@@ -307,29 +307,28 @@ def test_a_run_without_reports_imports_none_of_their_modules_and_a_bad_suffix_st
     assert not bad.exists()
 
 
-def _children(pid: int) -> list[int]:
-    """The live (not zombie) processes whose parent is ``pid``, read from /proc."""
-    from pathlib import Path
-
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
+def _stat(pid: int) -> tuple[str, int] | None:
+    """``(state, parent pid)`` of process ``pid`` from /proc, or None when it is gone."""
     from pathlib import Path
 
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return False
-    return state != "Z"
+        return None
+    return fields[0], int(fields[1])
+
+
+def _alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+def _children(pid: int) -> list[int]:
+    """The live (not zombie) processes whose parent is ``pid``."""
+    from pathlib import Path
+
+    stats = {int(p.name): _stat(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
+    return [c for c, stat in stats.items() if stat and stat[0] != "Z" and stat[1] == pid]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
