@@ -16,7 +16,7 @@ import functools
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,101 @@ def _pipeline(case_ids: Sequence[str], pair: Any, seed: int, out: Path) -> None:
     with ResultWriter(out) as writer:
         for case_id in case_ids:
             writer.write(execute_case(resolve_case(case_id, seed), pair, seed))
+
+
+def _no_verdict(*args: Any) -> Any:
+    from conformance.verdict import Outcome, Verdict
+
+    return Verdict(Outcome.PASS, "", "", [], [])
+
+
+#: The pipeline's own parts, timed in place: (row label, owner, attribute, a no-op stand-in).
+_PARTS: tuple[tuple[str, str, str, Callable[..., Any]], ...] = (
+    (
+        "recording (JSON line, flushed)",
+        "conformance.results:ResultWriter",
+        "write",
+        lambda *a: None,
+    ),
+    ("judging (compare, verdict)", "conformance.execution", "judge", _no_verdict),
+    ("observing (reading both sides)", "conformance.execution", "observe", lambda *a: []),
+)
+
+
+@contextlib.contextmanager
+def _swapped(target: str, attribute: str, replace: Callable[[Any], Any]) -> Iterator[None]:
+    """``target.attribute`` (``module`` or ``module:Class``) replaced by ``replace(original)``
+    while the block runs: the bench's probe into the pipeline, put back after."""
+    import importlib
+
+    module_name, _, class_name = target.partition(":")
+    owner = importlib.import_module(module_name)
+    if class_name:
+        owner = getattr(owner, class_name)
+    real = getattr(owner, attribute)
+    setattr(owner, attribute, replace(real))
+    try:
+        yield
+    finally:
+        setattr(owner, attribute, real)
+
+
+def _timing(key: str, totals: dict[str, float]) -> Callable[[Any], Any]:
+    def replace(real: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                totals[key] += time.process_time() - start
+
+        return timed
+
+    return replace
+
+
+def _instead(stand_in: Callable[..., Any]) -> Callable[[Any], Any]:
+    return lambda real: stand_in
+
+
+def _parts(
+    case_ids: Sequence[str], pair: Any, seed: int, out: Path, bare: float, repeats: int
+) -> list[Row]:
+    """Where the catalogue's overhead goes: each part's CPU time timed in place, as a share of
+    the bare run (best of ``repeats`` passes, part by part), then the pipeline with all three
+    parts made no-ops - the floor that no faster record, judge or observation goes below (it
+    also drops what the parts cost outside their own calls: freeing a record, collections)."""
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        totals = {label: 0.0 for label, *_ in _PARTS}
+        with contextlib.ExitStack() as stack:
+            for label, target, attribute, _ in _PARTS:
+                stack.enter_context(_swapped(target, attribute, _timing(label, totals)))
+            _pipeline(case_ids, pair, seed, out)
+        best = {key: min(best.get(key, value), value) for key, value in totals.items()}
+    with contextlib.ExitStack() as stack:
+        for _, target, attribute, stand_in in _PARTS:
+            stack.enter_context(_swapped(target, attribute, _instead(stand_in)))
+        floor = interleaved_best(
+            {"floor": functools.partial(_pipeline, case_ids, pair, seed, out)},
+            repeats,
+            clock=time.process_time,
+        )["floor"]
+    rows = [
+        Row(f"overhead catalogue: of which {label}", best[label] / bare * 100, "%")
+        for label, *_ in _PARTS
+    ]
+    rows.append(
+        Row(
+            "overhead catalogue: floor (those three as no-ops)",
+            (floor / bare - 1) * 100,
+            "%",
+            note="each part's CPU timed in place over bare (best of "
+            f"{repeats} passes); floor = the pipeline with recording, judging and observing "
+            "all made no-ops, over bare: what the +25% goal leaves them together",
+        )
+    )
+    return rows
 
 
 def _breakdown(case_ids: Sequence[str], seed: int, out: Path) -> tuple[float, float]:
@@ -125,6 +220,8 @@ def measure_overhead(
                     "the finite-difference oracle",
                 ),
             ]
+            if not generated:
+                rows += _parts(ids, pair, seed, out, best["bare"], repeats)
             if generated:
                 drawing, oracle = _breakdown(ids, seed, out)
                 rows += [

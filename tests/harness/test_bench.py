@@ -62,6 +62,29 @@ def test_overhead_compares_pipeline_with_bare_runs_for_catalogue_and_generated_c
     assert percent.goal == overhead.GOAL_PERCENT
 
 
+def test_overhead_says_where_the_catalogue_overhead_goes_and_puts_the_pipeline_back() -> None:
+    import conformance.execution
+    import conformance.results
+    import conformance.verdict
+
+    write = conformance.results.ResultWriter.write
+    rows = overhead.measure_overhead(catalogue_cases=4, generated_cases=0, repeats=1)
+    parts = {r.figure.split(": ", 1)[1]: r for r in rows if "of which" in r.figure}
+    assert set(parts) == {
+        "of which recording (JSON line, flushed)",
+        "of which judging (compare, verdict)",
+        "of which observing (reading both sides)",
+    }
+    assert all(r.unit == "%" and 0 < r.value < 1000 for r in parts.values())
+    floor = next(r for r in rows if "floor" in r.figure)
+    total = next(r for r in rows if r.figure.endswith("pipeline/bare - 1"))
+    assert floor.unit == "%" and floor.value < total.value
+    # the probe swapped the pipeline's parts only while it ran
+    assert conformance.execution.judge is conformance.verdict.judge
+    assert conformance.execution.observe is conformance.observe.observe
+    assert conformance.results.ResultWriter.write is write
+
+
 def test_gradcheck_and_our_check_are_timed_on_the_same_samples() -> None:
     rows = gradcheck.measure_gradcheck(limit=2, repeats=1, cli=False)
     assert len(rows) == 3
