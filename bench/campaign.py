@@ -9,18 +9,16 @@ from pathlib import Path
 
 from bench.measure import conformance
 from bench.table import Row
-from conformance.results import RECORD_CASE
+from conformance.results import CASE_LINE_START
 
 SPEEDUP_GOAL = 1.8
 FLAT_GOAL = 1.10  #: peak RSS of the larger run over the smaller one
-#: How every case line of a results file starts (``to_json`` writes ``record`` first).
-CASE_LINE = f'{{"record": "{RECORD_CASE}"'
 
 
 def count_cases(path: Path) -> int:
     """Case records in a results file (each line is one record; no parsing needed)."""
     with open(path, encoding="utf-8") as handle:
-        return sum(line.startswith(CASE_LINE) for line in handle)
+        return sum(line.startswith(CASE_LINE_START) for line in handle)
 
 
 #: What a worker pays once however many cases it runs, besides start-up: the catalogue's
@@ -159,7 +157,7 @@ def first_cases(source: Path, path: Path, count: int) -> Path:
     kept = 0
     with open(source, encoding="utf-8") as src, open(path, "w", encoding="utf-8") as dst:
         for line in src:
-            is_case = line.startswith(CASE_LINE)
+            is_case = line.startswith(CASE_LINE_START)
             if is_case and kept >= count:
                 continue
             kept += is_case

@@ -16,6 +16,7 @@ from conformance.errors import ConformanceInputError
 from conformance.observe import RaisedObservation
 from conformance.policies import COMPILED, STRICT, ComparisonPolicy, policy_for
 from conformance.registry import load_backend
+from conformance.results import CASE_LINE_START
 from conformance.runner import RunOptions, execute_case, run_cases
 
 from .conftest import run_cli, write_package
@@ -323,7 +324,7 @@ def test_a_case_crashing_torch_under_a_compiled_pair_is_saved_without_crashing_t
     )
     assert done.returncode == 1, done.stderr[-2000:]
     assert "CRASH c/segfaults_on_torch: torch crashed: signal 11 (SIGSEGV)" in done.stdout
-    assert (tmp_path / "r.jsonl").read_text().count('"record": "case"') == 1
+    assert (tmp_path / "r.jsonl").read_text().count(CASE_LINE_START) == 1
     script = (tmp_path / "r.crashes" / "c.segfaults_on_torch.py").read_text()
     assert "def segfaults_on_torch(torch, make):" in script
     assert "torch.tensor([1.5, -2.25]" in script  # the input, recorded on reference_impl

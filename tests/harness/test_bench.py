@@ -108,7 +108,7 @@ def test_first_cases_keeps_the_header_and_that_many_cases(tmp_path: Path) -> Non
     kept = campaign.first_cases(source, tmp_path / "first.jsonl", 5)
     assert campaign.count_cases(source) == 12
     assert campaign.count_cases(kept) == 5
-    assert kept.read_text().startswith('{"record": "run"')
+    assert kept.read_text().startswith('{"record":"run"')
 
 
 def test_rows_know_whether_their_goal_is_met() -> None:

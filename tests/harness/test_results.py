@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -69,7 +71,7 @@ def test_records_are_strict_json_with_non_finite_numbers_as_strings(tmp_path, re
         writer.write(result)
     text = path.read_text()
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
-    assert '"values": ["nan", "inf"]' in text
+    assert json.loads(text)["comparisons"][0]["baseline"]["values"] == ["nan", "inf"]
 
 
 def test_a_line_cut_short_by_a_crash_is_skipped_and_the_rest_is_kept(tmp_path, two_results):
@@ -142,18 +144,14 @@ def test_an_unwritable_results_path_is_bad_input(tmp_path):
 
 
 def test_the_direct_encoding_equals_the_field_by_field_one_whatever_the_record_holds() -> None:
-    """``to_json`` hands JSON-ready records to the C encoder; one with a non-finite number, a
-    text past the record limit or a value of another type takes the field-by-field way, and
-    either way gives the same line."""
+    """``to_json`` hands JSON-ready records to orjson; one with a non-finite number, a text past
+    the record limit or a value of another type takes the field-by-field way, and either way
+    gives the same JSON."""
     import dataclasses
 
-    from conformance.results import RECORD_TEXT_KEPT, plain, to_json
+    from conformance.results import RECORD_TEXT_KEPT, to_json
 
     from .synthetic import case as synthetic_case
-
-    def field_by_field(record: CaseResult) -> str:
-        data = plain(record)
-        return json.dumps({"record": data.pop("record"), **data}, allow_nan=False)
 
     plain_result = synthetic_case("alpha/one", ulp=3)
     non_finite = dataclasses.replace(plain_result, durations={"torch": float("nan")})
@@ -163,13 +161,86 @@ def test_the_direct_encoding_equals_the_field_by_field_one_whatever_the_record_h
     # into short runs
     many_short = dataclasses.replace(plain_result, tags=["t" * 100] * (RECORD_TEXT_KEPT // 50))
     quoted = dataclasses.replace(plain_result, doc='say "x"' * (RECORD_TEXT_KEPT // 6))
-    cases = (plain_result, non_finite, long_text, other_type, many_short, quoted)
+    huge_number = dataclasses.replace(plain_result, stats={"n": {"count": 2**70}})
+    lone_surrogate = dataclasses.replace(plain_result, message="bad \udce9 byte")
+    cases = (
+        plain_result,
+        non_finite,
+        long_text,
+        other_type,
+        many_short,
+        quoted,
+        huge_number,
+        lone_surrogate,
+    )
     for record in cases:
-        assert to_json(record) == field_by_field(record)
-    assert '"torch": "nan"' in to_json(non_finite)
+        assert json.loads(to_json(record)) == _field_by_field(record)
+    assert json.loads(to_json(non_finite))["durations"] == {"torch": "nan"}
     assert "[clipped:" in to_json(long_text)
     assert "[clipped:" in to_json(quoted)
     assert len(to_json(many_short)) > RECORD_TEXT_KEPT
+    assert json.loads(to_json(huge_number))["stats"]["n"]["count"] == 2**70
+
+
+def _field_by_field(record: Any) -> Any:
+    from conformance.results import plain
+
+    data = plain(record)
+    return json.loads(json.dumps({"record": data.pop("record"), **data}, allow_nan=False))
+
+
+def _number_slots(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every field of every record in ``value`` whose type admits a float, as a path (but for
+    the readings' summaries, which ``observe`` writes JSON-safe: see the test above)."""
+    import dataclasses
+
+    from conformance.results import _SAFE_FIELDS
+
+    if dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            if f.name in _SAFE_FIELDS:
+                continue
+            if "float" in str(f.type) or "Any" in str(f.type):
+                yield (*path, f.name)
+            yield from _number_slots(getattr(value, f.name), (*path, f.name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _number_slots(item, (*path, index))
+
+
+def _planted(record: Any, path: tuple[Any, ...], value: Any) -> Any:
+    import copy
+
+    planted = copy.deepcopy(record)
+    owner = planted
+    for step in path[:-1]:
+        owner = owner[step] if isinstance(step, int) else getattr(owner, step)
+    setattr(owner, path[-1], value)
+    return planted
+
+
+@pytest.mark.parametrize(
+    "non_finite", [float("nan"), float("inf"), [1.0, [float("-inf")]], {"k": float("nan")}]
+)
+def test_a_non_finite_number_wherever_a_record_may_hold_one_is_written_as_text(non_finite) -> None:
+    """orjson would write NaN and the infinities as null: every field that may hold a float,
+    in the record or any record nested in it, at any depth of lists and dicts, sends the
+    record the field-by-field way instead ('nan', 'inf', '-inf')."""
+    from conformance.observe import RAISED_NAME
+    from conformance.results import FiniteDifferenceCheck, RunHeader, to_json
+
+    from .synthetic import case as synthetic_case
+
+    result = synthetic_case("alpha/one", ulp=3)
+    result.finite_differences = [FiniteDifferenceCheck("x.grad", [1.0, 2.0], 0.1, 0.2, 0.3, None)]
+    header = RunHeader(0, ["torch", "reference"], {}, {"area": RAISED_NAME}, "now")
+    slots = [(record, path) for record in (result, header) for path in _number_slots(record)]
+    assert len(slots) > 10  # durations, the diffs' figures, the FD check's, stats, ...
+    for record, path in slots:
+        planted = _planted(record, path, non_finite)
+        line = to_json(planted)
+        assert "null" not in line.replace('":null', ""), (path, line)  # no NaN turned null
+        assert json.loads(line) == _field_by_field(planted), path
 
 
 def test_a_result_crosses_processes_as_its_line_and_reads_the_rest_back_when_asked() -> None:
@@ -203,7 +274,7 @@ def test_a_reading_alike_on_both_sides_is_written_once_and_read_back_for_both(
     import dataclasses
 
     from conformance import results
-    from conformance.results import plain, record_problem, to_json
+    from conformance.results import record_problem, to_json
 
     monkeypatch.setattr(results, "_FIELDS", {})  # as in a worker that has written nothing yet
 
@@ -218,9 +289,8 @@ def test_a_reading_alike_on_both_sides_is_written_once_and_read_back_for_both(
     assert json.loads(to_json(first))["comparisons"][0].get("same") is True
     result.comparisons.append(alike)
     line = to_json(result)
-    data = plain(result)
-    assert line == json.dumps({"record": data.pop("record"), **data}, allow_nan=False)
     written = json.loads(line)
+    assert written == _field_by_field(result)
     assert record_problem(written) is None
     assert written["comparisons"][1]["same"] is True
     assert written["comparisons"][1]["candidate"] is None

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from conformance.catalogue import load_catalogue
+from conformance.results import CASE_LINE_START
 from conformance.runner import RunOptions, run_cases
 
 from .conftest import cli_env, spy_on_load_pair, write_package
@@ -160,7 +161,7 @@ def test_a_signal_midway_leaves_a_valid_file_with_the_finished_cases_and_resume_
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if out.exists() and out.read_text().count('"record": "case"') >= 3:
+        if out.exists() and out.read_text().count(CASE_LINE_START) >= 3:
             break
         time.sleep(0.05)
     process.send_signal(stop)
@@ -186,7 +187,7 @@ def test_a_signal_midway_leaves_a_valid_file_with_the_finished_cases_and_resume_
     case_ids = [
         json.loads(line)["case_id"]
         for line in out.read_text().splitlines()
-        if '"record": "case"' in line
+        if line.startswith(CASE_LINE_START)
     ]
     assert sorted(case_ids) == [f"slow/case_{i:02d}" for i in range(12)]  # none run twice
 
