@@ -328,6 +328,9 @@ def _check_finite(kind: type, fields: dict[str, Any]) -> None:
 
 
 def _all_finite(value: Any) -> bool:
+    """No NaN or infinity in ``value``'s floats. A record nested in it is checked when orjson
+    writes it; numbers of other types (NumPy scalars) orjson refuses, which also sends the
+    record the slow way."""
     kind = type(value)
     if kind is float:
         return value - value == 0.0
@@ -335,8 +338,7 @@ def _all_finite(value: Any) -> bool:
         return all(map(_all_finite, value))
     if kind is dict:
         return all(map(_all_finite, value.values()))
-    return True  # a record nested here is checked when it is written; numbers of other types
-    # (NumPy scalars) the encoder refuses
+    return True
 
 
 def _reads_alike(comparison: ObservationComparison) -> bool:
