@@ -57,53 +57,40 @@ def _no_verdict(*args: Any) -> Any:
     return Verdict(Outcome.PASS, "", "", [], [])
 
 
-#: The pipeline's own parts, timed in place: (row label, owner, attribute, a no-op stand-in).
-_PARTS: tuple[tuple[str, str, str, Callable[..., Any]], ...] = (
-    (
-        "recording (JSON line, flushed)",
-        "conformance.results:ResultWriter",
-        "write",
-        lambda *a: None,
-    ),
-    ("judging (compare, verdict)", "conformance.execution", "judge", _no_verdict),
-    ("observing (reading both sides)", "conformance.execution", "observe", lambda *a: []),
-)
+def _probed_parts() -> tuple[tuple[str, Any, str, Callable[..., Any]], ...]:
+    """The pipeline's own parts, timed in place: (row label, owner, attribute, a no-op stand-in)."""
+    from conformance import execution, results
+
+    return (
+        ("recording (JSON line, flushed)", results.ResultWriter, "write", lambda *a: None),
+        ("judging (compare, verdict)", execution, "judge", _no_verdict),
+        ("observing (reading both sides)", execution, "observe", lambda *a: []),
+    )
 
 
 @contextlib.contextmanager
-def _swapped(target: str, attribute: str, replace: Callable[[Any], Any]) -> Iterator[None]:
-    """``target.attribute`` (``module`` or ``module:Class``) replaced by ``replace(original)``
-    while the block runs: the bench's probe into the pipeline, put back after."""
-    import importlib
-
-    module_name, _, class_name = target.partition(":")
-    owner = importlib.import_module(module_name)
-    if class_name:
-        owner = getattr(owner, class_name)
+def _swapped(owner: Any, attribute: str, replacement: Any) -> Iterator[None]:
+    """``owner.attribute`` replaced by ``replacement`` while the block runs: the bench's probe
+    into the pipeline, put back after."""
     real = getattr(owner, attribute)
-    setattr(owner, attribute, replace(real))
+    setattr(owner, attribute, replacement)
     try:
         yield
     finally:
         setattr(owner, attribute, real)
 
 
-def _timing(key: str, totals: dict[str, float]) -> Callable[[Any], Any]:
-    def replace(real: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.process_time()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                totals[key] += time.process_time() - start
+def _timed(real: Callable[..., Any], key: str, totals: dict[str, float]) -> Callable[..., Any]:
+    """``real``, adding the CPU seconds each call takes to ``totals[key]``."""
 
-        return timed
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            totals[key] += time.process_time() - start
 
-    return replace
-
-
-def _instead(stand_in: Callable[..., Any]) -> Callable[[Any], Any]:
-    return lambda real: stand_in
+    return timed
 
 
 def _parts(
@@ -113,17 +100,19 @@ def _parts(
     the bare run (best of ``repeats`` passes, part by part), then the pipeline with all three
     parts made no-ops - the floor that no faster record, judge or observation goes below (it
     also drops what the parts cost outside their own calls: freeing a record, collections)."""
+    parts = _probed_parts()
     best: dict[str, float] = {}
     for _ in range(repeats):
-        totals = {label: 0.0 for label, *_ in _PARTS}
+        totals = {label: 0.0 for label, *_ in parts}
         with contextlib.ExitStack() as stack:
-            for label, target, attribute, _ in _PARTS:
-                stack.enter_context(_swapped(target, attribute, _timing(label, totals)))
+            for label, owner, attribute, _ in parts:
+                real = getattr(owner, attribute)
+                stack.enter_context(_swapped(owner, attribute, _timed(real, label, totals)))
             _pipeline(case_ids, pair, seed, out)
         best = {key: min(best.get(key, value), value) for key, value in totals.items()}
     with contextlib.ExitStack() as stack:
-        for _, target, attribute, stand_in in _PARTS:
-            stack.enter_context(_swapped(target, attribute, _instead(stand_in)))
+        for _, owner, attribute, stand_in in parts:
+            stack.enter_context(_swapped(owner, attribute, stand_in))
         floor = interleaved_best(
             {"floor": functools.partial(_pipeline, case_ids, pair, seed, out)},
             repeats,
@@ -131,7 +120,7 @@ def _parts(
         )["floor"]
     rows = [
         Row(f"overhead catalogue: of which {label}", best[label] / bare * 100, "%")
-        for label, *_ in _PARTS
+        for label, *_ in parts
     ]
     rows.append(
         Row(

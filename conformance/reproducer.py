@@ -318,9 +318,9 @@ def build_reproducer(
         return case.reproducer()
     backend = backend or load_backend("torch")
     seed = case_seed(run_seed, case.id)
-    made = record_inputs_apart(case, seed, backend) if apart else None
-    if made is None:
-        made = record_inputs(case, seed, load_backend("reference") if apart else backend)
+    made = record_inputs_apart(case, seed, backend) if apart else record_inputs(case, seed, backend)
+    if made is None:  # the case killed (or hung) the child recording it apart
+        made = record_inputs(case, seed, load_backend("reference"))
     params = list(inspect.signature(case.func).parameters)
     module_name = params[0] if params else "torch"
     body, literal_ok = _substitute(case, made, module_name)
