@@ -16,7 +16,7 @@ import functools
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,18 +68,6 @@ def _probed_parts() -> tuple[tuple[str, Any, str, Callable[..., Any]], ...]:
     )
 
 
-@contextlib.contextmanager
-def _swapped(owner: Any, attribute: str, replacement: Any) -> Iterator[None]:
-    """``owner.attribute`` replaced by ``replacement`` while the block runs: the bench's probe
-    into the pipeline, put back after."""
-    real = getattr(owner, attribute)
-    setattr(owner, attribute, replacement)
-    try:
-        yield
-    finally:
-        setattr(owner, attribute, real)
-
-
 def _timed(real: Callable[..., Any], key: str, totals: dict[str, float]) -> Callable[..., Any]:
     """``real``, adding the CPU seconds each call takes to ``totals[key]``."""
 
@@ -100,6 +88,8 @@ def _parts(
     the bare run (best of ``repeats`` passes, part by part), then the pipeline with all three
     parts made no-ops - the floor that no faster record, judge or observation goes below (it
     also drops what the parts cost outside their own calls: freeing a record, collections)."""
+    from conformance.mutations import patched
+
     parts = _probed_parts()
     best: dict[str, float] = {}
     for _ in range(repeats):
@@ -107,12 +97,12 @@ def _parts(
         with contextlib.ExitStack() as stack:
             for label, owner, attribute, _ in parts:
                 real = getattr(owner, attribute)
-                stack.enter_context(_swapped(owner, attribute, _timed(real, label, totals)))
+                stack.enter_context(patched(owner, attribute, _timed(real, label, totals)))
             _pipeline(case_ids, pair, seed, out)
         best = {key: min(best.get(key, value), value) for key, value in totals.items()}
     with contextlib.ExitStack() as stack:
         for _, owner, attribute, stand_in in parts:
-            stack.enter_context(_swapped(owner, attribute, stand_in))
+            stack.enter_context(patched(owner, attribute, stand_in))
         floor = interleaved_best(
             {"floor": functools.partial(_pipeline, case_ids, pair, seed, out)},
             repeats,

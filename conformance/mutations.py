@@ -37,7 +37,9 @@ class Mutation:
 
 
 @contextlib.contextmanager
-def _patched(target: Any, attribute: str, value: Any) -> Iterator[None]:
+def patched(target: Any, attribute: str, value: Any) -> Iterator[None]:
+    """``target.attribute`` set to ``value`` while the block runs, and put back after (a planted
+    bug; the bench's probe into the pipeline)."""
     original = getattr(target, attribute)
     setattr(target, attribute, value)
     try:
@@ -86,7 +88,7 @@ def _retain_graph_never_frees() -> contextlib.AbstractContextManager[None]:
     """Saved tensors survive every backward, so a second backward silently works."""
     from reference_impl._saved import SavedTensor
 
-    return _patched(SavedTensor, "free", lambda self: None)
+    return patched(SavedTensor, "free", lambda self: None)
 
 
 def _detach_copies() -> contextlib.AbstractContextManager[None]:
@@ -96,7 +98,7 @@ def _detach_copies() -> contextlib.AbstractContextManager[None]:
     def detach(self: Any) -> Any:
         return Tensor._from_array(self._data.copy())
 
-    return _patched(Tensor, "detach", detach)
+    return patched(Tensor, "detach", detach)
 
 
 def _wrong_derivative() -> contextlib.AbstractContextManager[None]:
@@ -108,14 +110,14 @@ def _wrong_derivative() -> contextlib.AbstractContextManager[None]:
         self.save_input("y", 1)
         return g * (1 - y)
 
-    return _patched(pointwise.TanhBackwardBackward0, "forward", forward)
+    return patched(pointwise.TanhBackwardBackward0, "forward", forward)
 
 
 def _different_error_message() -> contextlib.AbstractContextManager[None]:
     """The freed-graph error says something else (same type)."""
     from reference_impl import _saved
 
-    return _patched(_saved, "FREED_GRAPH", "graph already freed; use retain_graph=True")
+    return patched(_saved, "FREED_GRAPH", "graph already freed; use retain_graph=True")
 
 
 def _hook_result_ignored() -> contextlib.AbstractContextManager[None]:
@@ -128,7 +130,7 @@ def _hook_result_ignored() -> contextlib.AbstractContextManager[None]:
         run_hooks(node, list(grads))
         return grads
 
-    return _patched(_engine, "_call_tensor_pre_hooks", ignore_results)
+    return patched(_engine, "_call_tensor_pre_hooks", ignore_results)
 
 
 def _custom_backward_count_unchecked() -> contextlib.AbstractContextManager[None]:
@@ -150,14 +152,14 @@ def _custom_backward_count_unchecked() -> contextlib.AbstractContextManager[None
 
         return padded
 
-    return _patched(function, "_user_backward", lenient)
+    return patched(function, "_user_backward", lenient)
 
 
 def _inplace_keeps_version() -> contextlib.AbstractContextManager[None]:
     """In-place writes never move the version counter, so stale saved tensors go unnoticed."""
     from reference_impl._tensor import VersionCounter
 
-    return _patched(VersionCounter, "bump", lambda self: None)
+    return patched(VersionCounter, "bump", lambda self: None)
 
 
 def _create_graph_ignored() -> contextlib.AbstractContextManager[None]:
@@ -181,7 +183,7 @@ def _gradient_weights_ignored() -> contextlib.AbstractContextManager[None]:
     def all_ones(outputs: Any, grads: Any) -> list[Any]:
         return [None if g is None else g.new_ones(g.shape) for g in make_grads(outputs, grads)]
 
-    return _patched(_api, "_make_grads", all_ones)
+    return patched(_api, "_make_grads", all_ones)
 
 
 MUTATIONS: tuple[Mutation, ...] = (
